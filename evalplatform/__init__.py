@@ -1,0 +1,29 @@
+"""evalplatform: third-party budget performance evaluation (第三方预算绩效评价)."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The app factory: configuration from the environment, overridden by `config`."""
+    from . import config as settings
+    from .db import db
+    from .web import init_web
+
+    app = Flask(__name__, instance_path=str(settings._instance_dir()), instance_relative_config=False)
+    app.config.update(settings.from_env(**(config or {})))
+    db.init_app(app)
+    init_web(app)
+    _register_blueprints(app)
+    from .cli import register_cli
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .audit.views import bp as audit_bp
+    from .engagements.views import bp as engagements_bp
+
+    for blueprint in (accounts_bp, engagements_bp, audit_bp):
+        app.register_blueprint(blueprint)

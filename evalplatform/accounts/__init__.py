@@ -1,0 +1,1 @@
+"""Firms, bureaus, users, roles, login and permission checks."""

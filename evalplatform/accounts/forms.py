@@ -1,0 +1,25 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from .models import Role
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=60)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码")), Length(max=200)])
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=60)])
+    display_name = StringField(_l("姓名"), validators=[DataRequired(_l("请输入姓名")), Length(max=100)])
+    role = SelectField(_l("角色"), choices=[(Role.evaluator.value, _l("评价人员")),
+                                           (Role.reviewer.value, _l("复核人")),
+                                           (Role.admin.value, _l("管理员"))])
+    password = PasswordField(_l("初始密码"), validators=[DataRequired(_l("请输入密码")),
+                                                       Length(min=8, max=200, message=_l("密码至少 8 位"))])
+
+
+class ToggleUserForm(FlaskForm):
+    enabled = BooleanField()

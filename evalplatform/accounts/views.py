@@ -1,0 +1,109 @@
+"""Login, logout and the firm admin's user list."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from ..db import db
+from ..web import client_ip, now_utc
+from . import service
+from .forms import LoginForm, ToggleUserForm, UserForm
+from .models import Role, User
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never an open redirect via ?next=."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
+                and "\\" not in target:
+            return target
+    return url_for("engagements.list_engagements")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("engagements.list_engagements"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = service.authenticate(db.session, form.username.data.strip(), form.password.data,
+                                        client_ip(), now_utc(), current_app.config)
+        except service.LoginThrottled as throttled:
+            flash(_("登录失败次数过多，请 %(minutes)s 分钟后再试。", minutes=throttled.minutes), "error")
+            db.session.commit()
+            return render_template("accounts/login.html", form=form), 429
+        if user is not None:
+            service.start_login_session(db.session, user, client_ip(), now_utc())
+            db.session.commit()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        db.session.commit()  # keep the failed attempt for throttling
+        flash(_("用户名或密码错误。"), "error")
+        status = 401
+    elif request.method == "POST":
+        status = 422
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    service.end_login_session(db.session, current_user.login_token, now_utc())
+    db.session.commit()
+    logout_user()
+    flash(_("您已退出登录。"), "info")
+    return redirect(url_for("accounts.login"))
+
+
+def _require_admin():
+    if current_user.role is not Role.admin:
+        abort(403)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@login_required
+def users():
+    _require_admin()
+    form = UserForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            service.create_user(db.session, username=form.username.data, password=form.password.data,
+                                role=form.role.data, display_name=form.display_name.data,
+                                firm=current_user.firm, actor=current_user)
+        except service.AccountError as error:
+            form.username.errors.append(str(error))
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("用户已创建。"), "success")
+            return redirect(url_for(".users"))
+    elif request.method == "POST":
+        status = 422
+    members = db.session.scalars(select(User).where(User.firm_id == current_user.firm_id)
+                                 .order_by(User.username)).all()
+    return render_template("accounts/users.html", form=form, users=members,
+                           toggle_form=ToggleUserForm()), status
+
+
+@bp.post("/users/<int:user_id>/toggle")
+@login_required
+def toggle_user(user_id: int):
+    _require_admin()
+    user = db.session.get(User, user_id)
+    if user is None or user.firm_id != current_user.firm_id or user.id == current_user.id:
+        abort(404)
+    if not ToggleUserForm().validate_on_submit():
+        abort(400)
+    service.set_enabled(db.session, user, not user.is_enabled, current_user, now_utc())
+    db.session.commit()
+    return redirect(url_for(".users"))

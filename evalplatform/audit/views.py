@@ -1,0 +1,20 @@
+"""The engagement's audit trail page (read-only)."""
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..db import db
+from ..engagements.service import load_engagement_for_user
+from ..pagination import paginate
+from .models import AuditEvent
+
+bp = Blueprint("audit", __name__, template_folder="templates")
+
+
+@bp.get("/engagements/<int:engagement_id>/audit")
+@login_required
+def engagement_log(engagement_id: int):
+    engagement = load_engagement_for_user(db.session, engagement_id, current_user)
+    query = select(AuditEvent).where(AuditEvent.engagement_id == engagement.id).order_by(AuditEvent.seq.desc())
+    page = paginate(db.session, query, request.args.get("page", 1, type=int), 50)
+    return render_template("audit/log.html", engagement=engagement, page=page)

@@ -1,0 +1,92 @@
+"""The `evalplatform` command: database, users, demo data, audit verification, serving."""
+from __future__ import annotations
+
+import getpass
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from .db import db
+
+
+def _create_app():
+    from . import create_app
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
+             set_debug_flag=False, load_dotenv=False)
+def main() -> None:
+    """evalplatform — 第三方预算绩效评价平台."""
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema (Alembic)."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Bring the database to the newest schema (creates it when empty)."""
+    from .migrate import upgrade
+    upgrade(current_app.config["DATABASE_URL"])
+    click.echo("database is at head")
+
+
+@click.command("create-user")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "evaluator", "reviewer", "bureau"]))
+@click.option("--firm", "firm_name", help="会计师事务所名称 (firm roles)")
+@click.option("--bureau", "bureau_name", help="财政局名称 (bureau role)")
+@click.option("--display-name")
+@click.option("--password", help="omit to be asked (not echoed)")
+@with_appcontext
+def create_user_command(username, role, firm_name, bureau_name, display_name, password) -> None:
+    """Create a user; the firm or bureau is created when it does not exist yet."""
+    from .accounts import service
+    password = password or getpass.getpass("密码 / password: ")
+    with db.new_session() as session:
+        firm = service.get_or_create_firm(session, firm_name) if firm_name else None
+        bureau = service.get_or_create_bureau(session, bureau_name) if bureau_name else None
+        try:
+            service.create_user(session, username=username, password=password, role=role,
+                                display_name=display_name, firm=firm, bureau=bureau)
+        except service.AccountError as error:
+            raise click.ClickException(str(error))
+        session.commit()
+    click.echo(f"created {role} {username}")
+
+
+@click.command("load-demo")
+@with_appcontext
+def load_demo_command() -> None:
+    """Load the demo firm, bureau, users and engagements (idempotent)."""
+    from .demo import DEMO_PASSWORD, load_demo
+    with db.new_session() as session:
+        created = load_demo(session)
+        session.commit()
+    click.echo("demo data loaded" if created else "demo data already present")
+    click.echo(f"demo logins (password {DEMO_PASSWORD}): evaluator, reviewer, admin, bureau")
+
+
+@click.command("verify-audit")
+@with_appcontext
+def verify_audit_command() -> None:
+    """Check every audit hash chain; exit 1 at the first broken row."""
+    from .audit import verify_chains
+    with db.new_session() as session:
+        checked, broken = verify_chains(session)
+    if broken:
+        click.echo(f"BROKEN at audit_event id={broken.event_id} chain={broken.chain} seq={broken.seq}: "
+                   f"{broken.reason} ({checked} rows verified before it)")
+        sys.exit(1)
+    click.echo(f"OK: {checked} audit events verified")
+
+
+def register_cli(app) -> None:
+    for command in (db_group, create_user_command, load_demo_command, verify_audit_command):
+        app.cli.add_command(command)

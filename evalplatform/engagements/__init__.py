@@ -1,0 +1,1 @@
+"""评价项目: engagements, team, sites and the status workflow."""

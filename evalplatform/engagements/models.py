@@ -1,0 +1,128 @@
+"""评价项目: engagements, their evaluated units, teams and inspection sites."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import Bureau, Firm, User
+from ..db import Base, utcnow
+
+
+class EngagementKind(str, enum.Enum):
+    project = "project"          # 项目支出
+    department = "department"    # 部门整体支出
+
+
+class EngagementStatus(str, enum.Enum):
+    setup = "setup"              # 立项
+    fieldwork = "fieldwork"      # 现场
+    analysis = "analysis"        # 分析
+    reporting = "reporting"      # 报告
+    review = "review"            # 复核
+    issued = "issued"            # 已出具
+    archived = "archived"        # 已归档
+
+
+S = EngagementStatus
+# Forward one step, or back one step to redo work (e.g. a report returned by review). 归档 is final.
+ALLOWED_TRANSITIONS: dict[EngagementStatus, frozenset[EngagementStatus]] = {
+    S.setup: frozenset({S.fieldwork}),
+    S.fieldwork: frozenset({S.analysis, S.setup}),
+    S.analysis: frozenset({S.reporting, S.fieldwork}),
+    S.reporting: frozenset({S.review, S.analysis}),
+    S.review: frozenset({S.issued, S.reporting}),
+    S.issued: frozenset({S.archived}),
+    S.archived: frozenset(),
+}
+
+
+class TeamRole(str, enum.Enum):
+    lead = "lead"                # 项目负责人
+    member = "member"            # 评价人员
+    reviewer = "reviewer"        # 复核合伙人
+    expert = "expert"            # 行业专家
+
+
+class EvaluatedUnit(Base):
+    """被评价单位 / 预算单位, per bureau, so the bureau can compare a unit across years."""
+    __tablename__ = "evaluated_unit"
+    __table_args__ = (UniqueConstraint("bureau_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Engagement(Base):
+    __tablename__ = "engagement"
+    __table_args__ = (
+        CheckConstraint("fiscal_year BETWEEN 2000 AND 2100", name="fiscal_year_range"),
+        CheckConstraint("budget_amount >= 0", name="budget_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), index=True)
+    evaluated_unit_id: Mapped[int] = mapped_column(ForeignKey("evaluated_unit.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[EngagementKind] = mapped_column(Enum(EngagementKind, native_enum=False, length=20))
+    fiscal_year: Mapped[int]
+    budget_amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))  # 元
+    funding_source: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(60))
+    period_start: Mapped[date | None]
+    period_end: Mapped[date | None]
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[EngagementStatus] = mapped_column(
+        Enum(EngagementStatus, native_enum=False, length=20), default=EngagementStatus.setup)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    firm: Mapped[Firm] = relationship()
+    bureau: Mapped[Bureau] = relationship()
+    evaluated_unit: Mapped[EvaluatedUnit] = relationship()
+    team: Mapped[list[TeamMember]] = relationship(back_populates="engagement", cascade="all, delete-orphan")
+    sites: Mapped[list[Site]] = relationship(back_populates="engagement", cascade="all, delete-orphan",
+                                             order_by="Site.id")
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status is EngagementStatus.archived
+
+    def can_move_to(self, status: EngagementStatus) -> bool:
+        return status in ALLOWED_TRANSITIONS[self.status]
+
+
+class TeamMember(Base):
+    __tablename__ = "team_member"
+    __table_args__ = (UniqueConstraint("engagement_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    team_role: Mapped[TeamRole] = mapped_column(Enum(TeamRole, native_enum=False, length=20))
+
+    engagement: Mapped[Engagement] = relationship(back_populates="team")
+    user: Mapped[User] = relationship()
+
+
+class Site(Base):
+    """勘查点: a place the team inspects."""
+    __tablename__ = "site"
+    __table_args__ = (
+        CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude_range"),
+        CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+
+    engagement: Mapped[Engagement] = relationship(back_populates="sites")

@@ -1,0 +1,218 @@
+"""Engagements: who may see them, creating and editing, status workflow, team and sites."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from .. import audit
+from ..accounts.models import Bureau, Role, User
+from ..pagination import Page, paginate
+from .models import (Engagement, EngagementKind, EngagementStatus, EvaluatedUnit, Site,
+                     TeamMember, TeamRole)
+
+
+class EngagementNotFound(Exception):
+    """Not there, or not visible to this user: both look the same from outside."""
+
+
+class PermissionDenied(Exception):
+    pass
+
+
+class EngagementLocked(PermissionDenied):
+    pass
+
+
+class TransitionNotAllowed(Exception):
+    def __init__(self, current: EngagementStatus, wanted: EngagementStatus):
+        super().__init__(f"{current.value} → {wanted.value}")
+        self.current, self.wanted = current, wanted
+
+
+@dataclass
+class EngagementFields:
+    """What an evaluator may set on an engagement (the allow-list against mass assignment)."""
+    title: str
+    evaluated_unit_name: str
+    kind: EngagementKind
+    fiscal_year: int
+    budget_amount: Decimal
+    bureau_id: int
+    funding_source: str | None = None
+    category: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    description: str | None = None
+
+
+def visible_engagements(user: User) -> Select:
+    """SELECT of the engagements this user may see (design.md §9)."""
+    query = select(Engagement)
+    if user.role is Role.bureau:
+        return query.where(Engagement.bureau_id == user.bureau_id)
+    query = query.where(Engagement.firm_id == user.firm_id)
+    if user.role is Role.admin:
+        return query
+    on_team = exists().where(TeamMember.engagement_id == Engagement.id, TeamMember.user_id == user.id)
+    return query.where(on_team)
+
+
+def load_engagement_for_user(session: Session, engagement_id: int, user: User, *,
+                             for_write: bool = False) -> Engagement:
+    engagement = session.scalar(visible_engagements(user).where(Engagement.id == engagement_id))
+    if engagement is None:
+        raise EngagementNotFound(engagement_id)
+    if for_write:
+        ensure_can_edit(engagement, user)
+    return engagement
+
+
+def ensure_can_edit(engagement: Engagement, user: User) -> None:
+    if not user.role.is_firm_role:
+        raise PermissionDenied("财政局用户只能查阅")
+    if engagement.is_locked:
+        raise EngagementLocked("项目已归档，不能修改")
+
+
+def list_engagements(session: Session, user: User, *, search: str = "", status: str = "",
+                     page: int = 1, per_page: int = 20) -> Page[Engagement]:
+    query = visible_engagements(user).options(
+        joinedload(Engagement.evaluated_unit), joinedload(Engagement.bureau))
+    if search:
+        like = f"%{_escape_like(search.strip())}%"
+        query = query.join(Engagement.evaluated_unit).where(or_(
+            Engagement.title.ilike(like, escape="\\"), EvaluatedUnit.name.ilike(like, escape="\\")))
+    if status in EngagementStatus.__members__:
+        query = query.where(Engagement.status == EngagementStatus(status))
+    query = query.order_by(Engagement.fiscal_year.desc(), Engagement.id.desc())
+    return paginate(session, query, page, per_page)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _evaluated_unit(session: Session, bureau_id: int, name: str) -> EvaluatedUnit:
+    unit = session.scalar(select(EvaluatedUnit).where(
+        EvaluatedUnit.bureau_id == bureau_id, EvaluatedUnit.name == name))
+    if unit is None:
+        unit = EvaluatedUnit(bureau_id=bureau_id, name=name)
+        session.add(unit)
+        session.flush()
+    return unit
+
+
+def create_engagement(session: Session, data: EngagementFields, actor: User, now: datetime,
+                      ip: str | None = None) -> Engagement:
+    if not actor.role.is_firm_role:
+        raise PermissionDenied("只有事务所用户可以创建评价项目")
+    if session.get(Bureau, data.bureau_id) is None:
+        raise ValueError("委托财政局不存在")
+    engagement = Engagement(firm_id=actor.firm_id, created_by_id=actor.id, created_at=now,
+                            status=EngagementStatus.setup)
+    _apply_fields(session, engagement, data)
+    engagement.team.append(TeamMember(user_id=actor.id, team_role=TeamRole.lead))
+    session.add(engagement)
+    session.flush()
+    audit.record(session, actor=actor, action="engagement.create", obj=engagement,
+                 engagement_id=engagement.id, ip=ip, now=now, details={"title": engagement.title})
+    return engagement
+
+
+def update_engagement(session: Session, engagement: Engagement, data: EngagementFields, actor: User,
+                      now: datetime, ip: str | None = None) -> list[str]:
+    ensure_can_edit(engagement, actor)
+    before = _snapshot(engagement)
+    _apply_fields(session, engagement, data)
+    session.flush()
+    changed = sorted(k for k, v in _snapshot(engagement).items() if before.get(k) != v)
+    if changed:
+        audit.record(session, actor=actor, action="engagement.update", obj=engagement,
+                     engagement_id=engagement.id, ip=ip, now=now, details={"fields": changed})
+    return changed
+
+
+def _apply_fields(session: Session, engagement: Engagement, data: EngagementFields) -> None:
+    values = asdict(data)
+    unit_name = values.pop("evaluated_unit_name").strip()
+    for key, value in values.items():
+        setattr(engagement, key, value.strip() if isinstance(value, str) else value)
+    engagement.evaluated_unit = _evaluated_unit(session, data.bureau_id, unit_name)
+
+
+def _snapshot(engagement: Engagement) -> dict:
+    snap = {f.name: getattr(engagement, f.name, None) for f in fields(EngagementFields)}
+    snap["evaluated_unit_name"] = engagement.evaluated_unit.name if engagement.evaluated_unit else None
+    return {k: str(v) for k, v in snap.items()}
+
+
+def change_status(session: Session, engagement: Engagement, wanted: EngagementStatus, actor: User,
+                  now: datetime, ip: str | None = None, reason: str | None = None) -> None:
+    ensure_can_edit(engagement, actor)
+    if not engagement.can_move_to(wanted):
+        raise TransitionNotAllowed(engagement.status, wanted)
+    if wanted is EngagementStatus.issued and actor.role not in (Role.reviewer, Role.admin):
+        raise PermissionDenied("只有复核人可以出具报告")
+    previous = engagement.status
+    engagement.status = wanted
+    audit.record(session, actor=actor, action="engagement.status", obj=engagement,
+                 engagement_id=engagement.id, ip=ip, now=now,
+                 details={"status_from": previous.value, "status_to": wanted.value, "reason": reason})
+
+
+def add_team_member(session: Session, engagement: Engagement, member: User, team_role: TeamRole,
+                    actor: User, now: datetime) -> TeamMember:
+    ensure_can_edit(engagement, actor)
+    if member.firm_id != engagement.firm_id:
+        raise PermissionDenied("只能添加本事务所的人员")
+    existing = next((m for m in engagement.team if m.user_id == member.id), None)
+    if existing:
+        existing.team_role = team_role
+        return existing
+    team_member = TeamMember(engagement=engagement, user=member, team_role=team_role)
+    session.add(team_member)
+    session.flush()
+    audit.record(session, actor=actor, action="team.add", obj=team_member, engagement_id=engagement.id,
+                 now=now, details={"member": member.username, "role": team_role.value})
+    return team_member
+
+
+def remove_team_member(session: Session, engagement: Engagement, team_member: TeamMember,
+                       actor: User, now: datetime) -> None:
+    ensure_can_edit(engagement, actor)
+    if sum(1 for m in engagement.team if m.team_role is TeamRole.lead) == 1 and team_member.team_role is TeamRole.lead:
+        raise PermissionDenied("项目至少需要一名负责人")
+    audit.record(session, actor=actor, action="team.remove", obj=team_member,
+                 engagement_id=engagement.id, now=now, details={"member": team_member.user.username})
+    engagement.team.remove(team_member)
+    session.flush()
+
+
+def firm_colleagues(session: Session, engagement: Engagement) -> list[User]:
+    return list(session.scalars(select(User).where(
+        User.firm_id == engagement.firm_id, User.is_enabled.is_(True)).order_by(User.display_name)))
+
+
+def save_site(session: Session, engagement: Engagement, actor: User, now: datetime, *,
+              name: str, address: str | None, latitude: Decimal | None, longitude: Decimal | None,
+              site: Site | None = None) -> Site:
+    ensure_can_edit(engagement, actor)
+    if site is None:
+        site = Site(engagement=engagement)
+        session.add(site)
+    site.name, site.address, site.latitude, site.longitude = name.strip(), address, latitude, longitude
+    session.flush()
+    audit.record(session, actor=actor, action="site.save", obj=site, engagement_id=engagement.id,
+                 now=now, details={"site": site.name})
+    return site
+
+
+def load_site(session: Session, engagement: Engagement, site_id: int) -> Site:
+    site = session.get(Site, site_id)
+    if site is None or site.engagement_id != engagement.id:
+        raise EngagementNotFound(site_id)
+    return site

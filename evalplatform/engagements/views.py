@@ -1,0 +1,164 @@
+"""Engagement pages: list, create, view, edit, status, team and sites."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..accounts.models import Bureau, User
+from ..db import db
+from ..web import NOT_FOUND, client_ip, error_page, now_utc
+from . import service
+from .forms import (STATUS_LABELS, DeleteForm, EngagementForm, SiteForm, StatusForm, TeamMemberForm)
+from .models import ALLOWED_TRANSITIONS, EngagementKind, EngagementStatus, TeamMember, TeamRole
+
+bp = Blueprint("engagements", __name__, template_folder="templates", url_prefix="/engagements")
+
+
+@bp.app_errorhandler(service.EngagementNotFound)
+def _not_found(_error):
+    return error_page(404, *NOT_FOUND)
+
+
+@bp.app_errorhandler(service.PermissionDenied)
+def _forbidden(error):
+    return error_page(403, _("无权操作"), str(error))
+
+
+def _load(engagement_id: int, for_write: bool = False):
+    return service.load_engagement_for_user(db.session, engagement_id, current_user, for_write=for_write)
+
+
+@bp.get("")
+@login_required
+def list_engagements():
+    page = service.list_engagements(
+        db.session, current_user, search=request.args.get("q", "")[:100],
+        status=request.args.get("status", ""), page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"])
+    return render_template("engagements/list.html", page=page, statuses=STATUS_LABELS)
+
+
+def _engagement_form(obj=None) -> EngagementForm:
+    form = EngagementForm(obj=obj)
+    form.bureau_id.choices = [(b.id, b.name) for b in db.session.scalars(select(Bureau).order_by(Bureau.name))]
+    if obj is not None and request.method == "GET":
+        form.evaluated_unit_name.data = obj.evaluated_unit.name
+        form.kind.data = obj.kind.value
+    return form
+
+
+def _fields_from(form: EngagementForm) -> service.EngagementFields:
+    return service.EngagementFields(
+        title=form.title.data, evaluated_unit_name=form.evaluated_unit_name.data,
+        kind=EngagementKind(form.kind.data), fiscal_year=form.fiscal_year.data,
+        budget_amount=form.budget_amount.data, bureau_id=form.bureau_id.data,
+        funding_source=form.funding_source.data or None, category=form.category.data or None,
+        period_start=form.period_start.data, period_end=form.period_end.data,
+        description=form.description.data or None)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    if not current_user.role.is_firm_role:
+        abort(403)
+    form = _engagement_form()
+    if form.validate_on_submit():
+        engagement = service.create_engagement(db.session, _fields_from(form), current_user, now_utc(), client_ip())
+        db.session.commit()
+        flash(_("评价项目已创建。"), "success")
+        return redirect(url_for(".detail", engagement_id=engagement.id))
+    return render_template("engagements/form.html", form=form, engagement=None), 422 if form.errors else 200
+
+
+@bp.get("/<int:engagement_id>")
+@login_required
+def detail(engagement_id: int):
+    engagement = _load(engagement_id)
+    team_form = TeamMemberForm()
+    team_form.user_id.choices = [(u.id, u.display_name) for u in service.firm_colleagues(db.session, engagement)] \
+        if current_user.role.is_firm_role else []
+    return render_template(
+        "engagements/detail.html", engagement=engagement, status_form=StatusForm(),
+        next_statuses=sorted(ALLOWED_TRANSITIONS[engagement.status], key=lambda s: list(EngagementStatus).index(s)),
+        statuses=STATUS_LABELS, team_form=team_form, site_form=SiteForm(), delete_form=DeleteForm(),
+        can_edit=current_user.role.is_firm_role and not engagement.is_locked)
+
+
+@bp.route("/<int:engagement_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(engagement_id: int):
+    engagement = _load(engagement_id, for_write=True)
+    form = _engagement_form(obj=engagement)
+    if form.validate_on_submit():
+        service.update_engagement(db.session, engagement, _fields_from(form), current_user, now_utc(), client_ip())
+        db.session.commit()
+        flash(_("已保存。"), "success")
+        return redirect(url_for(".detail", engagement_id=engagement.id))
+    return render_template("engagements/form.html", form=form, engagement=engagement), 422 if form.errors else 200
+
+
+@bp.post("/<int:engagement_id>/status")
+@login_required
+def change_status(engagement_id: int):
+    engagement = _load(engagement_id, for_write=True)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return error_page(422, _("状态变更不允许"), _("无效的状态。"))
+    try:
+        service.change_status(db.session, engagement, EngagementStatus(form.status.data), current_user,
+                              now_utc(), client_ip(), form.reason.data or None)
+    except service.TransitionNotAllowed as error:
+        db.session.rollback()
+        message = _("不允许从“%(a)s”直接变更为“%(b)s”。", a=STATUS_LABELS[error.current.value],
+                    b=STATUS_LABELS[error.wanted.value])
+        return error_page(409, _("状态变更不允许"), message)
+    db.session.commit()
+    flash(_("状态已更新为“%(s)s”。", s=STATUS_LABELS[form.status.data]), "success")
+    return redirect(url_for(".detail", engagement_id=engagement_id))
+
+
+@bp.post("/<int:engagement_id>/team")
+@login_required
+def add_member(engagement_id: int):
+    engagement = _load(engagement_id, for_write=True)
+    form = TeamMemberForm()
+    form.user_id.choices = [(u.id, u.display_name) for u in service.firm_colleagues(db.session, engagement)]
+    if not form.validate_on_submit():
+        abort(422)
+    member = db.session.get(User, form.user_id.data)
+    service.add_team_member(db.session, engagement, member, TeamRole(form.team_role.data), current_user, now_utc())
+    db.session.commit()
+    return redirect(url_for(".detail", engagement_id=engagement_id))
+
+
+@bp.post("/<int:engagement_id>/team/<int:member_id>/remove")
+@login_required
+def remove_member(engagement_id: int, member_id: int):
+    engagement = _load(engagement_id, for_write=True)
+    team_member = db.session.get(TeamMember, member_id)
+    if team_member is None or team_member.engagement_id != engagement.id or not DeleteForm().validate_on_submit():
+        abort(404)
+    service.remove_team_member(db.session, engagement, team_member, current_user, now_utc())
+    db.session.commit()
+    return redirect(url_for(".detail", engagement_id=engagement_id))
+
+
+@bp.route("/<int:engagement_id>/sites/new", methods=["GET", "POST"], defaults={"site_id": None})
+@bp.route("/<int:engagement_id>/sites/<int:site_id>", methods=["GET", "POST"])
+@login_required
+def site(engagement_id: int, site_id: int | None):
+    engagement = _load(engagement_id, for_write=True)  # an edit form, also on GET
+    existing = service.load_site(db.session, engagement, site_id) if site_id else None
+    form = SiteForm(obj=existing)
+    if form.validate_on_submit():
+        service.save_site(db.session, engagement, current_user, now_utc(), name=form.name.data,
+                          address=form.address.data or None, latitude=form.latitude.data,
+                          longitude=form.longitude.data, site=existing)
+        db.session.commit()
+        flash(_("勘查点已保存。"), "success")
+        return redirect(url_for(".detail", engagement_id=engagement_id))
+    return render_template("engagements/site.html", form=form, engagement=engagement, site=existing), \
+        422 if form.errors else 200

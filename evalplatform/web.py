@@ -1,0 +1,113 @@
+"""Cross-cutting web concerns: login manager, CSRF, locale, security headers, error pages."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Flask, redirect, render_template, request, session, url_for
+from flask_babel import Babel, format_datetime
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import IntegerConverter
+
+from .db import db
+
+LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = _l("请先登录")
+login_manager.login_message_category = "info"
+# "basic" rather than "strong": phones hop between Wi-Fi and mobile data mid-session.
+login_manager.session_protection = "basic"
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def select_locale() -> str:
+    wanted = request.args.get("lang") or session.get("lang")
+    return wanted if wanted in LANGUAGES else "zh_Hans_CN"
+
+
+@login_manager.user_loader
+def _load_user(token: str):
+    from .accounts.service import user_for_login_token
+    return user_for_login_token(db.session, token)
+
+
+def client_ip() -> str:
+    """The peer address; behind a proxy configure ProxyFix so this is the real client."""
+    return request.remote_addr or "unknown"
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:…>` bounded to a 32-bit id, so an absurd id is a 404 rather than a driver overflow."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def init_web(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseIdConverter
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_locale=select_locale)
+    app.jinja_env.filters["reject_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
+    app.jinja_env.filters["local_dt"] = lambda value: format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+
+    @app.before_request
+    def _remember_language():
+        if request.args.get("lang") in LANGUAGES:
+            session["lang"] = request.args["lang"]
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Referrer-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = "geolocation=(self), camera=(self), microphone=()"
+        if current_user and current_user.is_authenticated:
+            headers["Cache-Control"] = "no-store"
+        return response
+
+    _register_error_pages(app)
+
+    @app.get("/")
+    def index():
+        if current_user.is_authenticated:
+            return redirect(url_for("engagements.list_engagements"))
+        return redirect(url_for("accounts.login"))
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+
+def error_page(status: int, title, message):
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+NOT_FOUND = (_l("页面不存在"), _l("您访问的页面不存在，或您无权查看。"))
+
+
+def _register_error_pages(app: Flask) -> None:
+    page = error_page
+    app.register_error_handler(CSRFError, lambda e: page(400, _l("请求已失效"), _l("页面已过期或表单令牌缺失，请刷新页面后重试。")))
+    app.register_error_handler(400, lambda e: page(400, _l("请求有误"), _l("提交的内容无法处理，请检查后重试。")))
+    app.register_error_handler(403, lambda e: page(403, _l("无权访问"), _l("您没有执行此操作的权限。")))
+    app.register_error_handler(404, lambda e: page(404, *NOT_FOUND))
+    app.register_error_handler(413, lambda e: page(413, _l("文件过大"), _l("上传的内容超过了允许的大小。")))
+    app.register_error_handler(500, lambda e: page(500, _l("系统错误"), _l("服务器出错了，我们已记录此问题，请稍后重试。")))

@@ -1,0 +1,93 @@
+"""Every route that takes an engagement id refuses users outside its firm/team/bureau."""
+import pytest
+
+from evalplatform.engagements import service
+from evalplatform.engagements.models import TeamRole
+from tests import factories
+from tests.conftest import csrf_token, login
+
+
+def id_routes(app, world, site_id, member_id):
+    """All URL rules with an engagement id, filled with real ids, per HTTP method."""
+    values = {"engagement_id": world.engagement.id, "site_id": site_id, "member_id": member_id}
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if "engagement_id" not in rule.arguments:
+            continue
+        url = rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            routes.append((method, url))
+    assert len(routes) >= 10
+    return routes
+
+
+@pytest.fixture
+def setting(session, app):
+    world = factories.World(session)
+    site = service.save_site(session, world.engagement, world.evaluator, factories.NOW, name="点1",
+                             address=None, latitude=None, longitude=None)
+    member = service.add_team_member(session, world.engagement, world.reviewer, TeamRole.reviewer,
+                                     world.evaluator, factories.NOW)
+    session.commit()
+    return world, id_routes(app, world, site.id, member.id)
+
+
+@pytest.mark.parametrize("who", ["outsider", "outsider_admin", "colleague", "other_bureau_user"])
+def test_users_outside_the_engagement_get_404_on_every_route(client, setting, who):
+    world, routes = setting
+    login(client, getattr(world, who).username)
+    token = csrf_token(client, "/engagements")
+    for method, url in routes:
+        response = client.open(url, method=method, data={"csrf_token": token, "name": "x", "status": "fieldwork"})
+        assert response.status_code == 404, (who, method, url, response.status_code)
+
+
+def test_the_commissioning_bureau_reads_but_cannot_change(client, setting):
+    world, routes = setting
+    login(client, world.bureau_user.username)
+    token = csrf_token(client, "/engagements")
+    for method, url in routes:
+        response = client.open(url, method=method, data={"csrf_token": token, "name": "x", "status": "fieldwork"})
+        if method == "GET" and not url.endswith(("/edit", "/new")) and "/sites/" not in url:
+            assert response.status_code == 200, (method, url)
+        else:
+            assert response.status_code == 403, (method, url, response.status_code)
+
+
+def test_team_members_and_the_firm_admin_see_it(client, setting):
+    world, _routes = setting
+    for user in (world.evaluator, world.admin):
+        login(client, user.username)
+        assert client.get(f"/engagements/{world.engagement.id}").status_code == 200
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/engagements")})
+
+
+def test_lists_show_only_visible_engagements(client, session):
+    world = factories.World(session)
+    foreign = factories.engagement(session, world.outsider, world.other_bureau, title="外所项目")
+    session.commit()
+    login(client, world.evaluator.username)
+    html = client.get("/engagements").get_data(as_text=True)
+    assert world.engagement.title in html and foreign.title not in html
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/engagements")})
+    login(client, world.other_bureau_user.username)
+    html = client.get("/engagements").get_data(as_text=True)
+    assert foreign.title in html and world.engagement.title not in html
+
+
+def test_a_site_of_another_engagement_is_not_reachable_through_mine(client, session):
+    world = factories.World(session)
+    mine = factories.engagement(session, world.evaluator, world.bureau)
+    site = service.save_site(session, world.engagement, world.evaluator, factories.NOW, name="别人的点",
+                             address=None, latitude=None, longitude=None)
+    session.commit()
+    login(client, world.evaluator.username)
+    assert client.get(f"/engagements/{mine.id}/sites/{site.id}").status_code == 404
+
+
+def test_empty_and_malformed_ids_are_404(client, session):
+    world = factories.World(session)
+    login(client, world.evaluator.username)
+    for url in ["/engagements/0", "/engagements/-1", "/engagements/abc", "/engagements/99999999999999999999",
+                "/engagements/1%2F..%2F2", "/engagements/../users"]:
+        assert client.get(url).status_code == 404, url

@@ -1,0 +1,57 @@
+"""Factories: valid objects in one call, overriding only what a test is about."""
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from evalplatform.accounts import service as accounts
+from evalplatform.engagements import service as engagements
+from evalplatform.engagements.models import EngagementKind
+
+PASSWORD = "correct-horse-1"
+NOW = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+_seq = itertools.count(1)
+
+
+def firm(session, name=None):
+    return accounts.get_or_create_firm(session, name or f"事务所{next(_seq)}")
+
+
+def bureau(session, name=None):
+    return accounts.get_or_create_bureau(session, name or f"财政局{next(_seq)}")
+
+
+def user(session, role="evaluator", *, firm=None, bureau=None, username=None, password=PASSWORD):
+    return accounts.create_user(session, username=username or f"{role}{next(_seq)}", password=password,
+                                role=role, firm=firm, bureau=bureau)
+
+
+def engagement_fields(bureau, **overrides) -> engagements.EngagementFields:
+    values = dict(title=f"农村公路项目绩效评价{next(_seq)}", evaluated_unit_name="某县交通运输局",
+                  kind=EngagementKind.project, fiscal_year=2025, budget_amount=Decimal("1000000.00"),
+                  bureau_id=bureau.id)
+    values.update(overrides)
+    return engagements.EngagementFields(**values)
+
+
+def engagement(session, actor, bureau, **overrides):
+    return engagements.create_engagement(session, engagement_fields(bureau, **overrides), actor, NOW)
+
+
+class World:
+    """Two firms and two bureaus with a user of each role: the setting for access-control tests."""
+
+    def __init__(self, session):
+        self.firm, self.other_firm = firm(session), firm(session)
+        self.bureau, self.other_bureau = bureau(session), bureau(session)
+        self.admin = user(session, "admin", firm=self.firm)
+        self.evaluator = user(session, "evaluator", firm=self.firm)
+        self.reviewer = user(session, "reviewer", firm=self.firm)
+        self.colleague = user(session, "evaluator", firm=self.firm)  # same firm, not on the team
+        self.outsider = user(session, "evaluator", firm=self.other_firm)
+        self.outsider_admin = user(session, "admin", firm=self.other_firm)
+        self.bureau_user = user(session, "bureau", bureau=self.bureau)
+        self.other_bureau_user = user(session, "bureau", bureau=self.other_bureau)
+        self.engagement = engagement(session, self.evaluator, self.bureau)
+        session.commit()

@@ -1,0 +1,73 @@
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
+from sqlalchemy import select
+
+from evalplatform.accounts.models import User
+from evalplatform.cli import create_user_command, load_demo_command
+from evalplatform.engagements.models import Engagement
+from tests import factories
+from tests.conftest import login
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_static_assets_are_served_locally(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert "/static/css/app.css" in html and "http://" not in html and "https://" not in html
+    assert client.get("/static/css/app.css").status_code == 200
+    assert client.get("/static/js/app.js").status_code == 200
+
+
+def test_unknown_pages_get_a_friendly_chinese_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "页面不存在" in response.get_data(as_text=True)
+
+
+def test_english_is_available(client):
+    html = client.get("/login?lang=en").get_data(as_text=True)
+    assert "Sign in" in html
+    assert "Sign in" in client.get("/login").get_data(as_text=True)  # remembered in the session
+
+
+def test_session_cookie_is_http_only_and_same_site(client, session):
+    factories.user(session, username="li", firm=factories.firm(session))
+    session.commit()
+    response = login(client, "li")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_create_user_command_makes_firm_and_user(app, session):
+    result = CliRunner().invoke(create_user_command, ["--username", "zhang", "--role", "evaluator",
+                                                      "--firm", "新事务所", "--password", "long-enough-9"],
+                                obj=ScriptInfo(create_app=lambda: app))
+    assert result.exit_code == 0, result.output
+    user = session.scalar(select(User).where(User.username == "zhang"))
+    assert user.firm.name == "新事务所"
+    again = CliRunner().invoke(create_user_command, ["--username", "zhang", "--role", "evaluator",
+                                                     "--firm", "新事务所", "--password", "long-enough-9"],
+                               obj=ScriptInfo(create_app=lambda: app))
+    assert again.exit_code != 0 and "已存在" in again.output
+
+
+def test_demo_data_loads_once_and_can_log_in(app, client, session):
+    runner = CliRunner()
+    info = ScriptInfo(create_app=lambda: app)
+    assert runner.invoke(load_demo_command, obj=info).exit_code == 0
+    assert "already" in runner.invoke(load_demo_command, obj=info).output
+    kinds = sorted(e.kind.value for e in session.scalars(select(Engagement)))
+    assert kinds == ["department", "project"]
+    from evalplatform.demo import DEMO_PASSWORD
+    for username in ["evaluator", "reviewer", "admin", "bureau"]:
+        login(client, username, DEMO_PASSWORD)
+        assert client.get("/engagements").get_data(as_text=True).count("评价</a>") == 2
+        client.get("/logout")
+        client.delete_cookie("session")
