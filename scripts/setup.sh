@@ -45,4 +45,4 @@ if [[ ! -f "$stamp" ]]; then
   .venv/bin/python -m pip install -q -e ".[dev]"
   touch "$stamp"
 fi
-.venv/bin/pybabel compile -q -d evalplatform/translations
+.venv/bin/pybabel compile -d evalplatform/translations >/dev/null
