@@ -71,3 +71,16 @@ def test_demo_data_loads_once_and_can_log_in(app, client, session):
         assert client.get("/engagements").get_data(as_text=True).count("评价</a>") == 2
         client.get("/logout")
         client.delete_cookie("session")
+
+
+def test_a_server_error_shows_a_chinese_page_without_details(app):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/_boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/_boom")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "系统错误" in html and "secret internals" not in html

@@ -43,10 +43,14 @@ def compute_hash(prev_hash: str, event: AuditEvent) -> str:
 
 
 def _lock_chain(session: Session, chain: str) -> None:
-    """Serialize appends to one chain. PostgreSQL: a transaction-scoped advisory lock.
-    SQLite allows one writer at a time already; the (chain, seq) constraint is the backstop."""
-    if session.get_bind().dialect.name == "postgresql":
+    """Serialize appends to one chain before reading its last link; UNIQUE(chain, seq) is the backstop.
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: a no-op write takes the database's single
+    write lock (waiting up to busy_timeout), so the read that follows sees the newest committed link."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(chain.encode())})
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE audit_event SET seq = seq WHERE 0"))
 
 
 def record(session: Session, *, actor, action: str, obj=None, object_type: str | None = None,

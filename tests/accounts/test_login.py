@@ -132,3 +132,13 @@ def test_non_admins_cannot_manage_users(client, session):
     world = factories.World(session)
     login(client, world.evaluator.username)
     assert client.get("/users").status_code == 403
+
+
+def test_an_admin_cannot_touch_users_of_another_firm(client, session):
+    world = factories.World(session)
+    login(client, world.outsider_admin.username)
+    token = csrf_token(client, "/users")
+    response = client.post(f"/users/{world.evaluator.id}/toggle", data={"csrf_token": token})
+    assert response.status_code == 404
+    session.refresh(world.evaluator)
+    assert world.evaluator.is_enabled
