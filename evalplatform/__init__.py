@@ -24,6 +24,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .audit.views import bp as audit_bp
     from .engagements.views import bp as engagements_bp
+    from .evidence.views import bp as evidence_bp
 
-    for blueprint in (accounts_bp, engagements_bp, audit_bp):
+    for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp):
         app.register_blueprint(blueprint)

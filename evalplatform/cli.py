@@ -87,6 +87,23 @@ def verify_audit_command() -> None:
     click.echo(f"OK: {checked} audit events verified")
 
 
+@click.command("verify-evidence")
+@with_appcontext
+def verify_evidence_command() -> None:
+    """Re-hash every stored evidence blob; exit 1 naming each missing or altered one."""
+    from .evidence.service import verify_store
+    from .evidence.store import BlobStore
+    with db.new_session() as session:
+        checked, problems = verify_store(session, BlobStore(current_app.config["STORAGE_DIR"]))
+    for problem in problems:
+        click.echo(f"{problem.problem.upper()}: {problem.sha256}")
+    if problems:
+        click.echo(f"{len(problems)} of {checked} blobs failed verification")
+        sys.exit(1)
+    click.echo(f"OK: {checked} evidence blobs verified")
+
+
 def register_cli(app) -> None:
-    for command in (db_group, create_user_command, load_demo_command, verify_audit_command):
+    for command in (db_group, create_user_command, load_demo_command, verify_audit_command,
+                    verify_evidence_command):
         app.cli.add_command(command)

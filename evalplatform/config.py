@@ -35,7 +35,8 @@ def from_env(**overrides) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 100 * 1024 * 1024)),
+        "EVIDENCE_MAX_FILE_BYTES": int(os.environ.get("EVIDENCE_MAX_FILE_BYTES", 50 * 1024 * 1024)),
         "WTF_CSRF_TIME_LIMIT": None,  # field sessions last all day; the token is tied to the session
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

@@ -3,5 +3,6 @@ from .accounts import models as _accounts  # noqa: F401
 from .audit import models as _audit  # noqa: F401
 from .db import Base
 from .engagements import models as _engagements  # noqa: F401
+from .evidence import models as _evidence  # noqa: F401
 
 metadata = Base.metadata

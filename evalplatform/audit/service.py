@@ -20,6 +20,7 @@ from .models import GENESIS_HASH, AuditEvent
 ALLOWED_DETAIL_KEYS = frozenset({
     "title", "status_from", "status_to", "fields", "username", "role", "reason", "name",
     "count", "sha256", "filename", "version", "member", "site", "before", "after", "result",
+    "size",
 })
 
 
@@ -42,7 +43,7 @@ def compute_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256((prev_hash + canonical_payload(event)).encode("utf-8")).hexdigest()
 
 
-def _lock_chain(session: Session, chain: str) -> None:
+def lock_chain(session: Session, chain: str) -> None:
     """Serialize appends to one chain before reading its last link; UNIQUE(chain, seq) is the backstop.
     PostgreSQL: a transaction-scoped advisory lock. SQLite: a no-op write takes the database's single
     write lock (waiting up to busy_timeout), so the read that follows sees the newest committed link."""
@@ -59,7 +60,7 @@ def record(session: Session, *, actor, action: str, obj=None, object_type: str |
     """Append one event in the caller's transaction (so it commits or rolls back with the change)."""
     details = {k: v for k, v in (details or {}).items() if k in ALLOWED_DETAIL_KEYS}
     chain = chain_for(engagement_id)
-    _lock_chain(session, chain)
+    lock_chain(session, chain)
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.row_hash).where(AuditEvent.chain == chain)
         .order_by(AuditEvent.seq.desc()).limit(1)
@@ -76,6 +77,11 @@ def record(session: Session, *, actor, action: str, obj=None, object_type: str |
     session.add(event)
     session.flush()
     return event
+
+
+def lock_engagement(session: Session, engagement_id: int) -> None:
+    """Serialise writers of one engagement for the rest of this transaction (numbering, idempotency)."""
+    lock_chain(session, chain_for(engagement_id))
 
 
 @dataclass(frozen=True)

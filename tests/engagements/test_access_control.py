@@ -1,15 +1,20 @@
 """Every route that takes an engagement id refuses users outside its firm/team/bureau."""
+from io import BytesIO
+
 import pytest
 
 from evalplatform.engagements import service
 from evalplatform.engagements.models import TeamRole
+from evalplatform.evidence.service import store_upload
+from evalplatform.evidence.store import BlobStore
 from tests import factories
+from tests.evidence import files
 from tests.conftest import csrf_token, login
 
 
-def id_routes(app, world, site_id, member_id):
+def id_routes(app, world, **ids):
     """All URL rules with an engagement id, filled with real ids, per HTTP method."""
-    values = {"engagement_id": world.engagement.id, "site_id": site_id, "member_id": member_id}
+    values = {"engagement_id": world.engagement.id, **ids}
     routes = []
     for rule in app.url_map.iter_rules():
         if "engagement_id" not in rule.arguments:
@@ -28,8 +33,10 @@ def setting(session, app):
                              address=None, latitude=None, longitude=None)
     member = service.add_team_member(session, world.engagement, world.reviewer, TeamRole.reviewer,
                                      world.evaluator, factories.NOW)
+    photo = store_upload(session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator,
+                         factories.NOW, stream=BytesIO(files.jpeg()), filename="p.jpg", max_bytes=10**6)
     session.commit()
-    return world, id_routes(app, world, site.id, member.id)
+    return world, id_routes(app, world, site_id=site.id, member_id=member.id, evidence_id=photo.evidence.id)
 
 
 @pytest.mark.parametrize("who", ["outsider", "outsider_admin", "colleague", "other_bureau_user"])

@@ -1,0 +1,117 @@
+"""Content-addressed, write-once blob store: bytes live under STORAGE_DIR/blobs/ab/cd/<sha256>.
+
+Bytes are hashed while they stream to a temporary file in the same directory tree, fsynced, then
+linked into place only if no blob with that hash exists yet — an existing blob is never rewritten.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+CHUNK = 1024 * 1024
+
+
+class BlobTooLarge(Exception):
+    def __init__(self, limit: int):
+        super().__init__(limit)
+        self.limit = limit
+
+
+class StorageFull(Exception):
+    """The disk or quota under STORAGE_DIR refused the write."""
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    sha256: str
+    size: int
+    head: bytes          # the first bytes, for content sniffing
+    path: Path
+    created: bool        # False when identical bytes were stored before
+
+
+class BlobStore:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def path_for(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError("not a SHA-256 hex digest")
+        return self.root / "blobs" / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, stream: BinaryIO, max_bytes: int, check=None) -> StoredBlob:
+        """Store the stream's bytes; `check(head, tmp_path)` may raise to refuse them before they
+        are published, so refused bytes never enter the store."""
+        incoming = self.root / "incoming"
+        incoming.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=incoming)
+        try:
+            digest, size, head = self._copy_hashing(stream, fd, max_bytes)
+        except OSError as error:
+            os.unlink(tmp_name)
+            raise StorageFull(str(error)) from error
+        except BaseException:
+            os.unlink(tmp_name)
+            raise
+        if check is not None:
+            try:
+                check(head, Path(tmp_name))
+            except BaseException:
+                os.unlink(tmp_name)
+                raise
+        final = self.path_for(digest)
+        created = self._publish(Path(tmp_name), final)
+        return StoredBlob(sha256=digest, size=size, head=head, path=final, created=created)
+
+    @staticmethod
+    def _copy_hashing(stream: BinaryIO, fd: int, max_bytes: int) -> tuple[str, int, bytes]:
+        hasher, size, head = hashlib.sha256(), 0, b""
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise BlobTooLarge(max_bytes)
+                if len(head) < 4096:
+                    head += chunk[: 4096 - len(head)]
+                hasher.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        return hasher.hexdigest(), size, head
+
+    @staticmethod
+    def _publish(tmp: Path, final: Path) -> bool:
+        """Link the temp file into place unless the blob exists; either way the temp file goes."""
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(tmp, 0o444)
+            os.link(tmp, final)  # atomic, and fails rather than overwrite
+            return True
+        except FileExistsError:
+            return False
+        except OSError as error:
+            raise StorageFull(str(error)) from error
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def open(self, sha256: str) -> BinaryIO:
+        return open(self.path_for(sha256), "rb")
+
+    def rehash(self, sha256: str) -> str | None:
+        """The SHA-256 of the bytes on disk now, or None if the file is gone."""
+        try:
+            with self.open(sha256) as blob:
+                hasher = hashlib.sha256()
+                for chunk in iter(lambda: blob.read(CHUNK), b""):
+                    hasher.update(chunk)
+                return hasher.hexdigest()
+        except FileNotFoundError:
+            return None
+
+    def iter_chunks(self, sha256: str) -> Iterator[bytes]:
+        with self.open(sha256) as blob:
+            yield from iter(lambda: blob.read(CHUNK), b"")
