@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Flask, redirect, render_template, request, session, url_for
+import errno
+import tempfile
+from pathlib import Path
+
+from flask import Flask, Request, current_app, redirect, render_template, request, session, url_for
 from flask_babel import Babel, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
@@ -57,7 +61,18 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class UploadRequest(Request):
+    """Spools uploaded files into STORAGE_DIR/incoming, on the evidence store's filesystem, so the
+    store can hash them in place and hard-link them instead of copying (see BlobStore._adopt)."""
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        incoming = Path(current_app.config["STORAGE_DIR"]) / "incoming"
+        incoming.mkdir(parents=True, exist_ok=True)
+        return tempfile.NamedTemporaryFile(dir=incoming, prefix="upload-")
+
+
 def init_web(app: Flask) -> None:
+    app.request_class = UploadRequest
     app.url_map.converters["int"] = DatabaseIdConverter
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -100,6 +115,13 @@ def error_page(status: int, title, message):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def _storage_error(error: OSError):
+    """A full disk or quota while receiving an upload is the operator's problem, said plainly."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return error_page(507, _l("存储空间不足"), _l("服务器存储空间不足，内容未保存，请联系管理员。"))
+    raise error
+
+
 NOT_FOUND = (_l("页面不存在"), _l("您访问的页面不存在，或您无权查看。"))
 
 
@@ -110,4 +132,5 @@ def _register_error_pages(app: Flask) -> None:
     app.register_error_handler(403, lambda e: page(403, _l("无权访问"), _l("您没有执行此操作的权限。")))
     app.register_error_handler(404, lambda e: page(404, *NOT_FOUND))
     app.register_error_handler(413, lambda e: page(413, _l("文件过大"), _l("上传的内容超过了允许的大小。")))
+    app.register_error_handler(OSError, _storage_error)
     app.register_error_handler(500, lambda e: page(500, _l("系统错误"), _l("服务器出错了，我们已记录此问题，请稍后重试。")))

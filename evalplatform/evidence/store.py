@@ -46,6 +46,9 @@ class BlobStore:
     def put(self, stream: BinaryIO, max_bytes: int, check=None) -> StoredBlob:
         """Store the stream's bytes; `check(head, tmp_path)` may raise to refuse them before they
         are published, so refused bytes never enter the store."""
+        name = getattr(stream, "name", None)
+        if isinstance(name, str) and Path(name).parent == self.root / "incoming":
+            return self._adopt(stream, Path(name), max_bytes, check)
         incoming = self.root / "incoming"
         incoming.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=incoming)
@@ -65,6 +68,31 @@ class BlobStore:
                 raise
         final = self.path_for(digest)
         created = self._publish(Path(tmp_name), final)
+        return StoredBlob(sha256=digest, size=size, head=head, path=final, created=created)
+
+    def _adopt(self, stream: BinaryIO, path: Path, max_bytes: int, check) -> StoredBlob:
+        """An upload already spooled into incoming/ (see web.UploadRequest): hash it where it lies
+        and hard-link it into place — the bytes are written once, never copied."""
+        size = os.fstat(stream.fileno()).st_size
+        if size > max_bytes:
+            raise BlobTooLarge(max_bytes)
+        stream.seek(0)
+        head = stream.read(4096)
+        stream.seek(0)
+        digest = hashlib.file_digest(stream, "sha256").hexdigest()
+        os.fsync(stream.fileno())
+        if check is not None:
+            check(head, path)
+        final = self.path_for(digest)
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, final)
+            os.chmod(final, 0o444)
+            created = True
+        except FileExistsError:
+            created = False
+        except OSError as error:
+            raise StorageFull(str(error)) from error
         return StoredBlob(sha256=digest, size=size, head=head, path=final, created=created)
 
     @staticmethod
