@@ -67,7 +67,7 @@ def load_demo_command() -> None:
     """Load the demo firm, bureau, users and engagements (idempotent)."""
     from .demo import DEMO_PASSWORD, load_demo
     with db.new_session() as session:
-        created = load_demo(session)
+        created = load_demo(session, current_app.config["STORAGE_DIR"])
         session.commit()
     click.echo("demo data loaded" if created else "demo data already present")
     click.echo(f"demo logins (password {DEMO_PASSWORD}): evaluator, reviewer, admin, bureau")

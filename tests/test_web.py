@@ -5,6 +5,7 @@ from sqlalchemy import select
 from evalplatform.accounts.models import User
 from evalplatform.cli import create_user_command, load_demo_command
 from evalplatform.engagements.models import Engagement
+from evalplatform.evidence.models import Evidence
 from tests import factories
 from tests.conftest import login
 
@@ -65,6 +66,8 @@ def test_demo_data_loads_once_and_can_log_in(app, client, session):
     assert "already" in runner.invoke(load_demo_command, obj=info).output
     kinds = sorted(e.kind.value for e in session.scalars(select(Engagement)))
     assert kinds == ["department", "project"]
+    photos = session.scalars(select(Evidence)).all()
+    assert len(photos) == 2 and all(p.latitude is not None and p.site_id for p in photos)
     from evalplatform.demo import DEMO_PASSWORD
     for username in ["evaluator", "reviewer", "admin", "bureau"]:
         login(client, username, DEMO_PASSWORD)
