@@ -103,7 +103,37 @@ def verify_evidence_command() -> None:
     click.echo(f"OK: {checked} evidence blobs verified")
 
 
+@click.command("backup")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="archive to write, e.g. backup-2026-11-25.tar.gz")
+@with_appcontext
+def backup_command(output) -> None:
+    """Write the database, the evidence blobs and a manifest of hashes into one archive."""
+    from pathlib import Path
+
+    from .backup import backup
+    manifest = backup(db.engine, current_app.config["STORAGE_DIR"], Path(output))
+    click.echo(f"backup written to {output}: {sum(manifest['tables'].values())} rows, "
+               f"{len(manifest['blobs'])} evidence blobs")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_command(archive) -> None:
+    """Rebuild an empty installation (DATABASE_URL, STORAGE_DIR) from a backup archive and verify it."""
+    from pathlib import Path
+
+    from .backup import RestoreError, restore
+    try:
+        report = restore(db.engine, current_app.config["STORAGE_DIR"], Path(archive))
+    except RestoreError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"restored and verified: {report.rows} rows in {report.tables} tables, {report.blobs} blobs, "
+               f"{report.audit_events} audit events")
+
+
 def register_cli(app) -> None:
     for command in (db_group, create_user_command, load_demo_command, verify_audit_command,
-                    verify_evidence_command):
+                    verify_evidence_command, backup_command, restore_command):
         app.cli.add_command(command)
