@@ -17,3 +17,12 @@ def test_every_message_is_translated_to_english():
     translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
     assert ids, "no messages extracted"
     assert sorted(ids - translated) == []
+
+
+def test_every_template_parses():
+    """The message extractor skips templates it cannot parse, silently; this makes such a template fail."""
+    from jinja2 import Environment
+
+    environment = Environment(extensions=["jinja2.ext.i18n"])
+    for path in sorted((ROOT / "evalplatform").glob("**/templates/**/*.html")):
+        environment.parse(path.read_text(encoding="utf-8"), filename=str(path))

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 MAX_IMAGE_PIXELS = 60_000_000  # ~ a 60 MP photo; anything bigger is a decompression bomb here
 _CHINA_OFFSET = timedelta(hours=8)
@@ -86,6 +86,8 @@ def _inspect_image(mime: str, path: Path) -> ContentFacts:
                 raise RejectedContent(f"图片像素过多（{width}×{height}），疑似异常文件")
             exif = image.getexif()
             image.draft("RGB", (max(1, width // 8), max(1, height // 8)))  # fast, still reads every byte
+            # WeasyPrint sets this to True when imported; a cut-off photo must still be refused.
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
             image.load()
     except RejectedContent:
         raise

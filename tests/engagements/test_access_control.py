@@ -2,6 +2,7 @@
 from io import BytesIO
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from evalplatform.engagements import service
 from evalplatform.engagements.models import TeamRole
@@ -19,7 +20,10 @@ def id_routes(app, world, **ids):
     for rule in app.url_map.iter_rules():
         if "engagement_id" not in rule.arguments:
             continue
-        url = rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
+        # Arguments without a real id get a placeholder: outsiders must be refused before it is looked up.
+        args = {k: values.get(k, 1 if isinstance(rule._converters.get(k), IntegerConverter) else "x")
+                for k in rule.arguments}
+        url = rule.build(args, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             routes.append((method, url))
     assert len(routes) >= 10
@@ -55,7 +59,9 @@ def test_the_commissioning_bureau_reads_but_cannot_change(client, setting):
     token = csrf_token(client, "/engagements")
     for method, url in routes:
         response = client.open(url, method=method, data={"csrf_token": token, "name": "x", "status": "fieldwork"})
-        if method == "GET" and not url.endswith(("/edit", "/new")) and "/sites/" not in url:
+        if "/report" in url:  # drafts are hidden from the bureau; issued reports: tests/reporting
+            assert response.status_code in (403, 404), (method, url)
+        elif method == "GET" and not url.endswith(("/edit", "/new")) and "/sites/" not in url:
             assert response.status_code == 200, (method, url)
         else:
             assert response.status_code == 403, (method, url, response.status_code)

@@ -1,0 +1,1 @@
+"""评价报告: report assembly, PDF/XLSX rendering, review and issuance."""

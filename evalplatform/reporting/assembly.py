@@ -1,0 +1,73 @@
+"""Gather what a report says, from the data of the engagement plus the evaluators' narrative.
+
+The result is plain data (dicts, lists, strings, Decimals): the PDF template, the XLSX annex and the
+content hash are all made from it, so the hash printed in an issued PDF stands for exactly what it shows.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from ..engagements.models import EngagementKind
+from ..evidence.service import evidence_index
+from ..evidence.store import BlobStore
+from .models import NARRATIVE_SECTIONS, Report
+
+TEMPLATE_VERSION = "report-2026.1"
+MAX_PHOTOS = 40
+
+
+def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: str, now: datetime) -> dict:
+    engagement = report.engagement
+    evidence = evidence_index(session, engagement)
+    return {
+        "template": TEMPLATE_VERSION,
+        "title": report.title,
+        "number": report.number or "",
+        "firm": firm_name,
+        "date": now.astimezone().date().isoformat(),
+        "engagement": {
+            "title": engagement.title, "unit": engagement.evaluated_unit.name,
+            "kind": "项目支出" if engagement.kind is EngagementKind.project else "部门整体支出",
+            "fiscal_year": engagement.fiscal_year, "budget_amount": f"{engagement.budget_amount:,.2f}",
+            "funding_source": engagement.funding_source or "", "category": engagement.category or "",
+            "bureau": engagement.bureau.name, "description": engagement.description or "",
+            "period": f"{engagement.period_start or ''} ~ {engagement.period_end or ''}",
+        },
+        "team": [{"name": m.user.display_name, "role": m.team_role.value} for m in engagement.team],
+        "sites": [{"name": s.name, "address": s.address or "", "coordinates":
+                   f"{s.latitude}, {s.longitude}" if s.latitude is not None else ""} for s in engagement.sites],
+        "narrative": {key: report.section_text(key) for key in NARRATIVE_SECTIONS},
+        "scoring": scoring_summary(session, engagement),
+        "evidence": [_evidence_row(e) for e in evidence],
+        "photos": [{"code": e.code, "caption": e.description or e.original_filename,
+                    "path": str(store.path_for(e.blob_sha256)), "sha256": e.blob_sha256}
+                   for e in evidence if e.mime in ("image/jpeg", "image/png")][:MAX_PHOTOS],
+    }
+
+
+def scoring_summary(session: Session, engagement) -> dict | None:
+    """The scoring table and grade, once the engagement has an indicator system (None before)."""
+    return None
+
+
+def _evidence_row(e) -> dict:
+    return {"code": e.code, "name": e.original_filename, "mime": e.mime, "size": e.size, "sha256": e.blob_sha256,
+            "captured_at": e.captured_at.isoformat(timespec="minutes") if e.captured_at else "",
+            "location": f"{e.latitude}, {e.longitude}" if e.latitude is not None else ""}
+
+
+def content_sha256(content: dict) -> str:
+    """SHA-256 of the report's content: what the issued PDF and XLSX show, independent of layout bytes."""
+    canonical = {k: v for k, v in content.items() if k != "photos"}
+    canonical["photos"] = [p["sha256"] for p in content["photos"]]
+    payload = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def photo_uri(path: str) -> str:
+    return Path(path).as_uri()

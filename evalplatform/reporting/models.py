@@ -1,0 +1,124 @@
+"""Reports: narrative sections, review history, render jobs and immutable issued versions."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..db import Base, utcnow
+from ..engagements.models import Engagement
+
+
+class ReportStatus(str, enum.Enum):
+    draft = "draft"            # 征求意见稿, being written
+    submitted = "submitted"    # 已提交复核
+    returned = "returned"      # 复核退回
+    approved = "approved"      # 复核通过
+    issued = "issued"          # 已出具 (immutable; reopening starts the next version)
+
+
+# Narrative sections written by evaluators (design.md §8); the rest is generated from data.
+NARRATIVE_SECTIONS = {
+    "overview": "项目概况补充说明",
+    "work_process": "工作过程",
+    "experience": "主要经验及做法",
+    "problems": "存在的问题及原因分析",
+    "suggestions": "有关建议",
+    "other": "其他需要说明的问题",
+}
+
+
+class Report(Base):
+    __tablename__ = "report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    number: Mapped[str | None] = mapped_column(String(60))  # 报告文号
+    status: Mapped[ReportStatus] = mapped_column(Enum(ReportStatus, native_enum=False, length=20),
+                                                 default=ReportStatus.draft)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_versions: Mapped[int] = mapped_column(default=0)
+
+    engagement: Mapped[Engagement] = relationship()
+    author: Mapped[User] = relationship()
+    sections: Mapped[list[ReportSection]] = relationship(back_populates="report", cascade="all, delete-orphan")
+    events: Mapped[list[ReportEvent]] = relationship(back_populates="report", order_by="ReportEvent.id",
+                                                     cascade="all, delete-orphan")
+    versions: Mapped[list[ReportVersion]] = relationship(back_populates="report", order_by="ReportVersion.version",
+                                                         cascade="all, delete-orphan")
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (ReportStatus.draft, ReportStatus.returned)
+
+    def section_text(self, key: str) -> str:
+        return next((s.body for s in self.sections if s.key == key), "")
+
+
+class ReportSection(Base):
+    __tablename__ = "report_section"
+    __table_args__ = (UniqueConstraint("report_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    report: Mapped[Report] = relationship(back_populates="sections")
+
+
+class ReportEvent(Base):
+    """Review history: submitted, returned (with comment), approved, issued, reopened."""
+    __tablename__ = "report_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="events")
+    actor: Mapped[User] = relationship()
+
+
+class ReportVersion(Base):
+    """An issued version: its PDF and XLSX are evidence; content_sha256 is printed in the PDF."""
+    __tablename__ = "report_version"
+    __table_args__ = (UniqueConstraint("report_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    version: Mapped[int]
+    issued_at: Mapped[datetime]
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    pdf_evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"))
+    xlsx_evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"))
+    pages: Mapped[int]
+
+    report: Mapped[Report] = relationship(back_populates="versions")
+    issued_by: Mapped[User] = relationship()
+
+
+class RenderJob(Base):
+    """A draft rendering the UI polls: queued → running (progress %) → done / failed."""
+    __tablename__ = "render_job"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    progress: Mapped[int] = mapped_column(default=0)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    pages: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

@@ -1,0 +1,44 @@
+"""Turn assembled report content into the PDF (WeasyPrint) and the Excel annex."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ..spreadsheets import xlsx_bytes
+from .assembly import photo_uri
+from .pdf import TEMPLATES_DIR, render_pdf
+
+SECTION_HEADINGS = [
+    ("s1", "一、基本情况"), ("s2", "二、绩效评价工作开展情况"), ("s3", "三、综合评价情况及评价结论"),
+    ("s4", "四、绩效评价指标分析"), ("s5", "五、主要经验及做法、存在的问题及原因分析"), ("s6", "六、有关建议"),
+    ("s7", "七、其他需要说明的问题"), ("a1", "附件1：评分表"), ("a2", "附件2：现场勘查照片"),
+    ("a3", "附件3：证据索引"), ("a4", "报告完整性信息"),
+]
+
+_environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]))
+
+
+def report_html(content: dict, *, draft: bool, version: int | None, content_sha256: str) -> str:
+    photos = [{**p, "uri": photo_uri(p["path"])} for p in content["photos"]]
+    return _environment.get_template("report.html").render(
+        c={**content, "photos": photos}, draft=draft, version=version, content_sha256=content_sha256,
+        sections=SECTION_HEADINGS)
+
+
+def report_pdf(content: dict, storage_dir: str, *, draft: bool, version: int | None,
+               content_sha256: str) -> tuple[bytes, int]:
+    html = report_html(content, draft=draft, version=version, content_sha256=content_sha256)
+    pdf, pages, _refused = render_pdf(html, allowed_roots=[Path(storage_dir) / "blobs"])
+    return pdf, pages
+
+
+def report_xlsx(content: dict) -> bytes:
+    scoring = content.get("scoring") or {}
+    sheets = [("评分表", ["一级指标", "二级指标", "三级指标", "分值", "得分", "得分率", "扣分原因"],
+               [[r["level1"], r["level2"], r["level3"], r["points"], r["score"], r["rate"], r["rationale"]]
+                for r in scoring.get("rows", [])]),
+              ("证据索引", ["编号", "文件名", "类型", "大小（字节）", "拍摄时间", "位置", "SHA-256"],
+               [[e["code"], e["name"], e["mime"], e["size"], e["captured_at"], e["location"], e["sha256"]]
+                for e in content["evidence"]])]
+    return xlsx_bytes(sheets)

@@ -1,0 +1,178 @@
+"""Reports: narrative editing, the review workflow (复核), draft rendering jobs and issuance."""
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..accounts.models import Role, User
+from ..engagements.models import Engagement
+from ..engagements.service import PermissionDenied, ensure_can_edit
+from ..evidence.service import store_upload
+from ..evidence.store import BlobStore
+from .assembly import assemble, content_sha256
+from .models import NARRATIVE_SECTIONS, RenderJob, Report, ReportEvent, ReportSection, ReportStatus, ReportVersion
+from .render import report_pdf, report_xlsx
+
+MAX_SECTION_CHARS = 20_000
+S = ReportStatus
+
+
+class ReportError(Exception):
+    """Refused action; the message is for the user (Chinese)."""
+
+
+def report_for(session: Session, engagement: Engagement) -> Report | None:
+    return session.scalar(select(Report).where(Report.engagement_id == engagement.id))
+
+
+def start_report(session: Session, engagement: Engagement, actor: User, now: datetime) -> Report:
+    ensure_can_edit(engagement, actor)
+    report = report_for(session, engagement)
+    if report is None:
+        report = Report(engagement=engagement, title=f"{engagement.title}报告" if not engagement.title.endswith("报告")
+                        else engagement.title, author_id=actor.id, created_at=now)
+        session.add(report)
+        session.flush()
+        audit.record(session, actor=actor, action="report.create", obj=report, engagement_id=engagement.id, now=now)
+    return report
+
+
+def save_section(session: Session, report: Report, key: str, body: str, actor: User, now: datetime) -> ReportSection:
+    _ensure_editable(report, actor)
+    if key not in NARRATIVE_SECTIONS:
+        raise ReportError("未知的报告章节")
+    if len(body) > MAX_SECTION_CHARS:
+        raise ReportError(f"本章节不超过 {MAX_SECTION_CHARS} 字")
+    section = next((s for s in report.sections if s.key == key), None)
+    if section is None:
+        section = ReportSection(report=report, key=key)
+        session.add(section)
+    if section.body != body:
+        section.body, section.updated_at, section.updated_by_id = body, now, actor.id
+        session.flush()
+    return section
+
+
+def update_header(session: Session, report: Report, title: str, number: str | None, actor: User) -> None:
+    _ensure_editable(report, actor)
+    report.title, report.number = title.strip(), (number or "").strip() or None
+
+
+def _ensure_editable(report: Report, actor: User) -> None:
+    ensure_can_edit(report.engagement, actor)
+    if not report.is_editable:
+        raise ReportError("报告已提交复核或已出具，不能修改")
+
+
+def _transition(session, report, actor, now, allowed_from, to, action, comment=None) -> None:
+    ensure_can_edit(report.engagement, actor)
+    if report.status not in allowed_from:
+        raise ReportError("当前状态下不能执行此操作")
+    report.status = to
+    session.add(ReportEvent(report=report, action=action, actor_id=actor.id, comment=comment, at=now))
+    audit.record(session, actor=actor, action=f"report.{action}", obj=report, engagement_id=report.engagement_id,
+                 now=now, details={"status_to": to.value, "reason": comment})
+
+
+def _ensure_reviewer(report: Report, actor: User) -> None:
+    if actor.role not in (Role.reviewer, Role.admin):
+        raise PermissionDenied("只有复核人可以执行复核操作")
+    if actor.id == report.author_id:
+        raise PermissionDenied("复核人不能复核自己撰写的报告")
+
+
+def submit(session, report, actor, now) -> None:
+    _transition(session, report, actor, now, {S.draft, S.returned}, S.submitted, "submit")
+
+
+def return_for_changes(session, report, actor, now, comment: str) -> None:
+    _ensure_reviewer(report, actor)
+    if not (comment or "").strip():
+        raise ReportError("退回时必须填写复核意见")
+    _transition(session, report, actor, now, {S.submitted}, S.returned, "return", comment.strip())
+
+
+def approve(session, report, actor, now) -> None:
+    _ensure_reviewer(report, actor)
+    _transition(session, report, actor, now, {S.submitted}, S.approved, "approve")
+
+
+def reopen(session, report, actor, now, reason: str) -> None:
+    """Start work on the next version of an issued report; the issued versions stay as they are."""
+    if not (reason or "").strip():
+        raise ReportError("重新出具必须说明原因")
+    _transition(session, report, actor, now, {S.issued}, S.draft, "reopen", reason.strip())
+
+
+def issue(session: Session, report: Report, store: BlobStore, actor: User, now: datetime,
+          *, firm_name: str) -> ReportVersion:
+    """Render the final PDF and XLSX, store both as evidence, and freeze them as the next version."""
+    _ensure_reviewer(report, actor)
+    if report.status is not S.approved:
+        raise ReportError("报告须经复核通过后才能出具")
+    version_number = report.issued_versions + 1
+    content = assemble(session, report, store, firm_name=firm_name, now=now)
+    digest = content_sha256(content)
+    pdf, pages = report_pdf(content, str(store.root), draft=False, version=version_number, content_sha256=digest)
+    stem = f"{report.title}-第{version_number}版"
+    pdf_evidence = _store(session, store, report, actor, now, pdf, f"{stem}.pdf")
+    xlsx_evidence = _store(session, store, report, actor, now, report_xlsx(content), f"{stem}-附表.xlsx")
+    reason = next((e.comment for e in reversed(report.events) if e.action == "reopen"), None)
+    version = ReportVersion(report=report, version=version_number, issued_at=now, issued_by_id=actor.id,
+                            reason=reason, content_sha256=digest, pdf_evidence_id=pdf_evidence.id,
+                            xlsx_evidence_id=xlsx_evidence.id, pages=pages)
+    session.add(version)
+    report.issued_versions = version_number
+    _transition(session, report, actor, now, {S.approved}, S.issued, "issue", reason)
+    audit.record(session, actor=actor, action="report.version", obj=version, engagement_id=report.engagement_id,
+                 now=now, details={"version": version_number, "sha256": digest,
+                                   "after": {"pdf": pdf_evidence.blob_sha256, "xlsx": xlsx_evidence.blob_sha256}})
+    return version
+
+
+def _store(session, store, report, actor, now, data: bytes, filename: str):
+    return store_upload(session, store, report.engagement, actor, now, stream=io.BytesIO(data), filename=filename,
+                        max_bytes=len(data) + 1, tags=["评价报告"]).evidence
+
+
+def create_render_job(session: Session, report: Report, now: datetime) -> RenderJob:
+    job = RenderJob(id=str(uuid.uuid4()), report_id=report.id, status="queued", progress=0, created_at=now)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def run_render_job(database_url: str, storage_dir: str, job_id: str, firm_name: str) -> None:
+    """A draft rendering, in a worker or inline: its own session, progress committed as it goes."""
+    from ..db import make_engine
+    engine = make_engine(database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            job = session.get(RenderJob, job_id)
+            _progress(session, job, "running", 10)
+            report = session.get(Report, job.report_id)
+            store = BlobStore(storage_dir)
+            try:
+                content = assemble(session, report, store, firm_name=firm_name, now=datetime.now(timezone.utc))
+                _progress(session, job, "running", 40)
+                pdf, pages = report_pdf(content, storage_dir, draft=True, version=None,
+                                        content_sha256=content_sha256(content))
+                blob = store.put(io.BytesIO(pdf), max_bytes=len(pdf) + 1)
+            except Exception as error:  # noqa: BLE001 - the job records any failure for the UI
+                job.error = f"{type(error).__name__}: {error}"[:500]
+                _progress(session, job, "failed", 100)
+                raise
+            job.pdf_sha256, job.pages, job.finished_at = blob.sha256, pages, datetime.now(timezone.utc)
+            _progress(session, job, "done", 100)
+    finally:
+        engine.dispose()
+
+
+def _progress(session: Session, job: RenderJob, status: str, progress: int) -> None:
+    job.status, job.progress = status, progress
+    session.commit()

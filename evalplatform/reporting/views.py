@@ -1,0 +1,170 @@
+"""Report pages: narrative with autosave, review actions, draft rendering with progress, downloads."""
+from __future__ import annotations
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import jobs
+from ..accounts.models import Role
+from ..db import db
+from ..engagements.service import load_engagement_for_user
+from ..evidence.models import Evidence
+from ..evidence.store import BlobStore
+from ..web import now_utc
+from . import service
+from .forms import CommentForm, HeaderForm, SectionForm
+from .models import NARRATIVE_SECTIONS, RenderJob, ReportStatus
+
+bp = Blueprint("reporting", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/report")
+ACTIONS = {"submit", "return", "approve", "issue", "reopen"}
+
+
+def _store() -> BlobStore:
+    return BlobStore(current_app.config["STORAGE_DIR"])
+
+
+def _load(engagement_id: int, for_write: bool = False):
+    engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=for_write)
+    report = service.report_for(db.session, engagement)
+    if current_user.role is Role.bureau and (report is None or not report.versions):
+        abort(404)  # the bureau sees issued versions only
+    return engagement, report
+
+
+@bp.get("")
+@login_required
+def page(engagement_id: int):
+    engagement, report = _load(engagement_id)
+    return render_template("reporting/report.html", engagement=engagement, report=report,
+                           sections=NARRATIVE_SECTIONS, header_form=HeaderForm(obj=report),
+                           section_form=SectionForm(), comment_form=CommentForm(), statuses=ReportStatus)
+
+
+@bp.post("/start")
+@login_required
+def start(engagement_id: int):
+    engagement, _report = _load(engagement_id, for_write=True)
+    if not CommentForm().validate_on_submit():
+        abort(400)
+    service.start_report(db.session, engagement, current_user, now_utc())
+    db.session.commit()
+    return redirect(url_for(".page", engagement_id=engagement_id), 303)
+
+
+@bp.post("/header")
+@login_required
+def header(engagement_id: int):
+    _engagement, report = _load(engagement_id, for_write=True)
+    form = HeaderForm()
+    if report is None or not form.validate_on_submit():
+        flash(_("请填写报告标题（不超过 200 个字符）"), "error")
+        return redirect(url_for(".page", engagement_id=engagement_id), 303)
+    service.update_header(db.session, report, form.title.data, form.number.data, current_user)
+    db.session.commit()
+    return redirect(url_for(".page", engagement_id=engagement_id), 303)
+
+
+@bp.post("/sections/<key>")
+@login_required
+def save_section(engagement_id: int, key: str):
+    _engagement, report = _load(engagement_id, for_write=True)
+    form = SectionForm()
+    if report is None or key not in NARRATIVE_SECTIONS:
+        abort(404)
+    if not form.validate_on_submit():
+        return jsonify(error="；".join(form.body.errors) or _("无效的请求")), 422
+    section = service.save_section(db.session, report, key, form.body.data or "", current_user, now_utc())
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(saved_at=section.updated_at.isoformat(), chars=len(section.body))
+    flash(_("已保存。"), "success")
+    return redirect(url_for(".page", engagement_id=engagement_id), 303)
+
+
+@bp.post("/<action>")
+@login_required
+def act(engagement_id: int, action: str):
+    _engagement, report = _load(engagement_id, for_write=True)
+    if action not in ACTIONS:
+        abort(404)
+    form = CommentForm()
+    if report is None or not form.validate_on_submit():
+        abort(400)
+    now, comment = now_utc(), form.comment.data or ""
+    steps = {
+        "submit": lambda: service.submit(db.session, report, current_user, now),
+        "return": lambda: service.return_for_changes(db.session, report, current_user, now, comment),
+        "approve": lambda: service.approve(db.session, report, current_user, now),
+        "reopen": lambda: service.reopen(db.session, report, current_user, now, comment),
+        "issue": lambda: service.issue(db.session, report, _store(), current_user, now,
+                                       firm_name=report.engagement.firm.name),
+    }
+    try:
+        steps[action]()
+    except service.ReportError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".page", engagement_id=engagement_id), 303)
+    db.session.commit()
+    flash(_("操作已完成。"), "success")
+    return redirect(url_for(".page", engagement_id=engagement_id), 303)
+
+
+@bp.post("/render")
+@login_required
+def render(engagement_id: int):
+    engagement, report = _load(engagement_id, for_write=True)
+    if report is None or not CommentForm().validate_on_submit():
+        abort(400)
+    job = service.create_render_job(db.session, report, now_utc())
+    db.session.commit()
+    config = current_app.config
+    try:
+        jobs.enqueue(config, service.run_render_job, config["DATABASE_URL"], config["STORAGE_DIR"], job.id,
+                     engagement.firm.name)
+    except Exception:  # noqa: BLE001 - the job row already says "failed"; the page shows it
+        current_app.logger.exception("draft rendering failed")
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(job_id=job.id, status_url=url_for(".job_status", engagement_id=engagement_id, job_id=job.id))
+    return redirect(url_for(".page", engagement_id=engagement_id, job=job.id), 303)
+
+
+def _job(report, job_id: str) -> RenderJob:
+    job = db.session.get(RenderJob, job_id)
+    if job is None or report is None or job.report_id != report.id:
+        abort(404)
+    return job
+
+
+@bp.get("/jobs/<job_id>")
+@login_required
+def job_status(engagement_id: int, job_id: str):
+    _engagement, report = _load(engagement_id, for_write=True)
+    job = _job(report, job_id)
+    download = url_for(".job_pdf", engagement_id=engagement_id, job_id=job.id) if job.status == "done" else None
+    return jsonify(status=job.status, progress=job.progress, pages=job.pages, error=job.error, download_url=download)
+
+
+@bp.get("/jobs/<job_id>/pdf")
+@login_required
+def job_pdf(engagement_id: int, job_id: str):
+    _engagement, report = _load(engagement_id, for_write=True)
+    job = _job(report, job_id)
+    if job.pdf_sha256 is None:
+        abort(404)
+    return send_file(_store().path_for(job.pdf_sha256), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{report.title}-征求意见稿.pdf")
+
+
+@bp.get("/versions/<int:version>/<kind>")
+@login_required
+def version_file(engagement_id: int, version: int, kind: str):
+    _engagement, report = _load(engagement_id)
+    issued = next((v for v in (report.versions if report else []) if v.version == version), None)
+    if issued is None or kind not in ("pdf", "xlsx"):
+        abort(404)
+    evidence = db.session.get(Evidence, issued.pdf_evidence_id if kind == "pdf" else issued.xlsx_evidence_id)
+    return send_file(_store().path_for(evidence.blob_sha256), mimetype=evidence.mime, as_attachment=True,
+                     download_name=evidence.original_filename)
