@@ -33,6 +33,14 @@ def _load(engagement_id: int, for_write: bool = False):
     return engagement, report
 
 
+def _refused(error: Exception, engagement_id: int):
+    db.session.rollback()
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error=str(error)), 409
+    flash(str(error), "error")
+    return redirect(url_for(".page", engagement_id=engagement_id), 303)
+
+
 @bp.get("")
 @login_required
 def page(engagement_id: int):
@@ -61,7 +69,10 @@ def header(engagement_id: int):
     if report is None or not form.validate_on_submit():
         flash(_("请填写报告标题（不超过 200 个字符）"), "error")
         return redirect(url_for(".page", engagement_id=engagement_id), 303)
-    service.update_header(db.session, report, form.title.data, form.number.data, current_user)
+    try:
+        service.update_header(db.session, report, form.title.data, form.number.data, current_user)
+    except service.ReportError as error:
+        return _refused(error, engagement_id)
     db.session.commit()
     return redirect(url_for(".page", engagement_id=engagement_id), 303)
 
@@ -75,7 +86,10 @@ def save_section(engagement_id: int, key: str):
         abort(404)
     if not form.validate_on_submit():
         return jsonify(error="；".join(form.body.errors) or _("无效的请求")), 422
-    section = service.save_section(db.session, report, key, form.body.data or "", current_user, now_utc())
+    try:
+        section = service.save_section(db.session, report, key, form.body.data or "", current_user, now_utc())
+    except service.ReportError as error:
+        return _refused(error, engagement_id)
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":
         return jsonify(saved_at=section.updated_at.isoformat(), chars=len(section.body))
@@ -104,9 +118,7 @@ def act(engagement_id: int, action: str):
     try:
         steps[action]()
     except service.ReportError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".page", engagement_id=engagement_id), 303)
+        return _refused(error, engagement_id)
     db.session.commit()
     flash(_("操作已完成。"), "success")
     return redirect(url_for(".page", engagement_id=engagement_id), 303)
