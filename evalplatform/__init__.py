@@ -25,7 +25,8 @@ def _register_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .engagements.views import bp as engagements_bp
     from .evidence.views import bp as evidence_bp
+    from .bureau.views import bp as bureau_bp
     from .reporting.views import bp as reporting_bp
 
-    for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp):
+    for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp, bureau_bp):
         app.register_blueprint(blueprint)

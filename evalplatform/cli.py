@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
+from .accounts.models import Role
 from .db import db
 
 
@@ -39,7 +40,7 @@ def db_upgrade() -> None:
 
 @click.command("create-user")
 @click.option("--username", required=True)
-@click.option("--role", required=True, type=click.Choice(["admin", "evaluator", "reviewer", "bureau"]))
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--firm", "firm_name", help="会计师事务所名称 (firm roles)")
 @click.option("--bureau", "bureau_name", help="财政局名称 (bureau role)")
 @click.option("--display-name")

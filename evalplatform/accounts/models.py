@@ -16,10 +16,15 @@ class Role(str, enum.Enum):
     evaluator = "evaluator"
     reviewer = "reviewer"
     bureau = "bureau"
+    auditor = "auditor"  # 审计部门: read-only, attached to a bureau, sees what the bureau shares with it
 
     @property
     def is_firm_role(self) -> bool:
-        return self is not Role.bureau
+        return self in (Role.admin, Role.evaluator, Role.reviewer)
+
+    @property
+    def is_bureau_side(self) -> bool:
+        return self in (Role.bureau, Role.auditor)
 
 
 class Firm(Base):
@@ -44,8 +49,8 @@ class User(UserMixin, Base):
     __table_args__ = (
         # A firm role belongs to a firm; a bureau user belongs to a bureau, never both.
         CheckConstraint(
-            "(role = 'bureau' AND bureau_id IS NOT NULL AND firm_id IS NULL) OR "
-            "(role <> 'bureau' AND firm_id IS NOT NULL AND bureau_id IS NULL)",
+            "(role IN ('bureau', 'auditor') AND bureau_id IS NOT NULL AND firm_id IS NULL) OR "
+            "(role NOT IN ('bureau', 'auditor') AND firm_id IS NOT NULL AND bureau_id IS NULL)",
             name="belongs_to_firm_or_bureau",
         ),
     )

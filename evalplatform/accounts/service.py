@@ -42,14 +42,14 @@ def create_user(session: Session, *, username: str, password: str, role: Role | 
         raise AccountError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
     if role.is_firm_role and firm is None:
         raise AccountError("事务所用户必须属于一个事务所")
-    if role is Role.bureau and bureau is None:
+    if role.is_bureau_side and bureau is None:
         raise AccountError("财政局用户必须属于一个财政局")
     if session.scalar(select(User.id).where(User.username == username)):
         raise AccountError(f"用户名 {username} 已存在")
     user = User(username=username, display_name=display_name or username, role=role,
                 password_hash=hash_password(password),
                 firm=firm if role.is_firm_role else None,
-                bureau=bureau if role is Role.bureau else None)
+                bureau=bureau if role.is_bureau_side else None)
     session.add(user)
     session.flush()
     audit.record(session, actor=actor, action="user.create", obj=user,

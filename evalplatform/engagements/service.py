@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, false, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import audit
@@ -54,6 +54,8 @@ def visible_engagements(user: User) -> Select:
     query = select(Engagement)
     if user.role is Role.bureau:
         return query.where(Engagement.bureau_id == user.bureau_id)
+    if user.role is Role.auditor:  # reads shared reports in the bureau portal only
+        return query.where(false())
     query = query.where(Engagement.firm_id == user.firm_id)
     if user.role is Role.admin:
         return query

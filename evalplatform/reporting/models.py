@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..db import Base, utcnow
+from ..db import Base, JSONDocument, utcnow
 from ..engagements.models import Engagement
 
 
@@ -104,6 +105,10 @@ class ReportVersion(Base):
     pdf_evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"))
     xlsx_evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"))
     pages: Mapped[int]
+    # Frozen headline figures, so dashboards read what the issued PDF says.
+    total_score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    grade: Mapped[str | None] = mapped_column(String(10))
+    findings_by_severity: Mapped[dict | None] = mapped_column(JSONDocument)
 
     report: Mapped[Report] = relationship(back_populates="versions")
     issued_by: Mapped[User] = relationship()

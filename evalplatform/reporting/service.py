@@ -125,7 +125,7 @@ def issue(session: Session, report: Report, store: BlobStore, actor: User, now: 
     reason = next((e.comment for e in reversed(report.events) if e.action == "reopen"), None)
     version = ReportVersion(report=report, version=version_number, issued_at=now, issued_by_id=actor.id,
                             reason=reason, content_sha256=digest, pdf_evidence_id=pdf_evidence.id,
-                            xlsx_evidence_id=xlsx_evidence.id, pages=pages)
+                            xlsx_evidence_id=xlsx_evidence.id, pages=pages, **_headline(content))
     session.add(version)
     report.issued_versions = version_number
     _transition(session, report, actor, now, {S.approved}, S.issued, "issue", reason)
@@ -133,6 +133,14 @@ def issue(session: Session, report: Report, store: BlobStore, actor: User, now: 
                  now=now, details={"version": version_number, "sha256": digest,
                                    "after": {"pdf": pdf_evidence.blob_sha256, "xlsx": xlsx_evidence.blob_sha256}})
     return version
+
+
+def _headline(content: dict) -> dict:
+    scoring = content.get("scoring") or {}
+    severities: dict[str, int] = {}
+    for finding in content.get("findings") or []:
+        severities[finding["severity"]] = severities.get(finding["severity"], 0) + 1
+    return {"total_score": scoring.get("total"), "grade": scoring.get("grade"), "findings_by_severity": severities}
 
 
 def _store(session, store, report, actor, now, data: bytes, filename: str):

@@ -1,0 +1,244 @@
+"""The bureau's view of issued reports: dashboard rows and summaries, shares, 结果应用 tracking.
+
+Everything here starts from what the reader may see: a bureau user sees issued reports of engagements
+their bureau commissioned; an audit-office user sees only the reports shared with them.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy.orm import Session, joinedload
+
+from .. import audit
+from ..accounts.models import Role, User
+from ..engagements.models import Engagement, EvaluatedUnit
+from ..engagements.service import EngagementNotFound, PermissionDenied
+from ..pagination import Page, paginate
+from ..reporting.models import Report, ReportVersion
+from .models import ApplicationKind, ApplicationStatus, ReportShare, ResultApplication
+
+MAX_TEXT = 2000
+
+
+class ApplicationError(Exception):
+    """Refused 结果应用 input; the message is for the user (Chinese)."""
+
+
+def readable_reports(user: User) -> Select:
+    """SELECT of issued reports this bureau-side user may read."""
+    query = select(Report).join(Report.engagement).where(Report.issued_versions > 0)
+    if user.role is Role.bureau:
+        return query.where(Engagement.bureau_id == user.bureau_id)
+    if user.role is Role.auditor:
+        shared = exists().where(ReportShare.report_id == Report.id, ReportShare.user_id == user.id)
+        return query.where(Engagement.bureau_id == user.bureau_id, shared)
+    return query.where(False)
+
+
+def load_report_for_reader(session: Session, report_id: int, user: User) -> Report:
+    report = session.scalar(readable_reports(user).where(Report.id == report_id))
+    if report is None:
+        raise EngagementNotFound(report_id)
+    return report
+
+
+def load_report_for_reader_by_engagement(session: Session, engagement_id: int, user: User) -> Report:
+    report = session.scalar(readable_reports(user).where(Report.engagement_id == engagement_id))
+    if report is None:
+        raise EngagementNotFound(engagement_id)
+    return report
+
+
+@dataclass
+class DashboardRow:
+    report: Report
+    latest: ReportVersion
+    open_items: int = 0
+    overdue_items: int = 0
+
+    @property
+    def engagement(self) -> Engagement:
+        return self.report.engagement
+
+
+@dataclass
+class DashboardFilters:
+    year: int | None = None
+    category: str = ""
+    unit: str = ""
+
+    def apply(self, query: Select) -> Select:
+        if self.year:
+            query = query.where(Engagement.fiscal_year == self.year)
+        if self.category:
+            query = query.where(Engagement.category == self.category)
+        if self.unit:
+            query = query.join(Engagement.evaluated_unit).where(EvaluatedUnit.name.contains(self.unit, autoescape=True))
+        return query
+
+
+def _latest_versions() -> Select:
+    newest = select(ReportVersion.report_id, func.max(ReportVersion.version).label("version")) \
+        .group_by(ReportVersion.report_id).subquery()
+    return select(ReportVersion).join(newest, and_(ReportVersion.report_id == newest.c.report_id,
+                                                   ReportVersion.version == newest.c.version))
+
+
+def dashboard_page(session: Session, user: User, filters: DashboardFilters, *, page: int, per_page: int,
+                   today: date) -> Page[DashboardRow]:
+    query = filters.apply(readable_reports(user)).options(
+        joinedload(Report.engagement).joinedload(Engagement.evaluated_unit)) \
+        .order_by(Engagement.fiscal_year.desc(), Report.id.desc())
+    reports = paginate(session, query, page, per_page)
+    rows = _rows(session, reports.items, today)
+    return Page(items=rows, total=reports.total, page=reports.page, per_page=reports.per_page)
+
+
+def all_dashboard_rows(session: Session, user: User, filters: DashboardFilters, today: date) -> list[DashboardRow]:
+    query = filters.apply(readable_reports(user)).options(
+        joinedload(Report.engagement).joinedload(Engagement.evaluated_unit)) \
+        .order_by(Engagement.fiscal_year.desc(), Report.id.desc())
+    return _rows(session, list(session.scalars(query).unique()), today)
+
+
+def _rows(session: Session, reports: list[Report], today: date) -> list[DashboardRow]:
+    """Latest version and open/overdue 结果应用 counts for each report, in two queries."""
+    ids = [r.id for r in reports]
+    latest = {v.report_id: v for v in session.scalars(_latest_versions().where(ReportVersion.report_id.in_(ids)))}
+    items = session.execute(
+        select(ResultApplication.engagement_id, ResultApplication.due_date)
+        .where(ResultApplication.engagement_id.in_([r.engagement_id for r in reports]),
+               ResultApplication.status != ApplicationStatus.done)).all()
+    open_count = Counter(e for e, _due in items)
+    overdue = Counter(e for e, due in items if due is not None and due < today)
+    return [DashboardRow(report=r, latest=latest[r.id], open_items=open_count[r.engagement_id],
+                         overdue_items=overdue[r.engagement_id]) for r in reports]
+
+
+@dataclass
+class DashboardSummary:
+    reports: int = 0
+    grades: Counter = field(default_factory=Counter)
+    findings: Counter = field(default_factory=Counter)
+    by_year: dict = field(default_factory=dict)      # year → (count, mean score)
+    by_category: dict = field(default_factory=dict)  # category → (count, mean score)
+    open_items: int = 0
+    overdue_items: int = 0
+
+
+def summarize(rows: list[DashboardRow]) -> DashboardSummary:
+    summary = DashboardSummary(reports=len(rows))
+    by_year: dict[int, list[Decimal | None]] = {}
+    by_category: dict[str, list[Decimal | None]] = {}
+    for row in rows:
+        summary.grades[row.latest.grade or "未评分"] += 1
+        summary.findings.update(row.latest.findings_by_severity or {})
+        summary.open_items += row.open_items
+        summary.overdue_items += row.overdue_items
+        for groups, key in ((by_year, row.engagement.fiscal_year), (by_category, row.engagement.category or "其他")):
+            groups.setdefault(key, []).append(row.latest.total_score)
+    summary.by_year = {k: _count_and_mean(by_year[k]) for k in sorted(by_year, reverse=True)}
+    summary.by_category = {k: _count_and_mean(v) for k, v in sorted(by_category.items())}
+    return summary
+
+
+def _count_and_mean(scores: list[Decimal | None]) -> tuple[int, Decimal | None]:
+    """Reports in the group, and the mean score of those that have one."""
+    scored = [Decimal(s) for s in scores if s is not None]
+    mean = (sum(scored) / len(scored)).quantize(Decimal("0.01")) if scored else None
+    return len(scores), mean
+
+
+def auditors_of(session: Session, bureau_id: int) -> list[User]:
+    return list(session.scalars(select(User).where(User.role == Role.auditor, User.bureau_id == bureau_id,
+                                                   User.is_enabled.is_(True)).order_by(User.display_name)))
+
+
+def share_report(session: Session, report: Report, auditor_id: int, actor: User, now: datetime,
+                 note: str | None = None) -> ReportShare:
+    _ensure_bureau(actor)
+    auditor = session.get(User, auditor_id)
+    if auditor is None or auditor.role is not Role.auditor or auditor.bureau_id != actor.bureau_id:
+        raise ApplicationError("只能共享给本财政局登记的审计部门用户")
+    share = session.scalar(select(ReportShare).where(ReportShare.report_id == report.id,
+                                                     ReportShare.user_id == auditor.id))
+    if share is None:
+        share = ReportShare(report_id=report.id, user_id=auditor.id, shared_by_id=actor.id, shared_at=now,
+                            note=(note or "").strip()[:200] or None)
+        session.add(share)
+        session.flush()
+        audit.record(session, actor=actor, action="report.share", obj=share, engagement_id=report.engagement_id,
+                     now=now, details={"username": auditor.username})
+    return share
+
+
+@dataclass
+class ApplicationInput:
+    kind: str
+    requirement: str
+    due_date: date | None = None
+    budget_change: Decimal | None = None
+
+
+def add_application(session: Session, report: Report, data: ApplicationInput, actor: User,
+                    now: datetime) -> ResultApplication:
+    _ensure_bureau(actor)
+    requirement = (data.requirement or "").strip()
+    if not requirement or len(requirement) > MAX_TEXT:
+        raise ApplicationError(f"请填写结果应用内容（不超过 {MAX_TEXT} 字）")
+    if data.kind not in ApplicationKind.__members__:
+        raise ApplicationError("无效的结果应用类型")
+    item = ResultApplication(engagement_id=report.engagement_id, kind=ApplicationKind(data.kind),
+                             requirement=requirement, due_date=data.due_date, budget_change=data.budget_change,
+                             created_by_id=actor.id, created_at=now, updated_at=now, progress_note="")
+    session.add(item)
+    session.flush()
+    audit.record(session, actor=actor, action="result_application.create", obj=item,
+                 engagement_id=report.engagement_id, now=now,
+                 details={"after": {"kind": data.kind, "due_date": str(data.due_date or ""),
+                                    "budget_change": str(data.budget_change or "")}})
+    return item
+
+
+def update_application(session: Session, item: ResultApplication, status: str, progress_note: str,
+                       actor: User, now: datetime) -> None:
+    _ensure_bureau(actor)
+    if status not in ApplicationStatus.__members__:
+        raise ApplicationError("无效的整改状态")
+    if len(progress_note or "") > MAX_TEXT:
+        raise ApplicationError(f"整改情况不超过 {MAX_TEXT} 字")
+    before = item.status.value
+    item.status, item.progress_note, item.updated_at = ApplicationStatus(status), (progress_note or "").strip(), now
+    item.completed_on = now.date() if item.status is ApplicationStatus.done else None
+    audit.record(session, actor=actor, action="result_application.update", obj=item,
+                 engagement_id=item.engagement_id, now=now, details={"status_from": before, "status_to": status})
+
+
+def load_application(session: Session, application_id: int, user: User) -> ResultApplication:
+    item = session.get(ResultApplication, application_id)
+    if item is None or item.engagement.bureau_id != user.bureau_id or not user.role.is_bureau_side:
+        raise EngagementNotFound(application_id)
+    return item
+
+
+def applications_for(session: Session, engagement_id: int) -> list[ResultApplication]:
+    return list(session.scalars(select(ResultApplication).where(ResultApplication.engagement_id == engagement_id)
+                                .order_by(ResultApplication.id)))
+
+
+def tracked_applications(session: Session, user: User, *, overdue_only: bool, today: date) -> list[ResultApplication]:
+    query = select(ResultApplication).join(ResultApplication.engagement) \
+        .where(Engagement.bureau_id == user.bureau_id).options(joinedload(ResultApplication.engagement)) \
+        .order_by(ResultApplication.due_date.is_(None), ResultApplication.due_date, ResultApplication.id)
+    if overdue_only:
+        query = query.where(ResultApplication.status != ApplicationStatus.done, ResultApplication.due_date < today)
+    return list(session.scalars(query).unique())
+
+
+def _ensure_bureau(actor: User) -> None:
+    if actor.role is not Role.bureau:
+        raise PermissionDenied("只有财政局用户可以执行此操作")

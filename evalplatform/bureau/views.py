@@ -1,0 +1,154 @@
+"""Finance-bureau portal pages: dashboard, issued reports, shares, 结果应用 tracking."""
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timezone
+
+from babel.dates import get_timezone
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..db import db
+from ..evidence.models import Evidence
+from ..evidence.store import BlobStore
+from ..spreadsheets import xlsx_bytes
+from ..web import now_utc
+from . import service
+from .forms import KIND_LABELS, STATUS_LABELS, ApplicationForm, ProgressForm, ShareForm
+
+bp = Blueprint("bureau", __name__, template_folder="templates", url_prefix="/bureau")
+BEIJING = get_timezone("Asia/Shanghai")
+
+
+@bp.before_request
+@login_required
+def _bureau_side_only():
+    if not current_user.role.is_bureau_side:
+        abort(404)
+
+
+def _today() -> date:
+    return datetime.now(timezone.utc).astimezone(BEIJING).date()
+
+
+def _filters() -> service.DashboardFilters:
+    return service.DashboardFilters(year=request.args.get("year", type=int),
+                                    category=request.args.get("category", "")[:60],
+                                    unit=request.args.get("unit", "")[:100])
+
+
+@bp.get("")
+def dashboard():
+    filters, today = _filters(), _today()
+    page = service.dashboard_page(db.session, current_user, filters, page=request.args.get("page", 1, type=int),
+                                  per_page=current_app.config["PAGE_SIZE"], today=today)
+    summary = service.summarize(service.all_dashboard_rows(db.session, current_user, filters, today))
+    return render_template("bureau/dashboard.html", page=page, summary=summary, filters=filters)
+
+
+@bp.get("/export.xlsx")
+def export_dashboard():
+    rows = service.all_dashboard_rows(db.session, current_user, _filters(), _today())
+    header = ["预算年度", "被评价单位", "评价项目", "类别", "预算金额（元）", "报告版本", "出具日期", "得分", "等级",
+              "问题数", "未完成结果应用", "逾期"]
+    body = [[r.engagement.fiscal_year, r.engagement.evaluated_unit.name, r.engagement.title, r.engagement.category or "",
+             r.engagement.budget_amount, r.latest.version, r.latest.issued_at.astimezone(BEIJING).date().isoformat(),
+             r.latest.total_score, r.latest.grade or "", sum((r.latest.findings_by_severity or {}).values()),
+             r.open_items, r.overdue_items] for r in rows]
+    data = xlsx_bytes([("评价结果汇总", header, body)])
+    return send_file(io.BytesIO(data), as_attachment=True, download_name="绩效评价结果汇总.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _report(report_id: int):
+    return service.load_report_for_reader(db.session, report_id, current_user)
+
+
+@bp.get("/reports/<int:report_id>")
+def report(report_id: int):
+    report = _report(report_id)
+    share_form = ShareForm()
+    share_form.auditor_id.choices = [(u.id, u.display_name) for u in service.auditors_of(db.session, current_user.bureau_id)]
+    return render_template("bureau/report.html", report=report, today=_today(),
+                           applications=service.applications_for(db.session, report.engagement_id),
+                           application_form=ApplicationForm(), progress_form=ProgressForm(), share_form=share_form,
+                           kinds=KIND_LABELS, statuses=STATUS_LABELS)
+
+
+@bp.get("/reports/<int:report_id>/versions/<int:version>/<kind>")
+def version_file(report_id: int, version: int, kind: str):
+    report = _report(report_id)
+    issued = next((v for v in report.versions if v.version == version), None)
+    if issued is None or kind not in ("pdf", "xlsx"):
+        abort(404)
+    evidence = db.session.get(Evidence, issued.pdf_evidence_id if kind == "pdf" else issued.xlsx_evidence_id)
+    return send_file(BlobStore(current_app.config["STORAGE_DIR"]).path_for(evidence.blob_sha256),
+                     mimetype=evidence.mime, as_attachment=True, download_name=evidence.original_filename)
+
+
+def _back(report_id: int):
+    return redirect(url_for(".report", report_id=report_id), 303)
+
+
+@bp.post("/reports/<int:report_id>/share")
+def share(report_id: int):
+    report = _report(report_id)
+    form = ShareForm()
+    form.auditor_id.choices = [(u.id, u.display_name) for u in service.auditors_of(db.session, current_user.bureau_id)]
+    if not form.validate_on_submit():
+        flash(_("请选择审计部门用户"), "error")
+        return _back(report_id)
+    return _apply(report_id, lambda: service.share_report(db.session, report, form.auditor_id.data, current_user,
+                                                          now_utc(), form.note.data), _("已共享给审计部门。"))
+
+
+@bp.post("/reports/<int:report_id>/applications")
+def add_application(report_id: int):
+    report = _report(report_id)
+    form = ApplicationForm()
+    if not form.validate_on_submit():
+        flash(_form_errors(form), "error")
+        return _back(report_id)
+    data = service.ApplicationInput(kind=form.kind.data, requirement=form.requirement.data,
+                                    due_date=form.due_date.data, budget_change=form.budget_change.data)
+    return _apply(report_id, lambda: service.add_application(db.session, report, data, current_user, now_utc()),
+                  _("已记录结果应用。"))
+
+
+@bp.post("/applications/<int:application_id>")
+def update_application(application_id: int):
+    item = service.load_application(db.session, application_id, current_user)
+    report_id = service.load_report_for_reader_by_engagement(db.session, item.engagement_id, current_user).id
+    form = ProgressForm()
+    if not form.validate_on_submit():
+        flash(_form_errors(form), "error")
+        return _back(report_id)
+    return _apply(report_id, lambda: service.update_application(db.session, item, form.status.data,
+                                                                form.progress_note.data, current_user, now_utc()),
+                  _("已更新整改情况。"))
+
+
+def _form_errors(form) -> str:
+    return "；".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def _apply(report_id: int, change, message: str):
+    try:
+        change()
+    except service.ApplicationError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _back(report_id)
+    db.session.commit()
+    flash(message, "success")
+    return _back(report_id)
+
+
+@bp.get("/applications")
+def applications():
+    today = _today()
+    overdue_only = request.args.get("overdue") == "1"
+    items = service.tracked_applications(db.session, current_user, overdue_only=overdue_only, today=today)
+    return render_template("bureau/applications.html", items=items, today=today, overdue_only=overdue_only,
+                           kinds=KIND_LABELS, statuses=STATUS_LABELS)
