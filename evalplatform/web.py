@@ -103,7 +103,7 @@ def init_web(app: Flask) -> None:
     @app.get("/")
     def index():
         if current_user.is_authenticated:
-            return redirect(url_for("bureau.dashboard" if current_user.role.is_bureau_side else "engagements.list_engagements"))
+            return redirect(url_for(current_user.role.home_endpoint))
         return redirect(url_for("accounts.login"))
 
     @app.get("/healthz")

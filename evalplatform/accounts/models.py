@@ -26,6 +26,10 @@ class Role(str, enum.Enum):
     def is_bureau_side(self) -> bool:
         return self in (Role.bureau, Role.auditor)
 
+    @property
+    def home_endpoint(self) -> str:
+        return "bureau.dashboard" if self.is_bureau_side else "engagements.list_engagements"
+
 
 class Firm(Base):
     """会计师事务所 / 第三方机构."""

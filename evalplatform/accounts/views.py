@@ -17,20 +17,20 @@ from .models import Role, User
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, user) -> str:
     """Only same-site paths: never an open redirect via ?next=."""
     if target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
                 and "\\" not in target:
             return target
-    return url_for("engagements.list_engagements")
+    return url_for(user.role.home_endpoint)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("engagements.list_engagements"))
+        return redirect(url_for(current_user.role.home_endpoint))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -45,7 +45,7 @@ def login():
             service.start_login_session(db.session, user, client_ip(), now_utc())
             db.session.commit()
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), user))
         db.session.commit()  # keep the failed attempt for throttling
         flash(_("用户名或密码错误。"), "error")
         status = 401
