@@ -13,12 +13,15 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from ..engagements.models import EngagementKind
+from ..evidence import previews
 from ..evidence.service import evidence_index
 from ..evidence.store import BlobStore
 from .models import NARRATIVE_SECTIONS, Report
 
 TEMPLATE_VERSION = "report-2026.1"
 MAX_PHOTOS = 40
+# The report is always Chinese, whatever language the person rendering it uses.
+TEAM_ROLES = {"lead": "项目负责人", "member": "评价人员", "reviewer": "复核合伙人", "expert": "行业专家"}
 
 
 def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: str, now: datetime) -> dict:
@@ -38,14 +41,14 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
             "bureau": engagement.bureau.name, "description": engagement.description or "",
             "period": f"{engagement.period_start or ''} ~ {engagement.period_end or ''}",
         },
-        "team": [{"name": m.user.display_name, "role": m.team_role.value} for m in engagement.team],
+        "team": [{"name": m.user.display_name, "role": TEAM_ROLES[m.team_role.value]} for m in engagement.team],
         "sites": [{"name": s.name, "address": s.address or "", "coordinates":
                    f"{s.latitude}, {s.longitude}" if s.latitude is not None else ""} for s in engagement.sites],
         "narrative": {key: report.section_text(key) for key in NARRATIVE_SECTIONS},
         "scoring": scoring_summary(session, engagement),
         "evidence": [_evidence_row(e) for e in evidence],
         "photos": [{"code": e.code, "caption": e.description or e.original_filename,
-                    "path": str(store.path_for(e.blob_sha256)), "sha256": e.blob_sha256}
+                    "path": str(previews.thumbnail(store, e.blob_sha256, previews.PRINT_SIZE)), "sha256": e.blob_sha256}
                    for e in evidence if e.mime in ("image/jpeg", "image/png")][:MAX_PHOTOS],
     }
 

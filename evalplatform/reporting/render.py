@@ -29,7 +29,7 @@ def report_html(content: dict, *, draft: bool, version: int | None, content_sha2
 def report_pdf(content: dict, storage_dir: str, *, draft: bool, version: int | None,
                content_sha256: str) -> tuple[bytes, int]:
     html = report_html(content, draft=draft, version=version, content_sha256=content_sha256)
-    pdf, pages, _refused = render_pdf(html, allowed_roots=[Path(storage_dir) / "blobs"])
+    pdf, pages, _refused = render_pdf(html, allowed_roots=[Path(storage_dir) / "blobs", Path(storage_dir) / "previews-1200"])
     return pdf, pages
 
 
