@@ -1,6 +1,8 @@
 """Factories: valid objects in one call, overriding only what a test is about."""
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -22,9 +24,28 @@ def bureau(session, name=None):
     return accounts.get_or_create_bureau(session, name or f"财政局{next(_seq)}")
 
 
+@functools.cache
+def _password_hash(password: str) -> str:
+    return _real_hash_password(password)
+
+
+_real_hash_password = accounts.hash_password
+
+
+@contextlib.contextmanager
+def _one_hash_per_password():
+    """scrypt costs ~0.1 s a call by design; test users share one hash per password (salt and all)."""
+    accounts.hash_password = _password_hash
+    try:
+        yield
+    finally:
+        accounts.hash_password = _real_hash_password
+
+
 def user(session, role="evaluator", *, firm=None, bureau=None, username=None, password=PASSWORD):
-    return accounts.create_user(session, username=username or f"{role}{next(_seq)}", password=password,
-                                role=role, firm=firm, bureau=bureau)
+    with _one_hash_per_password():
+        return accounts.create_user(session, username=username or f"{role}{next(_seq)}", password=password,
+                                    role=role, firm=firm, bureau=bureau)
 
 
 def engagement_fields(bureau, **overrides) -> engagements.EngagementFields:
