@@ -154,10 +154,11 @@ def formula_value(name: str, inputs: Mapping[str, Any]) -> Decimal | None:
     if any(v is None for v in values):
         return None
     numerator, denominator = values
+    if name == "cost_saving_rate":
+        planned, actual = values
+        numerator, denominator = planned - actual, planned
     if denominator == 0:
         raise ScoringError(f"{label}：分母为 0，无法计算")
-    if name == "cost_saving_rate":
-        numerator = denominator - numerator
     return numerator / denominator * HUNDRED
 
 
