@@ -25,7 +25,8 @@ def _register_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .engagements.views import bp as engagements_bp
     from .evidence.views import bp as evidence_bp
+    from .indicators.views import bp as indicators_bp
     from .reporting.views import bp as reporting_bp
 
-    for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp):
+    for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp, indicators_bp):
         app.register_blueprint(blueprint)

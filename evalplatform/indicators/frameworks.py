@@ -5,6 +5,8 @@ A malformed template is refused with the file and the node path named, e.g.
 """
 from __future__ import annotations
 
+import copy
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -68,9 +70,15 @@ def framework_by_code(code: str, directory: Path = FRAMEWORKS_DIR) -> Framework:
 
 
 def load_framework(path: Path) -> Framework:
-    name = Path(path).name
+    path = Path(path)
+    return copy.deepcopy(_load_cached(path, path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=32)
+def _load_cached(path: Path, _mtime_ns: int) -> Framework:
+    name = path.name
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         raise FrameworkError(name, "", f"YAML 格式错误：{error}") from None
     if not isinstance(data, dict):

@@ -70,7 +70,7 @@ def trees(draw):
     return nodes
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(trees())
 def test_scores_stay_within_points_and_the_total_within_0_and_100(nodes):
     for node in nodes:

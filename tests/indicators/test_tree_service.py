@@ -13,11 +13,6 @@ NOW = factories.NOW
 
 
 @pytest.fixture
-def world(session):
-    return factories.World(session)
-
-
-@pytest.fixture
 def tree(session, world):
     tree = service.create_tree_from_framework(session, world.engagement, "project_common_2020", world.evaluator, NOW)
     session.commit()
