@@ -152,10 +152,15 @@ class ScoringSummary:
         return [r for r in self.rows if r.missing_rationale]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"total": _plain(self.total), "grade": self.grade, "grade_label": self.grade_label,
+        return {"total": _text(self.total), "grade": self.grade, "grade_label": self.grade_label,
                 "rescaled": self.rescaled, "problems": self.problems, "balance_warning": self.balance_warning,
                 "unscored": self.unscored, "missing_rationales": len(self.missing_rationales),
-                "scores": {str(r.indicator.id): _plain(r.score) for r in self.rows}}
+                "scores": {str(r.indicator.id): _text(r.score) for r in self.rows}}
+
+
+def _text(value: Decimal | None) -> str | None:
+    """As shown on the page: scores to 0.01, the total to 0.1."""
+    return None if value is None else str(value)
 
 
 def summarise(tree: IndicatorTree | None, engagement_id: int, scale: engine.GradeScale) -> ScoringSummary:

@@ -19,6 +19,12 @@ LABELS = dict(operators=OPERATOR_LABELS, methods=METHOD_LABELS, standards=STANDA
               formulas=FORMULA_LABELS, inputs=INPUT_LABELS, grades=GRADE_LABELS, FORMULAS=engine.FORMULAS)
 
 
+@bp.app_template_filter("plain_number")
+def plain_number(value) -> str:
+    """100.0000 → 100, 0.9500 → 0.95: stored precision without trailing zeros or exponents."""
+    return "" if value is None else f"{value.normalize():f}"
+
+
 def _context(engagement):
     tree = service.tree_for(db.session, engagement)
     summary = scoring.summarise(tree, engagement.id, scoring.grade_scale_for(db.session, engagement.bureau_id))

@@ -65,8 +65,8 @@ def test_scoring_one_indicator_returns_the_new_total_and_grade(client, world, tr
     response = post_json(client, world, f"{base(world)}/{indicator.id}/score", {"actual_value": "81", "rationale": ""})
     assert response.status_code == 200, response.json
     summary = response.json["summary"]
-    assert summary["scores"][str(indicator.id)] == "9"          # 10 × 81/90
-    assert summary["total"] == "9" and summary["grade_label"] == "差"
+    assert summary["scores"][str(indicator.id)] == "9.00"          # 10 × 81/90
+    assert summary["total"] == "9.0" and summary["grade_label"] == "差"
     assert summary["missing"] == [indicator.id]
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "indicators.scored")).one()
     assert event.details["after"]["score"] == "9"
