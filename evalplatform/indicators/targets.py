@@ -71,7 +71,8 @@ def parse_value(text: str) -> tuple[str, Decimal | None, str | None, str]:
 
 def read_target_sheet(content: bytes) -> list[TargetRow]:
     try:
-        workbook = load_workbook(io.BytesIO(content), data_only=True)
+        # Formulas are read as written: Excel stores a typed "=100%" as a formula, and here "=" is the operator.
+        workbook = load_workbook(io.BytesIO(content), data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise TargetSheetErrors([BadRow("—", 0, "文件不是有效的 XLSX 工作簿")]) from None
     rows, bad, found = [], [], False
@@ -87,7 +88,10 @@ def read_target_sheet(content: bytes) -> list[TargetRow]:
             continue
         _rows(sheet, header_row, columns, rows, bad)
     if not found:
-        bad.append(BadRow(workbook.worksheets[0].title, 1, "找不到表头（应含“三级指标”和“指标值”两列）"))
+        first = workbook.worksheets[0]
+        merged = [m.coord for m in first.merged_cells.ranges if m.min_row <= 10]
+        hint = f"；表头有合并单元格（{'、'.join(merged)}），请拆分为一列一个标题" if merged else ""
+        bad.append(BadRow(first.title, 1, "找不到表头（应含“三级指标”和“指标值”两列）" + hint))
     if bad:
         raise TargetSheetErrors(bad)
     return rows
