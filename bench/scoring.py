@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from bench._support import private_postgres  # noqa: E402
 from evalplatform import create_app  # noqa: E402
-from evalplatform.indicators import engine, scoring  # noqa: E402
+from evalplatform.indicators import engine, scoring, service  # noqa: E402
 from evalplatform.indicators.models import Indicator, IndicatorTree  # noqa: E402
 from evalplatform.migrate import upgrade  # noqa: E402
 from tests import factories  # noqa: E402
@@ -91,7 +91,7 @@ def build_tree(session, engagement) -> Indicator:
         ids[key] = indicator.id
     for indicator in tree.indicators:
         if indicator.level == 3:
-            indicator.score = scoring.compute_score(indicator)
+            indicator.score = service.compute_score(indicator)
     session.commit()
     return next(i for i in tree.indicators if i.level == 3)
 

@@ -16,30 +16,14 @@ from sqlalchemy.orm import Session
 from ..engagements.models import Engagement
 from . import engine
 from .models import BureauGradeScale, Indicator, IndicatorTree
-from .service import EVALUATOR_POINTS, UNSET, IndicatorError, _audit, _number, _plain, ordered, tree_for
+from .service import (EVALUATOR_POINTS, UNSET, IndicatorError, _audit, _number, _plain,
+                      ordered, rule_of, tree_for)
 
 SCORED_FIELDS = ("declared_value", "actual_value", "inputs", "rationale", "not_applicable", "score")
 
 
 class RationaleRequired(IndicatorError):
     pass
-
-
-def rule_of(indicator: Indicator) -> engine.Rule:
-    return engine.Rule(method=indicator.method, points=indicator.points, operator=indicator.operator,
-                       target=indicator.target_value, params=indicator.params or {})
-
-
-def compute_score(indicator: Indicator) -> Decimal | None:
-    """The engine's verdict on this indicator's current values (raises engine.ScoringError)."""
-    return engine.score_indicator(rule_of(indicator), indicator.actual_value, indicator.inputs or {})
-
-
-def _safe_score(indicator: Indicator) -> Decimal | None:
-    try:
-        return compute_score(indicator)
-    except engine.ScoringError:
-        return None
 
 
 def record_score(session: Session, indicator: Indicator, actor, now: datetime, *, declared_value=UNSET,

@@ -154,12 +154,28 @@ def update_indicator(session: Session, indicator: Indicator, actor, now: datetim
     for key, value in clean.items():
         setattr(indicator, key, value)
     if indicator.level == 3:
-        from .scoring import _safe_score
         indicator.score = _safe_score(indicator)
     session.flush()
     _audit(session, actor, now, "indicators.edited", indicator, before=before,
            after={k: _plain(getattr(indicator, k)) for k in changes})
     return indicator
+
+
+def rule_of(indicator: Indicator) -> engine.Rule:
+    return engine.Rule(method=indicator.method, points=indicator.points, operator=indicator.operator,
+                       target=indicator.target_value, params=indicator.params or {})
+
+
+def compute_score(indicator: Indicator) -> Decimal | None:
+    """The engine's verdict on this indicator's current values (raises engine.ScoringError)."""
+    return engine.score_indicator(rule_of(indicator), indicator.actual_value, indicator.inputs or {})
+
+
+def _safe_score(indicator: Indicator) -> Decimal | None:
+    try:
+        return compute_score(indicator)
+    except engine.ScoringError:
+        return None
 
 
 def _clean_field(key: str, value):

@@ -1,5 +1,4 @@
 """The tree editor, the scoring workspace's JSON endpoints, the score sheet and its XLSX export."""
-from decimal import Decimal as D
 from io import BytesIO
 
 import pytest
