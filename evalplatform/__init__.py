@@ -26,7 +26,9 @@ def _register_blueprints(app: Flask) -> None:
     from .engagements.views import bp as engagements_bp
     from .evidence.views import bp as evidence_bp
     from .bureau.views import bp as bureau_bp
+    from .indicators.views import bp as indicators_bp
     from .reporting.views import bp as reporting_bp
 
-    for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp, bureau_bp):
+    for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp, bureau_bp,
+                      indicators_bp):
         app.register_blueprint(blueprint)

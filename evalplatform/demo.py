@@ -15,6 +15,8 @@ from .engagements import service as engagements
 from .engagements.models import EngagementKind, TeamRole
 from .evidence import service as evidence_service
 from .evidence.store import BlobStore
+from .indicators import scoring as indicator_scoring
+from .indicators import service as indicators
 
 DEMO_PASSWORD = "demo-pass-2026"
 FIRM = "华信会计师事务所（特殊普通合伙）"
@@ -48,12 +50,60 @@ def load_demo(session: Session, storage_dir: str) -> bool:
         engagements.save_site(session, road, evaluator, now, name=name, address=address,
                               latitude=Decimal(lat), longitude=Decimal(lon))
     _demo_photos(session, BlobStore(storage_dir), road, evaluator, now)
+    _demo_scores(session, road, "project_common_2020", ROAD_SCORES, evaluator, now)
     dept = engagements.create_engagement(session, engagements.EngagementFields(
         title="江州市民政局2025年度部门整体支出绩效评价", evaluated_unit_name="江州市民政局",
         kind=EngagementKind.department, fiscal_year=2025, budget_amount=Decimal("215400000.00"),
         bureau_id=bureau.id, funding_source="一般公共预算", category="民生"), evaluator, now)
     engagements.add_team_member(session, dept, reviewer, TeamRole.reviewer, evaluator, now)
+    _demo_scores(session, dept, "department_overall", DEPARTMENT_SCORES, evaluator, now)
     return True
+
+
+# 三级指标 → (actual value, inputs, 扣分原因). The road project is fully scored; the department partly.
+ROAD_SCORES = {
+    "立项依据充分性": (None, {"met": "all"}, ""),
+    "立项程序规范性": (None, {"met": "all"}, ""),
+    "绩效目标合理性": (None, {"met": "all"}, ""),
+    "绩效指标明确性": (None, {"met": 2}, "效益指标“群众出行便利度提升”未量化"),
+    "预算编制科学性": (None, {"met": 3}, "部分路段按估算而非施工图预算编制"),
+    "资金分配合理性": (None, {"met": "all"}, ""),
+    "资金到位率": (None, {"funds_in_place": "3860", "budget": "3860"}, ""),
+    "预算执行率": (None, {"actual_spent": "3474", "funds_in_place": "3860"}, "年末尚有 386 万元工程尾款未支付"),
+    "资金使用合规性": (None, {"deductions": [{"points": "0.5"}]}, "1 笔 12.6 万元支出缺少验收单"),
+    "管理制度健全性": (None, {"met": "all"}, ""),
+    "制度执行有效性": (None, {"met": 3}, "竣工资料归档不及时"),
+    "实际完成率": (None, {"actual_output": "120", "planned_output": "126"}, "青石镇 6 公里路段未完工"),
+    "质量达标率": (None, {"qualified_output": "118", "actual_output": "120"}, "白沙乡环线 2 公里路面平整度不达标"),
+    "完成及时性": ("7", {"band": "partly"}, "2 个标段延期 3 个月完工"),
+    "成本节约率": (None, {"planned_cost": "3860", "actual_cost": "3474"}, ""),
+    "社会效益": ("9", {"band": "achieved"}, "通行条件明显改善，仍有 3 个村组存在断头路"),
+    "可持续影响": ("8", {"band": "achieved"}, "长效管护资金尚未全部落实"),
+}
+DEPARTMENT_SCORES = {
+    "在职人员控制率": ("96", {}, ""),
+    "“三公经费”控制率": ("92", {}, ""),
+    "结转结余率": ("12", {}, "结转结余率 12%，高于 10% 的目标"),
+    "重点工作完成率": ("95", {}, "2 项重点工作未完成"),
+}
+
+
+def _demo_scores(session: Session, engagement, framework_code: str, scores: dict, evaluator, now) -> None:
+    tree = indicators.create_tree_from_framework(session, engagement, framework_code, evaluator, now)
+    for indicator in tree.indicators:
+        if indicator.name not in scores:
+            continue
+        actual, inputs, rationale = scores[indicator.name]
+        if "met" in inputs:  # 要素法: the first n 评价要点 are met
+            names = [e["name"] for e in indicator.params["elements"]]
+            inputs = {"met": names if inputs["met"] == "all" else names[:inputs["met"]]}
+        indicator_scoring.record_score(session, indicator, evaluator, now, actual_value=actual, inputs=inputs,
+                                       rationale=rationale)
+    satisfaction = next((i for i in tree.indicators if i.name == "服务对象满意度"), None)
+    if satisfaction is not None and framework_code == "project_common_2020":
+        indicator_scoring.set_verified_value(session, satisfaction, Decimal("88.6"), "满意度调查（有效问卷 412 份）",
+                                             evaluator, now)
+        indicator_scoring.record_score(session, satisfaction, evaluator, now, rationale="满意度 88.6%，略低于 90% 的目标")
 
 
 def _demo_photos(session: Session, store: BlobStore, engagement, evaluator, now) -> None:

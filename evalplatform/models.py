@@ -5,6 +5,7 @@ from .db import Base
 from .engagements import models as _engagements  # noqa: F401
 from .evidence import models as _evidence  # noqa: F401
 from .bureau import models as _bureau  # noqa: F401
+from .indicators import models as _indicators  # noqa: F401
 from .reporting import models as _reporting  # noqa: F401
 
 metadata = Base.metadata
