@@ -8,9 +8,13 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy.orm import Session
+
+from ..indicators import scoring
+from ..indicators.engine import OPERATOR_SYMBOLS
 
 from ..engagements.models import EngagementKind
 from ..evidence import previews
@@ -54,8 +58,54 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
 
 
 def scoring_summary(session: Session, engagement) -> dict | None:
-    """The scoring table and grade, once the engagement has an indicator system (None before)."""
-    return None
+    """The scoring table, targets and grade, once the engagement has an indicator system (None before)."""
+    summary = scoring.scoring_summary(session, engagement)
+    if not summary.rows:
+        return None
+    path: dict[int, list[str]] = {}
+    rows, dimensions = [], []
+    for row in summary.rows:
+        i = row.indicator
+        path[i.id] = path.get(i.parent_id, []) + [i.name]
+        if i.level == 1:
+            dimensions.append({"name": i.name, "points": _num(i.points), "score": _num(row.score),
+                               "rate": _rate(row), "indicators": []})
+        if i.level == 3:
+            names = path[i.id] + ["", "", ""]
+            rows.append({"level1": names[0], "level2": names[1], "level3": names[2], "points": _num(i.points),
+                         "score": "不适用" if i.not_applicable else _num(row.score), "rate": _rate(row),
+                         "rationale": i.rationale, "target": _target(i), "actual": _actual(i)})
+            dimensions[-1]["indicators"].append({"name": i.name, "target": _target(i), "actual": _actual(i),
+                                                 "points": _num(i.points), "score": rows[-1]["score"],
+                                                 "rationale": i.rationale})
+    targets = [{"name": r["level3"], "value": r["target"]} for r in rows if r["target"] not in ("", "定性")]
+    return {"total": _num(summary.total), "grade": summary.grade_label, "rescaled": summary.rescaled,
+            "problems": summary.problems, "dimensions": dimensions, "rows": rows, "targets": targets}
+
+
+def _num(value) -> str:
+    """Decimals as the report prints them: no trailing zeros beyond what was entered, never exponent form."""
+    if value is None:
+        return "—"
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
+def _rate(row) -> str:
+    return "—" if row.rate is None else f"{_num(row.rate)}%"
+
+
+def _target(i) -> str:
+    if i.operator == "qualitative":
+        return i.target_text or "定性"
+    if i.target_value is None:
+        return ""
+    return f"{OPERATOR_SYMBOLS[i.operator]}{_num(i.target_value)}{i.unit}"
+
+
+def _actual(i) -> str:
+    value = i.actual_value if i.actual_value is not None else i.verified_value
+    return "" if value is None else f"{_num(value)}{i.unit}"
 
 
 def _evidence_row(e) -> dict:

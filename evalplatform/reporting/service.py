@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -140,7 +141,9 @@ def _headline(content: dict) -> dict:
     severities: dict[str, int] = {}
     for finding in content.get("findings") or []:
         severities[finding["severity"]] = severities.get(finding["severity"], 0) + 1
-    return {"total_score": scoring.get("total"), "grade": scoring.get("grade"), "findings_by_severity": severities}
+    total = scoring.get("total")
+    return {"total_score": Decimal(total) if total not in (None, "—") else None, "grade": scoring.get("grade"),
+            "findings_by_severity": severities}
 
 
 def _store(session, store, report, actor, now, data: bytes, filename: str):
