@@ -4,6 +4,8 @@ from .audit import models as _audit  # noqa: F401
 from .db import Base
 from .engagements import models as _engagements  # noqa: F401
 from .evidence import models as _evidence  # noqa: F401
+from .instruments import models as _instruments  # noqa: F401
+from .questionnaires import models as _questionnaires  # noqa: F401
 from .reporting import models as _reporting  # noqa: F401
 
 metadata = Base.metadata
