@@ -92,7 +92,8 @@ def close(engagement_id: int, distribution_id: int):
     return redirect(url_for(".index", engagement_id=engagement_id)), 303
 
 
-@bp.get("/<int:distribution_id>/qr.<any(png, svg):fmt>")
+@bp.get("/<int:distribution_id>/qr.png", defaults={"fmt": "png"})
+@bp.get("/<int:distribution_id>/qr.svg", defaults={"fmt": "svg"})
 @login_required
 def qr(engagement_id: int, distribution_id: int, fmt: str):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
@@ -178,7 +179,8 @@ def restore(engagement_id: int, response_id: int):
     return redirect(url_for(".response_detail", engagement_id=engagement_id, response_id=response_id)), 303
 
 
-@bp.get("/instruments/<int:instrument_id>/responses.<any(xlsx, csv):fmt>")
+@bp.get("/instruments/<int:instrument_id>/responses.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/instruments/<int:instrument_id>/responses.csv", defaults={"fmt": "csv"})
 @login_required
 def export(engagement_id: int, instrument_id: int, fmt: str):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
