@@ -92,7 +92,9 @@
   }
   function renderQuestion(q) {
     var box = el("div", "question"); box.dataset.code = q.code;
-    var legend = el(q.type === "note" ? "p" : "div", "label", q.label);
+    var single = ["text", "integer", "decimal", "date", "rating", "site"].indexOf(q.type) >= 0;
+    var legend = el(q.type === "note" ? "p" : (single ? "label" : "div"), "label", q.label);
+    if (single) legend.htmlFor = "q-" + q.code;
     if (q.required) legend.appendChild(el("span", "req", " *"));
     box.appendChild(legend);
     if (q.hint) box.appendChild(el("p", "hint", q.hint));
