@@ -17,6 +17,7 @@ from .schema import SATISFACTION_CHOICES, DefinitionError
 
 bp = Blueprint("instruments", __name__, template_folder="templates",
                url_prefix="/engagements/<int:engagement_id>/instruments")
+XLSFORM_MAX_BYTES = 20 * 2**20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -74,7 +75,10 @@ def _definition_for(form):
         upload = request.files.get("file")
         if not upload or not upload.filename:
             raise DefinitionError([_("请选择 XLSForm 文件")])
-        result = xlsform.import_xlsform(upload.stream.read(20 * 2**20 + 1))
+        data = upload.stream.read(XLSFORM_MAX_BYTES + 1)
+        if len(data) > XLSFORM_MAX_BYTES:
+            raise DefinitionError([_("XLSForm 文件超过 20 MB")])
+        result = xlsform.import_xlsform(data)
         return result.definition, upload.filename[:200], result.unsupported
     title = (form.title.data or "").strip() or _("未命名问卷")
     return {"title": title, "kind": "questionnaire", "sections": [{"code": "s1", "title": "", "questions": []}]}, None, []

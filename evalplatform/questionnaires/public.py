@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..db import db
 from ..instruments.schema import SATISFACTION_CHOICES, AnswerErrors
@@ -15,9 +17,9 @@ from . import service
 bp = Blueprint("respond", __name__, template_folder="templates", url_prefix="/s")
 
 STATE_PAGES = {
-    "closed": ("问卷已结束", "本次问卷调查已经结束，感谢您的关注。"),
-    "not_open": ("问卷尚未开放", "本次问卷调查尚未开始，请在开放时间内再次扫码。"),
-    "quota_full": ("样本已满", "本渠道的样本数量已经收满，感谢您的参与意愿。"),
+    "closed": (_l("问卷已结束"), _l("本次问卷调查已经结束，感谢您的关注。")),
+    "not_open": (_l("问卷尚未开放"), _l("本次问卷调查尚未开始，请在开放时间内再次扫码。")),
+    "quota_full": (_l("样本已满"), _l("本渠道的样本数量已经收满，感谢您的参与意愿。")),
 }
 
 
@@ -30,7 +32,7 @@ def survey(token: str):
     state = service.public_state(db.session, distribution, now_utc())
     if state != "open":
         title, message = STATE_PAGES[state]
-        return render_template("questionnaires/respond_state.html", title=_(title), message=_(message),
+        return render_template("questionnaires/respond_state.html", title=title, message=message,
                                state=state), 410 if state != "not_open" else 200
     return render_template("questionnaires/respond.html", distribution=distribution,
                            definition=distribution.version.definition, satisfaction=SATISFACTION_CHOICES)
@@ -79,7 +81,8 @@ def _same_origin() -> bool:
     origin = request.headers.get("Origin")
     if not origin or origin == "null":
         return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
-    return origin.rstrip("/") == request.host_url.rstrip("/")
+    # Compare hosts only: behind a TLS-terminating proxy the app may see http while the browser says https.
+    return urlsplit(origin).netloc == request.host
 
 
 def _error(status: int, message: str, errors: dict | None = None):

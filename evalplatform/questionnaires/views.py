@@ -11,6 +11,7 @@ from flask import Blueprint, Response as HTTPResponse, abort, current_app, flash
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from ..db import db
 from ..engagements.service import load_engagement_for_user
@@ -119,7 +120,8 @@ def poster(engagement_id: int, distribution_id: int):
 @login_required
 def responses(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
-    query = select(Response).join(Response.distribution).where(Distribution.engagement_id == engagement.id)
+    query = (select(Response).join(Response.distribution).options(contains_eager(Response.distribution))
+             .where(Distribution.engagement_id == engagement.id))
     distribution_id = request.args.get("distribution_id", type=int)
     stratum = request.args.get("stratum") or None
     if distribution_id:

@@ -91,3 +91,24 @@ def test_responses_frame_has_one_row_per_response_and_a_column_per_question(clie
     assert sorted(frame["sat01"]) == ["4", "5"] and set(frame["stratum"]) == {"柳湾村"}
     labelled = responses_frame(session, survey.engagement, labels=True)
     assert sorted(labelled["sat01"]) == ["满意", "非常满意"]
+
+
+def test_an_xlsform_upload_creates_an_instrument_and_lists_what_was_not_imported(client, session, survey):
+    from tests.instruments.test_xlsform import household_survey
+    login(client, survey.evaluator.username)
+    page = f"/engagements/{survey.engagement.id}/instruments"
+    token = csrf_token(client, page)
+    created = client.post(page, data={"csrf_token": token, "mode": "xlsform",
+                                      "file": (io.BytesIO(household_survey()), "农户调查.xlsx")})
+    assert created.status_code == 303
+    builder = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "农户调查" in builder and "未导入" in builder and "geopoint" in builder
+    broken = client.post(page, data={"csrf_token": token, "mode": "xlsform", "file": (io.BytesIO(b"junk"), "x.xlsx")})
+    assert "无法读取 XLSForm" in client.get(broken.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_commissioning_bureau_cannot_create_or_edit(client, session, survey):
+    login(client, survey.bureau_user.username)
+    page = f"/engagements/{survey.engagement.id}/instruments"
+    assert client.get(page).status_code == 200
+    assert post_form(client, page, {"mode": "scratch", "title": "x"}, page=page).status_code == 403
