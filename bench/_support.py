@@ -68,7 +68,8 @@ def _wait_until_up(base: str, timeout: float = 30) -> None:
     import requests
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(requests.ConnectionError):
+        # A worker still importing answers slowly on a loaded machine: keep waiting rather than fail.
+        with contextlib.suppress(requests.ConnectionError, requests.Timeout):
             if requests.get(f"{base}/healthz", timeout=2).ok:
                 return
         time.sleep(0.2)

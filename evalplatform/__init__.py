@@ -28,7 +28,10 @@ def _register_blueprints(app: Flask) -> None:
     from .bureau.views import bp as bureau_bp
     from .indicators.views import bp as indicators_bp
     from .reporting.views import bp as reporting_bp
+    from .instruments.views import bp as instruments_bp
+    from .questionnaires.public import bp as respond_bp
+    from .questionnaires.views import bp as questionnaires_bp
 
     for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp, bureau_bp,
-                      indicators_bp):
+                      indicators_bp, instruments_bp, questionnaires_bp, respond_bp):
         app.register_blueprint(blueprint)

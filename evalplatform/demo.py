@@ -51,6 +51,7 @@ def load_demo(session: Session, storage_dir: str) -> bool:
                               latitude=Decimal(lat), longitude=Decimal(lon))
     _demo_photos(session, BlobStore(storage_dir), road, evaluator, now)
     _demo_scores(session, road, "project_common_2020", ROAD_SCORES, evaluator, now)
+    _demo_survey(session, road, evaluator, now)
     dept = engagements.create_engagement(session, engagements.EngagementFields(
         title="江州市民政局2025年度部门整体支出绩效评价", evaluated_unit_name="江州市民政局",
         kind=EngagementKind.department, fiscal_year=2025, budget_amount=Decimal("215400000.00"),
@@ -122,6 +123,26 @@ def _demo_photos(session: Session, store: BlobStore, engagement, evaluator, now)
         evidence_service.store_upload(session, store, engagement, evaluator, now, stream=buffer,
                                       filename=f"{site.name}-{label}.jpg", max_bytes=10 * 2**20,
                                       description=label, tags=["现场照片"], site=site)
+
+
+def _demo_survey(session: Session, engagement, evaluator, now) -> None:
+    """The rural-road satisfaction questionnaire, distributed in two villages, with ~300 simulated responses."""
+    import random
+    from datetime import timedelta
+
+    from .instruments import service as instruments
+    from .questionnaires import service as questionnaires
+    from .questionnaires.simulate import simulate_responses
+    instrument = instruments.create_instrument(session, engagement, evaluator, now,
+                                               instruments.load_template("satisfaction-rural-road"),
+                                               "satisfaction-rural-road")
+    rng = random.Random(2025)
+    start = now - timedelta(days=12)
+    for name, quota, count, mood in [("柳湾村", 200, 180, 0.8), ("白沙乡", 150, 130, 0.6)]:
+        distribution = questionnaires.create_distribution(
+            session, instrument, evaluator, start, questionnaires.DistributionFields(
+                name=f"{name}村民满意度调查", stratum=name, quota=quota, closes_at=now + timedelta(days=20)))
+        simulate_responses(session, distribution, count, start, rng, mood)
 
 
 def _dms(value: Decimal) -> tuple[float, float, float]:

@@ -6,6 +6,9 @@ from .engagements import models as _engagements  # noqa: F401
 from .evidence import models as _evidence  # noqa: F401
 from .bureau import models as _bureau  # noqa: F401
 from .indicators import models as _indicators  # noqa: F401
+
+from .instruments import models as _instruments  # noqa: F401
+from .questionnaires import models as _questionnaires  # noqa: F401
 from .reporting import models as _reporting  # noqa: F401
 
 metadata = Base.metadata

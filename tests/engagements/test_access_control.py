@@ -39,8 +39,23 @@ def setting(session, app):
                                      world.evaluator, factories.NOW)
     photo = store_upload(session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator,
                          factories.NOW, stream=BytesIO(files.jpeg()), filename="p.jpg", max_bytes=10**6)
+    instrument, distribution, response = _survey(session, world)
     session.commit()
-    return world, id_routes(app, world, site_id=site.id, member_id=member.id, evidence_id=photo.evidence.id)
+    return world, id_routes(app, world, site_id=site.id, member_id=member.id, evidence_id=photo.evidence.id,
+                            instrument_id=instrument.id, distribution_id=distribution.id, response_id=response.id)
+
+
+def _survey(session, world):
+    import uuid
+    from evalplatform.instruments import service as instruments
+    from evalplatform.questionnaires import service as questionnaires
+    definition = {"title": "问卷", "sections": [{"code": "s", "questions": [
+        {"code": "q1", "type": "satisfaction", "label": "满意吗"}]}]}
+    instrument = instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW, definition)
+    distribution = questionnaires.create_distribution(session, instrument, world.evaluator, factories.NOW,
+                                                      questionnaires.DistributionFields(name="渠道", stratum="村"))
+    response, _created = questionnaires.submit_response(session, distribution, uuid.uuid4(), {"q1": "5"}, factories.NOW)
+    return instrument, distribution, response
 
 
 @pytest.mark.parametrize("who", ["outsider", "outsider_admin", "colleague", "other_bureau_user"])

@@ -5,9 +5,12 @@ from tests import factories
 from tests.conftest import login
 
 # Routes anonymous visitors may reach on purpose (respondents, static files, health check).
-PUBLIC_ENDPOINTS = {"static", "accounts.login", "index", "healthz"}
+PUBLIC_ENDPOINTS = {"static", "accounts.login", "index", "healthz", "respond.survey", "respond.submit"}
 # State-changing endpoints that authenticate without the session CSRF token, each with its reason.
-CSRF_EXEMPT_ENDPOINTS: dict[str, str] = {}
+CSRF_EXEMPT_ENDPOINTS: dict[str, str] = {
+    # Anonymous JSON intake: no session to ride on; same-origin check, client UUID and validation instead.
+    "respond.submit": "anonymous respondents; a session token would expire under a slow respondent",
+}
 
 
 def _sample_url(rule) -> str:

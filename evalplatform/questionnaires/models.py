@@ -1,0 +1,68 @@
+"""Distributions (link + QR per stratum) and the responses they collect."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, utcnow
+from ..instruments.models import Instrument, InstrumentVersion
+
+
+class Distribution(Base):
+    __tablename__ = "distribution"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"), index=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("instrument_version.id"), index=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)  # the public link /s/<token>
+    name: Mapped[str] = mapped_column(String(200))
+    stratum: Mapped[str] = mapped_column(String(200))  # village / school / site / respondent group
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    quota: Mapped[int | None] = mapped_column(Integer)  # target sample size of this stratum
+    one_per_device: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    instrument: Mapped[Instrument] = relationship()
+    version: Mapped[InstrumentVersion] = relationship()
+
+    def state(self, now: datetime) -> str:
+        """'open', 'not_open' or 'closed' by the clock (quota is checked separately: it needs a count)."""
+        if self.opens_at and now < self.opens_at:
+            return "not_open"
+        if self.closes_at and now >= self.closes_at:
+            return "closed"
+        return "open"
+
+
+class Response(Base):
+    __tablename__ = "response"
+    # design.md §10: the client UUID is unique per instrument; a retry finds the first row.
+    __table_args__ = (UniqueConstraint("instrument_id", "client_uuid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"))
+    distribution_id: Mapped[int] = mapped_column(ForeignKey("distribution.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("instrument_version.id"), index=True)
+    client_uuid: Mapped[uuid.UUID]
+    answers: Mapped[dict]
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    device_token: Mapped[str | None] = mapped_column(String(64), index=True)
+    duration_s: Mapped[int | None] = mapped_column(Integer)  # as measured by the respondent's browser
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    quality_flags: Mapped[list] = mapped_column(default=list)
+    invalid_reason: Mapped[str | None] = mapped_column(String(500))  # flagged, never deleted
+    invalidated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    invalidated_at: Mapped[datetime | None]
+
+    distribution: Mapped[Distribution] = relationship()
+    version: Mapped[InstrumentVersion] = relationship()
+
+    @property
+    def valid(self) -> bool:
+        return self.invalid_reason is None

@@ -1,0 +1,89 @@
+"""The anonymous respondent flow: /s/<token> (the QR link) and the JSON submission it posts."""
+from __future__ import annotations
+
+import json
+import uuid
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..db import db
+from ..instruments.schema import SATISFACTION_CHOICES, AnswerErrors
+from ..web import csrf, now_utc
+from . import service
+
+bp = Blueprint("respond", __name__, template_folder="templates", url_prefix="/s")
+
+STATE_PAGES = {
+    "closed": (_l("问卷已结束"), _l("本次问卷调查已经结束，感谢您的关注。")),
+    "not_open": (_l("问卷尚未开放"), _l("本次问卷调查尚未开始，请在开放时间内再次扫码。")),
+    "quota_full": (_l("样本已满"), _l("本渠道的样本数量已经收满，感谢您的参与意愿。")),
+}
+
+
+@bp.get("/<token>")
+def survey(token: str):
+    """At most two queries: the distribution with its version, and a count when a quota is set."""
+    distribution = service.public_distribution(db.session, token)
+    if distribution is None:
+        abort(404)
+    state = service.public_state(db.session, distribution, now_utc())
+    if state != "open":
+        title, message = STATE_PAGES[state]
+        return render_template("questionnaires/respond_state.html", title=title, message=message,
+                               state=state), 410 if state != "not_open" else 200
+    return render_template("questionnaires/respond.html", distribution=distribution,
+                           definition=distribution.version.definition, satisfaction=SATISFACTION_CHOICES)
+
+
+# Anonymous and cookie-less: there is no session for a forged request to ride on, and a token tied to a
+# session would expire under a slow respondent. Idempotency (client UUID) and validation protect it instead.
+@bp.post("/<token>/responses")
+@csrf.exempt
+def submit(token: str):
+    if not _same_origin():
+        return _error(403, _("请求来源不正确"))
+    limit = current_app.config.get("SURVEY_MAX_BODY_BYTES", 2 * 2**20)
+    if (request.content_length or 0) > limit:
+        return _error(413, _("提交内容过大"))
+    raw = request.stream.read(limit + 1)
+    if len(raw) > limit:
+        return _error(413, _("提交内容过大"))
+    try:
+        payload = json.loads(raw)
+        client_uuid = uuid.UUID(str(payload["client_uuid"]))
+        answers = payload["answers"]
+        device = payload.get("device_token")
+        duration = payload.get("duration_s")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return _error(400, _("提交格式不正确"))
+    device = device[:64] if isinstance(device, str) and device else None
+    duration = int(duration) if isinstance(duration, (int, float)) and 0 <= duration < 10**7 else None
+    distribution = service.public_distribution(db.session, token)
+    if distribution is None:
+        return _error(404, _("问卷不存在"))
+    try:
+        response, _created = service.submit_response(db.session, distribution, client_uuid, answers, now_utc(),
+                                                      device_token=device, duration_s=duration)
+    except AnswerErrors as error:
+        db.session.rollback()
+        return _error(422, _("部分答案需要修改"), errors=error.errors)
+    except service.QuestionnaireError as error:
+        db.session.rollback()
+        return _error(error.status, str(error))
+    db.session.commit()
+    return jsonify(status="accepted", client_uuid=str(response.client_uuid)), 200
+
+
+def _same_origin() -> bool:
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+    # Compare hosts only: behind a TLS-terminating proxy the app may see http while the browser says https.
+    return urlsplit(origin).netloc == request.host
+
+
+def _error(status: int, message: str, errors: dict | None = None):
+    return jsonify(status="refused", error=message, errors=errors or {}), status

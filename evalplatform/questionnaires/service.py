@@ -1,0 +1,207 @@
+"""Distributions, the idempotent intake of responses, quality flags, invalidation and exports."""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import statistics
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, joinedload
+
+from ..audit.service import record
+from ..instruments.answers import attention_failed, validate_answers
+from ..instruments.schema import DONT_KNOW, AnswerErrors, questions
+from ..instruments.service import freeze
+from .models import Distribution, Response
+
+STRAIGHT_LINE_MIN_ITEMS = 5
+TOO_FAST_SHARE = 1 / 3  # faster than a third of the median completion time
+
+
+class QuestionnaireError(Exception):
+    """A refusal with a Chinese message and the HTTP status the view should answer with."""
+    status = 422
+
+
+class DistributionUnavailable(QuestionnaireError):
+    status = 410
+
+    def __init__(self, state: str):
+        super().__init__({"closed": "问卷已结束，不再接受提交", "not_open": "问卷尚未开放",
+                          "quota_full": "本渠道样本已满，感谢您的关注"}[state])
+        self.state = state
+
+
+class ResubmissionConflict(QuestionnaireError):
+    status = 409
+
+    def __init__(self):
+        super().__init__("同一份答卷编号已提交过不同的内容")
+
+
+class DeviceAlreadyAnswered(QuestionnaireError):
+    status = 409
+
+    def __init__(self):
+        super().__init__("本设备已经提交过这份问卷，每台设备只能提交一次")
+
+
+class NotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class DistributionFields:
+    name: str
+    stratum: str
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    quota: int | None = None
+    one_per_device: bool = False
+
+
+def create_distribution(session: Session, instrument, actor, now: datetime, fields: DistributionFields) -> Distribution:
+    """A new link for the instrument's latest version, which is frozen from now on."""
+    version = instrument.latest
+    freeze(version, now)
+    distribution = Distribution(engagement_id=instrument.engagement_id, instrument_id=instrument.id,
+                                version_id=version.id, token=secrets.token_urlsafe(12), created_by_id=actor.id,
+                                created_at=now, **fields.__dict__)
+    distribution.version = version
+    session.add(distribution)
+    session.flush()
+    record(session, actor=actor, action="distribution.create", obj=distribution,
+           engagement_id=instrument.engagement_id, details={"name": fields.name, "version": version.number}, now=now)
+    return distribution
+
+
+def close_distribution(session: Session, distribution: Distribution, actor, now: datetime) -> None:
+    distribution.closes_at = now
+    record(session, actor=actor, action="distribution.close", obj=distribution,
+           engagement_id=distribution.engagement_id, details={"name": distribution.name}, now=now)
+
+
+def public_distribution(session: Session, token: str) -> Distribution | None:
+    """One query: the distribution with its version (the public page needs nothing else)."""
+    if not token or len(token) > 32:
+        return None
+    return session.scalar(select(Distribution).options(joinedload(Distribution.version))
+                          .where(Distribution.token == token))
+
+
+def public_state(session: Session, distribution: Distribution, now: datetime) -> str:
+    """'open', 'not_open', 'closed' or 'quota_full' (the count query only runs when a quota is set)."""
+    state = distribution.state(now)
+    if state == "open" and distribution.quota and valid_count(session, distribution) >= distribution.quota:
+        return "quota_full"
+    return state
+
+
+def valid_count(session: Session, distribution: Distribution) -> int:
+    return session.scalar(select(func.count(Response.id)).where(
+        Response.distribution_id == distribution.id, Response.invalid_reason.is_(None))) or 0
+
+
+def payload_digest(answers: dict) -> str:
+    canonical = json.dumps(answers, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def submit_response(session: Session, distribution: Distribution, client_uuid: uuid.UUID, answers, now: datetime,
+                    *, device_token: str | None = None, duration_s: int | None = None) -> tuple[Response, bool]:
+    """Store a respondent's answers once: (response, created). A retry with the same UUID and content
+    returns the first row; other content under that UUID raises ResubmissionConflict."""
+    definition = distribution.version.definition
+    clean = validate_answers(definition, answers)  # raises AnswerErrors
+    digest = payload_digest(clean)
+    existing = _by_uuid(session, distribution, client_uuid)
+    if existing is not None:
+        return _same_or_conflict(existing, digest), False
+    state = public_state(session, distribution, now)
+    if state != "open":
+        raise DistributionUnavailable(state)
+    flags = _flags(session, distribution, definition, clean, device_token)
+    if distribution.one_per_device and "duplicate_device" in flags:
+        raise DeviceAlreadyAnswered()
+    values = dict(instrument_id=distribution.instrument_id, distribution_id=distribution.id,
+                  version_id=distribution.version_id, client_uuid=client_uuid, answers=clean,
+                  payload_sha256=digest, device_token=device_token, duration_s=duration_s,
+                  submitted_at=now, quality_flags=flags)
+    inserted = session.execute(_insert_ignoring_duplicates(session, values)).scalar()
+    if inserted is None:  # a concurrent request with this UUID committed first
+        return _same_or_conflict(_by_uuid(session, distribution, client_uuid), digest), False
+    return session.get(Response, inserted), True
+
+
+def _insert_ignoring_duplicates(session: Session, values: dict):
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return (insert(Response).values(**values)
+            .on_conflict_do_nothing(index_elements=["instrument_id", "client_uuid"]).returning(Response.id))
+
+
+def _by_uuid(session: Session, distribution: Distribution, client_uuid: uuid.UUID) -> Response | None:
+    return session.scalar(select(Response).where(Response.instrument_id == distribution.instrument_id,
+                                                 Response.client_uuid == client_uuid))
+
+
+def _same_or_conflict(existing: Response, digest: str) -> Response:
+    if existing.payload_sha256 != digest:
+        raise ResubmissionConflict()
+    return existing
+
+
+def _flags(session, distribution, definition, answers, device_token) -> list[str]:
+    flags = []
+    if attention_failed(definition, answers):
+        flags.append("attention_failed")
+    if straight_lined(definition, answers):
+        flags.append("straight_lining")
+    if device_token and session.scalar(select(Response.id).where(
+            Response.distribution_id == distribution.id, Response.device_token == device_token).limit(1)):
+        flags.append("duplicate_device")
+    return flags
+
+
+def straight_lined(definition: dict, answers: dict) -> bool:
+    """Every item of a long matrix, or every one of many satisfaction questions, given the same answer."""
+    for q in questions(definition):
+        value = answers.get(q["code"])
+        if q["type"] == "matrix" and isinstance(value, dict) and len(value) >= STRAIGHT_LINE_MIN_ITEMS:
+            if len(set(value.values()) - {DONT_KNOW}) == 1 and DONT_KNOW not in value.values():
+                return True
+    ratings = [answers[q["code"]] for q in questions(definition)
+               if q["type"] == "satisfaction" and not q.get("attention_check") and q["code"] in answers]
+    return len(ratings) >= 8 and len(set(ratings)) == 1 and ratings[0] != DONT_KNOW
+
+
+def too_fast_ids(responses: list[Response]) -> set[int]:
+    durations = [r.duration_s for r in responses if r.duration_s]
+    if len(durations) < 5:
+        return set()
+    limit = statistics.median(durations) * TOO_FAST_SHARE
+    return {r.id for r in responses if r.duration_s and r.duration_s < limit}
+
+
+def mark_invalid(session: Session, response: Response, actor, now: datetime, reason: str) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise QuestionnaireError("标记无效必须填写原因")
+    response.invalid_reason, response.invalidated_by_id, response.invalidated_at = reason[:500], actor.id, now
+    record(session, actor=actor, action="response.invalidate", obj=response,
+           engagement_id=response.distribution.engagement_id, details={"reason": reason[:500]}, now=now)
+
+
+def mark_valid(session: Session, response: Response, actor, now: datetime) -> None:
+    before = response.invalid_reason
+    response.invalid_reason = response.invalidated_by_id = response.invalidated_at = None
+    record(session, actor=actor, action="response.revalidate", obj=response,
+           engagement_id=response.distribution.engagement_id, details={"before": before}, now=now)
+
+
+__all__ = ["AnswerErrors", "submit_response", "create_distribution", "public_distribution", "public_state"]

@@ -1,0 +1,171 @@
+"""The public respondent flow: idempotent intake, strict validation, closed pages, the two-query page."""
+import json
+import threading
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import event, func, select
+
+from evalplatform.questionnaires.models import Response
+from tests import factories
+from tests.questionnaires.conftest import answers
+
+
+def post(client, token, payload, **kwargs):
+    return client.post(f"/s/{token}/responses", data=json.dumps(payload), content_type="application/json", **kwargs)
+
+
+def count(session):
+    session.expire_all()
+    return session.scalar(select(func.count(Response.id)))
+
+
+def test_same_uuid_and_same_answers_is_accepted_once(client, session, survey):
+    payload = {"client_uuid": str(uuid.uuid4()), "answers": answers(), "device_token": "d1", "duration_s": 200}
+    first = post(client, survey.distribution.token, payload)
+    again = post(client, survey.distribution.token, payload)
+    assert first.status_code == again.status_code == 200
+    assert first.get_json() == again.get_json()
+    assert count(session) == 1
+
+
+def test_same_uuid_with_other_answers_is_a_conflict(client, session, survey):
+    client_uuid = str(uuid.uuid4())
+    assert post(client, survey.distribution.token, {"client_uuid": client_uuid, "answers": answers()}).status_code == 200
+    other = post(client, survey.distribution.token, {"client_uuid": client_uuid, "answers": answers(sat01="1")})
+    assert other.status_code == 409
+    assert "不同的内容" in other.get_json()["error"]
+    assert count(session) == 1
+
+
+def test_twenty_concurrent_posts_of_one_response_make_one_row(app, session, survey):
+    payload = {"client_uuid": str(uuid.uuid4()), "answers": answers()}
+    statuses, barrier = [], threading.Barrier(20)
+
+    def send():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(post(client, survey.distribution.token, payload).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 20
+    assert count(session) == 1
+    conflict = post(app.test_client(), survey.distribution.token, {**payload, "answers": answers(sat02="2")})
+    assert conflict.status_code == 409
+
+
+def test_bad_answers_are_refused_with_a_message_per_question_and_nothing_is_stored(client, session, survey):
+    token = survey.distribution.token
+    cases = [
+        (answers(hacker="x"), "hacker", "问卷中没有这道题"),
+        (answers(gender=1), "gender", "请选择列出的选项之一"),
+        (answers(gender="9"), "gender", "请选择列出的选项之一"),
+        (answers(sat03=["5"]), "sat03", "请选择列出的选项之一"),
+        (answers(suggestion="字" * (1024 * 1024)), "suggestion", "不能超过"),
+        ({k: v for k, v in answers().items() if k != "sat04"}, "sat04", "必答"),
+        (["not", "a", "dict"], "", "格式"),
+    ]
+    for bad, code, message in cases:
+        response = post(client, token, {"client_uuid": str(uuid.uuid4()), "answers": bad})
+        assert response.status_code in (413, 422), (code, response.status_code)
+        if response.status_code == 422:
+            assert message in response.get_json()["errors"][code], (code, response.get_json())
+    assert count(session) == 0
+
+
+def test_out_of_range_numbers_and_bad_dates_are_refused(session):
+    from evalplatform.instruments.answers import validate_answers
+    from evalplatform.instruments.schema import AnswerErrors
+    definition = {"title": "t", "sections": [{"code": "s", "questions": [
+        {"code": "age", "type": "integer", "label": "年龄", "min": 0, "max": 120},
+        {"code": "income", "type": "decimal", "label": "收入", "constraint": ". >= 0"},
+        {"code": "day", "type": "date", "label": "日期", "max": "2026-12-31"}]}]}
+    for bad in ({"age": 121}, {"age": "12a"}, {"age": True}, {"income": -1}, {"income": "NaN"},
+                {"day": "2026-02-30"}, {"day": "2027-01-01"}):
+        try:
+            validate_answers(definition, bad)
+        except AnswerErrors as error:
+            assert list(error.errors) == list(bad), bad
+        else:
+            raise AssertionError(f"accepted {bad}")
+    assert validate_answers(definition, {"age": "35", "income": "1.5"}) == {"age": 35, "income": 1.5}
+
+
+def test_a_ten_megabyte_body_is_refused_before_parsing(client, session, survey):
+    body = b'{"client_uuid": "' + b"x" * (10 * 1024 * 1024) + b'"}'
+    response = client.post(f"/s/{survey.distribution.token}/responses", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert count(session) == 0
+
+
+def test_garbage_and_cross_site_posts_are_refused(client, session, survey):
+    token = survey.distribution.token
+    assert client.post(f"/s/{token}/responses", data="{not json", content_type="application/json").status_code == 400
+    assert post(client, token, {"answers": answers()}).status_code == 400
+    foreign = post(client, token, {"client_uuid": str(uuid.uuid4()), "answers": answers()},
+                   headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403
+    assert count(session) == 0
+
+
+def test_hidden_questions_are_not_kept(client, session, survey):
+    payload = {"client_uuid": str(uuid.uuid4()), "answers": {"gender": "2", "age_group": "1", "identity": "2",
+                                                             "aware": "2", "unaware_reason": "刚搬来", "sat01": "5"}}
+    assert post(client, survey.distribution.token, payload).status_code == 200
+    stored = session.scalar(select(Response))
+    assert "sat01" not in stored.answers and stored.answers["unaware_reason"] == "刚搬来"
+
+
+def test_the_public_page_needs_at_most_two_queries(app, client, session, survey):
+    survey.distribution.quota = 100
+    session.commit()
+    statements = []
+    engine = app.extensions["evalplatform.db"].engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(f"/s/{survey.distribution.token}")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    assert len(statements) <= 2, statements
+    assert "农村公路建设项目群众满意度调查问卷" in response.get_data(as_text=True)
+
+
+def test_closed_not_yet_open_and_full_distributions_say_so(client, session, survey):
+    d = survey.distribution
+    d.closes_at = factories.NOW
+    session.commit()
+    page = client.get(f"/s/{d.token}")
+    assert page.status_code == 410 and "问卷已结束" in page.get_data(as_text=True)
+    refused = post(client, d.token, {"client_uuid": str(uuid.uuid4()), "answers": answers()})
+    assert refused.status_code == 410 and "已结束" in refused.get_json()["error"]
+    d.closes_at, d.opens_at = None, factories.NOW + timedelta(days=3650)
+    session.commit()
+    assert "问卷尚未开放" in client.get(f"/s/{d.token}").get_data(as_text=True)
+    d.opens_at, d.quota = None, 1
+    session.commit()
+    assert post(client, d.token, {"client_uuid": str(uuid.uuid4()), "answers": answers()}).status_code == 200
+    assert "样本已满" in client.get(f"/s/{d.token}").get_data(as_text=True)
+    assert client.get("/s/no-such-token").status_code == 404
+
+
+def test_one_response_per_device_when_asked(client, session, survey):
+    survey.distribution.one_per_device = True
+    session.commit()
+    first = post(client, survey.distribution.token, {"client_uuid": str(uuid.uuid4()), "answers": answers(), "device_token": "dev"})
+    second = post(client, survey.distribution.token, {"client_uuid": str(uuid.uuid4()), "answers": answers(), "device_token": "dev"})
+    assert first.status_code == 200 and second.status_code == 409
+    assert count(session) == 1
+
+
+def test_quality_flags_mark_failed_attention_and_straight_lining(client, session, survey):
+    same = {f"sat{i:02d}": "5" for i in range(1, 11)}
+    post(client, survey.distribution.token, {"client_uuid": str(uuid.uuid4()), "answers": answers(attention="5", sat_overall="5", **same)})
+    stored = session.scalar(select(Response))
+    assert set(stored.quality_flags) == {"attention_failed", "straight_lining"}
+    assert stored.valid  # flagged, never silently invalidated
