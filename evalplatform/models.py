@@ -4,6 +4,7 @@ from .audit import models as _audit  # noqa: F401
 from .db import Base
 from .engagements import models as _engagements  # noqa: F401
 from .evidence import models as _evidence  # noqa: F401
+from .materials import models as _materials  # noqa: F401
 from .reporting import models as _reporting  # noqa: F401
 
 metadata = Base.metadata

@@ -1,0 +1,137 @@
+"""materials crosscheck
+
+Revision ID: 0006
+Revises: 0007
+Create Date: 2026-11-25 11:56:53.490152
+"""
+from alembic import op
+import sqlalchemy as sa
+import evalplatform.db
+from sqlalchemy.dialects import postgresql
+
+revision = '0006'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('material_column_mapping',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('engagement_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('mapping', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['engagement_id'], ['engagement.id'], name=op.f('fk_material_column_mapping_engagement_id_engagement')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_material_column_mapping')),
+    sa.UniqueConstraint('engagement_id', 'kind', name=op.f('uq_material_column_mapping_engagement_id_kind'))
+    )
+    op.create_table('material_import',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('engagement_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('evidence_id', sa.Integer(), nullable=False),
+    sa.Column('sheet', sa.String(length=100), nullable=False),
+    sa.Column('row_count', sa.Integer(), nullable=False),
+    sa.Column('mapping', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('key_column', sa.String(length=100), nullable=True),
+    sa.Column('imported_by_id', sa.Integer(), nullable=False),
+    sa.Column('imported_at', evalplatform.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['engagement_id'], ['engagement.id'], name=op.f('fk_material_import_engagement_id_engagement')),
+    sa.ForeignKeyConstraint(['evidence_id'], ['evidence.id'], name=op.f('fk_material_import_evidence_id_evidence')),
+    sa.ForeignKeyConstraint(['imported_by_id'], ['user_account.id'], name=op.f('fk_material_import_imported_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_material_import'))
+    )
+    with op.batch_alter_table('material_import', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_material_import_engagement_id'), ['engagement_id'], unique=False)
+
+    op.create_table('declared_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('import_id', sa.Integer(), nullable=False),
+    sa.Column('row_number', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['import_id'], ['material_import.id'], name=op.f('fk_declared_item_import_id_material_import')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_declared_item')),
+    sa.UniqueConstraint('import_id', 'key', name=op.f('uq_declared_item_import_id_key'))
+    )
+    with op.batch_alter_table('declared_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_declared_item_import_id'), ['import_id'], unique=False)
+
+    op.create_table('ledger_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('import_id', sa.Integer(), nullable=False),
+    sa.Column('row_number', sa.Integer(), nullable=False),
+    sa.Column('entry_date', sa.Date(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=18, scale=2), nullable=False),
+    sa.Column('voucher_no', sa.String(length=60), nullable=False),
+    sa.Column('payee', sa.String(length=200), nullable=True),
+    sa.Column('purpose', sa.String(length=500), nullable=True),
+    sa.Column('contract_date', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['import_id'], ['material_import.id'], name=op.f('fk_ledger_entry_import_id_material_import')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entry'))
+    )
+    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_entry_import_id'), ['import_id'], unique=False)
+
+    op.create_table('self_assessment_budget',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('import_id', sa.Integer(), nullable=False),
+    sa.Column('row_number', sa.Integer(), nullable=False),
+    sa.Column('item', sa.String(length=200), nullable=False),
+    sa.Column('initial_budget', sa.Numeric(precision=18, scale=2), nullable=True),
+    sa.Column('annual_budget', sa.Numeric(precision=18, scale=2), nullable=True),
+    sa.Column('executed', sa.Numeric(precision=18, scale=2), nullable=True),
+    sa.Column('execution_rate', sa.Numeric(precision=9, scale=4), nullable=True),
+    sa.Column('weight', sa.Numeric(precision=9, scale=2), nullable=True),
+    sa.Column('points', sa.Numeric(precision=9, scale=2), nullable=True),
+    sa.ForeignKeyConstraint(['import_id'], ['material_import.id'], name=op.f('fk_self_assessment_budget_import_id_material_import')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_self_assessment_budget'))
+    )
+    with op.batch_alter_table('self_assessment_budget', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_self_assessment_budget_import_id'), ['import_id'], unique=False)
+
+    op.create_table('self_assessment_indicator',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('import_id', sa.Integer(), nullable=False),
+    sa.Column('row_number', sa.Integer(), nullable=False),
+    sa.Column('level1', sa.String(length=100), nullable=False),
+    sa.Column('level2', sa.String(length=100), nullable=False),
+    sa.Column('level3', sa.String(length=200), nullable=False),
+    sa.Column('target_value', sa.String(length=200), nullable=True),
+    sa.Column('actual_value', sa.String(length=200), nullable=True),
+    sa.Column('actual_number', sa.Numeric(precision=20, scale=4), nullable=True),
+    sa.Column('weight', sa.Numeric(precision=9, scale=2), nullable=True),
+    sa.Column('points', sa.Numeric(precision=9, scale=2), nullable=True),
+    sa.Column('deviation_note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['import_id'], ['material_import.id'], name=op.f('fk_self_assessment_indicator_import_id_material_import')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_self_assessment_indicator'))
+    )
+    with op.batch_alter_table('self_assessment_indicator', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_self_assessment_indicator_import_id'), ['import_id'], unique=False)
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('self_assessment_indicator', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_self_assessment_indicator_import_id'))
+
+    op.drop_table('self_assessment_indicator')
+    with op.batch_alter_table('self_assessment_budget', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_self_assessment_budget_import_id'))
+
+    op.drop_table('self_assessment_budget')
+    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_entry_import_id'))
+
+    op.drop_table('ledger_entry')
+    with op.batch_alter_table('declared_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_declared_item_import_id'))
+
+    op.drop_table('declared_item')
+    with op.batch_alter_table('material_import', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_material_import_engagement_id'))
+
+    op.drop_table('material_import')
+    op.drop_table('material_column_mapping')
