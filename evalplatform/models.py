@@ -1,6 +1,7 @@
 """Imports every domain's models so the metadata is complete (Alembic, create_all in tools)."""
 from .accounts import models as _accounts  # noqa: F401
 from .audit import models as _audit  # noqa: F401
+from .crosscheck import models as _crosscheck  # noqa: F401
 from .db import Base
 from .engagements import models as _engagements  # noqa: F401
 from .evidence import models as _evidence  # noqa: F401
