@@ -23,9 +23,11 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .audit.views import bp as audit_bp
+    from .crosscheck.views import bp as crosscheck_bp
     from .engagements.views import bp as engagements_bp
     from .evidence.views import bp as evidence_bp
+    from .materials.views import bp as materials_bp
     from .reporting.views import bp as reporting_bp
 
-    for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp):
+    for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp, materials_bp, crosscheck_bp):
         app.register_blueprint(blueprint)
