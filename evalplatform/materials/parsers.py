@@ -116,6 +116,8 @@ def _budget_rows(grid: Grid, header: Header, stop: int, parsed: Parsed) -> None:
     item_column = header.columns.get("item", max(header.columns["initial_budget"] - 1, 0))
     header.columns.setdefault("item", item_column)
     for r in range(header.row + 1, stop):
+        if "目标" in (parse_text(grid.cell(r, item_column)) or ""):
+            break  # 年度总体目标 follows the budget block
         budgets = [grid.cell(r, header.columns[k]) for k in ("initial_budget", "annual_budget")]
         if all(is_blank(v) for v in budgets) and not any((r, header.columns[k]) in grid.uncached
                                                         for k in ("initial_budget", "annual_budget")):
