@@ -58,10 +58,11 @@ class LedgerTotals:
 
 
 def totals(records: list[Record]) -> LedgerTotals:
-    sums = {"到位": Decimal(0), "拨付": Decimal(0), "支出": Decimal(0)}
+    sums = {"到位": [], "拨付": [], "支出": []}
     for record in records:
-        sums[record.kind] += record.amount
-    return LedgerTotals(sums["到位"], sums["拨付"], sums["支出"], len(records))
+        sums[record.kind].append(record.amount)
+    return LedgerTotals(sum(sums["到位"], Decimal(0)), sum(sums["拨付"], Decimal(0)), sum(sums["支出"], Decimal(0)),
+                        len(records))
 
 
 def _frame(records: list[Record]) -> pd.DataFrame:

@@ -15,7 +15,8 @@ from ..engagements.models import Engagement
 from ..engagements.service import EngagementNotFound, ensure_can_edit
 from ..evidence.models import Evidence
 from ..materials import service as materials
-from ..materials.models import BudgetLine
+from ..materials.models import BudgetLine, LedgerEntry
+from . import sampling  # its functions import this module's _save at call time
 from .ledger_rules import LedgerTotals, Record, run_ledger_rules, totals
 from .models import CrossCheck, LedgerFlag
 
@@ -49,13 +50,21 @@ def compare(declared: Decimal | None, verified: Decimal | None, *, tolerance_abs
 
 
 def ledger_records(session: Session, engagement: Engagement) -> list[Record]:
-    return [Record(e.id, e.row_number, e.entry_date, e.kind, e.amount, e.voucher_no, e.payee, e.contract_date)
-            for e in materials.ledger_entries(session, engagement)]
+    """The current ledger as plain records (columns only, no ORM objects: ledgers run to 100,000 rows)."""
+    material = materials.current_import(session, engagement, "ledger")
+    if material is None:
+        return []
+    rows = session.execute(select(LedgerEntry.id, LedgerEntry.row_number, LedgerEntry.entry_date, LedgerEntry.kind,
+                                  LedgerEntry.amount, LedgerEntry.voucher_no, LedgerEntry.payee,
+                                  LedgerEntry.contract_date)
+                           .where(LedgerEntry.import_id == material.id).order_by(LedgerEntry.row_number))
+    return [Record(*row) for row in rows]
 
 
-def refresh_ledger_flags(session: Session, engagement: Engagement) -> int:
+def refresh_ledger_flags(session: Session, engagement: Engagement, records: list[Record] | None = None) -> int:
     """Re-run the ledger rules on the current ledger and replace the stored flags."""
-    flags = run_ledger_rules(ledger_records(session, engagement), engagement.fiscal_year)
+    records = ledger_records(session, engagement) if records is None else records
+    flags = run_ledger_rules(records, engagement.fiscal_year)
     session.execute(delete(LedgerFlag).where(LedgerFlag.engagement_id == engagement.id))
     if flags:
         session.execute(insert(LedgerFlag), [{"engagement_id": engagement.id, "ledger_entry_id": f.record_id,
@@ -94,9 +103,8 @@ def run_rules(session: Session, engagement: Engagement, actor: User, now: dateti
               line and line.annual_budget, f"{sa_source} 全年预算数", ledger and ledger.in_place,
               f"{ledger_source} 资金到位合计"),
     ]
-    from .sampling import list_size_checks  # the sampling module builds on this one
-    results += list_size_checks(session, engagement, actor, now)
-    count = refresh_ledger_flags(session, engagement)
+    results += sampling.list_size_checks(session, engagement, actor, now)
+    count = refresh_ledger_flags(session, engagement, records)
     audit.record(session, actor=actor, action="crosscheck.run", engagement_id=engagement.id, now=now,
                  object_type="CrossCheck", details={"count": len(results), "result": f"ledger flags: {count}"})
     return results

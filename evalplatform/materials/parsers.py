@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from .reading import (UNCACHED_FORMULA, Grid, RowError, column_letter, header_key, is_blank, normalize_text,
                       parse_decimal, parse_text, shown)
-from .tables import Field, Header, HeaderNotFound, locate_header, read_row, row_is_blank
+from .tables import Field, Header, HeaderNotFound, locate_header, read_row, read_rows, row_is_blank
 
 LEDGER_FIELDS = [
     Field("entry_date", "日期", ("记账日期", "凭证日期", "支付日期", "发生日期", "业务日期"), "date"),
@@ -79,19 +79,21 @@ def parse_ledger(grids: list[Grid], mapping: dict) -> Parsed:
     grid, header = found
     parsed = Parsed(grid.sheet, header.texts, {"ledger": []})
     kind_column = header.columns["kind"]
-    for r in range(header.row + 1, len(grid.rows)):
-        if row_is_blank(grid, r) and not (grid.uncached and any(k[0] == r for k in grid.uncached)):
-            continue
-        values = read_row(grid, r, LEDGER_FIELDS, header, parsed.errors)
+    rows = [r for r in range(header.row + 1, len(grid.rows))
+            if not row_is_blank(grid, r) or any(k[0] == r for k in grid.uncached)]
+    kinds: dict[str, str | None] = {}
+    for r, values in zip(rows, read_rows(grid, rows, LEDGER_FIELDS, header, parsed.errors)):
         if values is None:
             continue
-        kind = ledger_kind(values["kind"])
+        text = values["kind"]
+        kind = kinds[text] if text in kinds else kinds.setdefault(text, ledger_kind(text))
         if kind is None:
-            parsed.errors.append(RowError(grid.sheet, r + 1, column_letter(kind_column), shown(values["kind"]),
+            parsed.errors.append(RowError(grid.sheet, r + 1, column_letter(kind_column), shown(text),
                                           "类型：应为 资金到位、拨付 或 支出"))
             continue
         values.update(kind=kind, row_number=r + 1)
         parsed.rows["ledger"].append(values)
+    parsed.errors.sort(key=lambda e: e.row)
     return parsed
 
 

@@ -1,7 +1,9 @@
 """Finding a table's header row by aliases (merged and two-row headers included) and reading its cells."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from .reading import (UNCACHED_FORMULA, CellError, Grid, RowError, column_letter, header_key, is_blank,
@@ -11,6 +13,7 @@ PARSERS = {"text": lambda v, scale: parse_text(v), "amount": lambda v, scale: pa
            "decimal": lambda v, scale: parse_decimal(v), "rate": lambda v, scale: parse_rate(v),
            "date": lambda v, scale: parse_date(v)}
 WAN = Decimal(10000)
+_CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -92,29 +95,65 @@ def _scales(grid: Grid, fields: list[Field], r: int, columns: dict[str, int], st
 
 def read_row(grid: Grid, r: int, fields: list[Field], header: Header, errors: list[RowError]) -> dict | None:
     """One row's values by field; bad cells are appended to `errors` and the row is None."""
-    values, ok = {}, True
-    row = grid.rows[r]
-    for f in fields:
+    return read_rows(grid, [r], fields, header, errors)[0]
+
+
+def read_rows(grid: Grid, rows: list[int], fields: list[Field], header: Header,
+              errors: list[RowError]) -> list[dict | None]:
+    """Rows' values by field, read column by column (fast for 100,000 rows); a row with a bad cell is None.
+    Errors come out in row order, then in field order."""
+    found: list[tuple[int, int, RowError]] = []
+    values: list[dict | None] = [{} for _ in rows]
+    for order, f in enumerate(fields):
         c = header.columns.get(f.name)
-        if c is None:
-            values[f.name] = None
-            continue
-        raw = row[c] if c < len(row) else None
-        if grid.uncached and (r, c) in grid.uncached:
-            errors.append(RowError(grid.sheet, r + 1, column_letter(c), "", f"{f.label}：{UNCACHED_FORMULA}"))
-            ok = False
-            continue
+        column = _column(grid, rows, c)
+        parsed = _parse_column(f, column, header.scales.get(f.name, _ONE))
+        for i, (raw, value) in enumerate(zip(column, parsed)):
+            r = rows[i]
+            if c is not None and grid.uncached and (r, c) in grid.uncached:
+                value = CellError(UNCACHED_FORMULA)
+                raw = ""
+            elif value is None and f.required:
+                value = CellError("不能为空")
+            if isinstance(value, CellError):
+                found.append((r, order, RowError(grid.sheet, r + 1, column_letter(c), shown(raw), f"{f.label}：{value}")))
+                values[i] = None
+            elif values[i] is not None:
+                values[i][f.name] = value
+    found.sort(key=lambda e: (e[0], e[1]))
+    errors.extend(e for _r, _o, e in found)
+    return values
+
+
+_ONE = Decimal(1)
+
+
+def _column(grid: Grid, rows: list[int], c: int | None) -> list:
+    if c is None:
+        return [None] * len(rows)
+    cells = grid.rows
+    return [cells[r][c] if c < len(cells[r]) else None for r in rows]
+
+
+def _parse_column(f: Field, column: list, scale: Decimal) -> list:
+    """Common cell types take a fast path; everything else goes through the full parser."""
+    parse = PARSERS[f.kind]
+    out = []
+    append = out.append
+    for raw in column:
+        kind = type(raw)
         try:
-            value = PARSERS[f.kind](raw, header.scales.get(f.name, Decimal(1)))
+            if f.kind == "date" and kind is date:
+                append(raw)
+            elif f.kind == "text" and kind is str:
+                append(unicodedata.normalize("NFKC", raw).strip() or None)
+            elif f.kind == "amount" and kind is float:
+                append((Decimal(repr(raw)) * scale).quantize(_CENT))
+            else:
+                append(parse(raw, scale))
         except CellError as error:
-            errors.append(RowError(grid.sheet, r + 1, column_letter(c), shown(raw), f"{f.label}：{error}"))
-            ok = False
-            continue
-        if value is None and f.required:
-            errors.append(RowError(grid.sheet, r + 1, column_letter(c), shown(raw), f"{f.label}：不能为空"))
-            ok = False
-        values[f.name] = value
-    return values if ok else None
+            append(error)
+    return out
 
 
 def row_is_blank(grid: Grid, r: int) -> bool:
