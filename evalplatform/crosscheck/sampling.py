@@ -203,7 +203,7 @@ def list_size_checks(session: Session, engagement: Engagement, actor: User, now:
 
 def worksheet_rows(sample: VerificationSample) -> tuple[list[str], list[list]]:
     """A field worksheet: the sampled items with every declared column and blank result columns."""
-    columns = list(sample.items[0].declared_item.data) if sample.items else []
+    columns = sample.material.columns
     header = ["序号", "分层", "关键值", *columns, "核查结果（核实无误/未找到/与申报不符）", "情况说明"]
     rows = [[item.position, item.stratum or "", item.declared_item.key,
              *[item.declared_item.data.get(c) or "" for c in columns],

@@ -28,6 +28,7 @@ class MaterialImport(Base):
     row_count: Mapped[int]
     mapping: Mapped[dict] = mapped_column(default=dict)  # field -> header as found in the file
     key_column: Mapped[str | None] = mapped_column(String(100))
+    columns: Mapped[list] = mapped_column(default=list)  # a declared list's headers in file order (JSONB has none)
     imported_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -49,6 +49,7 @@ class Parsed:
     mapping: dict[str, str] = field(default_factory=dict)
     rows: dict[str, list[dict]] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
 
 
 def _header_error(grid: Grid, missing: list[str]) -> RowError:
@@ -181,7 +182,7 @@ def parse_declared_list(grids: list[Grid], key_column: str) -> Parsed:
 
 
 def _list_rows(grid: Grid, header_row: int, headers: dict[int, str], key_c: int) -> Parsed:
-    parsed = Parsed(grid.sheet, {"key": headers[key_c]}, {"items": []})
+    parsed = Parsed(grid.sheet, {"key": headers[key_c]}, {"items": []}, columns=list(headers.values()))
     seen: dict[str, int] = {}
     for r in range(header_row + 1, len(grid.rows)):
         if row_is_blank(grid, r) and not any(k[0] == r for k in grid.uncached):

@@ -83,7 +83,8 @@ def import_material(session: Session, store: BlobStore, engagement: Engagement, 
     material = MaterialImport(
         engagement_id=engagement.id, kind=kind, name=(name or "").strip()[:200] or filename[:200],
         evidence_id=evidence.id, sheet=parsed.sheet[:100], row_count=sum(len(r) for r in parsed.rows.values()),
-        mapping=parsed.mapping, key_column=parsed.mapping.get("key"), imported_by_id=actor.id, imported_at=now)
+        mapping=parsed.mapping, key_column=parsed.mapping.get("key"), columns=parsed.columns, imported_by_id=actor.id,
+        imported_at=now)
     session.add(material)
     session.flush()
     evidence_service.link_evidence(session, evidence, "material", material.id)

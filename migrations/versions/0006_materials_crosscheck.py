@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0007
-Create Date: 2026-11-25 12:00:22.374018
+Create Date: 2026-11-25 12:16:32.649478
 """
 from alembic import op
 import sqlalchemy as sa
@@ -63,6 +63,7 @@ def upgrade() -> None:
     sa.Column('row_count', sa.Integer(), nullable=False),
     sa.Column('mapping', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('key_column', sa.String(length=100), nullable=True),
+    sa.Column('columns', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('imported_by_id', sa.Integer(), nullable=False),
     sa.Column('imported_at', evalplatform.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['engagement_id'], ['engagement.id'], name=op.f('fk_material_import_engagement_id_engagement')),
