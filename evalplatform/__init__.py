@@ -23,15 +23,17 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .audit.views import bp as audit_bp
+    from .crosscheck.views import bp as crosscheck_bp
     from .engagements.views import bp as engagements_bp
     from .evidence.views import bp as evidence_bp
     from .bureau.views import bp as bureau_bp
     from .indicators.views import bp as indicators_bp
+    from .materials.views import bp as materials_bp
     from .reporting.views import bp as reporting_bp
     from .instruments.views import bp as instruments_bp
     from .questionnaires.public import bp as respond_bp
     from .questionnaires.views import bp as questionnaires_bp
 
     for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp, bureau_bp,
-                      indicators_bp, instruments_bp, questionnaires_bp, respond_bp):
+                      indicators_bp, instruments_bp, questionnaires_bp, respond_bp, materials_bp, crosscheck_bp):
         app.register_blueprint(blueprint)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from .accounts import service as accounts
 from .accounts.models import User
+from .crosscheck.demo import load_materials_demo
 from .engagements import service as engagements
 from .engagements.models import EngagementKind, TeamRole
 from .evidence import service as evidence_service
@@ -49,9 +50,10 @@ def load_demo(session: Session, storage_dir: str) -> bool:
                                     ("白沙乡环线", "白沙乡", "28.701300", "115.902400")]:
         engagements.save_site(session, road, evaluator, now, name=name, address=address,
                               latitude=Decimal(lat), longitude=Decimal(lon))
-    _demo_photos(session, BlobStore(storage_dir), road, evaluator, now)
+    photos = _demo_photos(session, BlobStore(storage_dir), road, evaluator, now)
     _demo_scores(session, road, "project_common_2020", ROAD_SCORES, evaluator, now)
     _demo_survey(session, road, evaluator, now)
+    load_materials_demo(session, BlobStore(storage_dir), road, evaluator, now, photos[0] if photos else None)
     dept = engagements.create_engagement(session, engagements.EngagementFields(
         title="江州市民政局2025年度部门整体支出绩效评价", evaluated_unit_name="江州市民政局",
         kind=EngagementKind.department, fiscal_year=2025, budget_amount=Decimal("215400000.00"),
@@ -107,8 +109,9 @@ def _demo_scores(session: Session, engagement, framework_code: str, scores: dict
         indicator_scoring.record_score(session, satisfaction, evaluator, now, rationale="满意度 88.6%，略低于 90% 的目标")
 
 
-def _demo_photos(session: Session, store: BlobStore, engagement, evaluator, now) -> None:
+def _demo_photos(session: Session, store: BlobStore, engagement, evaluator, now) -> list:
     """A few geotagged site photos (drawn here, so the demo needs no files) as evidence."""
+    photos = []
     for site, (label, color) in zip(engagement.sites, [("路面宽度测量", (96, 110, 120)), ("排水沟现状", (70, 120, 80))]):
         image = Image.new("RGB", (960, 720), color)
         draw = ImageDraw.Draw(image)
@@ -120,9 +123,10 @@ def _demo_photos(session: Session, store: BlobStore, engagement, evaluator, now)
         buffer = io.BytesIO()
         image.save(buffer, "JPEG", quality=85, exif=exif)
         buffer.seek(0)
-        evidence_service.store_upload(session, store, engagement, evaluator, now, stream=buffer,
+        photos.append(evidence_service.store_upload(session, store, engagement, evaluator, now, stream=buffer,
                                       filename=f"{site.name}-{label}.jpg", max_bytes=10 * 2**20,
-                                      description=label, tags=["现场照片"], site=site)
+                                      description=label, tags=["现场照片"], site=site).evidence)
+    return photos
 
 
 def _demo_survey(session: Session, engagement, evaluator, now) -> None:

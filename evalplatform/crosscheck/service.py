@@ -1,0 +1,199 @@
+"""Cross-check engine: compare declared with verified values within a tolerance, run the built-in rules,
+record evaluator-verified figures with evidence, and hand verified values to scoring."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session, joinedload
+
+from .. import audit
+from ..accounts.models import User
+from ..engagements.models import Engagement
+from ..engagements.service import EngagementNotFound, ensure_can_edit
+from ..evidence.models import Evidence
+from ..materials import service as materials
+from ..materials.models import BudgetLine, LedgerEntry
+from . import sampling  # its functions import this module's _save at call time
+from .ledger_rules import LedgerTotals, Record, run_ledger_rules, totals
+from .models import CrossCheck, LedgerFlag
+
+RULE_LABELS = {
+    "execution_rate": "预算执行率", "executed_amount": "全年执行数", "funds_in_place": "资金到位",
+    "list_size": "申报清单数量", "manual": "核实数",
+}
+# Defaults: rates within 1 percentage point, amounts within 0.5 %, list sizes within 2 %.
+DEFAULT_TOLERANCE = {"execution_rate": (Decimal("0.01"), None), "executed_amount": (None, Decimal("0.005")),
+                     "funds_in_place": (None, Decimal("0.005")), "list_size": (None, Decimal("0.02"))}
+
+
+class CrossCheckError(Exception):
+    """Refused input; the message is for the evaluator (Chinese)."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    outcome: str
+    difference: Decimal | None
+
+
+def compare(declared: Decimal | None, verified: Decimal | None, *, tolerance_abs: Decimal | None = None,
+            tolerance_rel: Decimal | None = None) -> Comparison:
+    """consistent when |verified − declared| ≤ max(absolute, relative × |declared|); unverifiable without both."""
+    if declared is None or verified is None:
+        return Comparison("unverifiable", None)
+    difference = Decimal(verified) - Decimal(declared)
+    allowed = max(Decimal(tolerance_abs or 0), Decimal(tolerance_rel or 0) * abs(Decimal(declared)))
+    return Comparison("consistent" if abs(difference) <= allowed else "discrepancy", difference)
+
+
+def ledger_records(session: Session, engagement: Engagement) -> list[Record]:
+    """The current ledger as plain records (columns only, no ORM objects: ledgers run to 100,000 rows)."""
+    material = materials.current_import(session, engagement, "ledger")
+    if material is None:
+        return []
+    rows = session.execute(select(LedgerEntry.id, LedgerEntry.row_number, LedgerEntry.entry_date, LedgerEntry.kind,
+                                  LedgerEntry.amount, LedgerEntry.voucher_no, LedgerEntry.payee,
+                                  LedgerEntry.contract_date)
+                           .where(LedgerEntry.import_id == material.id).order_by(LedgerEntry.row_number))
+    return [Record(*row) for row in rows]
+
+
+def refresh_ledger_flags(session: Session, engagement: Engagement, records: list[Record] | None = None) -> int:
+    """Re-run the ledger rules on the current ledger and replace the stored flags."""
+    records = ledger_records(session, engagement) if records is None else records
+    flags = run_ledger_rules(records, engagement.fiscal_year)
+    session.execute(delete(LedgerFlag).where(LedgerFlag.engagement_id == engagement.id))
+    if flags:
+        session.execute(insert(LedgerFlag), [{"engagement_id": engagement.id, "ledger_entry_id": f.record_id,
+                                              "rule": f.rule, "detail": f.detail} for f in flags])
+    return len(flags)
+
+
+def ledger_flags(session: Session, engagement: Engagement) -> list[LedgerFlag]:
+    return list(session.scalars(select(LedgerFlag).where(LedgerFlag.engagement_id == engagement.id)
+                                .options(joinedload(LedgerFlag.entry)).order_by(LedgerFlag.id)))
+
+
+def _total_line(lines: list[BudgetLine]) -> BudgetLine | None:
+    return next((l for l in lines if "总额" in l.item or "合计" in l.item), lines[0] if lines else None)
+
+
+def run_rules(session: Session, engagement: Engagement, actor: User, now: datetime) -> list[CrossCheck]:
+    """The built-in rules against the current materials; each result replaces the rule's previous one."""
+    ensure_can_edit(engagement, actor)
+    line = _total_line(materials.budget_lines(session, engagement))
+    records = ledger_records(session, engagement)
+    ledger = totals(records) if records else None
+    declared_rate = None
+    if line is not None:
+        declared_rate = line.execution_rate if line.execution_rate is not None else (
+            line.executed / line.annual_budget if line.executed is not None and line.annual_budget else None)
+    sa_source, ledger_source = "绩效自评表 年度资金总额", "资金台账"
+    results = [
+        _save(session, engagement, actor, now, "execution_rate", RULE_LABELS["execution_rate"], "%",
+              declared_rate, f"{sa_source} 执行率", ledger and ledger.execution_rate,
+              f"{ledger_source}（拨付+支出）÷ 到位"),
+        _save(session, engagement, actor, now, "executed_amount", RULE_LABELS["executed_amount"], "元",
+              line and line.executed, f"{sa_source} 全年执行数", ledger and ledger.executed,
+              f"{ledger_source} 拨付+支出合计"),
+        _save(session, engagement, actor, now, "funds_in_place", RULE_LABELS["funds_in_place"], "元",
+              line and line.annual_budget, f"{sa_source} 全年预算数", ledger and ledger.in_place,
+              f"{ledger_source} 资金到位合计"),
+    ]
+    results += sampling.list_size_checks(session, engagement, actor, now)
+    count = refresh_ledger_flags(session, engagement, records)
+    audit.record(session, actor=actor, action="crosscheck.run", engagement_id=engagement.id, now=now,
+                 object_type="CrossCheck", details={"count": len(results), "result": f"ledger flags: {count}"})
+    return results
+
+
+def _save(session: Session, engagement: Engagement, actor: User, now: datetime, rule: str, subject: str, unit: str,
+          declared, declared_source: str, verified, verified_source: str, *, indicator_ref: str | None = None,
+          evidence: Evidence | None = None, tolerance: tuple | None = None, note: str | None = None) -> CrossCheck:
+    tolerance_abs, tolerance_rel = tolerance or DEFAULT_TOLERANCE.get(rule, (None, None))
+    result = compare(declared, verified, tolerance_abs=tolerance_abs, tolerance_rel=tolerance_rel)
+    check = session.scalar(select(CrossCheck).filter_by(engagement_id=engagement.id, rule=rule, subject=subject))
+    if check is None:
+        check = CrossCheck(engagement_id=engagement.id, rule=rule, subject=subject)
+        session.add(check)
+    check.unit, check.indicator_ref, check.note = unit, indicator_ref, note
+    check.declared_value = _round4(declared)
+    check.declared_source = declared_source if declared is not None else f"{declared_source}（无数据）"
+    check.verified_value = _round4(verified)
+    check.verified_source = verified_source if verified is not None else f"{verified_source}（无数据）"
+    check.evidence_id = evidence.id if evidence is not None else None
+    check.tolerance_abs, check.tolerance_rel = tolerance_abs, tolerance_rel
+    check.outcome, check.difference = result.outcome, _round4(result.difference)
+    check.checked_by_id, check.checked_at = actor.id, now
+    session.flush()
+    return check
+
+
+def _round4(value) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal("0.0001"))
+
+
+def record_verified(session: Session, engagement: Engagement, actor: User, now: datetime, *, subject: str,
+                    declared: Decimal | None, declared_source: str, verified: Decimal, evidence: Evidence,
+                    unit: str = "", tolerance_abs: Decimal | None = None, tolerance_rel: Decimal | None = None,
+                    indicator_ref: str | None = None, note: str | None = None) -> CrossCheck:
+    """An evaluator's verified figure (field count, survey rate, document) — always backed by evidence."""
+    ensure_can_edit(engagement, actor)
+    subject = (subject or "").strip()
+    if not subject:
+        raise CrossCheckError("请填写核实事项")
+    if evidence is None or evidence.engagement_id != engagement.id or evidence.is_deleted:
+        raise CrossCheckError("核实数必须附有本项目的证据")
+    if verified is None:
+        raise CrossCheckError("请填写核实数")
+    check = _save(session, engagement, actor, now, "manual", subject[:200], unit[:20], declared,
+                  declared_source[:300] or "申报数", verified, f"评价人员核实（{evidence.code}）",
+                  indicator_ref=indicator_ref, evidence=evidence, tolerance=(tolerance_abs, tolerance_rel), note=note)
+    audit.record(session, actor=actor, action="crosscheck.verify", obj=check, engagement_id=engagement.id, now=now,
+                 details={"name": check.subject, "before": str(check.declared_value), "after": str(verified),
+                          "result": check.outcome, "sha256": evidence.blob_sha256})
+    return check
+
+
+def cross_checks(session: Session, engagement: Engagement) -> list[CrossCheck]:
+    return list(session.scalars(select(CrossCheck).where(CrossCheck.engagement_id == engagement.id)
+                                .options(joinedload(CrossCheck.evidence)).order_by(CrossCheck.id)))
+
+
+def load_cross_check(session: Session, engagement: Engagement, check_id: int) -> CrossCheck:
+    check = session.get(CrossCheck, check_id)
+    if check is None or check.engagement_id != engagement.id:
+        raise EngagementNotFound(check_id)
+    return check
+
+
+@dataclass(frozen=True)
+class VerifiedValue:
+    """What scoring needs from one cross-check: the verified figure, its basis and evidence."""
+    subject: str
+    rule: str
+    indicator_ref: str | None
+    declared: Decimal | None
+    verified: Decimal | None
+    unit: str
+    outcome: str
+    difference: Decimal | None
+    basis: str
+    evidence_id: int | None
+    cross_check_id: int
+
+
+def verified_values(session: Session, engagement: Engagement) -> dict[str, VerifiedValue]:
+    """Cross-check results keyed by subject (预算执行率, 资金到位, a 三级指标 name…), for the scoring workspace."""
+    return {c.subject: VerifiedValue(c.subject, c.rule, c.indicator_ref, c.declared_value, c.verified_value, c.unit,
+                                     c.outcome, c.difference, f"{c.declared_source} ↔ {c.verified_source}",
+                                     c.evidence_id, c.id)
+            for c in cross_checks(session, engagement)}
+
+
+def ledger_summary(session: Session, engagement: Engagement) -> LedgerTotals | None:
+    records = ledger_records(session, engagement)
+    return totals(records) if records else None
