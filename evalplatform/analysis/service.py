@@ -53,7 +53,7 @@ def _local_dates(frame: pd.DataFrame) -> pd.Series:
 @dataclass
 class TextAnswers:
     question: Question
-    answers: list[str]             # the first TEXT_LIST_LIMIT, newest first
+    answers: list[str]             # all of them, newest first (pages show the first TEXT_LIST_LIMIT)
     total: int
     keywords: list[tuple[str, int]]
     method: str
@@ -123,7 +123,7 @@ def text_answers(valid: pd.DataFrame, question: Question) -> TextAnswers:
     answered = answered[answered != ""]
     order = pd.to_datetime(valid.loc[answered.index, "submitted_at"], utc=True).sort_values(ascending=False).index
     words, method = keywords.keyword_frequency(answered.tolist())
-    return TextAnswers(question, answered.loc[order[:TEXT_LIST_LIMIT]].tolist(), len(answered), words, method)
+    return TextAnswers(question, answered.loc[order].tolist(), len(answered), words, method)
 
 
 class SurveyScore(NamedTuple):
