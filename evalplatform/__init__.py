@@ -22,10 +22,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .analysis.views import bp as analysis_bp
     from .audit.views import bp as audit_bp
     from .engagements.views import bp as engagements_bp
     from .evidence.views import bp as evidence_bp
     from .reporting.views import bp as reporting_bp
 
-    for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp):
+    for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp, analysis_bp):
         app.register_blueprint(blueprint)
