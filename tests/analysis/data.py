@@ -38,8 +38,13 @@ def frame(answers: list[dict], *, questions=QUESTIONS, start=START) -> pd.DataFr
     return result
 
 
-def generated(n: int, items: int = 30, seed: int = 7) -> tuple[pd.DataFrame, list[Question]]:
-    """n valid-ish responses to `items` correlated satisfaction items in 6 dimensions, 8 strata, a role question."""
+PHRASES = ("希望增加路灯", "路面有裂缝需要维修", "排水沟经常堵塞", "施工期间噪音大", "道路很好出行方便", "建议加宽路面",
+           "村口没有减速带", "公交站台太远", "养护不及时", "")
+
+
+def generated(n: int, items: int = 30, seed: int = 7, text_share: float = 0.0) -> tuple[pd.DataFrame, list[Question]]:
+    """n responses (5 % invalid) to `items` correlated satisfaction items in dimensions of 5, 8 strata, a role
+    question, and an open question answered by `text_share` of respondents with two stock phrases."""
     rng = np.random.default_rng(seed)
     questions = [Question(f"s{i + 1:02d}", SATISFACTION5, f"满意度题{i + 1}", dimension=f"维度{i // 5 + 1}")
                  for i in range(items)]
@@ -58,4 +63,9 @@ def generated(n: int, items: int = 30, seed: int = 7) -> tuple[pd.DataFrame, lis
     for index, q in enumerate(questions[:items]):
         result[q.code] = levels[:, index]
     result["role"] = rng.choice(["a", "b", "c"], n)
+    if text_share:
+        questions.append(Question("advice", TEXT, "建议"))
+        answered = rng.random(n) < text_share
+        first, second = rng.choice(PHRASES, n), rng.choice(PHRASES, n)
+        result["advice"] = np.where(answered, np.char.add(first.astype(str), second.astype(str)), None)
     return result, questions
