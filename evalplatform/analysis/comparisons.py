@@ -35,9 +35,10 @@ def compare_groups(valid: pd.DataFrame, items: Sequence[Question], matrix: np.nd
                    questions: Sequence[Question]) -> list[Comparison]:
     result = []
     for column, label in grouping_columns(questions):
-        codes, names = pd.factorize(valid[column], use_na_sentinel=True)
+        names = _group_order(column, valid[column], questions)
         if len(names) < 2:
             continue
+        codes = pd.Categorical(valid[column], categories=names).codes.astype(np.int64)
         labels = _group_labels(column, names, questions)
         for index, item in enumerate(items):
             table = _level_table(codes, matrix[:, index], len(names))
@@ -53,6 +54,14 @@ def _level_table(group_codes: np.ndarray, levels: np.ndarray, n_groups: int) -> 
     keep = (group_codes >= 0) & (levels >= 1)
     flat = group_codes[keep] * 5 + (levels[keep].astype(np.int64) - 1)
     return np.bincount(flat, minlength=n_groups * 5).reshape(n_groups, 5)
+
+
+def _group_order(column: str, values: pd.Series, questions: Sequence[Question]) -> list:
+    """Groups present in the data: a question's choices in their order, then anything else sorted."""
+    present = set(values.dropna().unique())
+    question = next((q for q in questions if q.code == column), None)
+    known = [code for code, _label in question.choices if code in present] if question else []
+    return known + sorted(present - set(known), key=str)
 
 
 def _group_labels(column: str, names, questions: Sequence[Question]) -> list[str]:

@@ -58,10 +58,10 @@ def _distributions(a: Analysis):
 def _reliability(a: Analysis):
     scales = [[s.name, "、".join(s.codes), s.result.k, s.result.n, s.excluded, _r(s.result.alpha), s.result.note]
               for s in a.reliability]
-    items = [[s.name, code, _r(s.result.item_total[code]), _r(s.result.alpha_if_deleted[code])]
-             for s in a.reliability for code in s.codes]
+    items = [[s.name, code, label, _r(s.result.item_total[code]), _r(s.result.alpha_if_deleted[code])]
+             for s in a.reliability for code, label in zip(s.codes, s.labels)]
     return [("信度", ["量表", "题目", "题数", "完整作答", "排除（含未答或不了解）", "Cronbach α", "说明"], scales),
-            ("信度-题目", ["量表", "题目", "校正题总相关", "删除该题后 α"], items)]
+            ("信度-题目", ["量表", "编号", "题目", "校正题总相关", "删除该题后 α"], items)]
 
 
 def _adequacy(a: Analysis):

@@ -123,6 +123,7 @@ def satisfaction_table(items: Sequence[Question], matrix: np.ndarray, confidence
 class ScaleReliability:
     name: str
     codes: list[str]
+    labels: list[str]
     result: stats.Reliability
     excluded: int          # respondents left out for a blank or 不了解 on some item of the scale
 
@@ -137,8 +138,8 @@ def reliability_table(items: Sequence[Question], matrix: np.ndarray) -> list[Sca
         block = matrix[:, columns]
         complete = (block >= 1).all(axis=1)
         codes = [items[c].code for c in columns]
-        result.append(ScaleReliability(name, codes, stats.reliability(block[complete].astype(float), codes),
-                                       int((~complete).sum())))
+        result.append(ScaleReliability(name, codes, [items[c].label for c in columns],
+                                       stats.reliability(block[complete].astype(float), codes), int((~complete).sum())))
     return result
 
 
@@ -161,7 +162,7 @@ class AdequacySettings:
     proportion: float = 0.5
     expected_valid_rate: float = 1.0
     populations: Mapping[str, int] = field(default_factory=dict)   # stratum → population size N
-    total_population: int | None = None                             # default: sum of populations
+    total_population: int | None = None     # default: sum of populations if they cover every stratum
 
 
 def adequacy_table(frame: pd.DataFrame, settings: AdequacySettings) -> list[AdequacyRow]:
@@ -171,7 +172,9 @@ def adequacy_table(frame: pd.DataFrame, settings: AdequacySettings) -> list[Adeq
     names = list(settings.populations) + sorted(set(strata.unique()) - set(settings.populations))
     rows = [_adequacy_row(name, settings.populations.get(name), int(valid[strata == name].sum()),
                           int((strata == name).sum()), settings) for name in names]
-    total = settings.total_population or (sum(settings.populations.values()) or None)
+    # The strata's populations add up to the whole only when every stratum that answered has one.
+    covered = set(strata.unique()) <= set(settings.populations)
+    total = settings.total_population or ((sum(settings.populations.values()) or None) if covered else None)
     rows.append(_adequacy_row(OVERALL, total, int(valid.sum()), len(frame), settings))
     return rows
 

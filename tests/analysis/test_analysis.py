@@ -159,3 +159,20 @@ def test_survey_score_feed_gives_rate_interval_count_and_adequacy():
     assert item.rate == 1.0
     with pytest.raises(KeyError):
         satisfaction_for_scoring(responses, QUESTIONS, item="role")
+
+
+def test_overall_population_is_unknown_when_strata_populations_do_not_cover_every_stratum():
+    settings = AdequacySettings(populations={"甲村": 300})
+    responses = frame([{"q1": 5, "stratum": "甲村"}, {"q1": 4, "stratum": "乙村"}])
+    overall = analyse(responses, QUESTIONS, NOW, adequacy=settings).adequacy[-1]
+    assert overall.population is None and overall.required_valid == 385
+    explicit = AdequacySettings(populations={"甲村": 300}, total_population=5000)
+    assert analyse(responses, QUESTIONS, NOW, adequacy=explicit).adequacy[-1].required_valid == 357
+
+
+def test_groups_are_listed_in_choice_order_then_sorted():
+    answers = [{"stratum": "乙村", "role": "cadre", "q1": 5}, {"stratum": "甲村", "role": "villager", "q1": 4},
+               {"stratum": "丙村", "role": "cadre", "q1": 2}]
+    result = analyse(frame(answers), QUESTIONS, NOW)
+    by = {c.group_by: [g[0] for g in c.groups] for c in result.comparisons if c.item.code == "q1"}
+    assert by == {"stratum": sorted(["乙村", "甲村", "丙村"]), "role": ["村民", "村干部"]}
