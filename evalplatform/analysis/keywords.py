@@ -29,14 +29,15 @@ def tokens(text: str, segment=None) -> list[str]:
         words = [run[i:i + 2] for run in runs for i in range(max(1, len(run) - 1))]
     else:
         words = [w for run in runs for w in segment(run)]
-    return [w for w in words if len(w) >= 2 and w not in STOPWORDS]
+    return [w for w in words if len(w) >= 2 and w not in STOPWORDS and not w.isdigit()]
 
 
 def keyword_frequency(answers: Iterable[str], top: int = 30) -> tuple[list[tuple[str, int]], str]:
     """(word, number of answers mentioning it), most frequent first; and the method used, for the page."""
     segment = _segmenter()
     counter: Counter[str] = Counter()
-    for answer in answers:
-        counter.update(set(tokens(answer, segment)))
+    for answer, times in Counter(a.strip() for a in answers).items():   # 无、没有意见… recur: cut each once
+        for word in set(tokens(answer, segment)):
+            counter[word] += times
     method = "jieba 分词" if segment else "二字组合（未安装 jieba）"
     return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:top], method

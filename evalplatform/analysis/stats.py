@@ -101,16 +101,26 @@ def cronbach_alpha(matrix: np.ndarray) -> float | None:
     n, k = matrix.shape
     if k < 2 or n < 2:
         return None
-    total_variance = matrix.sum(axis=1).var(ddof=1)
-    if total_variance == 0:
+    return _alpha_from_covariance(np.cov(matrix, rowvar=False))
+
+
+def _alpha_from_covariance(covariance: np.ndarray) -> float | None:
+    """The same α from the item covariance matrix: s²_total is the sum of all its entries."""
+    k = covariance.shape[0]
+    total_variance = covariance.sum()
+    if k < 2 or total_variance <= 1e-12:
         return None
-    return float(k / (k - 1) * (1 - matrix.var(axis=0, ddof=1).sum() / total_variance))
+    return float(k / (k - 1) * (1 - np.trace(covariance) / total_variance))
 
 
 def reliability(matrix: np.ndarray, codes: list[str]) -> Reliability:
-    """Cronbach's α with corrected item-total correlations and α if each item were deleted."""
+    """Cronbach's α with corrected item-total correlations and α if each item were deleted.
+
+    One pass over the data for the k×k covariance matrix; everything else is derived from it.
+    """
     n, k = matrix.shape
-    alpha = cronbach_alpha(matrix)
+    covariance = np.cov(matrix, rowvar=False).reshape(k, k) if n >= 2 and k >= 1 else np.zeros((k, k))
+    alpha = _alpha_from_covariance(covariance) if n >= 2 else None
     note = ""
     if k < 2:
         note = "量表少于 2 题，α 无定义"
@@ -118,19 +128,16 @@ def reliability(matrix: np.ndarray, codes: list[str]) -> Reliability:
         note = "完整作答少于 2 份，α 无定义"
     elif alpha is None:
         note = "所有回答完全相同（总分方差为 0），α 无定义"
-    totals = matrix.sum(axis=1)
     item_total, if_deleted = {}, {}
     for index, code in enumerate(codes):
-        rest = totals - matrix[:, index]
-        item_total[code] = _correlation(matrix[:, index], rest)
-        if_deleted[code] = cronbach_alpha(np.delete(matrix, index, axis=1)) if k > 2 else None
+        rest = [j for j in range(k) if j != index]
+        item_variance = covariance[index, index]
+        rest_variance = covariance[np.ix_(rest, rest)].sum()
+        cross = covariance[index, rest].sum()
+        defined = n >= 2 and item_variance > 1e-12 and rest_variance > 1e-12
+        item_total[code] = float(cross / np.sqrt(item_variance * rest_variance)) if defined else None
+        if_deleted[code] = _alpha_from_covariance(covariance[np.ix_(rest, rest)]) if k > 2 and n >= 2 else None
     return Reliability(alpha, n, k, item_total, if_deleted, note)
-
-
-def _correlation(x: np.ndarray, y: np.ndarray) -> float | None:
-    if len(x) < 2 or x.std() == 0 or y.std() == 0:
-        return None
-    return float(np.corrcoef(x, y)[0, 1])
 
 
 def required_sample(population: int | None = None, *, confidence: float = 0.95, margin: float = 0.05,

@@ -44,7 +44,7 @@ PHRASES = ("希望增加路灯", "路面有裂缝需要维修", "排水沟经常
 
 def generated(n: int, items: int = 30, seed: int = 7, text_share: float = 0.0) -> tuple[pd.DataFrame, list[Question]]:
     """n responses (5 % invalid) to `items` correlated satisfaction items in dimensions of 5, 8 strata, a role
-    question, and an open question answered by `text_share` of respondents with two stock phrases."""
+    question, and an open question answered by `text_share` of respondents (three stock phrases and a number)."""
     rng = np.random.default_rng(seed)
     questions = [Question(f"s{i + 1:02d}", SATISFACTION5, f"满意度题{i + 1}", dimension=f"维度{i // 5 + 1}")
                  for i in range(items)]
@@ -66,6 +66,9 @@ def generated(n: int, items: int = 30, seed: int = 7, text_share: float = 0.0) -
     if text_share:
         questions.append(Question("advice", TEXT, "建议"))
         answered = rng.random(n) < text_share
-        first, second = rng.choice(PHRASES, n), rng.choice(PHRASES, n)
-        result["advice"] = np.where(answered, np.char.add(first.astype(str), second.astype(str)), None)
+        # three phrases and a group number: nearly every answer distinct, as free text mostly is
+        parts = [rng.choice(PHRASES, n).astype(str) for _ in range(3)]
+        numbers = np.char.add(np.char.add("，第", rng.integers(1, 10_000, n).astype(str)), "组")
+        text = np.char.add(np.char.add(np.char.add(parts[0], parts[1]), parts[2]), numbers)
+        result["advice"] = np.where(answered, text, None)
     return result, questions

@@ -176,3 +176,15 @@ def test_groups_are_listed_in_choice_order_then_sorted():
     result = analyse(frame(answers), QUESTIONS, NOW)
     by = {c.group_by: [g[0] for g in c.groups] for c in result.comparisons if c.item.code == "q1"}
     assert by == {"stratum": sorted(["乙村", "甲村", "丙村"]), "role": ["村民", "村干部"]}
+
+
+def test_keywords_ignore_numbers_and_count_repeated_answers_each_time():
+    from evalplatform.analysis.keywords import keyword_frequency
+    words, method = keyword_frequency(["路灯太少，第12组", "路灯太少，第12组", "无", "排水不畅 2025"])
+    assert dict(words)["路灯"] == 2 and "12" not in dict(words) and "2025" not in dict(words)
+    assert method == "jieba 分词"
+
+
+def test_without_jieba_keywords_are_character_bigrams():
+    from evalplatform.analysis.keywords import tokens
+    assert tokens("路灯太少！", segment=None) == ["路灯", "灯太", "太少"]
