@@ -22,7 +22,8 @@ def _local(moment) -> str:
 
 def tables(analysis: Analysis) -> list[tuple[str, list[str], list[list]]]:
     return [_summary(analysis), _satisfaction(analysis), _distributions(analysis), *_reliability(analysis),
-            _adequacy(analysis), _comparisons(analysis), _timeline(analysis), _invalid(analysis), *_texts(analysis)]
+            _adequacy(analysis), _comparisons(analysis), _timeline(analysis), _invalid(analysis),
+            _invalid_list(analysis), *_texts(analysis)]
 
 
 def xlsx(analysis: Analysis) -> bytes:
@@ -90,6 +91,12 @@ def _timeline(a: Analysis):
 
 def _invalid(a: Analysis):
     return "无效答卷", ["原因", "份数"], [[reason, count] for reason, count in a.invalid_reasons]
+
+
+def _invalid_list(a: Analysis):
+    rows = [[response_id, distribution_id, stratum, _local(submitted_at), reason]
+            for response_id, distribution_id, stratum, submitted_at, reason in a.invalid]
+    return "无效答卷明细", ["答卷编号", "发放渠道", "分层", "提交时间", "原因"], rows
 
 
 def _texts(a: Analysis):

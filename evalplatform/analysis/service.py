@@ -67,6 +67,7 @@ class Analysis:
     total: int
     valid: int
     invalid_reasons: list[tuple[str, int]]
+    invalid: list[tuple]                   # (response_id, distribution_id, stratum, submitted_at, reason)
     distributions: list[measures.ItemDistribution]
     satisfaction: list[measures.SatisfactionRow]
     reliability: list[measures.ScaleReliability]
@@ -91,7 +92,7 @@ def analyse(frame: pd.DataFrame, questions: Sequence[Question], now: datetime, *
     submitted = pd.to_datetime(frame["submitted_at"], utc=True)
     return Analysis(
         as_of=now, last_response_at=submitted.max().to_pydatetime() if len(frame) else None, filters=filters,
-        total=len(frame), valid=len(valid), invalid_reasons=invalid_reasons(frame),
+        total=len(frame), valid=len(valid), invalid_reasons=invalid_reasons(frame), invalid=invalid_responses(frame),
         distributions=measures.distributions(valid, questions, matrix),
         satisfaction=measures.satisfaction_table(items, matrix, confidence),
         reliability=measures.reliability_table(items, matrix),
@@ -105,6 +106,12 @@ def invalid_reasons(frame: pd.DataFrame) -> list[tuple[str, int]]:
     invalid = frame[~frame["valid"].astype(bool)]
     reasons = invalid["invalid_reason"].fillna("（未注明原因）").value_counts()
     return [(str(reason), int(count)) for reason, count in reasons.items()]
+
+
+def invalid_responses(frame: pd.DataFrame) -> list[tuple]:
+    invalid = frame.loc[~frame["valid"].astype(bool), ["response_id", "distribution_id", "stratum", "submitted_at",
+                                                       "invalid_reason"]]
+    return list(invalid.itertuples(index=False, name=None))
 
 
 def timeline(frame: pd.DataFrame) -> list[tuple[date, int, int, int]]:

@@ -18,7 +18,7 @@ from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..web import error_page, now_utc
 from . import charts, export, service
-from .contract import Question, empty_frame
+from .contract import ContractError, Question, empty_frame
 from .forms import parse_filters
 from .measures import AdequacySettings
 
@@ -68,10 +68,18 @@ def page(engagement_id: int):
                    result=None, figures={})
     if survey is None or errors:
         return render_template("analysis/page.html", **context), 422 if errors else 200
-    result = service.analyse(survey.frame, survey.questions, now_utc(), filters=filters, adequacy=survey.adequacy)
+    try:
+        result = service.analyse(survey.frame, survey.questions, now_utc(), filters=filters, adequacy=survey.adequacy)
+    except ContractError as error:
+        return _bad_data(error)
     context.update(result=result, figures=_figures(result), options=_options(survey),
                    text_limit=service.TEXT_LIST_LIMIT)
     return render_template("analysis/page.html", **context)
+
+
+def _bad_data(error: ContractError):
+    current_app.logger.error("analysis input breaks the contract: %s", error)
+    return error_page(500, _("问卷数据无法分析"), _("答卷数据格式有误：%(e)s。请联系管理员。", e=str(error)))
 
 
 def _figures(result: service.Analysis) -> dict[str, str]:
@@ -98,7 +106,10 @@ def export_xlsx(engagement_id: int):
         return error_page(422, _("筛选条件有误"), "；".join(errors))
     if survey is None:  # no questionnaire yet: the workbook says so with empty tables
         survey = SurveyData("none", "", empty_frame(), [])
-    result = service.analyse(survey.frame, survey.questions, now_utc(), filters=filters, adequacy=survey.adequacy)
+    try:
+        result = service.analyse(survey.frame, survey.questions, now_utc(), filters=filters, adequacy=survey.adequacy)
+    except ContractError as error:
+        return _bad_data(error)
     filename = f"analysis-{engagement.id}-{re.sub(r'[^A-Za-z0-9_-]', '', survey.key) or 'survey'}.xlsx"
     return Response(export.xlsx(result), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})

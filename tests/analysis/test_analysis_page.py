@@ -101,3 +101,10 @@ def test_the_commissioning_bureau_can_read_the_analysis(app, world):
     client = app.test_client()
     login(client, world.bureau_user.username)
     assert client.get(url(world)).status_code == 200
+
+
+def test_data_that_breaks_the_contract_is_explained_not_a_traceback(client, world, app):
+    broken = frame(ANSWERS).drop(columns=["valid"])
+    app.extensions[PROVIDER_KEY] = lambda _s, _e: [SurveyData("s1", "坏数据", broken, QUESTIONS)]
+    response = client.get(url(world))
+    assert response.status_code == 500 and "答卷数据缺少列：valid" in response.get_data(as_text=True)

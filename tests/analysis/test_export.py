@@ -15,7 +15,7 @@ def workbook_of(responses):
 def test_workbook_holds_every_table():
     book = workbook_of(frame([{"q1": 5, "q2": 4, "advice": "路灯太少"}, {"q1": 3, "q2": 4, "stratum": "乙村"}]))
     assert book.sheetnames == ["概况", "满意度", "题目分布", "信度", "信度-题目", "样本量", "分组比较", "回收进度",
-                               "无效答卷", "开放题关键词", "开放题答案"]
+                               "无效答卷", "无效答卷明细", "开放题关键词", "开放题答案"]
 
 
 def test_rates_are_numbers_and_match_the_analysis():
@@ -36,4 +36,5 @@ def test_respondent_text_cannot_become_a_formula():
 def test_an_empty_analysis_exports_headers_only():
     book = workbook_of(frame([{"q1": 5, "valid": False, "invalid_reason": "作答过快"}]))
     assert book["无效答卷"]["A2"].value == "作答过快"
+    assert [c.value for c in book["无效答卷明细"][2]] == [1, 1, "甲村", "2026-03-02 09:00", "作答过快"]
     assert book["分组比较"].max_row == 1
