@@ -9,14 +9,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple, Sequence
 
-import numpy as np
 import pandas as pd
 
-from . import comparisons, keywords, measures
+from . import comparisons, keywords, measures, stats
 from .contract import TEXT, Question, check_contract, satisfaction_items
 
 LOCAL_TZ = "Asia/Shanghai"
 TEXT_LIST_LIMIT = 200
+
+
+@dataclass
+class SurveyData:
+    """One questionnaire's responses as the analysis contract wants them (see analysis.contract)."""
+    key: str
+    title: str
+    frame: pd.DataFrame
+    questions: Sequence[Question]
+    adequacy: measures.AdequacySettings = field(default_factory=measures.AdequacySettings)
+    distribution_labels: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -158,6 +168,6 @@ def satisfaction_for_scoring(frame: pd.DataFrame, questions: Sequence[Question],
         row = measures.satisfaction_row("overall", item or measures.OVERALL, "", matrix, confidence)
         rate = row.rate
     else:
-        rate = measures.stats.Interval(None, None, None, 0, "问卷没有满意度题")
+        rate = stats.Interval(None, None, None, 0, "问卷没有满意度题")
     overall = measures.adequacy_table(frame, adequacy)[-1]
     return SurveyScore(rate.estimate, rate.low, rate.high, len(valid), overall)

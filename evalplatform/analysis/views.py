@@ -1,15 +1,12 @@
 """满意度分析 page and its XLSX export, per engagement and questionnaire, on data from a provider.
 
-The provider is a function ``provider(session, engagement) -> list[SurveyData]`` stored in
+The provider is a function ``provider(session, engagement) -> list[service.SurveyData]`` stored in
 ``app.extensions["analysis.provider"]``; until questionnaires are connected the default one has no data.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Sequence
 
-import pandas as pd
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -18,24 +15,13 @@ from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..web import error_page, now_utc
 from . import charts, export, service
-from .contract import ContractError, Question, empty_frame
+from .contract import ContractError, empty_frame
 from .forms import parse_filters
-from .measures import AdequacySettings
+from .service import SurveyData
 
 bp = Blueprint("analysis", __name__, template_folder="templates",
                url_prefix="/engagements/<int:engagement_id>/analysis")
 PROVIDER_KEY = "analysis.provider"
-
-
-@dataclass
-class SurveyData:
-    """One questionnaire's responses as the analysis contract wants them (see analysis.contract)."""
-    key: str
-    title: str
-    frame: pd.DataFrame
-    questions: Sequence[Question]
-    adequacy: AdequacySettings = field(default_factory=AdequacySettings)
-    distribution_labels: dict[int, str] = field(default_factory=dict)
 
 
 def no_survey_data(session, engagement) -> list[SurveyData]:

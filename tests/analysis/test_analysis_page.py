@@ -5,7 +5,8 @@ import pytest
 from openpyxl import load_workbook
 
 from evalplatform.analysis.measures import AdequacySettings
-from evalplatform.analysis.views import PROVIDER_KEY, SurveyData
+from evalplatform.analysis import SurveyData
+from evalplatform.analysis.views import PROVIDER_KEY
 from tests import factories
 from tests.analysis.data import QUESTIONS, frame
 from tests.conftest import login

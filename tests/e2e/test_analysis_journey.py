@@ -1,6 +1,7 @@
 """An evaluator opens the satisfaction analysis, sees the charts drawn, filters by stratum."""
 from evalplatform.analysis.measures import AdequacySettings
-from evalplatform.analysis.views import PROVIDER_KEY, SurveyData
+from evalplatform.analysis import SurveyData
+from evalplatform.analysis.views import PROVIDER_KEY
 from tests import factories
 from tests.analysis.data import generated
 from tests.e2e.conftest import ARTIFACTS
