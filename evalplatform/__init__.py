@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .analysis.views import bp as analysis_bp
     from .audit.views import bp as audit_bp
     from .crosscheck.views import bp as crosscheck_bp
     from .engagements.views import bp as engagements_bp
@@ -35,5 +36,6 @@ def _register_blueprints(app: Flask) -> None:
     from .questionnaires.views import bp as questionnaires_bp
 
     for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp, bureau_bp,
-                      indicators_bp, instruments_bp, questionnaires_bp, respond_bp, materials_bp, crosscheck_bp):
+                      indicators_bp, instruments_bp, questionnaires_bp, respond_bp, materials_bp, crosscheck_bp,
+                      analysis_bp):
         app.register_blueprint(blueprint)

@@ -1,0 +1,188 @@
+"""Survey measures on valid responses: item distributions, satisfaction rates, α, adequacy, group tests."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import stats
+from .contract import LEVEL_SCORES, MULTIPLE, SATISFACTION_LEVELS, SINGLE, UNKNOWN, Question, satisfaction_items
+
+LEVELS = (5, 4, 3, 2, 1, UNKNOWN)
+NOT_ANSWERED = -1
+OVERALL = "总体"
+
+
+def level_matrix(valid: pd.DataFrame, items: Sequence[Question]) -> np.ndarray:
+    """Satisfaction answers as an int matrix (respondents × items): 5..1, 0 不了解, −1 not answered."""
+    if not items:
+        return np.empty((len(valid), 0), dtype=np.int8)
+    values = valid[[q.code for q in items]].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isnan(values), NOT_ANSWERED, values).astype(np.int8)
+
+
+@dataclass
+class ItemDistribution:
+    question: Question
+    rows: list[tuple[str, int, float | None]]   # (label, count, share) — share of answers that count
+    answered: int
+    unanswered: int
+    note: str = ""
+
+
+def satisfaction_distribution(question: Question, column: np.ndarray) -> ItemDistribution:
+    """Counts per level; shares are of rated answers, so 不了解 is shown with its count but no share."""
+    counts = np.bincount(column[column >= 0], minlength=6)
+    rated = int(counts[1:].sum())
+    rows = [(SATISFACTION_LEVELS[level], int(counts[level]),
+             (counts[level] / rated if rated else None) if level != UNKNOWN else None) for level in LEVELS]
+    answered = rated + int(counts[UNKNOWN])
+    note = f"“不了解” {int(counts[UNKNOWN])} 份不计入满意度" if counts[UNKNOWN] else ""
+    return ItemDistribution(question, rows, answered, len(column) - answered, note)
+
+
+def choice_distribution(question: Question, series: pd.Series) -> ItemDistribution:
+    """Single choice: share of those who answered; multiple choice: share of respondents who ticked each."""
+    if question.type == MULTIPLE:
+        answered = series.map(lambda v: isinstance(v, (list, tuple, set)) and len(v) > 0)
+        counts = series[answered].explode().value_counts()
+    else:
+        answered = series.notna() & (series.astype(str).str.strip() != "")
+        counts = series[answered].value_counts()
+    n = int(answered.sum())
+    known = [code for code, _label in question.choices]
+    order = known + sorted((c for c in counts.index if c not in known), key=str)
+    rows = [(question.choice_label(code), int(counts.get(code, 0)), counts.get(code, 0) / n if n else None)
+            for code in order]
+    return ItemDistribution(question, rows, n, len(series) - n)
+
+
+def distributions(valid: pd.DataFrame, questions: Sequence[Question], matrix: np.ndarray) -> list[ItemDistribution]:
+    items = {q.code: i for i, q in enumerate(satisfaction_items(questions))}
+    result = []
+    for q in questions:
+        if q.code in items:
+            result.append(satisfaction_distribution(q, matrix[:, items[q.code]]))
+        elif q.type in (SINGLE, MULTIPLE):
+            result.append(choice_distribution(q, valid[q.code]))
+    return result
+
+
+@dataclass
+class SatisfactionRow:
+    scope: str            # "item" | "dimension" | "overall"
+    code: str
+    label: str
+    respondents: int      # respondents with at least one rated answer in scope
+    answers: int          # rated answers (不了解 and blanks excluded)
+    unknown: int
+    satisfied: int        # 非常满意 + 满意
+    rate: stats.Interval  # top-two-box share, Wilson interval
+    score: stats.Interval # weighted score 100/80/60/40/20, t interval
+
+
+_SCORES = np.array([0, 20, 40, 60, 80, 100], dtype=float)
+assert all(_SCORES[level] == points for level, points in LEVEL_SCORES.items())
+
+
+def satisfaction_row(scope: str, code: str, label: str, block: np.ndarray, confidence: float) -> SatisfactionRow:
+    """One row over a block of items (respondents × items in scope)."""
+    rated = block >= 1
+    counts = rated.sum(axis=1)
+    top = (block >= 4).sum(axis=1)
+    points = np.where(rated, _SCORES[np.clip(block, 0, 5)], 0.0).sum(axis=1)
+    return SatisfactionRow(scope, code, label, int((counts > 0).sum()), int(counts.sum()),
+                           int((block == UNKNOWN).sum()), int(top.sum()),
+                           stats.wilson_clustered(top, counts, confidence),
+                           stats.mean_interval(points, counts, confidence))
+
+
+def dimensions(items: Sequence[Question]) -> dict[str, list[int]]:
+    result: dict[str, list[int]] = {}
+    for index, q in enumerate(items):
+        if q.dimension:
+            result.setdefault(q.dimension, []).append(index)
+    return result
+
+
+def satisfaction_table(items: Sequence[Question], matrix: np.ndarray, confidence: float = 0.95) -> list[SatisfactionRow]:
+    """Per item, per dimension and overall. Pooled rates count every rated answer; their interval uses
+    respondent clusters (see stats.wilson_clustered), since one person's answers are not independent."""
+    rows = [satisfaction_row("item", q.code, q.label, matrix[:, [i]], confidence) for i, q in enumerate(items)]
+    for name, columns in dimensions(items).items():
+        rows.append(satisfaction_row("dimension", name, name, matrix[:, columns], confidence))
+    if items:
+        rows.append(satisfaction_row("overall", OVERALL, OVERALL, matrix, confidence))
+    return rows
+
+
+@dataclass
+class ScaleReliability:
+    name: str
+    codes: list[str]
+    labels: list[str]
+    result: stats.Reliability
+    excluded: int          # respondents left out for a blank or 不了解 on some item of the scale
+
+
+def reliability_table(items: Sequence[Question], matrix: np.ndarray) -> list[ScaleReliability]:
+    """α per dimension with ≥ 2 items, and over all satisfaction items; listwise on fully rated rows."""
+    scales = [(name, cols) for name, cols in dimensions(items).items() if len(cols) >= 2]
+    if len(items) >= 2 and [c for _n, c in scales] != [list(range(len(items)))]:
+        scales.append((OVERALL, list(range(len(items)))))
+    result = []
+    for name, columns in scales:
+        block = matrix[:, columns]
+        complete = (block >= 1).all(axis=1)
+        codes = [items[c].code for c in columns]
+        result.append(ScaleReliability(name, codes, [items[c].label for c in columns],
+                                       stats.reliability(block[complete].astype(float), codes), int((~complete).sum())))
+    return result
+
+
+@dataclass
+class AdequacyRow:
+    stratum: str
+    population: int | None
+    required_valid: int
+    required_issued: int    # required_valid / expected valid rate
+    achieved_valid: int
+    achieved_total: int
+    adequate: bool
+    margin: float | None    # margin of error achieved with the valid count
+
+
+@dataclass(frozen=True)
+class AdequacySettings:
+    confidence: float = 0.95
+    margin: float = 0.05
+    proportion: float = 0.5
+    expected_valid_rate: float = 1.0
+    populations: Mapping[str, int] = field(default_factory=dict)   # stratum → population size N
+    total_population: int | None = None     # default: sum of populations if they cover every stratum
+
+
+def adequacy_table(frame: pd.DataFrame, settings: AdequacySettings) -> list[AdequacyRow]:
+    """Per stratum (those with a population or with responses) and overall."""
+    strata = frame["stratum"].fillna("（未分层）")
+    valid = frame["valid"].astype(bool)
+    names = list(settings.populations) + sorted(set(strata.unique()) - set(settings.populations))
+    rows = [_adequacy_row(name, settings.populations.get(name), int(valid[strata == name].sum()),
+                          int((strata == name).sum()), settings) for name in names]
+    # The strata's populations add up to the whole only when every stratum that answered has one.
+    covered = set(strata.unique()) <= set(settings.populations)
+    total = settings.total_population or ((sum(settings.populations.values()) or None) if covered else None)
+    rows.append(_adequacy_row(OVERALL, total, int(valid.sum()), len(frame), settings))
+    return rows
+
+
+def _adequacy_row(name, population, valid, total, settings: AdequacySettings) -> AdequacyRow:
+    required = stats.required_sample(population, confidence=settings.confidence, margin=settings.margin,
+                                     proportion=settings.proportion)
+    issued = math.ceil(required / settings.expected_valid_rate - 1e-9) if settings.expected_valid_rate > 0 else required
+    return AdequacyRow(name, population, required, issued, valid, total, valid >= required,
+                       stats.achieved_margin(valid, population, confidence=settings.confidence,
+                                             proportion=settings.proportion))
