@@ -13,6 +13,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from ..crosscheck import findings as crosscheck_findings
+from ..crosscheck import service as crosscheck_service
 from ..indicators import scoring
 from ..indicators.engine import OPERATOR_SYMBOLS
 
@@ -50,6 +52,9 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
                    f"{s.latitude}, {s.longitude}" if s.latitude is not None else ""} for s in engagement.sites],
         "narrative": {key: report.section_text(key) for key in NARRATIVE_SECTIONS},
         "scoring": scoring_summary(session, engagement),
+        "findings": [dict(zip(FINDING_KEYS, (_cell(v) for v in row)))
+                     for row in crosscheck_findings.findings_table(session, engagement)],
+        "crosschecks": [_crosscheck_row(c) for c in crosscheck_service.cross_checks(session, engagement)],
         "evidence": [_evidence_row(e) for e in evidence],
         "photos": [{"code": e.code, "caption": e.description or e.original_filename,
                     "path": str(previews.thumbnail(store, e.blob_sha256, previews.PRINT_SIZE)), "sha256": e.blob_sha256}
@@ -106,6 +111,21 @@ def _target(i) -> str:
 def _actual(i) -> str:
     value = i.actual_value if i.actual_value is not None else i.verified_value
     return "" if value is None else f"{_num(value)}{i.unit}"
+
+
+FINDING_KEYS = ("code", "title", "description", "severity", "indicators", "cause", "recommendation",
+                "unit_response", "deduction", "evidence")
+
+
+def _cell(value) -> str:
+    return _num(value) if isinstance(value, Decimal) else str(value)
+
+
+def _crosscheck_row(c) -> dict:
+    shown = crosscheck_findings.shown_value
+    return {"subject": c.subject, "declared": shown(c.declared_value, c.unit), "declared_source": c.declared_source,
+            "verified": shown(c.verified_value, c.unit), "verified_source": c.verified_source,
+            "outcome": crosscheck_findings.OUTCOME_LABELS[c.outcome], "difference": shown(c.difference, c.unit)}
 
 
 def _evidence_row(e) -> dict:

@@ -80,3 +80,20 @@ def test_a_report_goes_from_draft_to_the_bureau(page, live_server, session):
     assert world.engagement.title not in page.content()
     page.goto(report_url)
     assert "找不到" in page.content() or page.title().startswith("404") or "404" in page.content()
+
+
+def test_a_finding_is_inserted_into_the_narrative_and_saved(page, live_server, session):
+    from evalplatform.crosscheck.findings import FindingFields, create_finding
+    world = factories.World(session)
+    create_finding(session, world.engagement, world.evaluator, factories.NOW,
+                   FindingFields(title="养护资金未到位", description="<b>2025 年</b>市级养护资金 120 万元未拨付。"))
+    session.commit()
+    sign_in(page, live_server, world.evaluator)
+    page.goto(f"{live_server}/engagements/{world.engagement.id}/report")
+    page.get_by_role("button", name="开始撰写报告").click()
+    page.get_by_role("button", name="插入问题").click()
+    page.get_by_text("已自动保存").first.wait_for()
+    assert page.get_by_test_id("section-problems").input_value() == \
+        "F-001 养护资金未到位：<b>2025 年</b>市级养护资金 120 万元未拨付。"
+    page.reload()
+    assert "市级养护资金 120 万元未拨付" in page.get_by_test_id("section-problems").input_value()
