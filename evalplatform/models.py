@@ -5,6 +5,7 @@ from .db import Base
 from .engagements import models as _engagements  # noqa: F401
 from .evidence import models as _evidence  # noqa: F401
 from .instruments import models as _instruments  # noqa: F401
+from .inspections import models as _inspections  # noqa: F401
 from .questionnaires import models as _questionnaires  # noqa: F401
 from .reporting import models as _reporting  # noqa: F401
 
