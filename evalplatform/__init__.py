@@ -27,9 +27,10 @@ def _register_blueprints(app: Flask) -> None:
     from .evidence.views import bp as evidence_bp
     from .reporting.views import bp as reporting_bp
     from .instruments.views import bp as instruments_bp
+    from .inspections.views import bp as inspections_bp
     from .questionnaires.public import bp as respond_bp
     from .questionnaires.views import bp as questionnaires_bp
 
     for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp,
-                      instruments_bp, questionnaires_bp, respond_bp):
+                      instruments_bp, questionnaires_bp, respond_bp, inspections_bp):
         app.register_blueprint(blueprint)
