@@ -307,9 +307,11 @@ def add_photo(session: Session, store: BlobStore, engagement: Engagement, actor,
     taken = _time(taken_at, "taken_at", "拍摄时间", now, errors, required=False)
     if errors:
         raise InspectionError(errors)
-    existing = session.scalar(select(InspectionPhoto).where(
-        InspectionPhoto.inspection_id == inspection.id, InspectionPhoto.client_uuid == key))
-    if existing is None and inspection.is_finished:
+    def existing_photo() -> InspectionPhoto | None:
+        return session.scalar(select(InspectionPhoto).where(
+            InspectionPhoto.inspection_id == inspection.id, InspectionPhoto.client_uuid == key))
+
+    if inspection.is_finished and existing_photo() is None:
         raise InspectionConflict("勘查已结束并签名，不能再添加照片")
     label = {"photo": "勘查照片", "team_signature": "勘查人员签名", "unit_signature": "被勘查单位签名"}[purpose]
     try:
@@ -323,6 +325,7 @@ def add_photo(session: Session, store: BlobStore, engagement: Engagement, actor,
         raise InspectionError({"file": str(error)}) from None
     except BlobTooLarge as error:
         raise InspectionError({"file": f"照片超过大小上限（{error.limit // 2**20} MB）"}) from None
+    existing = existing_photo()  # looked up again under the engagement lock that store_upload took
     if existing is not None:
         if existing.evidence_id != upload.evidence.id or (existing.purpose, existing.item_code) != (purpose, item_code):
             raise InspectionConflict("该照片编号已用于另一张照片")
@@ -488,6 +491,8 @@ def record_sheet(inspection: Inspection) -> dict:
     for item in checklist.items(inspection.version.definition):
         entry = current.get(item.code)
         rows.append({"item": item, "entry": entry, "result_label": checklist.RESULTS.get(entry.result) if entry else "",
+                     "value": f"{plain(entry.measured_value)} {entry.unit or ''}".strip()
+                     if entry and entry.measured_value is not None else "",
                      "photos": [p.evidence for p in photos.get(item.code, [])]})
     return {"inspection": inspection, "title": inspection.version.definition.get("title", ""),
             "site": inspection.site, "rows": rows, "general_photos": [p.evidence for p in photos.get(None, [])],
