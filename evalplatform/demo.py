@@ -15,6 +15,7 @@ from .engagements import service as engagements
 from .engagements.models import EngagementKind, TeamRole
 from .evidence import service as evidence_service
 from .evidence.store import BlobStore
+from .inspections.demo import demo_inspection
 
 DEMO_PASSWORD = "demo-pass-2026"
 FIRM = "华信会计师事务所（特殊普通合伙）"
@@ -48,6 +49,7 @@ def load_demo(session: Session, storage_dir: str) -> bool:
         engagements.save_site(session, road, evaluator, now, name=name, address=address,
                               latitude=Decimal(lat), longitude=Decimal(lon))
     _demo_photos(session, BlobStore(storage_dir), road, evaluator, now)
+    demo_inspection(session, storage_dir, road, evaluator, now)
     dept = engagements.create_engagement(session, engagements.EngagementFields(
         title="江州市民政局2025年度部门整体支出绩效评价", evaluated_unit_name="江州市民政局",
         kind=EngagementKind.department, fiscal_year=2025, budget_amount=Decimal("215400000.00"),

@@ -224,3 +224,15 @@ def test_the_bureau_cannot_record(session, ready):
     world, site, version, _inspection, _store = ready
     with pytest.raises(PermissionDenied):
         service.start_inspection(session, world.engagement, world.bureau_user, NOW, start_payload(site, version))
+
+
+def test_the_demo_has_a_finished_inspection_with_photos_and_signatures(app, session):
+    from evalplatform.demo import load_demo
+    assert load_demo(session, app.config["STORAGE_DIR"])
+    session.commit()
+    inspection = session.scalar(select(Inspection))
+    assert inspection.is_finished and inspection.unit_signature and inspection.team_signature
+    assert service.completeness_problems(inspection) == {}
+    assert sum(p.purpose == "photo" for p in inspection.photos) == 5
+    engagement = inspection.site.engagement
+    assert {q.key for q in service.inspected_quantities(session, engagement)} >= {"road_length_km", "road_width_m"}
