@@ -70,7 +70,7 @@ def demo_inspection(session, storage_dir: str, engagement, evaluator, now: datet
                               filename=f"{site.name}-{code}-{seed}.jpg", max_bytes=10 * 2**20,
                               taken_at=(started + timedelta(minutes=6 * seed)).isoformat())
     signatures = {}
-    for purpose, s in (("team_signature", 1), ("unit_signature", 2)):
+    for purpose, s in (("team_signature", 1), ("unit_signature", 3)):
         signatures[purpose] = uuid.uuid4()
         service.add_photo(session, store, engagement, evaluator, now, inspection_uuid=inspection.client_uuid,
                           client_uuid=signatures[purpose], purpose=purpose, item_code=None, stream=_signature(s),
