@@ -18,6 +18,7 @@ from .evidence import service as evidence_service
 from .evidence.store import BlobStore
 from .indicators import scoring as indicator_scoring
 from .indicators import service as indicators
+from .inspections.demo import demo_inspection
 
 DEMO_PASSWORD = "demo-pass-2026"
 FIRM = "华信会计师事务所（特殊普通合伙）"
@@ -54,6 +55,7 @@ def load_demo(session: Session, storage_dir: str) -> bool:
     _demo_scores(session, road, "project_common_2020", ROAD_SCORES, evaluator, now)
     _demo_survey(session, road, evaluator, now)
     load_materials_demo(session, BlobStore(storage_dir), road, evaluator, now, photos[0] if photos else None)
+    demo_inspection(session, storage_dir, road, evaluator, now)
     dept = engagements.create_engagement(session, engagements.EngagementFields(
         title="江州市民政局2025年度部门整体支出绩效评价", evaluated_unit_name="江州市民政局",
         kind=EngagementKind.department, fiscal_year=2025, budget_amount=Decimal("215400000.00"),

@@ -9,6 +9,7 @@ from .bureau import models as _bureau  # noqa: F401
 from .indicators import models as _indicators  # noqa: F401
 
 from .instruments import models as _instruments  # noqa: F401
+from .inspections import models as _inspections  # noqa: F401
 from .questionnaires import models as _questionnaires  # noqa: F401
 
 from .materials import models as _materials  # noqa: F401

@@ -67,7 +67,9 @@ def test_demo_data_loads_once_and_can_log_in(app, client, session):
     kinds = sorted(e.kind.value for e in session.scalars(select(Engagement)))
     assert kinds == ["department", "project"]
     photos = session.scalars(select(Evidence)).all()
-    assert len(photos) == 2 and all(p.latitude is not None and p.site_id for p in photos)
+    geotagged = [p for p in photos if "现场照片" in p.tags]
+    assert len(geotagged) == 2 and all(p.latitude is not None and p.site_id for p in geotagged)
+    assert len(photos) == 2 + 7  # and the demo inspection's 5 photos and 2 signatures
     from evalplatform.demo import DEMO_PASSWORD
     for username in ["evaluator", "reviewer", "admin", "bureau"]:
         login(client, username, DEMO_PASSWORD)
