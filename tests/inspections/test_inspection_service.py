@@ -220,7 +220,7 @@ def test_inspected_quantities_are_the_latest_measured_values(session, ready):
 
 def test_the_demo_has_a_finished_inspection_with_photos_and_signatures(app, session):
     from evalplatform.demo import load_demo
-    assert load_demo(session, app.config["STORAGE_DIR"])
+    assert load_demo(session, app.config["STORAGE_DIR"], portfolio=False)
     session.commit()
     inspection = session.scalar(select(Inspection))
     assert inspection.is_finished and inspection.unit_signature and inspection.team_signature

@@ -16,7 +16,7 @@ from evalplatform.evidence.store import BlobStore
 
 @pytest.fixture
 def demo(app, session):
-    load_demo(session, app.config["STORAGE_DIR"])
+    load_demo(session, app.config["STORAGE_DIR"], portfolio=False)
     session.commit()
     return app
 
