@@ -40,6 +40,8 @@ def tree(engagement_id: int):
     context = _context(engagement)
     create_form = CreateTreeForm()
     create_form.framework_code.choices = [(f.code, f.name) for f in frameworks.available_frameworks()]
+    create_form.framework_code.data = ("department_overall" if engagement.kind.value == "department"
+                                       else "project_common_2020")
     check = service.check_tree(context["tree"]) if context["tree"] else None
     return render_template("indicators/tree.html", create_form=create_form, add_form=AddIndicatorForm(),
                            balance_form=BalanceOverrideForm(), import_form=ImportTargetsForm(), check=check,
@@ -162,7 +164,7 @@ def _summary_json(engagement) -> dict:
 
 def _check_json(tree) -> dict:
     check = service.check_tree(tree)
-    return {"problems": check.problems, "balance_warning": check.balance_warning,
+    return {"problems": check.problems + check.rule_problems, "balance_warning": check.balance_warning,
             "balance_overridden": check.balance_overridden}
 
 

@@ -152,3 +152,10 @@ def test_evidence_is_cited_for_an_indicator_and_shown_in_the_workspace(client, w
     response = post_form(client, f"/engagements/{other.id}/indicators/{indicator.id}/evidence",
                          {"evidence_id": photo.id}, page=page)
     assert response.status_code == 404
+
+
+def test_a_rule_that_cannot_score_is_named_in_the_editor(client, world, tree, session):
+    indicator = leaf(session, tree, "完成及时性")
+    response = post_json(client, world, f"{base(world)}/{indicator.id}/edit", {"method": "ratio_higher_better"})
+    assert response.json["check"]["problems"] == ["“完成及时性”：按比例计分的指标必须设定指标值（目标值）"]
+    assert "“完成及时性”：按比例计分的指标必须设定指标值" in client.get(base(world)).get_data(as_text=True)
