@@ -126,6 +126,9 @@ def _demo_scores(session: Session, engagement, framework_code: str, scores: dict
                 inputs = {"met": names if inputs["met"] == "all" else names[:inputs["met"]]}
         indicator_scoring.record_score(session, indicator, evaluator, now, actual_value=actual, inputs=inputs,
                                        rationale=rationale)
+    quality = next((i for i in tree.indicators if i.name == "质量达标率"), None)
+    for photo in evidence_service.evidence_index(session, engagement) if quality is not None else []:
+        indicator_scoring.attach_evidence(session, quality, photo, evaluator, now)
     satisfaction = next((i for i in tree.indicators if i.name == "服务对象满意度"), None)
     if satisfaction is not None:
         indicator_scoring.set_verified_value(session, satisfaction, Decimal("88.6"), "满意度调查（有效问卷 412 份）",

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from ..db import db
 from ..engagements.service import load_engagement_for_user
+from ..evidence import service as evidence_service
 from ..spreadsheets import xlsx_bytes
 from ..web import now_utc
 from . import engine, frameworks, scoring, service, targets
@@ -39,6 +40,8 @@ def tree(engagement_id: int):
     context = _context(engagement)
     create_form = CreateTreeForm()
     create_form.framework_code.choices = [(f.code, f.name) for f in frameworks.available_frameworks()]
+    create_form.framework_code.data = ("department_overall" if engagement.kind.value == "department"
+                                       else "project_common_2020")
     check = service.check_tree(context["tree"]) if context["tree"] else None
     return render_template("indicators/tree.html", create_form=create_form, add_form=AddIndicatorForm(),
                            balance_form=BalanceOverrideForm(), import_form=ImportTargetsForm(), check=check,
@@ -161,7 +164,7 @@ def _summary_json(engagement) -> dict:
 
 def _check_json(tree) -> dict:
     check = service.check_tree(tree)
-    return {"problems": check.problems, "balance_warning": check.balance_warning,
+    return {"problems": check.problems + check.rule_problems, "balance_warning": check.balance_warning,
             "balance_overridden": check.balance_overridden}
 
 
@@ -169,7 +172,26 @@ def _check_json(tree) -> dict:
 @login_required
 def workspace(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
-    return render_template("indicators/scoring.html", **_context(engagement))
+    context = _context(engagement)
+    return render_template("indicators/scoring.html", cited=scoring.evidence_by_indicator(db.session, context["tree"]),
+                           evidence=evidence_service.evidence_index(db.session, engagement), **context)
+
+
+@bp.post("/<int:indicator_id>/evidence")
+@login_required
+def attach_evidence(engagement_id: int, indicator_id: int):
+    engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
+    indicator = _indicator(engagement, indicator_id)
+    evidence = evidence_service.load_evidence(db.session, engagement, _int(request.form.get("evidence_id")))
+    try:
+        scoring.attach_evidence(db.session, indicator, evidence, current_user, now_utc())
+    except service.IndicatorError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".workspace", engagement_id=engagement_id)), 303
+    db.session.commit()
+    flash(_("已将证据 %(code)s 关联到“%(name)s”。", code=evidence.code, name=indicator.name), "success")
+    return redirect(url_for(".workspace", engagement_id=engagement_id) + f"#indicator-{indicator.id}"), 303
 
 
 @bp.get("/sheet")
