@@ -15,6 +15,8 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     init_web(app)
     _register_blueprints(app)
+    from .analysis.sources import questionnaire_surveys
+    app.extensions.setdefault("analysis.provider", questionnaire_surveys)
     from .cli import register_cli
     register_cli(app)
     return app

@@ -1,7 +1,7 @@
 """满意度分析 page and its XLSX export, per engagement and questionnaire, on data from a provider.
 
 The provider is a function ``provider(session, engagement) -> list[service.SurveyData]`` stored in
-``app.extensions["analysis.provider"]``; until questionnaires are connected the default one has no data.
+``app.extensions["analysis.provider"]``; the app factory registers ``sources.questionnaire_surveys``.
 """
 from __future__ import annotations
 

@@ -1,0 +1,132 @@
+"""The analysis provider on real data: each questionnaire of an engagement as ``SurveyData``.
+
+``questionnaire_surveys(session, engagement)`` is registered in the app factory as
+``app.extensions["analysis.provider"]``. It reads ``questionnaires.exports.responses_frame`` and maps the
+instrument definition onto the analysis contract (``analysis.contract``):
+
+==================  ============================================================================
+instrument type     analysis question
+==================  ============================================================================
+``satisfaction``    ``satisfaction5``: codes "5"…"1" → 5…1, "dk" (不了解) → 0; dimension = the
+                    question's ``dimension`` key if it has one
+``matrix``          each item ``code.item`` → ``satisfaction5`` with dimension = the matrix label
+                    (only matrices on the satisfaction scale; other matrices are skipped)
+``single_choice``   ``single``;  ``multiple_choice`` → ``multiple``;  ``text`` → ``text``
+others              skipped (numbers, dates, sites, photos, notes); attention checks are skipped
+==================  ============================================================================
+
+Adequacy: a distribution's ``population`` (if the model has that field) is the stratum's population N;
+a ``quota`` is a target sample size, not a population, so it is not used as N.
+No Flask here.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..instruments.models import Instrument
+from ..instruments.schema import DONT_KNOW, SATISFACTION_CHOICES, answer_columns, choices_of
+from ..questionnaires.exports import responses_frame
+from ..questionnaires.models import Distribution
+from .contract import MULTIPLE, SATISFACTION5, SINGLE, TEXT, UNKNOWN, Question
+from .measures import AdequacySettings
+from .service import SurveyData
+
+SATISFACTION_CODES = {c["code"] for c in SATISFACTION_CHOICES}
+LEVEL_OF_CODE = {**{str(n): float(n) for n in range(1, 6)}, DONT_KNOW: float(UNKNOWN)}
+SIMPLE_TYPES = {"single_choice": SINGLE, "multiple_choice": MULTIPLE, "text": TEXT}
+
+
+def questionnaires_of(session: Session, engagement) -> list[Instrument]:
+    return list(session.scalars(select(Instrument).where(Instrument.engagement_id == engagement.id,
+                                                         Instrument.kind == "questionnaire")
+                                .order_by(Instrument.id)))
+
+
+def questionnaire_surveys(session: Session, engagement) -> list[SurveyData]:
+    """The provider: one SurveyData per questionnaire of the engagement, oldest first."""
+    return [survey_data(session, instrument) for instrument in questionnaires_of(session, engagement)]
+
+
+def survey_data(session: Session, instrument: Instrument) -> SurveyData:
+    questions = analysis_questions([v.definition for v in reversed(instrument.versions)])
+    raw = responses_frame(session, instrument)
+    distributions = list(session.scalars(select(Distribution).where(Distribution.instrument_id == instrument.id)
+                                         .order_by(Distribution.id)))
+    return SurveyData(key=str(instrument.id), title=instrument.title, frame=to_contract(raw, questions),
+                      questions=questions, adequacy=adequacy_settings(distributions),
+                      distribution_labels={d.id: _channel_label(d) for d in distributions})
+
+
+def analysis_questions(definitions: Sequence[dict]) -> list[Question]:
+    """Questions of the given definitions (newest first: its wording wins), mapped onto the contract."""
+    found: dict[str, Question] = {}
+    for definition in definitions:
+        for column, question, item in answer_columns(definition):
+            if column not in found:
+                mapped = _question(column, question, item)
+                if mapped is not None:
+                    found[column] = mapped
+    return list(found.values())
+
+
+def _question(column: str, question: dict, item: dict | None) -> Question | None:
+    kind = question["type"]
+    if question.get("attention_check"):
+        return None
+    if kind == "satisfaction":
+        return Question(column, SATISFACTION5, question["label"], question.get("dimension"))
+    if kind == "matrix" and item is not None:
+        if {c["code"] for c in choices_of(question)} - SATISFACTION_CODES:
+            return None  # a matrix on its own scale is not a satisfaction scale
+        return Question(column, SATISFACTION5, item["label"], question["label"])
+    if kind in SIMPLE_TYPES:
+        choices = tuple((str(c["code"]), c["label"]) for c in choices_of(question))
+        return Question(column, SIMPLE_TYPES[kind], question["label"], choices=choices)
+    return None
+
+
+def to_contract(raw: pd.DataFrame, questions: Sequence[Question]) -> pd.DataFrame:
+    """The export frame with satisfaction codes as levels, aware UTC times and only the analysed columns."""
+    frame = pd.DataFrame({
+        "response_id": raw["response_id"].astype("int64"),
+        "distribution_id": raw["distribution_id"].astype("int64"),
+        "stratum": raw["stratum"].astype(object),
+        "submitted_at": pd.to_datetime(raw["submitted_at"], utc=True),
+        "valid": raw["valid"].astype(bool),
+        "invalid_reason": raw["invalid_reason"].astype(object),
+    }, index=raw.index)
+    columns = {}
+    for q in questions:
+        values = raw[q.code] if q.code in raw.columns else pd.Series(None, index=raw.index, dtype=object)
+        if q.type == SATISFACTION5:
+            columns[q.code] = values.map(LEVEL_OF_CODE, na_action="ignore").astype(float)
+        elif q.type == MULTIPLE:
+            columns[q.code] = pd.Series([list(v) if isinstance(v, (list, tuple)) else None for v in values],
+                                        index=raw.index, dtype=object)
+        else:
+            columns[q.code] = pd.Series([None if _blank(v) else str(v) for v in values], index=raw.index, dtype=object)
+    if columns:
+        frame = pd.concat([frame, pd.DataFrame(columns, index=raw.index)], axis=1)
+    return frame.reset_index(drop=True)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
+
+
+def adequacy_settings(distributions: Sequence[Distribution]) -> AdequacySettings:
+    populations: dict[str, int] = {}
+    for d in distributions:
+        population = getattr(d, "population", None)
+        if population:
+            populations[d.stratum] = populations.get(d.stratum, 0) + int(population)
+    return AdequacySettings(populations=populations)
+
+
+def _channel_label(distribution: Distribution) -> str:
+    return f"{distribution.name}（{distribution.stratum}）"
