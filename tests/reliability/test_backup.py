@@ -25,12 +25,13 @@ def test_backup_and_restore_round_trip_the_demo(demo, empty_database_url, tmp_pa
     source = demo.extensions["evalplatform.db"].engine
     archive = tmp_path / "backup.tar.gz"
     manifest = backup(source, demo.config["STORAGE_DIR"], archive)
-    assert manifest["tables"]["evidence"] == 2 and len(manifest["blobs"]) == 2
+    # 2 site photos and 3 imported material files (自评表, ledger, beneficiary list)
+    assert manifest["tables"]["evidence"] == 5 and len(manifest["blobs"]) == 5
 
     target = create_engine(empty_database_url)
     report = restore(target, str(tmp_path / "restored-evidence"), archive)
     assert table_counts(target) == table_counts(source)
-    assert report.blobs == 2 and report.audit_events >= 10
+    assert report.blobs == 5 and report.audit_events >= 10
     restored = BlobStore(tmp_path / "restored-evidence")
     for blob in manifest["blobs"]:
         assert restored.rehash(blob["sha256"]) == blob["sha256"]
