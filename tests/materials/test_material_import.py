@@ -11,12 +11,13 @@ from evalplatform.evidence.store import BlobStore
 from evalplatform.materials import service
 from evalplatform.materials.models import BudgetLine, DeclaredItem, LedgerEntry, MaterialImport, SelfAssessedIndicator
 from tests import factories
+from tests.materials.setting import Team
 from tests.materials import workbooks
 
 
 @pytest.fixture
 def world(session):
-    return factories.World(session)
+    return Team(session)
 
 
 def run_import(session, app, world, kind, workbook, **kwargs):
