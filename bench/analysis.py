@@ -1,53 +1,143 @@
-"""Survey analysis: the full analysis (analysis.service.analyse) of n responses × 30 satisfaction items.
+"""Survey analysis from the database: load n responses × 30 satisfaction items through the analysis provider
+(analysis.sources → questionnaires.exports.responses_frame) and run the full analysis (analysis.service.analyse).
 
-Run: .venv/bin/python bench/analysis.py
-The questionnaire tables (issue 4) do not exist on this branch yet, so the responses are generated in memory as
-the DataFrame the analysis contract describes (evalplatform/analysis/contract.py), not loaded from the database:
-30 correlated 5-level items in 6 dimensions (3 % 不了解, 2 % blank), 8 strata, 4 distributions, a single-choice
-group question, 5 % invalid, and an open question answered by 10 % (jieba keywords). Timed: analyse() only,
-median of 3 runs, after one warm-up that loads jieba's dictionary (once per process in the web app too);
-the figures *_without_text_s leave out the open question (jieba segmentation, about 1 s per 10,000 answers).
+Run: .venv/bin/python bench/analysis.py   (needs PostgreSQL; EVALPLATFORM_BENCH_POSTGRES_URL, see _support.py)
+
+A private PostgreSQL database gets one engagement with a questionnaire of 6 satisfaction matrices × 5 items
+(30 items, 6 dimensions), a single-choice group question and an open question answered by 10 %, 8 strata with
+one distribution each; the responses are generated (tests/analysis/data.py: correlated levels, 3 % 不了解,
+2 % blank, 5 % invalid with a reason) and inserted in bulk with COPY (not timed). Timed, median of 3 runs after
+one warm-up (imports, jieba's dictionary): `load_s` = the provider (query, JSON answers → contract frame),
+`n_<n>_s` = load + analyse(); the *_without_text_s figures leave out the open question (jieba segmentation).
 """
 from __future__ import annotations
 
 import json
 import statistics
+import sys
 import time
+import uuid
+from datetime import datetime, timezone
 
-from _support import ROOT  # noqa: F401  (puts the project on sys.path)
+from _support import ROOT, private_postgres  # noqa: F401  (ROOT puts the project on sys.path)
 
+import numpy as np
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from evalplatform.accounts import service as accounts
 from evalplatform.analysis import analyse
+from evalplatform.analysis.sources import questionnaire_surveys
+from evalplatform.engagements import service as engagements
+from evalplatform.engagements.models import EngagementKind
+from evalplatform.instruments import service as instruments
+from evalplatform.questionnaires import service as questionnaires
 from tests.analysis.data import NOW, generated
 
-SIZES, ITEMS, RUNS = (1_000, 10_000, 100_000), 30, 3
+SIZES, ITEMS, DIMENSIONS, RUNS = (1_000, 10_000, 100_000), 30, 6, 3
+PER_DIMENSION = ITEMS // DIMENSIONS
+STRATA = [f"村{i}" for i in range(8)]
+CODES = {1.0: "1", 2.0: "2", 3.0: "3", 4.0: "4", 5.0: "5", 0.0: "dk"}
 
 
-def timed(n: int, with_texts: bool = True) -> tuple[float, int]:
-    responses, questions = generated(n, items=ITEMS, text_share=0.1)
-    times = []
+def definition() -> dict:
+    matrices = [{"code": f"d{d + 1}", "type": "matrix", "label": f"维度{d + 1}",
+                 "items": [{"code": f"s{d * PER_DIMENSION + i + 1:02d}", "label": f"满意度题{d * PER_DIMENSION + i + 1}"}
+                           for i in range(PER_DIMENSION)]} for d in range(DIMENSIONS)]
+    return {"title": "基准问卷", "kind": "questionnaire", "sections": [
+        {"code": "profile", "title": "基本情况", "questions": [
+            {"code": "role", "type": "single_choice", "label": "身份",
+             "choices": [{"code": "a", "label": "村民"}, {"code": "b", "label": "村干部"}, {"code": "c", "label": "商户"}]}]},
+        {"code": "sat", "title": "满意度", "questions": matrices},
+        {"code": "end", "title": "建议", "questions": [{"code": "advice", "type": "text", "label": "建议"}]}]}
+
+
+def setup(url: str, n: int):
+    """An engagement with the questionnaire and n responses COPYed in; returns (engine, engagement id)."""
+    engine = create_engine(url)
+    now = datetime.now(timezone.utc)
+    with Session(engine, expire_on_commit=False) as session:
+        firm = accounts.get_or_create_firm(session, "基准事务所")
+        bureau = accounts.get_or_create_bureau(session, "基准财政局")
+        actor = accounts.create_user(session, username="bench", password="bench-pass-2026", role="evaluator", firm=firm)
+        engagement = engagements.create_engagement(session, engagements.EngagementFields(
+            title="基准项目", evaluated_unit_name="某单位", kind=EngagementKind.project, fiscal_year=2025,
+            budget_amount=1, bureau_id=bureau.id), actor, now)
+        instrument = instruments.create_instrument(session, engagement, actor, now, definition())
+        channels = [questionnaires.create_distribution(session, instrument, actor, now,
+                                                       questionnaires.DistributionFields(name=f"{s}链接", stratum=s))
+                    for s in STRATA]
+        session.commit()
+        ids = (engagement.id, instrument.id, instrument.latest.id, [c.id for c in channels])
+    copy_responses(engine, n, *ids[1:])
+    return engine, ids[0]
+
+
+def copy_responses(engine, n: int, instrument_id: int, version_id: int, channel_ids: list[int]) -> None:
+    frame, _questions = generated(n, items=ITEMS, text_share=0.1)
+    levels = frame[[f"s{i + 1:02d}" for i in range(ITEMS)]].to_numpy()
+    strata = frame["stratum"].map({s: i for i, s in enumerate(STRATA)}).to_numpy()
+    durations = np.random.default_rng(3).normal(300, 90, n).clip(20).astype(int)
+    with engine.raw_connection() as raw:
+        cursor = raw.cursor()
+        columns = ("instrument_id, distribution_id, version_id, client_uuid, answers, payload_sha256, duration_s, "
+                   "submitted_at, quality_flags, invalid_reason")
+        with cursor.copy(f"COPY response ({columns}) FROM STDIN") as copy:
+            for row, (level_row, stratum, role, advice, submitted, reason, duration) in enumerate(zip(
+                    levels, strata, frame["role"], frame["advice"], frame["submitted_at"], frame["invalid_reason"],
+                    durations)):
+                answers = {"role": role}
+                for d in range(DIMENSIONS):
+                    cells = {f"s{d * PER_DIMENSION + i + 1:02d}": CODES[v]
+                             for i, v in enumerate(level_row[d * PER_DIMENSION:(d + 1) * PER_DIMENSION]) if v == v}
+                    if cells:
+                        answers[f"d{d + 1}"] = cells
+                if isinstance(advice, str) and advice:
+                    answers["advice"] = advice
+                copy.write_row((instrument_id, channel_ids[stratum], version_id, uuid.UUID(int=row + 1),
+                                json.dumps(answers, ensure_ascii=False), "0" * 64, int(duration),
+                                submitted.to_pydatetime(), "[]", reason if isinstance(reason, str) else None))
+        raw.commit()
+
+
+def timed(engine, engagement_id: int, with_texts: bool = True) -> tuple[float, float, int]:
+    from evalplatform.engagements.models import Engagement
+    loads, totals = [], []
     for _ in range(RUNS):
-        start = time.perf_counter()
-        result = analyse(responses, questions, NOW, with_texts=with_texts)
-        times.append(time.perf_counter() - start)
-    assert result.valid > 0.9 * n and len(result.satisfaction) == ITEMS + 6 + 1
-    return statistics.median(times), result.valid
+        with Session(engine) as session:
+            engagement = session.get(Engagement, engagement_id)
+            start = time.perf_counter()
+            [survey] = questionnaire_surveys(session, engagement)
+            loaded = time.perf_counter()
+            result = analyse(survey.frame, survey.questions, NOW, with_texts=with_texts, adequacy=survey.adequacy)
+            totals.append(time.perf_counter() - start)
+            loads.append(loaded - start)
+    assert len(result.satisfaction) == ITEMS + DIMENSIONS + 1, len(result.satisfaction)
+    return statistics.median(totals), statistics.median(loads), result.valid
 
 
 def main() -> None:
     analyse(*generated(200, items=ITEMS, text_share=0.5), NOW)   # warm-up: imports, jieba dictionary
     figures = {}
-    print("source: responses generated in memory (questionnaire tables not yet on this branch)")
-    print(f"{'responses':>10} {'valid':>8} {'seconds':>9} {'µs/response':>12} {'without text s':>15}")
+    print("source: PostgreSQL (private database), loaded through analysis.sources.questionnaire_surveys")
+    print(f"{'responses':>10} {'valid':>8} {'load s':>8} {'total s':>9} {'µs/response':>12} {'without text s':>15}")
     for n in SIZES:
-        seconds, valid = timed(n)
-        bare, _valid = timed(n, with_texts=False)
+        with private_postgres() as url:
+            engine, engagement_id = setup(url, n)
+            timed(engine, engagement_id)  # warm-up on this database
+            seconds, load, valid = timed(engine, engagement_id)
+            bare, _load, _valid = timed(engine, engagement_id, with_texts=False)
+            engine.dispose()
+        assert valid > 0.9 * n, valid
         figures[f"n_{n}_s"] = round(seconds, 3)
+        figures[f"n_{n}_load_s"] = round(load, 3)
         figures[f"n_{n}_without_text_s"] = round(bare, 3)
-        print(f"{n:>10,} {valid:>8,} {seconds:>9.3f} {seconds / n * 1e6:>12.1f} {bare:>15.3f}")
+        print(f"{n:>10,} {valid:>8,} {load:>8.3f} {seconds:>9.3f} {seconds / n * 1e6:>12.1f} {bare:>15.3f}",
+              flush=True)
     figures["growth_10k_to_100k"] = round(figures["n_100000_s"] / figures["n_10000_s"], 2)
-    figures["source"] = "generated in memory"
+    figures["source"] = "postgresql via analysis provider"
     print(json.dumps(figures))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

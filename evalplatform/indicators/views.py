@@ -10,7 +10,7 @@ from ..engagements.service import load_engagement_for_user
 from ..evidence import service as evidence_service
 from ..spreadsheets import xlsx_bytes
 from ..web import now_utc
-from . import engine, frameworks, scoring, service, targets
+from . import engine, feeds, frameworks, scoring, service, targets
 from .forms import (BAND_LABELS, FORMULA_LABELS, GRADE_LABELS, INPUT_LABELS, METHOD_LABELS, OPERATOR_LABELS,
                     STANDARD_LABELS, AddIndicatorForm, BalanceOverrideForm, CreateTreeForm, ImportTargetsForm)
 
@@ -173,7 +173,14 @@ def _check_json(tree) -> dict:
 def workspace(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
     context = _context(engagement)
-    return render_template("indicators/scoring.html", cited=scoring.evidence_by_indicator(db.session, context["tree"]),
+    survey = None
+    if context["tree"] and any(i.level == 3 and i.method == "survey" for i in context["tree"].indicators):
+        try:
+            survey = feeds.survey_status(db.session, engagement)
+        except feeds.FeedError:
+            survey = None
+    return render_template("indicators/scoring.html", survey=survey,
+                           cited=scoring.evidence_by_indicator(db.session, context["tree"]),
                            evidence=evidence_service.evidence_index(db.session, engagement), **context)
 
 
@@ -192,6 +199,44 @@ def attach_evidence(engagement_id: int, indicator_id: int):
     db.session.commit()
     flash(_("已将证据 %(code)s 关联到“%(name)s”。", code=evidence.code, name=indicator.name), "success")
     return redirect(url_for(".workspace", engagement_id=engagement_id) + f"#indicator-{indicator.id}"), 303
+
+
+@bp.post("/<int:indicator_id>/survey")
+@login_required
+def from_survey(engagement_id: int, indicator_id: int):
+    """从问卷结果取值: the questionnaire's satisfaction becomes the indicator's verified value."""
+    engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
+    indicator = _indicator(engagement, indicator_id)
+    try:
+        status = feeds.apply_survey(db.session, engagement, indicator, current_user, now_utc())
+    except service.IndicatorError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".workspace", engagement_id=engagement_id)), 303
+    db.session.commit()
+    flash(_("“%(name)s”已取问卷满意度 %(rate)s%%（有效问卷 %(n)s 份）。", name=indicator.name, rate=status.rate,
+            n=status.n_valid), "success")
+    return redirect(url_for(".workspace", engagement_id=engagement_id)), 303
+
+
+@bp.post("/crosscheck")
+@login_required
+def from_cross_checks(engagement_id: int):
+    """采用对照查证复核的核实值: every cross-check result that bears on an indicator."""
+    engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
+    try:
+        matches = feeds.apply_cross_checks(db.session, engagement, current_user, now_utc())
+    except service.IndicatorError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".workspace", engagement_id=engagement_id)), 303
+    db.session.commit()
+    if matches:
+        flash(_("已采用对照查证复核的核实值：%(names)s。",
+                names="、".join(f"{m.indicator.name} {m.value.normalize():f}" for m in matches)), "success")
+    else:
+        flash(_("没有与指标对应的对照查证复核结果（按指标名称或“关联指标”匹配）。"), "warning")
+    return redirect(url_for(".workspace", engagement_id=engagement_id)), 303
 
 
 @bp.get("/sheet")
