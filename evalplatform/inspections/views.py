@@ -186,6 +186,14 @@ def sync_photo(engagement_id: int):
     return _reply(outcome, evidence_id=outcome.obj.evidence_id)
 
 
+@bp.get("/map")
+@login_required
+def site_map(engagement_id: int):
+    engagement = _load(engagement_id)
+    return render_template("inspections/map.html", engagement=engagement,
+                           points=service.map_points(db.session, engagement), width=800, height=520)
+
+
 # ---- record sheet -------------------------------------------------------------------------------------
 
 @bp.get("/<int:inspection_id>")

@@ -228,3 +228,8 @@ def test_the_demo_has_a_finished_inspection_with_photos_and_signatures(app, sess
     assert sum(p.purpose == "photo" for p in inspection.photos) == 5
     engagement = inspection.site.engagement
     assert {q.key for q in service.inspected_quantities(session, engagement)} >= {"road_length_km", "road_width_m"}
+    points = service.map_points(session, engagement)
+    assert sorted(p.kind for p in points) == ["inspection", "photo", "photo", "site", "site"]
+    assert all(40 <= p.x <= 760 and 40 <= p.y <= 480 for p in points)
+    north = max(points, key=lambda p: p.latitude)
+    assert north.y == min(p.y for p in points)  # north is up

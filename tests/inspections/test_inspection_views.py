@@ -106,6 +106,8 @@ def test_app_resources_and_record_sheet(client, session, ready):
     assert "勘查记录表" in sheet and "3.2 km" in sheet and "28.682101, 115.857902" in sheet
     assert "/evidence/1/preview" in sheet and "勘查尚未结束" in sheet
     assert site.name in client.get(base).get_data(as_text=True)
+    site_map = client.get(f"{base}/map").get_data(as_text=True)
+    assert 'data-testid="site-map"' in site_map and "<circle" in site_map and "28.682101" in site_map
 
 
 def test_the_bureau_reads_the_sheet_but_cannot_sync(client, session, ready):
