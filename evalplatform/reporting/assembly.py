@@ -19,6 +19,7 @@ from ..analysis import sources as analysis_sources
 from ..crosscheck import findings as crosscheck_findings
 from ..crosscheck import service as crosscheck_service
 from ..indicators import scoring
+from ..inspections import service as inspection_service
 from ..indicators.engine import OPERATOR_SYMBOLS
 
 from ..engagements.models import EngagementKind
@@ -57,6 +58,8 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
         "narrative": {key: report.section_text(key) for key in NARRATIVE_SECTIONS},
         "scoring": scoring_summary(session, engagement),
         "surveys": survey_sections(session, engagement, now),
+        "inspections": [_inspection(inspection_service.record_sheet(i))
+                        for i in inspection_service.list_inspections(session, engagement) if i.status == "finished"],
         "findings": [dict(zip(FINDING_KEYS, (_cell(v) for v in row)))
                      for row in crosscheck_findings.findings_table(session, engagement)],
         "crosschecks": [_crosscheck_row(c) for c in crosscheck_service.cross_checks(session, engagement)],
@@ -91,6 +94,21 @@ def scoring_summary(session: Session, engagement) -> dict | None:
     targets = [{"name": r["level3"], "value": r["target"]} for r in rows if r["target"] not in ("", "定性")]
     return {"total": _num(summary.total), "grade": summary.grade_label, "rescaled": summary.rescaled,
             "problems": summary.problems, "dimensions": dimensions, "rows": rows, "targets": targets}
+
+
+def _inspection(sheet: dict) -> dict:
+    """附件3: one 勘查记录表 per finished inspection (photos are in the photo pages, by evidence code)."""
+    inspection = sheet["inspection"]
+    where = f"{inspection.latitude}, {inspection.longitude}" if inspection.latitude is not None else "未取得定位"
+    signed = "被评价单位代表已签字" if sheet["unit_signature"] else f"被评价单位拒绝签字：{inspection.refusal_reason or ''}"
+    return {"title": f"{sheet['title']}（{sheet['site'].name}）",
+            "summary": (f"勘查时间 {inspection.started_at.astimezone(BEIJING):%Y-%m-%d %H:%M}；位置 {where}；"
+                        f"勘查人员 {'、'.join(inspection.team_members)}；单位代表 {inspection.unit_representative or '—'}；"
+                        f"{signed}。"),
+            "items": [{"label": row["item"].label, "result": row["result_label"], "measured": row["value"],
+                       "note": ((row["entry"].note or "") if row["entry"] else "")
+                       + ("；照片 " + "、".join(e.code for e in row["photos"]) if row["photos"] else "")}
+                      for row in sheet["rows"]]}
 
 
 def survey_sections(session: Session, engagement, now: datetime) -> list[dict]:
