@@ -9,7 +9,7 @@ from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..evidence import service as evidence_service
 from ..spreadsheets import xlsx_bytes
-from ..web import now_utc
+from ..web import committed, now_utc
 from . import engine, feeds, frameworks, scoring, service, targets
 from .forms import (BAND_LABELS, FORMULA_LABELS, GRADE_LABELS, INPUT_LABELS, METHOD_LABELS, OPERATOR_LABELS,
                     STANDARD_LABELS, AddIndicatorForm, BalanceOverrideForm, CreateTreeForm, ImportTargetsForm)
@@ -53,15 +53,9 @@ def tree(engagement_id: int):
 def create(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     code = request.form.get("framework_code", "")
-    try:
-        service.create_tree_from_framework(db.session, engagement, code, current_user, now_utc())
-    except service.IndicatorError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".tree", engagement_id=engagement_id)), 303
-    db.session.commit()
-    flash(_("已按模板建立指标体系，可在此基础上增删改。"), "success")
-    return redirect(url_for(".tree", engagement_id=engagement_id)), 303
+    return committed(lambda: service.create_tree_from_framework(db.session, engagement, code, current_user, now_utc()),
+                     refused=service.IndicatorError, back=url_for(".tree", engagement_id=engagement_id),
+                     success=_("已按模板建立指标体系，可在此基础上增删改。"))
 
 
 @bp.post("/add")
@@ -103,15 +97,10 @@ def delete(engagement_id: int, indicator_id: int):
 def balance(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     tree = service.tree_for(db.session, engagement) or abort(404)
-    try:
-        service.set_balance_override(db.session, tree, request.form.get("reason", ""), current_user, now_utc())
-    except service.IndicatorError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".tree", engagement_id=engagement_id)), 303
-    db.session.commit()
-    flash(_("已记录理由。"), "success")
-    return redirect(url_for(".tree", engagement_id=engagement_id)), 303
+    reason = request.form.get("reason", "")
+    return committed(lambda: service.set_balance_override(db.session, tree, reason, current_user, now_utc()),
+                     refused=service.IndicatorError, back=url_for(".tree", engagement_id=engagement_id),
+                     success=_("已记录理由。"))
 
 
 @bp.post("/<int:indicator_id>/edit")
@@ -190,15 +179,10 @@ def attach_evidence(engagement_id: int, indicator_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     indicator = _indicator(engagement, indicator_id)
     evidence = evidence_service.load_evidence(db.session, engagement, _int(request.form.get("evidence_id")))
-    try:
-        scoring.attach_evidence(db.session, indicator, evidence, current_user, now_utc())
-    except service.IndicatorError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".workspace", engagement_id=engagement_id)), 303
-    db.session.commit()
-    flash(_("已将证据 %(code)s 关联到“%(name)s”。", code=evidence.code, name=indicator.name), "success")
-    return redirect(url_for(".workspace", engagement_id=engagement_id) + f"#indicator-{indicator.id}"), 303
+    return committed(lambda: scoring.attach_evidence(db.session, indicator, evidence, current_user, now_utc()),
+                     refused=service.IndicatorError,
+                     back=url_for(".workspace", engagement_id=engagement_id) + f"#indicator-{indicator.id}",
+                     success=_("已将证据 %(code)s 关联到“%(name)s”。", code=evidence.code, name=indicator.name))
 
 
 @bp.post("/<int:indicator_id>/survey")
@@ -207,16 +191,10 @@ def from_survey(engagement_id: int, indicator_id: int):
     """从问卷结果取值: the questionnaire's satisfaction becomes the indicator's verified value."""
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     indicator = _indicator(engagement, indicator_id)
-    try:
-        status = feeds.apply_survey(db.session, engagement, indicator, current_user, now_utc())
-    except service.IndicatorError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".workspace", engagement_id=engagement_id)), 303
-    db.session.commit()
-    flash(_("“%(name)s”已取问卷满意度 %(rate)s%%（有效问卷 %(n)s 份）。", name=indicator.name, rate=status.rate,
-            n=status.n_valid), "success")
-    return redirect(url_for(".workspace", engagement_id=engagement_id)), 303
+    return committed(lambda: feeds.apply_survey(db.session, engagement, indicator, current_user, now_utc()),
+                     refused=service.IndicatorError, back=url_for(".workspace", engagement_id=engagement_id),
+                     success=lambda status: _("“%(name)s”已取问卷满意度 %(rate)s%%（有效问卷 %(n)s 份）。",
+                                              name=indicator.name, rate=status.rate, n=status.n_valid))
 
 
 @bp.post("/crosscheck")
