@@ -33,7 +33,7 @@ def test_a_report_goes_from_draft_to_the_bureau(page, live_server, session):
     suggestions = page.get_by_test_id("section-suggestions")
     suggestions.fill("建议<b>加强</b>道路养护资金保障。")
     suggestions.blur()
-    page.get_by_text("已自动保存").first.wait_for()
+    page.get_by_text("已自动保存").first.wait_for(timeout=45_000)
     assert "20 字" in page.locator("[data-wordcount]").nth(4).inner_text()
     page.get_by_role("button", name="提交复核").click()
     expect(page.get_by_test_id("report-status")).to_have_text("待复核", timeout=60_000)
@@ -51,7 +51,7 @@ def test_a_report_goes_from_draft_to_the_bureau(page, live_server, session):
     expect(page.get_by_text("请补充养护里程数据")).to_be_visible()
     page.get_by_test_id("section-other").fill("养护里程 126 公里，已核实。")
     page.get_by_test_id("section-other").blur()
-    page.get_by_text("已自动保存").first.wait_for()
+    page.get_by_text("已自动保存").first.wait_for(timeout=45_000)
     page.get_by_role("button", name="提交复核").click()
     sign_out(page)
 
@@ -94,7 +94,7 @@ def test_a_finding_is_inserted_into_the_narrative_and_saved(page, live_server, s
     page.goto(f"{live_server}/engagements/{world.engagement.id}/report")
     page.get_by_role("button", name="开始撰写报告").click()
     page.get_by_role("button", name="插入问题").click()
-    page.get_by_text("已自动保存").first.wait_for()
+    page.get_by_text("已自动保存").first.wait_for(timeout=45_000)
     assert page.get_by_test_id("section-problems").input_value() == \
         "F-001 养护资金未到位：<b>2025 年</b>市级养护资金 120 万元未拨付。"
     page.reload()
