@@ -114,7 +114,7 @@ def _inspection(sheet: dict) -> dict:
 def survey_sections(session: Session, engagement, now: datetime) -> list[dict]:
     """附件2: per questionnaire, the headline, the satisfaction table and two charts (SVG as data: URIs)."""
     sections = []
-    for data in analysis_sources.questionnaire_surveys(session, engagement):
+    for data in analysis_sources.questionnaire_surveys(session, engagement, satisfaction_only=True):
         result = analysis_service.analyse(data.frame, data.questions, now, adequacy=data.adequacy, with_texts=False)
         if not result.valid:
             continue
