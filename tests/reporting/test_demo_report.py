@@ -1,5 +1,8 @@
 """The demo engagement's issued report: every section, the score and grade from the scoring workspace, the hash."""
+import io
 import subprocess
+
+from openpyxl import load_workbook
 
 from sqlalchemy import select
 
@@ -43,3 +46,8 @@ def test_the_demo_report_is_issued_with_its_score_grade_and_hash(session, app, t
     fonts = subprocess.run(["pdffonts", str(pdf_path)], capture_output=True, text=True, check=True).stdout
     assert any("CJK" in line and line.split()[-5] == "yes" for line in fonts.splitlines()[2:])
     (tmp_path.parent / "demo-report.pdf").write_bytes(pdf_path.read_bytes())
+    xlsx_path = BlobStore(app.config["STORAGE_DIR"]).path_for(session.get(Evidence, version.xlsx_evidence_id).blob_sha256)
+    book = load_workbook(io.BytesIO(xlsx_path.read_bytes()))  # blobs have no file extension
+    assert book.sheetnames == ["评分表", "满意度调查", "对照查证", "问题清单", "证据索引"]
+    assert book["评分表"].max_row == 1 + len([r for r in summary.rows if r.indicator.level == 3])
+    assert book["满意度调查"].max_row > 10 and book["问题清单"].max_row >= 2
