@@ -46,7 +46,8 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
     (lists for multiple choice). labels=True gives choice labels instead of codes.
 
     No ORM objects: the database extracts each answer column from the JSON (``jsonb_extract_path[_text]``
-    on PostgreSQL, read through COPY; ``json_extract`` on SQLite); figures in docs/performance.md."""
+    on PostgreSQL, aggregated per column with json_agg; ``json_extract`` on SQLite); figures in
+    docs/performance.md."""
     import pandas as pd
 
     def scoped(query):
@@ -73,7 +74,7 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
     for column, (question, item) in columns.items():
         path = (question["code"], item["code"]) if item else (question["code"],)
         text_value = question["type"] in STRING_ANSWERS
-        if postgres:   # read through COPY as text: plain string arguments, no JSON path binding
+        if postgres:   # plain string arguments (no JSON path binding), aggregated with json_agg below
             extracted.append((func.jsonb_extract_path_text if text_value else func.jsonb_extract_path)(
                 Response.answers, *path))
         else:
@@ -85,7 +86,8 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
     json_columns = [i for i, (question, _item) in enumerate(columns.values(), start=len(meta_columns))
                     if question["type"] not in STRING_ANSWERS]
     if postgres:
-        values = _copy_out(session, statement, len(meta_columns) + len(extracted), json_columns)
+        values = _columns_from_postgres(session, scoped, [*meta_columns[:5], Response.quality_flags,
+                                                          meta_columns[6], *extracted])
     else:
         rows = session.execute(statement).all()
         values = [list(column) for column in zip(*rows)] if rows else [[] for _ in range(len(meta_columns) + len(extracted))]
@@ -102,36 +104,22 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
     return pd.DataFrame(data, columns=meta + list(columns))
 
 
-def _copy_out(session: Session, statement, width: int, json_columns: list[int]) -> list[list]:
-    """PostgreSQL: the query through COPY … TO STDOUT (CSV) and pandas' C parser — several times faster than
-    fetching rows through the driver. Same values as the row path: None for NULL, ints, aware UTC times."""
-    import io
-
+def _columns_from_postgres(session: Session, scoped, columns: list) -> list[list]:
+    """PostgreSQL: one row of json_agg arrays, one per column, decoded by the C JSON parser — no per-row
+    driver or ORM work. Same values as the row path: None for NULL, ints, lists, aware UTC times."""
     import pandas as pd
-    compiled = statement.compile(dialect=session.get_bind().dialect)
-    raw = session.connection().connection.driver_connection
-    buffer = io.BytesIO()
-    with raw.cursor() as cursor:
-        with cursor.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv, NULL '\\N')", compiled.params) as copy:
-            for chunk in copy:
-                buffer.write(chunk)
-    if not buffer.tell():
-        return [[] for _ in range(width)]
-    buffer.seek(0)
-    frame = pd.read_csv(buffer, header=None, names=range(width), dtype=str, keep_default_na=False,
-                        na_values=["\\N"], encoding="utf-8")
-
-    def plain(series) -> list:
-        return series.astype(object).where(series.notna(), None).tolist()
-
-    values = [plain(frame[i]) for i in range(width)]
-    values[0] = frame[0].astype("int64").tolist()
-    values[1] = frame[1].astype("int64").tolist()
-    values[3] = list(pd.to_datetime(frame[3], utc=True))
-    values[6] = [None if d is None else int(d) for d in values[6]]
-    for i in json_columns:
-        values[i] = [None if v is None else json.loads(v) for v in values[i]]
-    return values
+    # One scan; every aggregate sees the rows in the same order, so the arrays stay aligned. Rows come
+    # ordered by id from the subquery; sorting inside each aggregate would sort once per column.
+    inner = scoped(select(*(column.label(f"c{i}") for i, column in enumerate(columns)))).order_by(Response.id).subquery()
+    row = session.execute(select(*(func.json_agg(inner.c[f"c{i}"]) for i in range(len(columns))))).one()
+    if row[0] is None:   # no responses
+        return [[] for _ in columns]
+    values = [list(v) for v in row]
+    if any(a > b for a, b in zip(values[0], values[0][1:])):   # not in id order after all: sort here
+        order = sorted(range(len(values[0])), key=values[0].__getitem__)
+        values = [[v[i] for i in order] for v in values]
+    values[3] = pd.DatetimeIndex(pd.to_datetime(values[3], utc=True, format="ISO8601"))  # no per-row objects
+    return values   # jsonb cells arrive decoded, text cells as strings
 
 
 def _flags(text) -> list:
