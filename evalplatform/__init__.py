@@ -34,10 +34,11 @@ def _register_blueprints(app: Flask) -> None:
     from .materials.views import bp as materials_bp
     from .reporting.views import bp as reporting_bp
     from .instruments.views import bp as instruments_bp
+    from .inspections.views import bp as inspections_bp
     from .questionnaires.public import bp as respond_bp
     from .questionnaires.views import bp as questionnaires_bp
 
     for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp, bureau_bp,
                       indicators_bp, instruments_bp, questionnaires_bp, respond_bp, materials_bp, crosscheck_bp,
-                      analysis_bp):
+                      analysis_bp, inspections_bp):
         app.register_blueprint(blueprint)

@@ -71,7 +71,7 @@ def load_demo_command() -> None:
         created = load_demo(session, current_app.config["STORAGE_DIR"])
         session.commit()
     click.echo("demo data loaded" if created else "demo data already present")
-    click.echo(f"demo logins (password {DEMO_PASSWORD}): evaluator, reviewer, admin, bureau")
+    click.echo(f"demo logins (password {DEMO_PASSWORD}): evaluator, reviewer, admin, bureau, auditor")
 
 
 @click.command("verify-audit")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from .accounts import service as accounts
 from .accounts.models import User
+from .bureau.demo import demo_portfolio
 from .crosscheck.demo import load_materials_demo
 from .engagements import service as engagements
 from .engagements.models import EngagementKind, TeamRole
@@ -18,14 +19,17 @@ from .evidence import service as evidence_service
 from .evidence.store import BlobStore
 from .indicators import scoring as indicator_scoring
 from .indicators import service as indicators
+from .inspections.demo import demo_inspection
 
 DEMO_PASSWORD = "demo-pass-2026"
 FIRM = "华信会计师事务所（特殊普通合伙）"
 BUREAU = "江州市财政局"
 
 
-def load_demo(session: Session, storage_dir: str) -> bool:
-    """Create the demo objects unless they exist; returns whether anything was created."""
+def load_demo(session: Session, storage_dir: str, *, portfolio: bool = True) -> bool:
+    """Create the demo objects unless they exist; returns whether anything was created.
+
+    portfolio: also issue the bureau's reports (renders several PDFs, ~20 s); tests of other parts skip it."""
     if session.scalar(select(User.id).where(User.username == "evaluator")):
         return False
     now = datetime.now(timezone.utc)
@@ -33,7 +37,7 @@ def load_demo(session: Session, storage_dir: str) -> bool:
     bureau = accounts.get_or_create_bureau(session, BUREAU, region="江州市")
     people = {
         "admin": ("周管理", "admin"), "evaluator": ("李评价", "evaluator"),
-        "reviewer": ("王复核", "reviewer"), "bureau": ("陈绩效", "bureau"),
+        "reviewer": ("王复核", "reviewer"), "bureau": ("陈绩效", "bureau"), "auditor": ("赵审计", "auditor"),
     }
     users = {name: accounts.create_user(session, username=name, password=DEMO_PASSWORD, role=role,
                                         display_name=display, firm=firm, bureau=bureau)
@@ -54,12 +58,19 @@ def load_demo(session: Session, storage_dir: str) -> bool:
     _demo_scores(session, road, "project_common_2020", ROAD_SCORES, evaluator, now)
     _demo_survey(session, road, evaluator, now)
     load_materials_demo(session, BlobStore(storage_dir), road, evaluator, now, photos[0] if photos else None)
+    demo_inspection(session, storage_dir, road, evaluator, now)
     dept = engagements.create_engagement(session, engagements.EngagementFields(
         title="江州市民政局2025年度部门整体支出绩效评价", evaluated_unit_name="江州市民政局",
         kind=EngagementKind.department, fiscal_year=2025, budget_amount=Decimal("215400000.00"),
         bureau_id=bureau.id, funding_source="一般公共预算", category="民生"), evaluator, now)
     engagements.add_team_member(session, dept, reviewer, TeamRole.reviewer, evaluator, now)
     _demo_scores(session, dept, "department_overall", DEPARTMENT_SCORES, evaluator, now)
+    session.flush()
+    if portfolio:
+        demo_portfolio(session, storage_dir, bureau=bureau, firm_name=FIRM, evaluator=evaluator, reviewer=reviewer,
+                       bureau_user=users["bureau"], now=now, department=dept,
+                       score_tree=lambda e, missed: _demo_scores(session, e, "project_common_2020", ROAD_SCORES,
+                                                                 evaluator, now, missed=missed))
     return True
 
 
@@ -84,14 +95,24 @@ ROAD_SCORES = {
     "可持续影响": ("8", {"band": "achieved"}, "长效管护资金尚未全部落实"),
 }
 DEPARTMENT_SCORES = {
+    "绩效目标合理性": (None, {"met": "all"}, ""),
+    "绩效指标明确性": (None, {"met": 2}, "部分绩效指标未细化量化"),
     "在职人员控制率": ("96", {}, ""),
     "“三公经费”控制率": ("92", {}, ""),
+    "预算执行率": (None, {"annual_executed": "20180", "annual_budget": "21540"}, "年末结转 1360 万元"),
     "结转结余率": ("12", {}, "结转结余率 12%，高于 10% 的目标"),
+    "政府采购执行率": ("100", {}, ""),
+    "管理制度健全性": (None, {"met": "all"}, ""),
+    "资产管理规范性": (None, {"deductions": [{"points": "1"}]}, "2 台车辆未及时入账"),
     "重点工作完成率": ("95", {}, "2 项重点工作未完成"),
+    "实际完成率": (None, {"actual_output": "19", "planned_output": "20"}, "1 个养老服务中心未建成"),
+    "社会效益": ("8", {"band": "achieved"}, "兜底保障水平提高，城乡差距仍较大"),
 }
 
 
-def _demo_scores(session: Session, engagement, framework_code: str, scores: dict, evaluator, now) -> None:
+def _demo_scores(session: Session, engagement, framework_code: str, scores: dict, evaluator, now,
+                 missed: int = 0) -> None:
+    """Score the demo tree; `missed` more 评价要点 per fully met element-scored indicator lowers the grade."""
     tree = indicators.create_tree_from_framework(session, engagement, framework_code, evaluator, now)
     for indicator in tree.indicators:
         if indicator.name not in scores:
@@ -99,11 +120,17 @@ def _demo_scores(session: Session, engagement, framework_code: str, scores: dict
         actual, inputs, rationale = scores[indicator.name]
         if "met" in inputs:  # 要素法: the first n 评价要点 are met
             names = [e["name"] for e in indicator.params["elements"]]
-            inputs = {"met": names if inputs["met"] == "all" else names[:inputs["met"]]}
+            if inputs["met"] == "all" and missed:
+                inputs, rationale = {"met": names[:max(0, len(names) - missed)]}, "部分评价要点未满足"
+            else:
+                inputs = {"met": names if inputs["met"] == "all" else names[:inputs["met"]]}
         indicator_scoring.record_score(session, indicator, evaluator, now, actual_value=actual, inputs=inputs,
                                        rationale=rationale)
+    quality = next((i for i in tree.indicators if i.name == "质量达标率"), None)
+    for photo in evidence_service.evidence_index(session, engagement) if quality is not None else []:
+        indicator_scoring.attach_evidence(session, quality, photo, evaluator, now)
     satisfaction = next((i for i in tree.indicators if i.name == "服务对象满意度"), None)
-    if satisfaction is not None and framework_code == "project_common_2020":
+    if satisfaction is not None:
         indicator_scoring.set_verified_value(session, satisfaction, Decimal("88.6"), "满意度调查（有效问卷 412 份）",
                                              evaluator, now)
         indicator_scoring.record_score(session, satisfaction, evaluator, now, rationale="满意度 88.6%，略低于 90% 的目标")

@@ -7,7 +7,7 @@ import errno
 import tempfile
 from pathlib import Path
 
-from flask import Flask, Request, current_app, redirect, render_template, request, session, url_for
+from flask import Flask, Request, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import Babel, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
@@ -109,6 +109,23 @@ def init_web(app: Flask) -> None:
     @app.get("/healthz")
     def healthz():
         return {"status": "ok"}
+
+
+def committed(change, *, refused: type[Exception] | tuple, back: str, success=None):
+    """Run a service change in the request's transaction, then redirect to `back` (303): on success commit
+    and flash `success` (a message, or a function of the change's result); on a refusal roll back and flash
+    the refusal's own (Chinese) message, so nothing half-done is kept."""
+    try:
+        result = change()
+    except refused as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(back), 303
+    db.session.commit()
+    message = success(result) if callable(success) else success
+    if message:
+        flash(message, "success")
+    return redirect(back), 303
 
 
 def error_page(status: int, title, message):

@@ -3,9 +3,7 @@ from flask.cli import ScriptInfo
 from sqlalchemy import select
 
 from evalplatform.accounts.models import User
-from evalplatform.cli import create_user_command, load_demo_command
-from evalplatform.engagements.models import Engagement
-from evalplatform.evidence.models import Evidence
+from evalplatform.cli import create_user_command
 from tests import factories
 from tests.conftest import login
 
@@ -57,23 +55,6 @@ def test_create_user_command_makes_firm_and_user(app, session):
                                                      "--firm", "新事务所", "--password", "long-enough-9"],
                                obj=ScriptInfo(create_app=lambda: app))
     assert again.exit_code != 0 and "已存在" in again.output
-
-
-def test_demo_data_loads_once_and_can_log_in(app, client, session):
-    runner = CliRunner()
-    info = ScriptInfo(create_app=lambda: app)
-    assert runner.invoke(load_demo_command, obj=info).exit_code == 0
-    assert "already" in runner.invoke(load_demo_command, obj=info).output
-    kinds = sorted(e.kind.value for e in session.scalars(select(Engagement)))
-    assert kinds == ["department", "project"]
-    photos = session.scalars(select(Evidence)).all()
-    assert len(photos) == 2 and all(p.latitude is not None and p.site_id for p in photos)
-    from evalplatform.demo import DEMO_PASSWORD
-    for username in ["evaluator", "reviewer", "admin", "bureau"]:
-        login(client, username, DEMO_PASSWORD)
-        assert client.get("/engagements").get_data(as_text=True).count("评价</a>") == 2
-        client.get("/logout")
-        client.delete_cookie("session")
 
 
 def test_a_server_error_shows_a_chinese_page_without_details(app):

@@ -48,14 +48,19 @@ def questionnaires_of(session: Session, engagement) -> list[Instrument]:
                                 .order_by(Instrument.id)))
 
 
-def questionnaire_surveys(session: Session, engagement) -> list[SurveyData]:
-    """The provider: one SurveyData per questionnaire of the engagement, oldest first."""
-    return [survey_data(session, instrument) for instrument in questionnaires_of(session, engagement)]
+def questionnaire_surveys(session: Session, engagement, *, satisfaction_only: bool = False) -> list[SurveyData]:
+    """The provider: one SurveyData per questionnaire of the engagement, oldest first.
+
+    satisfaction_only: load just the satisfaction items (the report's annex), not profile or open questions."""
+    return [survey_data(session, instrument, satisfaction_only=satisfaction_only)
+            for instrument in questionnaires_of(session, engagement)]
 
 
-def survey_data(session: Session, instrument: Instrument) -> SurveyData:
+def survey_data(session: Session, instrument: Instrument, *, satisfaction_only: bool = False) -> SurveyData:
     questions = analysis_questions([v.definition for v in reversed(instrument.versions)])
-    raw = responses_frame(session, instrument)
+    if satisfaction_only:
+        questions = [q for q in questions if q.type == SATISFACTION5]
+    raw = responses_frame(session, instrument, only={q.code for q in questions} if satisfaction_only else None)
     distributions = list(session.scalars(select(Distribution).where(Distribution.instrument_id == instrument.id)
                                          .order_by(Distribution.id)))
     return SurveyData(key=str(instrument.id), title=instrument.title, frame=to_contract(raw, questions),

@@ -13,7 +13,7 @@ from ..db import db
 from ..evidence.models import Evidence
 from ..evidence.store import BlobStore
 from ..spreadsheets import xlsx_bytes
-from ..web import now_utc
+from ..web import committed, now_utc
 from . import service
 from .forms import KIND_LABELS, STATUS_LABELS, ApplicationForm, ProgressForm, ShareForm
 
@@ -134,15 +134,8 @@ def _form_errors(form) -> str:
 
 
 def _apply(report_id: int, change, message: str):
-    try:
-        change()
-    except service.ApplicationError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return _back(report_id)
-    db.session.commit()
-    flash(message, "success")
-    return _back(report_id)
+    return committed(change, refused=service.ApplicationError, back=url_for(".report", report_id=report_id),
+                     success=message)
 
 
 @bp.get("/applications")

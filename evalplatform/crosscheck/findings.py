@@ -88,9 +88,9 @@ def finding_from_cross_check(session: Session, engagement: Engagement, check: Cr
         raise FindingError("只有核实不一致的事项才能生成问题")
     fields = FindingFields(
         title=f"{check.subject}申报数与核实数不一致",
-        description=(f"{check.declared_source}为 {_shown(check.declared_value, check.unit)}，"
-                     f"{check.verified_source}为 {_shown(check.verified_value, check.unit)}，"
-                     f"差异 {_shown(check.difference, check.unit)}，超出允许误差。"),
+        description=(f"{check.declared_source}为 {shown_value(check.declared_value, check.unit)}，"
+                     f"{check.verified_source}为 {shown_value(check.verified_value, check.unit)}，"
+                     f"差异 {shown_value(check.difference, check.unit)}，超出允许误差。"),
         severity=severity, indicator_refs=[check.indicator_ref] if check.indicator_ref else [])
     return create_finding(session, engagement, actor, now, fields, cross_check=check,
                           evidence=[check.evidence, *_source_evidence(session, engagement, check.rule)])
@@ -118,7 +118,7 @@ def _source_evidence(session: Session, engagement: Engagement, rule: str) -> lis
     return [m.evidence for m in imports if m is not None]
 
 
-def _shown(value, unit: str) -> str:
+def shown_value(value, unit: str) -> str:
     if value is None:
         return "—"
     if unit == "%":

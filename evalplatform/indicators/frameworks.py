@@ -145,7 +145,7 @@ def rule_problem(method: str, operator: str, target, params: dict, standard: str
     if standard not in engine.STANDARDS:
         return f"未知的评价标准“{standard}”"
     if method in ("ratio_higher_better", "ratio_lower_better", "equal", "survey", "formula") and target is None:
-        return "按比例计分的指标必须有目标值（target）"
+        return "按比例计分的指标必须设定指标值（目标值）"
     if method == "formula" and params.get("formula") not in engine.FORMULAS:
         return f"未知的计算公式“{params.get('formula')}”"
     return None

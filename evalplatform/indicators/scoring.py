@@ -79,6 +79,30 @@ def set_verified_value(session: Session, indicator: Indicator, value, source: st
     return indicator
 
 
+def attach_evidence(session: Session, indicator: Indicator, evidence, actor, now: datetime) -> None:
+    """Cite an evidence file (same engagement, not deleted) in support of this indicator's score."""
+    from ..evidence import service as evidence_service  # evidence sits beside indicators, not below it
+    if evidence.engagement_id != indicator.tree.engagement_id or evidence.is_deleted:
+        raise IndicatorError("只能关联本项目未删除的证据")
+    evidence_service.link_evidence(session, evidence, "indicator", indicator.id)
+    _audit(session, actor, now, "indicators.evidence_linked", indicator, after={"evidence": evidence.code})
+
+
+def evidence_by_indicator(session: Session, tree: IndicatorTree | None) -> dict[int, list]:
+    """Evidence cited per indicator id (deleted evidence left out)."""
+    from ..evidence.models import Evidence, EvidenceLink
+    if tree is None:
+        return {}
+    rows = session.execute(
+        select(EvidenceLink.target_id, Evidence).join(Evidence, EvidenceLink.evidence_id == Evidence.id)
+        .where(EvidenceLink.target_type == "indicator", Evidence.engagement_id == tree.engagement_id,
+               Evidence.deleted_at.is_(None)).order_by(Evidence.number))
+    result: dict[int, list] = {}
+    for indicator_id, evidence in rows:
+        result.setdefault(indicator_id, []).append(evidence)
+    return result
+
+
 # --- Grades ----------------------------------------------------------------------------------------
 
 def grade_scale_for(session: Session, bureau_id: int) -> engine.GradeScale:

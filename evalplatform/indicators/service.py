@@ -6,7 +6,7 @@ The public API other domains call (crosscheck, analysis, reporting):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -234,6 +234,7 @@ class TreeCheck:
     problems: list[str]             # weights that do not add up: scoring is refused until fixed
     balance_warning: str | None     # 产出+效益 < 60
     balance_overridden: bool
+    rule_problems: list[str] = field(default_factory=list)  # level-3 rules that cannot score yet
 
     @property
     def ok(self) -> bool:
@@ -242,7 +243,11 @@ class TreeCheck:
 
 def check_tree(tree: IndicatorTree) -> TreeCheck:
     nodes = _nodes(tree)
-    return TreeCheck(engine.weight_problems(nodes), engine.balance_warning(nodes), bool(tree.balance_override_reason))
+    rules = [f"“{i.name}”：{problem}" for i in ordered(tree) if i.level == 3
+             for problem in [frameworks.rule_problem(i.method, i.operator, i.target_value, i.params or {}, i.standard)]
+             if problem]
+    return TreeCheck(engine.weight_problems(nodes), engine.balance_warning(nodes), bool(tree.balance_override_reason),
+                     rules)
 
 
 def _nodes(tree: IndicatorTree) -> list[engine.Node]:

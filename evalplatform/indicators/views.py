@@ -7,8 +7,9 @@ from flask_login import current_user, login_required
 
 from ..db import db
 from ..engagements.service import load_engagement_for_user
+from ..evidence import service as evidence_service
 from ..spreadsheets import xlsx_bytes
-from ..web import now_utc
+from ..web import committed, now_utc
 from . import engine, feeds, frameworks, scoring, service, targets
 from .forms import (BAND_LABELS, FORMULA_LABELS, GRADE_LABELS, INPUT_LABELS, METHOD_LABELS, OPERATOR_LABELS,
                     STANDARD_LABELS, AddIndicatorForm, BalanceOverrideForm, CreateTreeForm, ImportTargetsForm)
@@ -39,6 +40,8 @@ def tree(engagement_id: int):
     context = _context(engagement)
     create_form = CreateTreeForm()
     create_form.framework_code.choices = [(f.code, f.name) for f in frameworks.available_frameworks()]
+    create_form.framework_code.data = ("department_overall" if engagement.kind.value == "department"
+                                       else "project_common_2020")
     check = service.check_tree(context["tree"]) if context["tree"] else None
     return render_template("indicators/tree.html", create_form=create_form, add_form=AddIndicatorForm(),
                            balance_form=BalanceOverrideForm(), import_form=ImportTargetsForm(), check=check,
@@ -50,15 +53,9 @@ def tree(engagement_id: int):
 def create(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     code = request.form.get("framework_code", "")
-    try:
-        service.create_tree_from_framework(db.session, engagement, code, current_user, now_utc())
-    except service.IndicatorError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".tree", engagement_id=engagement_id)), 303
-    db.session.commit()
-    flash(_("已按模板建立指标体系，可在此基础上增删改。"), "success")
-    return redirect(url_for(".tree", engagement_id=engagement_id)), 303
+    return committed(lambda: service.create_tree_from_framework(db.session, engagement, code, current_user, now_utc()),
+                     refused=service.IndicatorError, back=url_for(".tree", engagement_id=engagement_id),
+                     success=_("已按模板建立指标体系，可在此基础上增删改。"))
 
 
 @bp.post("/add")
@@ -100,15 +97,10 @@ def delete(engagement_id: int, indicator_id: int):
 def balance(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     tree = service.tree_for(db.session, engagement) or abort(404)
-    try:
-        service.set_balance_override(db.session, tree, request.form.get("reason", ""), current_user, now_utc())
-    except service.IndicatorError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".tree", engagement_id=engagement_id)), 303
-    db.session.commit()
-    flash(_("已记录理由。"), "success")
-    return redirect(url_for(".tree", engagement_id=engagement_id)), 303
+    reason = request.form.get("reason", "")
+    return committed(lambda: service.set_balance_override(db.session, tree, reason, current_user, now_utc()),
+                     refused=service.IndicatorError, back=url_for(".tree", engagement_id=engagement_id),
+                     success=_("已记录理由。"))
 
 
 @bp.post("/<int:indicator_id>/edit")
@@ -161,7 +153,7 @@ def _summary_json(engagement) -> dict:
 
 def _check_json(tree) -> dict:
     check = service.check_tree(tree)
-    return {"problems": check.problems, "balance_warning": check.balance_warning,
+    return {"problems": check.problems + check.rule_problems, "balance_warning": check.balance_warning,
             "balance_overridden": check.balance_overridden}
 
 
@@ -176,7 +168,21 @@ def workspace(engagement_id: int):
             survey = feeds.survey_status(db.session, engagement)
         except feeds.FeedError:
             survey = None
-    return render_template("indicators/scoring.html", survey=survey, **context)
+    return render_template("indicators/scoring.html", survey=survey,
+                           cited=scoring.evidence_by_indicator(db.session, context["tree"]),
+                           evidence=evidence_service.evidence_index(db.session, engagement), **context)
+
+
+@bp.post("/<int:indicator_id>/evidence")
+@login_required
+def attach_evidence(engagement_id: int, indicator_id: int):
+    engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
+    indicator = _indicator(engagement, indicator_id)
+    evidence = evidence_service.load_evidence(db.session, engagement, _int(request.form.get("evidence_id")))
+    return committed(lambda: scoring.attach_evidence(db.session, indicator, evidence, current_user, now_utc()),
+                     refused=service.IndicatorError,
+                     back=url_for(".workspace", engagement_id=engagement_id) + f"#indicator-{indicator.id}",
+                     success=_("已将证据 %(code)s 关联到“%(name)s”。", code=evidence.code, name=indicator.name))
 
 
 @bp.post("/<int:indicator_id>/survey")
@@ -185,16 +191,10 @@ def from_survey(engagement_id: int, indicator_id: int):
     """从问卷结果取值: the questionnaire's satisfaction becomes the indicator's verified value."""
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     indicator = _indicator(engagement, indicator_id)
-    try:
-        status = feeds.apply_survey(db.session, engagement, indicator, current_user, now_utc())
-    except service.IndicatorError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".workspace", engagement_id=engagement_id)), 303
-    db.session.commit()
-    flash(_("“%(name)s”已取问卷满意度 %(rate)s%%（有效问卷 %(n)s 份）。", name=indicator.name, rate=status.rate,
-            n=status.n_valid), "success")
-    return redirect(url_for(".workspace", engagement_id=engagement_id)), 303
+    return committed(lambda: feeds.apply_survey(db.session, engagement, indicator, current_user, now_utc()),
+                     refused=service.IndicatorError, back=url_for(".workspace", engagement_id=engagement_id),
+                     success=lambda status: _("“%(name)s”已取问卷满意度 %(rate)s%%（有效问卷 %(n)s 份）。",
+                                              name=indicator.name, rate=status.rate, n=status.n_valid))
 
 
 @bp.post("/crosscheck")

@@ -26,6 +26,8 @@ class QuestionForm(FlaskForm):
     label = TextAreaField(_l("题目文字"), validators=[DataRequired(_l("请填写题目文字")), Length(max=2000)])
     choices = TextAreaField(_l("选项（每行一个：编码=文字；矩阵题为子项）"), validators=[Optional(), Length(max=20000)])
     required = BooleanField(_l("必答"))
+    randomize = BooleanField(_l("随机排列选项"))
+    attention_expected = StringField(_l("注意力检测题：正确选项编码"), validators=[Optional(), Length(max=64)])
     relevant = StringField(_l("显示条件"), validators=[Optional(), Length(max=1000)])
     constraint = StringField(_l("约束条件"), validators=[Optional(), Length(max=1000)])
 

@@ -118,6 +118,10 @@ def _append_question(definition: dict, form: QuestionForm) -> None:
         question["items"] = pairs
     elif pairs:
         question["choices"] = pairs
+    if form.randomize.data:
+        question["randomize"] = True
+    if (form.attention_expected.data or "").strip():
+        question["attention_check"] = {"expected": form.attention_expected.data.strip()}
     for key in ("relevant", "constraint"):
         if getattr(form, key).data:
             question[key] = getattr(form, key).data.strip()

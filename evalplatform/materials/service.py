@@ -22,6 +22,7 @@ from .models import (MATERIAL_KINDS, BudgetLine, ColumnMapping, DeclaredItem, Le
 from .parsers import Parsed, parse_declared_list, parse_ledger, parse_self_assessment
 from .reading import RowError, read_workbook
 
+MAX_UNPACKED_BYTES = 512 * 2**20   # a 100,000-row ledger unpacks to about 45 MB
 KIND_LABELS = {"self_assessment": "绩效自评表", "ledger": "资金台账", "declared_list": "申报清单"}
 
 
@@ -70,8 +71,7 @@ def import_material(session: Session, store: BlobStore, engagement: Engagement, 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "material.xlsx"
         _spool(stream, path, max_bytes)
-        if not zipfile.is_zipfile(path):
-            raise MaterialError("只支持 Excel 工作簿（.xlsx）")
+        _check_workbook(path)
         wanted = {**saved_mapping(session, engagement, kind), **{k: v for k, v in (mapping or {}).items() if v}}
         parsed = read_material(path, kind, wanted, key_column)
         if parsed.errors:
@@ -94,6 +94,16 @@ def import_material(session: Session, store: BlobStore, engagement: Engagement, 
                  details={"filename": filename, "sha256": evidence.blob_sha256, "count": material.row_count,
                           "name": material.name})
     return material
+
+
+def _check_workbook(path: Path) -> None:
+    """An XLSX is a zip: refuse other files, and archives that would unpack to more than we read."""
+    if not zipfile.is_zipfile(path):
+        raise MaterialError("只支持 Excel 工作簿（.xlsx）")
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise MaterialError(f"工作簿解压后超过 {MAX_UNPACKED_BYTES // 2**20} MB，请拆分后导入")
 
 
 def _spool(stream: BinaryIO, path: Path, max_bytes: int) -> None:

@@ -40,10 +40,11 @@ STRING_ANSWERS = ("single_choice", "satisfaction", "matrix", "text", "date", "si
 
 
 def responses_frame(session: Session, instrument_or_engagement, *, distribution_id: int | None = None,
-                    stratum: str | None = None, labels: bool = False):
+                    stratum: str | None = None, labels: bool = False, only: set[str] | None = None):
     """One row per response: response_id, distribution_id, stratum, submitted_at, valid, invalid_reason,
     quality_flags, then a column per question code (matrix items as "<code>.<item>"), values as answer codes
-    (lists for multiple choice). labels=True gives choice labels instead of codes.
+    (lists for multiple choice). labels=True gives choice labels instead of codes; `only` limits the answer
+    columns to those codes (the meta columns are always there).
 
     No ORM objects: the database extracts each answer column from the JSON (``jsonb_extract_path[_text]``
     on PostgreSQL, aggregated per column with json_agg; ``json_extract`` on SQLite); figures in
@@ -68,7 +69,8 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
     columns: dict[str, tuple[dict, dict | None]] = {}
     for _version_id, definition in definitions:
         for column, question, item in answer_columns(definition):
-            columns.setdefault(column, (question, item))
+            if only is None or column in only:
+                columns.setdefault(column, (question, item))
     postgres = session.get_bind().dialect.name == "postgresql"
     extracted = []
     for column, (question, item) in columns.items():

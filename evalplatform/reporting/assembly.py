@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from ..analysis import charts
+from ..analysis import service as analysis_service
+from ..analysis import sources as analysis_sources
+from ..crosscheck import findings as crosscheck_findings
+from ..crosscheck import service as crosscheck_service
 from ..indicators import scoring
+from ..inspections import service as inspection_service
 from ..indicators.engine import OPERATOR_SYMBOLS
 
 from ..engagements.models import EngagementKind
@@ -23,6 +29,7 @@ from ..evidence.store import BlobStore
 from .models import NARRATIVE_SECTIONS, Report
 
 TEMPLATE_VERSION = "report-2026.1"
+BEIJING = timezone(timedelta(hours=8))  # report times are local (China has one time zone)
 MAX_PHOTOS = 40
 # The report is always Chinese, whatever language the person rendering it uses.
 TEAM_ROLES = {"lead": "项目负责人", "member": "评价人员", "reviewer": "复核合伙人", "expert": "行业专家"}
@@ -50,6 +57,12 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
                    f"{s.latitude}, {s.longitude}" if s.latitude is not None else ""} for s in engagement.sites],
         "narrative": {key: report.section_text(key) for key in NARRATIVE_SECTIONS},
         "scoring": scoring_summary(session, engagement),
+        "surveys": survey_sections(session, engagement, now),
+        "inspections": [_inspection(inspection_service.record_sheet(i))
+                        for i in inspection_service.list_inspections(session, engagement) if i.status == "finished"],
+        "findings": [dict(zip(FINDING_KEYS, (_cell(v) for v in row)))
+                     for row in crosscheck_findings.findings_table(session, engagement)],
+        "crosschecks": [_crosscheck_row(c) for c in crosscheck_service.cross_checks(session, engagement)],
         "evidence": [_evidence_row(e) for e in evidence],
         "photos": [{"code": e.code, "caption": e.description or e.original_filename,
                     "path": str(previews.thumbnail(store, e.blob_sha256, previews.PRINT_SIZE)), "sha256": e.blob_sha256}
@@ -83,6 +96,64 @@ def scoring_summary(session: Session, engagement) -> dict | None:
             "problems": summary.problems, "dimensions": dimensions, "rows": rows, "targets": targets}
 
 
+def _inspection(sheet: dict) -> dict:
+    """附件3: one 勘查记录表 per finished inspection (photos are in the photo pages, by evidence code)."""
+    inspection = sheet["inspection"]
+    where = f"{inspection.latitude}, {inspection.longitude}" if inspection.latitude is not None else "未取得定位"
+    signed = "被评价单位代表已签字" if sheet["unit_signature"] else f"被评价单位拒绝签字：{inspection.refusal_reason or ''}"
+    return {"title": f"{sheet['title']}（{sheet['site'].name}）",
+            "summary": (f"勘查时间 {inspection.started_at.astimezone(BEIJING):%Y-%m-%d %H:%M}；位置 {where}；"
+                        f"勘查人员 {'、'.join(inspection.team_members)}；单位代表 {inspection.unit_representative or '—'}；"
+                        f"{signed}。"),
+            "items": [{"label": row["item"].label, "result": row["result_label"], "measured": row["value"],
+                       "note": ((row["entry"].note or "") if row["entry"] else "")
+                       + ("；照片 " + "、".join(e.code for e in row["photos"]) if row["photos"] else "")}
+                      for row in sheet["rows"]]}
+
+
+def survey_sections(session: Session, engagement, now: datetime) -> list[dict]:
+    """附件2: per questionnaire, the headline, the satisfaction table and two charts (SVG as data: URIs)."""
+    sections = []
+    for data in analysis_sources.questionnaire_surveys(session, engagement, satisfaction_only=True):
+        result = analysis_service.analyse(data.frame, data.questions, now, adequacy=data.adequacy, with_texts=False)
+        if not result.valid:
+            continue
+        rows = [r for r in result.satisfaction if r.answers]
+        items = [r for r in rows if r.scope == "item"]
+        sections.append({
+            "title": data.title, "summary": _survey_summary(result),
+            "table": {"header": ["题目/维度", "有效回答", "满意率", "95% 置信区间", "加权得分"],
+                      "rows": [[("【总体】" if r.scope == "overall" else "【维度】" if r.scope == "dimension" else "")
+                                + r.label, r.answers, _pct(r.rate.estimate), _pct_range(r.rate),
+                                _fixed(r.score.estimate)] for r in rows]},
+            "charts": [{"caption": "各题满意率及 95% 置信区间", "uri": charts.data_uri(charts.rates_svg(items))},
+                       {"caption": "各题满意度分布", "uri": charts.data_uri(charts.levels_svg(result.distributions))}]
+            if items else []})
+    return sections
+
+
+def _survey_summary(result) -> str:
+    overall = result.overall()
+    text = f"共回收问卷 {result.total} 份，其中有效问卷 {result.valid} 份"
+    if overall is not None and overall.rate.estimate is not None:
+        text += (f"；总体满意率 {_pct(overall.rate.estimate)}（95% 置信区间 {_pct_range(overall.rate)}），"
+                 f"加权满意度得分 {_fixed(overall.score.estimate)} 分")
+    short = [a.stratum for a in result.adequacy if not a.adequate]
+    return text + ("；样本量满足要求。" if not short else f"；{('、'.join(short))}样本量未达到要求，结论应审慎使用。")
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _pct_range(interval) -> str:
+    return "—" if interval.low is None else f"{interval.low * 100:.1f}%–{interval.high * 100:.1f}%"
+
+
+def _fixed(value) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
 def _num(value) -> str:
     """Decimals as the report prints them: no trailing zeros beyond what was entered, never exponent form."""
     if value is None:
@@ -108,16 +179,43 @@ def _actual(i) -> str:
     return "" if value is None else f"{_num(value)}{i.unit}"
 
 
+FINDING_KEYS = ("code", "title", "description", "severity", "indicators", "cause", "recommendation",
+                "unit_response", "deduction", "evidence")
+
+
+def _cell(value) -> str:
+    return _num(value) if isinstance(value, Decimal) else str(value)
+
+
+def _crosscheck_row(c) -> dict:
+    shown = crosscheck_findings.shown_value
+    return {"subject": c.subject, "declared": shown(c.declared_value, c.unit), "declared_source": c.declared_source,
+            "verified": shown(c.verified_value, c.unit), "verified_source": c.verified_source,
+            "outcome": crosscheck_findings.OUTCOME_LABELS[c.outcome], "difference": shown(c.difference, c.unit)}
+
+
+KIND_NAMES = {"image/jpeg": "照片", "image/png": "图片", "image/heic": "照片", "application/pdf": "PDF",
+              "video/mp4": "视频", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
+              "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word"}
+
+
+def _size_text(size: int) -> str:
+    return f"{size / 1024:,.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:,.1f} MB"
+
+
 def _evidence_row(e) -> dict:
-    return {"code": e.code, "name": e.original_filename, "mime": e.mime, "size": e.size, "sha256": e.blob_sha256,
-            "captured_at": e.captured_at.isoformat(timespec="minutes") if e.captured_at else "",
+    return {"code": e.code, "name": e.original_filename, "mime": e.mime, "kind": KIND_NAMES.get(e.mime, "其他"),
+            "size": e.size, "size_text": _size_text(e.size), "sha256": e.blob_sha256,
+            "captured_at": e.captured_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if e.captured_at else "",
             "location": f"{e.latitude}, {e.longitude}" if e.latitude is not None else ""}
 
 
 def content_sha256(content: dict) -> str:
     """SHA-256 of the report's content: what the issued PDF and XLSX show, independent of layout bytes."""
-    canonical = {k: v for k, v in content.items() if k != "photos"}
+    canonical = {k: v for k, v in content.items() if k not in ("photos", "surveys")}
     canonical["photos"] = [p["sha256"] for p in content["photos"]]
+    # Charts are drawn from the survey tables, which are hashed; their SVG bytes depend on the renderer.
+    canonical["surveys"] = [{k: v for k, v in s.items() if k != "charts"} for s in content.get("surveys", [])]
     payload = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

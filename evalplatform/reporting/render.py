@@ -12,8 +12,9 @@ from .pdf import TEMPLATES_DIR, render_pdf
 SECTION_HEADINGS = [
     ("s1", "一、基本情况"), ("s2", "二、绩效评价工作开展情况"), ("s3", "三、综合评价情况及评价结论"),
     ("s4", "四、绩效评价指标分析"), ("s5", "五、主要经验及做法、存在的问题及原因分析"), ("s6", "六、有关建议"),
-    ("s7", "七、其他需要说明的问题"), ("a1", "附件1：评分表"), ("a2", "附件2：现场勘查照片"),
-    ("a3", "附件3：证据索引"), ("a4", "报告完整性信息"),
+    ("s7", "七、其他需要说明的问题"), ("a1", "附件1：评分表"), ("a2", "附件2：满意度调查分析"),
+    ("a3", "附件3：现场勘查记录及照片"), ("a4", "附件4：问题清单"), ("a5", "附件5：证据索引"),
+    ("a6", "报告完整性信息"),
 ]
 
 _environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]))
@@ -38,6 +39,12 @@ def report_xlsx(content: dict) -> bytes:
     sheets = [("评分表", ["一级指标", "二级指标", "三级指标", "分值", "得分", "得分率", "扣分原因"],
                [[r["level1"], r["level2"], r["level3"], r["points"], r["score"], r["rate"], r["rationale"]]
                 for r in scoring.get("rows", [])]),
+              ("对照查证", ["核查事项", "申报值", "申报来源", "核实值", "核实来源", "差异", "结论"],
+               [[c["subject"], c["declared"], c["declared_source"], c["verified"], c["verified_source"],
+                 c["difference"], c["outcome"]] for c in content.get("crosschecks", [])]),
+              ("问题清单", ["编号", "问题", "问题描述", "严重程度", "相关指标", "原因分析", "整改建议", "证据"],
+               [[f["code"], f["title"], f["description"], f["severity"], f["indicators"], f["cause"],
+                 f["recommendation"], f["evidence"]] for f in content.get("findings", [])]),
               ("证据索引", ["编号", "文件名", "类型", "大小（字节）", "拍摄时间", "位置", "SHA-256"],
                [[e["code"], e["name"], e["mime"], e["size"], e["captured_at"], e["location"], e["sha256"]]
                 for e in content["evidence"]])]

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from .. import jobs
 from ..accounts.models import Role
+from ..crosscheck import findings as crosscheck_findings
 from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..evidence.models import Evidence
@@ -46,6 +47,7 @@ def _refused(error: Exception, engagement_id: int):
 def page(engagement_id: int):
     engagement, report = _load(engagement_id)
     return render_template("reporting/report.html", engagement=engagement, report=report,
+                           findings=crosscheck_findings.findings(db.session, engagement),
                            sections=NARRATIVE_SECTIONS, header_form=HeaderForm(obj=report),
                            section_form=SectionForm(), comment_form=CommentForm(), statuses=ReportStatus)
 

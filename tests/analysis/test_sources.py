@@ -126,3 +126,21 @@ def test_the_page_shows_the_real_responses(client, app, road):
     assert road.instrument.title in html
     assert 'data-testid="analysis-valid">3<' in html
     assert "同一人重复作答：1" in html and "白沙乡链接（白沙乡）" in html
+
+
+def test_satisfaction_only_loads_just_the_satisfaction_items(session, app):
+    """What the report's annex loads: the same satisfaction columns and rows, without profile or open answers."""
+    from evalplatform.analysis import sources
+    from evalplatform.demo import load_demo
+    from evalplatform.engagements.models import Engagement
+    from sqlalchemy import select
+    load_demo(session, app.config["STORAGE_DIR"], portfolio=False)
+    session.commit()
+    road = session.scalar(select(Engagement).where(Engagement.title.like("%农村公路%")))
+    [full] = sources.questionnaire_surveys(session, road)
+    [light] = sources.questionnaire_surveys(session, road, satisfaction_only=True)
+    satisfaction = [q.code for q in full.questions if q.type == "satisfaction5"]
+    assert satisfaction and [q.code for q in light.questions] == satisfaction
+    assert len(light.frame) == len(full.frame)
+    assert light.frame[satisfaction].equals(full.frame[satisfaction])
+    assert set(light.frame.columns) < set(full.frame.columns)

@@ -12,13 +12,14 @@ from evalplatform.evidence.service import store_upload
 from evalplatform.evidence.store import BlobStore
 from evalplatform.materials import service as materials
 from tests import factories
+from tests.materials.setting import Team
 from tests.evidence import files
 from tests.materials import workbooks
 
 
 @pytest.fixture
 def world(session, app):
-    world = factories.World(session)
+    world = Team(session)
     store = BlobStore(app.config["STORAGE_DIR"])
     for kind, workbook in (("self_assessment", workbooks.self_assessment_workbook()),
                            ("ledger", workbooks.ledger_with_text_formats())):
@@ -63,7 +64,7 @@ def test_built_in_rules_match_hand_computations(session, world):
 
 
 def test_rules_without_a_ledger_are_unverifiable(session, app):
-    world = factories.World(session)
+    world = Team(session)
     service.run_rules(session, world.engagement, world.evaluator, factories.NOW)
     assert {c.outcome for c in session.scalars(select(CrossCheck))} == {"unverifiable"}
 
@@ -102,7 +103,7 @@ def test_a_discrepancy_becomes_a_finding_linked_to_its_evidence(session, world):
 
 
 def test_ledger_flags_become_one_finding_per_rule(session, app):
-    world = factories.World(session)
+    world = Team(session)
     rows = workbooks.LEDGER_ROWS + [workbooks.LEDGER_ROWS[5]]   # the same voucher entered twice
     materials.import_material(session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator,
                               factories.NOW, kind="ledger", stream=BytesIO(workbooks.xlsx(workbooks.ledger_workbook(rows))),

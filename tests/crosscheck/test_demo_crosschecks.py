@@ -10,7 +10,7 @@ from evalplatform.engagements.models import Engagement
 
 
 def test_demo_cross_checks_match_hand_computations(session, app):
-    load_demo(session, app.config["STORAGE_DIR"])
+    load_demo(session, app.config["STORAGE_DIR"], portfolio=False)
     session.commit()
     road = session.scalar(select(Engagement).where(Engagement.title.like("%农村公路%")))
     checks = {c.rule if c.rule != "manual" else c.subject: c for c in session.scalars(select(CrossCheck))}

@@ -10,12 +10,13 @@ from evalplatform.crosscheck.models import CrossCheck
 from evalplatform.evidence.store import BlobStore
 from evalplatform.materials import service as materials
 from tests import factories
+from tests.materials.setting import Team
 from tests.materials import workbooks
 
 
 @pytest.fixture
 def world(session, app):
-    world = factories.World(session)
+    world = Team(session)
     world.list = materials.import_material(
         session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator, factories.NOW,
         kind="declared_list", stream=BytesIO(workbooks.xlsx(workbooks.beneficiary_workbook())), filename="农户.xlsx",

@@ -8,7 +8,7 @@ from evalplatform.demo import DEMO_PASSWORD, load_demo
 
 
 def test_evaluator_rescores_the_demo_engagement_and_exports_the_score_sheet(page, live_server, session, app):
-    load_demo(session, app.config["STORAGE_DIR"])
+    load_demo(session, app.config["STORAGE_DIR"], portfolio=False)
     session.commit()
     page.goto(f"{live_server}/login")
     page.get_by_label("用户名").fill("evaluator")

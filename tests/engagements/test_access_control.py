@@ -40,9 +40,19 @@ def setting(session, app):
     photo = store_upload(session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator,
                          factories.NOW, stream=BytesIO(files.jpeg()), filename="p.jpg", max_bytes=10**6)
     instrument, distribution, response = _survey(session, world)
+    inspection = _inspection(session, world, site)
     session.commit()
     return world, id_routes(app, world, site_id=site.id, member_id=member.id, evidence_id=photo.evidence.id,
-                            instrument_id=instrument.id, distribution_id=distribution.id, response_id=response.id)
+                            instrument_id=instrument.id, distribution_id=distribution.id, response_id=response.id,
+                            inspection_id=inspection.id)
+
+
+def _inspection(session, world, site):
+    from evalplatform.inspections import service as inspections
+    from tests.inspections.helpers import ROAD, start_payload
+    version = inspections.add_checklist(session, world.engagement, world.evaluator, factories.NOW, ROAD).latest
+    return inspections.start_inspection(session, world.engagement, world.evaluator, factories.NOW,
+                                        start_payload(site, version)).obj
 
 
 def _survey(session, world):

@@ -130,3 +130,32 @@ def test_adding_and_removing_a_custom_indicator(client, world, tree, session):
     assert post_form(client, f"{base(world)}/{added.id}/delete", {}, page=base(world)).status_code == 303
     session.expire_all()
     assert leaf(session, tree, "改造里程") is None
+
+
+def test_evidence_is_cited_for_an_indicator_and_shown_in_the_workspace(client, world, tree, session, app):
+    from evalplatform.evidence.service import store_upload
+    from evalplatform.evidence.store import BlobStore
+    from tests.evidence import files
+    photo = store_upload(session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator,
+                         factories.NOW, stream=BytesIO(files.jpeg()), filename="路面.jpg", max_bytes=10**6).evidence
+    session.commit()
+    indicator = leaf(session, tree, "质量达标率")
+    page = base(world) + "/scoring"
+    response = post_form(client, f"{base(world)}/{indicator.id}/evidence", {"evidence_id": photo.id}, page=page)
+    assert response.status_code == 303
+    html = client.get(page).get_data(as_text=True)
+    assert f'title="路面.jpg">{photo.code}</a>' in html
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "indicators.evidence_linked")).one()
+    assert event.details["after"] == {"evidence": photo.code}
+    other = factories.engagement(session, world.evaluator, world.bureau)
+    session.commit()
+    response = post_form(client, f"/engagements/{other.id}/indicators/{indicator.id}/evidence",
+                         {"evidence_id": photo.id}, page=page)
+    assert response.status_code == 404
+
+
+def test_a_rule_that_cannot_score_is_named_in_the_editor(client, world, tree, session):
+    indicator = leaf(session, tree, "完成及时性")
+    response = post_json(client, world, f"{base(world)}/{indicator.id}/edit", {"method": "ratio_higher_better"})
+    assert response.json["check"]["problems"] == ["“完成及时性”：按比例计分的指标必须设定指标值（目标值）"]
+    assert "“完成及时性”：按比例计分的指标必须设定指标值" in client.get(base(world)).get_data(as_text=True)

@@ -11,12 +11,13 @@ from evalplatform.evidence.store import BlobStore
 from evalplatform.materials import service
 from evalplatform.materials.models import BudgetLine, DeclaredItem, LedgerEntry, MaterialImport, SelfAssessedIndicator
 from tests import factories
+from tests.materials.setting import Team
 from tests.materials import workbooks
 
 
 @pytest.fixture
 def world(session):
-    return factories.World(session)
+    return Team(session)
 
 
 def run_import(session, app, world, kind, workbook, **kwargs):
@@ -135,3 +136,15 @@ def test_a_beneficiary_list_imports_by_its_key_column_and_refuses_duplicates(ses
 def test_a_file_that_is_not_a_workbook_is_refused(session, app, world):
     with pytest.raises(service.MaterialError, match="只支持 Excel"):
         run_import(session, app, world, "ledger", b"%PDF-1.4 not a workbook")
+
+
+def test_a_zip_that_unpacks_to_too_much_is_refused_before_reading(session, app, world, monkeypatch):
+    import io
+    import zipfile
+    monkeypatch.setattr(service, "MAX_UNPACKED_BYTES", 2**20)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (service.MAX_UNPACKED_BYTES + 1))
+    with pytest.raises(service.MaterialError, match="解压后超过"):
+        run_import(session, app, world, "ledger", buffer.getvalue())

@@ -58,3 +58,40 @@ def test_crosscheck_findings_and_sample_pages_render_and_export(client, session,
     sheet = load_workbook(BytesIO(client.get(f"{base}/findings.xlsx").data)).active
     assert sheet["A2"].value == "F-001" and sheet["B2"].value.startswith("'=")
     assert sheet["D2"].value == "重大" and sheet["E2"].value == "财务监控、资金使用合规性"
+
+
+def test_sampling_and_a_verified_figure_through_the_pages(client, session, app, world):
+    from evalplatform.evidence.service import store_upload
+    from evalplatform.evidence.store import BlobStore
+    from tests.evidence import files
+    base = f"/engagements/{world.engagement.id}"
+    page = f"{base}/materials"
+    client.post(page, data={"csrf_token": csrf_token(client, page), "kind": "declared_list", "name": "受益农户清单",
+                            "key_column": "身份证号", "file": (BytesIO(workbooks.xlsx(workbooks.beneficiary_workbook())), "户.xlsx")},
+                content_type="multipart/form-data")
+    material = session.scalar(select(MaterialImport))
+    response = client.post(f"{base}/samples", data={"csrf_token": csrf_token(client, f"{base}/samples"),
+                                                    "import_id": material.id, "confidence": "0.95", "tolerable_error": "10",
+                                                    "expected_rate": "50", "seed": "99", "stratum_column": "乡镇"})
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "66" in html and "99" in html          # n = 66 for 200 at 95 % / 10 %; the seed is shown
+    from evalplatform.crosscheck.models import SampleItem
+    item = session.scalar(select(SampleItem).order_by(SampleItem.position))
+    response = client.post(f"{base}/samples/{item.sample_id}/items/{item.id}",
+                           data={"csrf_token": csrf_token(client, f"{base}/samples"), "result": "not_found",
+                                 "note": "无此户", "evidence_id": "0"})
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(SampleItem, item.id).result == "not_found"
+    sheet = load_workbook(BytesIO(client.get(f"{base}/samples/worksheet.xlsx?sample={item.sample_id}").data)).active
+    assert sheet.max_row == 67 and sheet["A2"].value == 1
+    photo = store_upload(session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator,
+                         factories.NOW, stream=BytesIO(files.jpeg()), filename="量测.jpg", max_bytes=10**7).evidence
+    session.commit()
+    response = client.post(f"{base}/crosscheck/verify", data={
+        "csrf_token": csrf_token(client, f"{base}/crosscheck"), "subject": "改造公路里程", "declared": "126.4",
+        "verified": "118.2", "unit": "公里", "tolerance_rel": "2", "evidence_id": str(photo.id), "indicator_ref": ""})
+    assert response.status_code == 303
+    page = client.get(f"{base}/crosscheck").get_data(as_text=True)
+    assert "改造公路里程" in page and "不一致" in page and "-8.20 公里" in page

@@ -31,6 +31,12 @@ def test_evaluator_creates_from_a_template_adds_a_question_and_distributes(clien
     assert EVIL not in html and "&lt;script&gt;" in html
     preview = client.get(f"{builder}/preview").get_data(as_text=True)
     assert EVIL not in preview and "\\u003cscript\\u003e" in preview  # JSON island escaped; JS sets textContent
+    check = post_form(client, f"{builder}/questions", {"code": "check", "type": "satisfaction", "label": "本题请选“满意”",
+                                                       "attention_expected": "4", "randomize": "y"}, page=builder)
+    assert check.status_code == 303
+    session.expire_all()
+    added_q = session.get(Instrument, instrument.id).latest.definition["sections"][-1]["questions"][-1]
+    assert added_q["attention_check"] == {"expected": "4"} and added_q["randomize"] is True
     bad = post_form(client, f"{builder}/questions", {"code": "x", "type": "single_choice", "label": "无选项"}, page=builder)
     assert bad.status_code == 303 and "需要至少一个选项" in client.get(builder).get_data(as_text=True)
 

@@ -16,7 +16,7 @@ from evalplatform.evidence.store import BlobStore
 
 @pytest.fixture
 def demo(app, session):
-    load_demo(session, app.config["STORAGE_DIR"])
+    load_demo(session, app.config["STORAGE_DIR"], portfolio=False)
     session.commit()
     return app
 
@@ -30,6 +30,7 @@ def test_backup_and_restore_round_trip_the_demo(demo, empty_database_url, tmp_pa
         blob_rows = c.execute(text("SELECT count(*) FROM evidence_blob")).scalar()
     assert evidence_rows >= 5 and manifest["tables"]["evidence"] == evidence_rows  # photos, materials, …
     assert len(manifest["blobs"]) == blob_rows
+    assert manifest["tables"]["inspection_entry"] == 8
 
     target = create_engine(empty_database_url)
     report = restore(target, str(tmp_path / "restored-evidence"), archive)

@@ -15,7 +15,7 @@ from tests import factories
 
 
 def test_the_demo_report_is_issued_with_its_score_grade_and_hash(session, app, tmp_path):
-    load_demo(session, app.config["STORAGE_DIR"])
+    load_demo(session, app.config["STORAGE_DIR"], portfolio=False)
     session.commit()
     road = session.scalar(select(Engagement).where(Engagement.title.like("%农村公路%")))
     evaluator, reviewer = (session.scalar(select(User).where(User.username == n)) for n in ("evaluator", "reviewer"))

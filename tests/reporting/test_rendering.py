@@ -46,7 +46,7 @@ def test_a_draft_has_every_section_the_watermark_and_embedded_chinese_fonts(repo
     pdf, pages = report_pdf(content, str(store.root), draft=True, version=None, content_sha256=content_sha256(content))
     text = pdf_text(pdf, tmp_path)
     for heading in ("一、基本情况", "二、绩效评价工作开展情况", "三、综合评价情况及评价结论", "四、绩效评价指标分析",
-                    "五、主要经验及做法", "六、有关建议", "七、其他需要说明的问题", "附件3：证据索引"):
+                    "五、主要经验及做法", "六、有关建议", "七、其他需要说明的问题", "附件5：证据索引"):
         assert heading in text, heading
     assert "征求意见稿" in text and "建立了“路长制”<管护>机制。" in text
     compact = "".join(text.split())

@@ -27,6 +27,15 @@
     }
     area.addEventListener("input", () => { showCount(); clearTimeout(timer); timer = setTimeout(save, 1500); });
     area.addEventListener("blur", save);
+    const insert = form.querySelector("[data-insert]");
+    if (insert) {
+      insert.addEventListener("click", () => {  // a finding from 问题清单 becomes a paragraph of the narrative
+        const text = form.querySelector("[data-insert-source]").value;
+        area.value = area.value ? area.value.replace(/\s*$/, "") + "\n" + text : text;
+        area.dispatchEvent(new Event("input"));
+        area.focus();
+      });
+    }
     showCount();
   }
 
