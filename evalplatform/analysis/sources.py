@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -108,13 +109,16 @@ def to_contract(raw: pd.DataFrame, questions: Sequence[Question]) -> pd.DataFram
     columns = {}
     for q in questions:
         values = raw[q.code] if q.code in raw.columns else pd.Series(None, index=raw.index, dtype=object)
-        if q.type == SATISFACTION5:
-            columns[q.code] = values.map(LEVEL_OF_CODE, na_action="ignore").astype(float)
+        if q.type == SATISFACTION5:   # "5"…"1" → 5…1, "dk" → 0, anything else → NaN; via the few distinct codes
+            codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+            lookup = np.array([LEVEL_OF_CODE.get(u, np.nan) for u in uniques] + [np.nan], dtype=float)
+            columns[q.code] = pd.Series(lookup[codes], index=raw.index)   # code -1 (missing) → the last NaN
         elif q.type == MULTIPLE:
-            columns[q.code] = pd.Series([list(v) if isinstance(v, (list, tuple)) else None for v in values],
-                                        index=raw.index, dtype=object)
+            columns[q.code] = pd.Series([list(v) if isinstance(v, (list, tuple)) else None
+                                         for v in values.to_numpy(dtype=object)], index=raw.index, dtype=object)
         else:
-            columns[q.code] = pd.Series([None if _blank(v) else str(v) for v in values], index=raw.index, dtype=object)
+            columns[q.code] = pd.Series([None if _blank(v) else str(v) for v in values.to_numpy(dtype=object)],
+                                        index=raw.index, dtype=object)
     if columns:
         frame = pd.concat([frame, pd.DataFrame(columns, index=raw.index)], axis=1)
     return frame.reset_index(drop=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..instruments.models import Instrument, InstrumentVersion
@@ -35,7 +35,7 @@ def with_flags(responses: list[Response]) -> list[tuple[Response, list[str]]]:
     return [(r, list(r.quality_flags or []) + (["too_fast"] if r.id in fast else [])) for r in responses]
 
 
-# Answers stored as JSON strings: read with ->> / json_extract in SQL, no JSON decoding in Python.
+# Answers stored as JSON strings: extracted as text in SQL, no JSON decoding in Python.
 STRING_ANSWERS = ("single_choice", "satisfaction", "matrix", "text", "date", "site")
 
 
@@ -46,9 +46,9 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
     (lists for multiple choice). labels=True gives choice labels instead of codes; `only` limits the answer
     columns to those codes (the meta columns are always there).
 
-    No ORM objects: the database extracts each answer column from the JSON (``->>`` on PostgreSQL,
-    ``json_extract`` on SQLite), so 100,000 responses × 30 questions load in about a second
-    (bench/analysis.py)."""
+    No ORM objects: the database extracts each answer column from the JSON (``jsonb_extract_path[_text]``
+    on PostgreSQL, aggregated per column with json_agg; ``json_extract`` on SQLite); figures in
+    docs/performance.md."""
     import pandas as pd
 
     def scoped(query):
@@ -71,14 +71,30 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
         for column, question, item in answer_columns(definition):
             if only is None or column in only:
                 columns.setdefault(column, (question, item))
+    postgres = session.get_bind().dialect.name == "postgresql"
     extracted = []
     for column, (question, item) in columns.items():
-        cell = Response.answers[(question["code"], item["code"])] if item else Response.answers[question["code"]]
-        extracted.append(cell.as_string() if question["type"] in STRING_ANSWERS else cell)
+        path = (question["code"], item["code"]) if item else (question["code"],)
+        text_value = question["type"] in STRING_ANSWERS
+        if postgres:   # plain string arguments (no JSON path binding), aggregated with json_agg below
+            extracted.append((func.jsonb_extract_path_text if text_value else func.jsonb_extract_path)(
+                Response.answers, *path))
+        else:
+            cell = Response.answers[path] if item else Response.answers[path[0]]
+            extracted.append(cell.as_string() if text_value else cell)
     meta_columns = (Response.id, Response.distribution_id, Distribution.stratum, Response.submitted_at,
                     Response.invalid_reason, cast(Response.quality_flags, String), Response.duration_s)
-    rows = session.execute(scoped(select(*meta_columns, *extracted)).order_by(Response.id)).all()
-    values = [list(column) for column in zip(*rows)] if rows else [[] for _ in range(len(meta_columns) + len(extracted))]
+    statement = scoped(select(*meta_columns, *extracted)).order_by(Response.id)
+    json_columns = [i for i, (question, _item) in enumerate(columns.values(), start=len(meta_columns))
+                    if question["type"] not in STRING_ANSWERS]
+    if postgres:
+        values = _columns_from_postgres(session, scoped, [*meta_columns[:5], Response.quality_flags,
+                                                          meta_columns[6], *extracted])
+    else:
+        rows = session.execute(statement).all()
+        values = [list(column) for column in zip(*rows)] if rows else [[] for _ in range(len(meta_columns) + len(extracted))]
+        for i in json_columns:
+            values[i] = [_json(v) for v in values[i]]
     ids, distributions, strata, times, reasons, flags, durations = values[:len(meta_columns)]
     fast = too_fast_among(ids, durations)
     data = {"response_id": ids, "distribution_id": distributions, "stratum": strata, "submitted_at": times,
@@ -86,10 +102,26 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
             "quality_flags": [_flags(f) + (["too_fast"] if i in fast else []) for i, f in zip(ids, flags)]}
     meta = list(data)
     for (column, (question, _item)), cells in zip(columns.items(), values[len(meta_columns):]):
-        if question["type"] not in STRING_ANSWERS:
-            cells = [_json(v) for v in cells]
         data[column] = [_label(question, value) for value in cells] if labels else cells
     return pd.DataFrame(data, columns=meta + list(columns))
+
+
+def _columns_from_postgres(session: Session, scoped, columns: list) -> list[list]:
+    """PostgreSQL: one row of json_agg arrays, one per column, decoded by the C JSON parser — no per-row
+    driver or ORM work. Same values as the row path: None for NULL, ints, lists, aware UTC times."""
+    import pandas as pd
+    # One scan; every aggregate sees the rows in the same order, so the arrays stay aligned. Rows come
+    # ordered by id from the subquery; sorting inside each aggregate would sort once per column.
+    inner = scoped(select(*(column.label(f"c{i}") for i, column in enumerate(columns)))).order_by(Response.id).subquery()
+    row = session.execute(select(*(func.json_agg(inner.c[f"c{i}"]) for i in range(len(columns))))).one()
+    if row[0] is None:   # no responses
+        return [[] for _ in columns]
+    values = [list(v) for v in row]
+    if any(a > b for a, b in zip(values[0], values[0][1:])):   # not in id order after all: sort here
+        order = sorted(range(len(values[0])), key=values[0].__getitem__)
+        values = [[v[i] for i in order] for v in values]
+    values[3] = pd.DatetimeIndex(pd.to_datetime(values[3], utc=True, format="ISO8601"))  # no per-row objects
+    return values   # jsonb cells arrive decoded, text cells as strings
 
 
 def _flags(text) -> list:

@@ -9,9 +9,12 @@ from evalplatform.analysis.sources import questionnaire_surveys
 from evalplatform.analysis.views import PROVIDER_KEY
 from evalplatform.instruments import service as instruments
 from evalplatform.questionnaires import service as questionnaires
+from evalplatform.questionnaires.exports import responses_frame
 from tests import factories
 from tests.conftest import login
 from tests.questionnaires.conftest import answers
+
+ADVICE = '[多设站点], "公交",\n\\N 第二行'   # CSV-hostile: brackets, quotes, comma, newline, \\N
 
 MIXED = {
     "title": "混合题型问卷", "kind": "questionnaire",
@@ -91,7 +94,7 @@ def test_matrix_multiple_choice_and_skipped_types(session):
                                                  questionnaires.DistributionFields(name="线上", stratum="全体"))
     questionnaires.submit_response(session, channel, uuid.UUID(int=7), {
         "role": "b", "uses": ["bus", "car"], "svc": {"speed": "4", "manner": "dk"}, "freq": {"road": "often"},
-        "overall": "3", "age": 40, "advice": "多设站点"}, factories.NOW)
+        "overall": "3", "age": 40, "advice": ADVICE}, factories.NOW)
     questionnaires.submit_response(session, channel, uuid.UUID(int=8), {"role": "a"}, factories.NOW)
     session.commit()
     [survey] = questionnaire_surveys(session, world.engagement)
@@ -102,7 +105,10 @@ def test_matrix_multiple_choice_and_skipped_types(session):
     assert questions["uses"].type == "multiple" and questions["uses"].choices == (("bus", "公交"), ("car", "自驾"))
     first, second = survey.frame.to_dict("records")
     assert (first["svc.speed"], first["svc.manner"], first["overall"]) == (4.0, 0.0, 3.0)
-    assert first["uses"] == ["bus", "car"] and first["role"] == "b" and first["advice"] == "多设站点"
+    assert first["uses"] == ["bus", "car"] and first["role"] == "b" and first["advice"] == ADVICE
+    raw = responses_frame(session, instrument).to_dict("records")   # the export keeps every type
+    assert raw[0]["age"] == 40 and raw[0]["freq.road"] == "often" and raw[0]["uses"] == ["bus", "car"]
+    assert pd.isna(raw[1]["age"]) and pd.isna(raw[1]["advice"]) and raw[0]["quality_flags"] == []
     assert pd.isna(second["svc.speed"]) and second["uses"] is None and second["advice"] is None
     result = analyse(survey.frame, survey.questions, factories.NOW)
     assert result.valid == 2
