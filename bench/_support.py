@@ -120,6 +120,12 @@ def survey_answers(rng: random.Random) -> dict:
 
 def create_survey(database_url: str) -> tuple[str, int]:
     """A world with one 30-question instrument and an open distribution: (token, instrument_id)."""
+    survey = create_survey_world(database_url)
+    return survey["token"], survey["instrument_id"]
+
+
+def create_survey_world(database_url: str) -> dict:
+    """As create_survey, with the engagement id and the evaluator's username (tests log in as them)."""
     from sqlalchemy.orm import Session
 
     from evalplatform.instruments import service as instruments
@@ -133,7 +139,8 @@ def create_survey(database_url: str) -> tuple[str, int]:
         distribution = service.create_distribution(session, instrument, world.evaluator, factories.NOW,
                                                    service.DistributionFields(name="基准", stratum="全体"))
         session.commit()
-        result = distribution.token, instrument.id
+        result = {"token": distribution.token, "instrument_id": instrument.id, "engagement_id": world.engagement.id,
+                  "evaluator": world.evaluator.username}
     engine.dispose()
     return result
 

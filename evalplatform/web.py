@@ -7,8 +7,8 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from flask import (Flask, Request, current_app, jsonify, make_response, redirect, render_template, request, session,
-                   url_for)
+from flask import (Flask, Request, current_app, jsonify, make_response, redirect, render_template, request,
+                   send_from_directory, session, url_for)
 from flask_babel import Babel, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
@@ -115,6 +115,11 @@ def init_web(app: Flask) -> None:
     @app.get("/healthz")
     def healthz():
         return {"status": "ok"}
+
+    @app.get("/openapi.json")
+    def openapi():
+        """The OpenAPI 3 description of the JSON endpoints (a static file; see docs/api.md)."""
+        return send_from_directory(app.static_folder, "openapi.json", mimetype="application/json")
 
 
 def error_page(status: int, title, message):
