@@ -1,12 +1,23 @@
-"""Faults, bounded and on loopback: a full evidence store."""
+"""Faults, bounded and on loopback: a full evidence store, a worker killed and PostgreSQL restarted under
+load, a material import failing half-way."""
+import json
 import os
+import random
+import shutil
+import signal
 import subprocess
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 
 import pytest
+import requests
 from sqlalchemy import func, select
 
+from bench._support import create_survey, gunicorn, reconcile, survey_answers
 from evalplatform import create_app
 from evalplatform.evidence.models import Evidence, EvidenceBlob
 from tests import factories
@@ -56,19 +67,6 @@ def test_a_full_evidence_store_refuses_the_upload_plainly_and_keeps_nothing(data
 
 # --- under load, through gunicorn + PostgreSQL ---------------------------------------------------------------
 # The server is the same as bench/load.py's (bench/_support.py); these runs are short and bounded.
-
-import json  # noqa: E402
-import random  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from concurrent.futures import ThreadPoolExecutor  # noqa: E402
-
-import requests  # noqa: E402
-
-from bench._support import create_survey, gunicorn, reconcile, survey_answers  # noqa: E402
 
 JSON = {"Content-Type": "application/json"}
 PG_CLUSTER = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main"]
