@@ -47,13 +47,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(database_url: str, storage_dir: str, workers: int = 4, threads: int = 1):
+def gunicorn(database_url: str, storage_dir: str, workers: int = 4, threads: int = 1, extra: tuple[str, ...] = ()):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "STORAGE_DIR": storage_dir, "SECRET_KEY": "bench",
            "EVALPLATFORM_INSTANCE": tempfile.mkdtemp()}
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "--threads", str(threads), "-b",
-         f"127.0.0.1:{port}", "--log-level", "warning", "evalplatform:create_app()"],
+         f"127.0.0.1:{port}", "--log-level", "warning", *extra, "evalplatform:create_app()"],
         cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -88,3 +88,83 @@ def logged_in_session(base: str, username: str, password: str):
 
 def csrf_from(http, url: str) -> str:
     return CSRF_RE.search(http.get(url).text).group(1)
+
+
+# --- the benchmark survey (bench/intake.py, bench/load.py) -------------------------------------------------
+QUESTIONS = 30
+
+
+def survey_definition() -> dict:
+    questions = [{"code": "gender", "type": "single_choice", "label": "性别", "required": True,
+                  "choices": [{"code": "1", "label": "男"}, {"code": "2", "label": "女"}]},
+                 {"code": "age", "type": "integer", "label": "年龄", "min": 10, "max": 110, "required": True},
+                 {"code": "aware", "type": "single_choice", "label": "是否了解", "required": True,
+                  "choices": [{"code": "1", "label": "是"}, {"code": "2", "label": "否"}]}]
+    questions += [{"code": f"sat{i:02d}", "type": "satisfaction", "label": f"满意度第{i}项", "required": True,
+                   "relevant": "${aware} = '1'"} for i in range(1, 25)]
+    questions += [{"code": "uses", "type": "multiple_choice", "label": "出行方式",
+                   "choices": [{"code": c, "label": c} for c in ("bus", "walk", "car", "bike")]},
+                  {"code": "minutes", "type": "decimal", "label": "单程分钟", "constraint": ". > 0"},
+                  {"code": "advice", "type": "text", "label": "建议", "max_length": 500}]
+    assert len(questions) == QUESTIONS
+    return {"title": "基准问卷", "sections": [{"code": "s1", "title": "", "questions": questions}]}
+
+
+def survey_answers(rng: random.Random) -> dict:
+    values = {"gender": rng.choice("12"), "age": rng.randint(18, 90), "aware": "1",
+              "uses": sorted(rng.sample(["bus", "walk", "car", "bike"], 2)), "minutes": round(rng.uniform(5, 90), 1),
+              "advice": "希望加强道路养护" * rng.randint(1, 5)}
+    values.update({f"sat{i:02d}": rng.choice(["5", "4", "4", "3", "2", "dk"]) for i in range(1, 25)})
+    return values
+
+
+def create_survey(database_url: str) -> tuple[str, int]:
+    """A world with one 30-question instrument and an open distribution: (token, instrument_id)."""
+    survey = create_survey_world(database_url)
+    return survey["token"], survey["instrument_id"]
+
+
+def create_survey_world(database_url: str) -> dict:
+    """As create_survey, with the engagement id and the evaluator's username (tests log in as them)."""
+    from sqlalchemy.orm import Session
+
+    from evalplatform.instruments import service as instruments
+    from evalplatform.questionnaires import service
+    from tests import factories
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        world = factories.World(session)
+        instrument = instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW,
+                                                   survey_definition())
+        distribution = service.create_distribution(session, instrument, world.evaluator, factories.NOW,
+                                                   service.DistributionFields(name="基准", stratum="全体"))
+        session.commit()
+        result = {"token": distribution.token, "instrument_id": instrument.id, "engagement_id": world.engagement.id,
+                  "evaluator": world.evaluator.username}
+    engine.dispose()
+    return result
+
+
+def reconcile(database_url: str, instrument_id: int, accepted: set[str]) -> dict:
+    """lost = acknowledged UUIDs without a row; duplicated = rows beyond one per UUID plus rows never acknowledged."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from evalplatform.questionnaires.models import Response
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        rows = [str(u) for u in session.scalars(select(Response.client_uuid)
+                                                .where(Response.instrument_id == instrument_id))]
+        total = session.scalar(select(func.count(Response.id)).where(Response.instrument_id == instrument_id))
+    engine.dispose()
+    stored = set(rows)
+    return {"rows": total, "lost": len(accepted - stored),
+            "duplicated": (total - len(stored)) + len(stored - accepted)}
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile (0 for no values)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(fraction * len(ordered))) - 1))]

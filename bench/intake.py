@@ -16,55 +16,17 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from _support import gunicorn, private_postgres
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.orm import Session
+from _support import QUESTIONS, create_survey, gunicorn, private_postgres, reconcile, survey_answers
 
-from evalplatform.instruments import service as instruments
-from evalplatform.questionnaires import service
-from evalplatform.questionnaires.models import Response
-from tests import factories
-
-SUBMISSIONS, CLIENTS, QUESTIONS = 1000, 100, 30
-
-
-def definition() -> dict:
-    questions = [{"code": "gender", "type": "single_choice", "label": "性别", "required": True,
-                  "choices": [{"code": "1", "label": "男"}, {"code": "2", "label": "女"}]},
-                 {"code": "age", "type": "integer", "label": "年龄", "min": 10, "max": 110, "required": True},
-                 {"code": "aware", "type": "single_choice", "label": "是否了解", "required": True,
-                  "choices": [{"code": "1", "label": "是"}, {"code": "2", "label": "否"}]}]
-    questions += [{"code": f"sat{i:02d}", "type": "satisfaction", "label": f"满意度第{i}项", "required": True,
-                   "relevant": "${aware} = '1'"} for i in range(1, 25)]
-    questions += [{"code": "uses", "type": "multiple_choice", "label": "出行方式",
-                   "choices": [{"code": c, "label": c} for c in ("bus", "walk", "car", "bike")]},
-                  {"code": "minutes", "type": "decimal", "label": "单程分钟", "constraint": ". > 0"},
-                  {"code": "advice", "type": "text", "label": "建议", "max_length": 500}]
-    assert len(questions) == QUESTIONS
-    return {"title": "基准问卷", "sections": [{"code": "s1", "title": "", "questions": questions}]}
-
-
-def answers(rng: random.Random) -> dict:
-    values = {"gender": rng.choice("12"), "age": rng.randint(18, 90), "aware": "1",
-              "uses": sorted(rng.sample(["bus", "walk", "car", "bike"], 2)), "minutes": round(rng.uniform(5, 90), 1),
-              "advice": "希望加强道路养护" * rng.randint(1, 5)}
-    values.update({f"sat{i:02d}": rng.choice(["5", "4", "4", "3", "2", "dk"]) for i in range(1, 25)})
-    return values
+SUBMISSIONS, CLIENTS = 1000, 100
 
 
 def run(database_url: str) -> dict:
     import requests
-    engine = create_engine(database_url)
-    with Session(engine) as session:
-        world = factories.World(session)
-        instrument = instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW, definition())
-        distribution = service.create_distribution(session, instrument, world.evaluator, factories.NOW,
-                                                   service.DistributionFields(name="基准", stratum="全体"))
-        session.commit()
-        token, instrument_id = distribution.token, instrument.id
+    token, instrument_id = create_survey(database_url)
     local = threading.local()
     rng = random.Random(7)
-    payloads = [{"client_uuid": str(uuid.uuid4()), "answers": answers(rng), "duration_s": rng.randint(60, 900)}
+    payloads = [{"client_uuid": str(uuid.uuid4()), "answers": survey_answers(rng), "duration_s": rng.randint(60, 900)}
                 for _ in range(SUBMISSIONS)]
     accepted, failures, lock = set(), [], threading.Lock()
     with gunicorn(database_url, tempfile.mkdtemp(), workers=3, threads=8) as (base, _process):
@@ -90,16 +52,12 @@ def run(database_url: str) -> dict:
         with ThreadPoolExecutor(CLIENTS) as pool:
             latencies = [x for batch in pool.map(send, range(SUBMISSIONS)) for x in batch]
         wall = time.perf_counter() - start
-    with Session(engine) as session:
-        rows = [str(u) for u in session.scalars(select(Response.client_uuid).where(Response.instrument_id == instrument_id))]
-        total = session.scalar(select(func.count(Response.id)))
-    engine.dispose()
-    stored = set(rows)
+    counts = reconcile(database_url, instrument_id, accepted)
     return {"submissions_per_s": SUBMISSIONS / wall, "requests": len(latencies),
             "p50_ms": statistics.median(latencies) * 1000,
             "p99_ms": sorted(latencies)[int(len(latencies) * 0.99) - 1] * 1000,
-            "lost": len(accepted - stored), "duplicated": (total - len(stored)) + len(stored - accepted),
-            "refused": len(failures), "rows": total}
+            "lost": counts["lost"], "duplicated": counts["duplicated"],
+            "refused": len(failures), "rows": counts["rows"]}
 
 
 def main() -> None:

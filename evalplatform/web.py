@@ -1,17 +1,19 @@
 """Cross-cutting web concerns: login manager, CSRF, locale, security headers, error pages."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
+import contextlib
 import errno
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
-from flask import Flask, Request, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (Flask, Request, current_app, flash, jsonify, make_response, redirect, render_template, request,
+                   send_from_directory, session, url_for)
 from flask_babel import Babel, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import IntegerConverter
 
 from .db import db
@@ -94,7 +96,11 @@ def init_web(app: Flask) -> None:
         headers["X-Frame-Options"] = "DENY"
         headers["Referrer-Policy"] = "same-origin"
         headers["Permissions-Policy"] = "geolocation=(self), camera=(self), microphone=()"
-        if current_user and current_user.is_authenticated:
+        try:
+            authenticated = current_user and current_user.is_authenticated
+        except DBAPIError:  # the database went away mid-request: cannot tell, so do not let it be cached
+            authenticated = True
+        if authenticated:
             headers["Cache-Control"] = "no-store"
         return response
 
@@ -109,6 +115,11 @@ def init_web(app: Flask) -> None:
     @app.get("/healthz")
     def healthz():
         return {"status": "ok"}
+
+    @app.get("/openapi.json")
+    def openapi():
+        """The OpenAPI 3 description of the JSON endpoints (a static file; see docs/api.md)."""
+        return send_from_directory(app.static_folder, "openapi.json", mimetype="application/json")
 
 
 def committed(change, *, refused: type[Exception] | tuple, back: str, success=None):
@@ -139,6 +150,39 @@ def _storage_error(error: OSError):
     raise error
 
 
+def _database_unavailable(error: DBAPIError):
+    """The database is restarting or unreachable: 503 and a retry hint, never a half-done request. The
+    transaction is rolled back (the session is discarded at teardown) and the pool dropped so the retry
+    opens fresh connections. Other database errors (constraint violations, bugs) stay 500s."""
+    if not error.connection_invalidated and not _is_disconnect(error):
+        raise error
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    with contextlib.suppress(Exception):
+        current_app.extensions["evalplatform.db"].engine.dispose()
+    title, message = _l("服务暂时不可用"), _l("数据库暂时无法连接，您的提交未保存，请稍后重试。")
+    if request.is_json or request.accept_mimetypes.best == "application/json" or request.path.startswith("/s/"):
+        response = jsonify(status="unavailable", error=str(message), errors={})
+        response.status_code = 503
+    else:
+        try:
+            response = make_response(error_page(503, title, message))
+        except DBAPIError:  # the page layout asks for the current user, which needs the database
+            response = make_response(f"{title}\n{message}\n", 503, {"Content-Type": "text/plain; charset=utf-8"})
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def _is_disconnect(error: DBAPIError) -> bool:
+    """psycopg's OperationalError covers 'server closed the connection', 'connection refused' and
+    'the database system is starting up / shutting down' (SQLSTATE class 08 and 57P)."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+    if not isinstance(error, (OperationalError, InterfaceError)):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    return sqlstate == "" or sqlstate.startswith(("08", "57P"))
+
+
 NOT_FOUND = (_l("页面不存在"), _l("您访问的页面不存在，或您无权查看。"))
 
 
@@ -150,4 +194,5 @@ def _register_error_pages(app: Flask) -> None:
     app.register_error_handler(404, lambda e: page(404, *NOT_FOUND))
     app.register_error_handler(413, lambda e: page(413, _l("文件过大"), _l("上传的内容超过了允许的大小。")))
     app.register_error_handler(OSError, _storage_error)
+    app.register_error_handler(DBAPIError, _database_unavailable)
     app.register_error_handler(500, lambda e: page(500, _l("系统错误"), _l("服务器出错了，我们已记录此问题，请稍后重试。")))

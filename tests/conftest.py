@@ -38,7 +38,7 @@ def postgres_database():
     """A private database for this test run (parallel runs never share one), migrated to head."""
     admin_url = make_url(POSTGRES_URL)
     name = f"evalplatform_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)  # survives a server restart
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin_url.set(database=name).render_as_string(hide_password=False)
@@ -76,7 +76,7 @@ def empty_database_url(database_url, tmp_path):
         return
     admin_url = make_url(POSTGRES_URL)
     name = f"evalplatform_empty_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)  # survives a server restart
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     yield admin_url.set(database=name).render_as_string(hide_password=False)
@@ -86,7 +86,7 @@ def empty_database_url(database_url, tmp_path):
 
 
 def _truncate_all(url: str) -> None:
-    engine = create_engine(url)
+    engine = create_engine(url, pool_pre_ping=True)
     tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

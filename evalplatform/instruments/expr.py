@@ -12,6 +12,7 @@ An empty answer is null: null = '' is true, any ordering comparison with null is
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -314,4 +315,10 @@ def evaluate(node, values: dict, current=None):
 
 def check(text: str, values: dict, current=None) -> bool:
     """Parse and evaluate to a boolean (relevance is shown / constraint is met)."""
-    return truthy(evaluate(parse(text), values, current))
+    return truthy(evaluate(_parsed(text), values, current))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> list:
+    """parse(), remembered: every response re-checks the same few expressions (trees are never mutated)."""
+    return parse(text)

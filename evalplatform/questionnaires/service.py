@@ -120,29 +120,37 @@ def submit_response(session: Session, distribution: Distribution, client_uuid: u
     definition = distribution.version.definition
     clean = validate_answers(definition, answers)  # raises AnswerErrors
     digest = payload_digest(clean)
-    existing = _by_uuid(session, distribution, client_uuid)
-    if existing is not None:
-        return _same_or_conflict(existing, digest), False
+    # The common case costs one statement: the INSERT … ON CONFLICT DO NOTHING RETURNING below. The UUID is
+    # looked up only when the insert finds a row already there, or before refusing (a retry of a response
+    # the server already holds is answered 200 even after the distribution closed or its quota filled).
     state = public_state(session, distribution, now)
+    flags, refusal = [], None
     if state != "open":
-        raise DistributionUnavailable(state)
-    flags = _flags(session, distribution, definition, clean, device_token)
-    if distribution.one_per_device and "duplicate_device" in flags:
-        raise DeviceAlreadyAnswered()
+        refusal = DistributionUnavailable(state)
+    else:
+        flags = _flags(session, distribution, definition, clean, device_token)
+        if distribution.one_per_device and "duplicate_device" in flags:
+            refusal = DeviceAlreadyAnswered()
+    if refusal is not None:
+        existing = _by_uuid(session, distribution, client_uuid)
+        if existing is None:
+            raise refusal
+        return _same_or_conflict(existing, digest), False
     values = dict(instrument_id=distribution.instrument_id, distribution_id=distribution.id,
                   version_id=distribution.version_id, client_uuid=client_uuid, answers=clean,
                   payload_sha256=digest, device_token=device_token, duration_s=duration_s,
                   submitted_at=now, quality_flags=flags)
-    inserted = session.execute(_insert_ignoring_duplicates(session, values)).scalar()
-    if inserted is None:  # a concurrent request with this UUID committed first
+    inserted = session.scalar(_insert_ignoring_duplicates(session, values))
+    if inserted is None:  # this UUID is already stored (a retry, or a concurrent request committed first)
         return _same_or_conflict(_by_uuid(session, distribution, client_uuid), digest), False
-    return session.get(Response, inserted), True
+    return inserted, True
 
 
 def _insert_ignoring_duplicates(session: Session, values: dict):
+    """An ORM upsert: RETURNING gives the new Response (no second SELECT), or nothing on a duplicate."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     return (insert(Response).values(**values)
-            .on_conflict_do_nothing(index_elements=["instrument_id", "client_uuid"]).returning(Response.id))
+            .on_conflict_do_nothing(index_elements=["instrument_id", "client_uuid"]).returning(Response))
 
 
 def _by_uuid(session: Session, distribution: Distribution, client_uuid: uuid.UUID) -> Response | None:
