@@ -86,6 +86,21 @@ def _beneficiaries() -> io.BytesIO:
     return _xlsx(workbook)
 
 
+ROAD_SECTIONS = [  # 路段名称, 乡镇, 改造里程（公里）: the inspected 青石镇—柳湾村段 measured 3.18 km
+    ("青石镇—柳湾村段", "青石镇", "3.2"), ("白沙乡环线", "白沙乡", "5.6"), ("石门—龙口段", "石门镇", "4.15"),
+]
+
+
+def _road_sections() -> io.BytesIO:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "改造路段"
+    sheet.append(["序号", "路段名称", "乡镇", "改造里程（公里）"])
+    for n, row in enumerate(ROAD_SECTIONS, start=1):
+        sheet.append([n, *row])
+    return _xlsx(workbook)
+
+
 def load_materials_demo(session: Session, store: BlobStore, engagement: Engagement, evaluator: User,
                         now: datetime, photo: Evidence | None) -> None:
     for kind, name, data, extra in [
@@ -101,6 +116,9 @@ def load_materials_demo(session: Session, store: BlobStore, engagement: Engageme
         missing = item.position in (7, 23)
         sampling.record_result(session, engagement, item, evaluator, now, result="not_found" if missing else "verified",
                                note="村委会核实无此户，系重复登记" if missing else None)
+    materials.import_material(session, store, engagement, evaluator, now, kind="declared_list", stream=_road_sections(),
+                              filename="改造路段清单.xlsx", max_bytes=10 * 2**20, name="改造路段清单",
+                              key_column="路段名称")
     checks = {c.rule: c for c in service.run_rules(session, engagement, evaluator, now)}
     if photo is not None:
         length = service.record_verified(

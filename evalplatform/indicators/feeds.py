@@ -141,11 +141,12 @@ def _match(indicator: Indicator, values: dict, by_rule: dict) -> CrossCheckMatch
     if check is None and name in values and values[name].verified is not None and values[name].rule != "funds_in_place":
         check = values[name]
     inputs = _formula_inputs(indicator, by_rule)
-    if check is not None and check.rule != "execution_rate" and check.unit and indicator.unit \
+    rates = ("execution_rate", "satisfaction")   # stored as fractions, shown as %
+    if check is not None and check.rule not in rates and check.unit and indicator.unit \
             and check.unit != indicator.unit:
         check = None   # e.g. 公里 verified for a % indicator: not the indicator's figure
     if check is not None:
-        value = check.verified * HUNDRED if check.rule == "execution_rate" else check.verified
+        value = check.verified * HUNDRED if check.rule in rates else check.verified
         return CrossCheckMatch(indicator, _quantize(value), _source(check), (check.cross_check_id,), inputs)
     rule = DERIVED.get(name)
     check = by_rule.get(rule) if rule else None
