@@ -127,5 +127,9 @@ def load_materials_demo(session: Session, store: BlobStore, engagement: Engageme
             tolerance_rel=Decimal("0.01"), indicator_ref="改造公路里程", note="现场测距：两段合计 124.8 公里")
         findings.finding_from_cross_check(session, engagement, length, evaluator, now)
     findings.finding_from_cross_check(session, engagement, checks["execution_rate"], evaluator, now, severity="high")
-    for rule in ("duplicate_voucher", "before_contract"):
-        findings.finding_from_ledger_flags(session, engagement, rule, evaluator, now)
+    for rule, points in (("duplicate_voucher", "1"), ("before_contract", "0.5")):
+        finding = findings.finding_from_ledger_flags(session, engagement, rule, evaluator, now)
+        # linked to the 扣分法 indicator: shown in the scoring workspace, applied there by the evaluator
+        findings.update_finding(session, engagement, finding, evaluator, now, findings.FindingFields(
+            finding.title, finding.description, finding.severity, ["资金使用合规性"],
+            suggested_deduction=Decimal(points)))
