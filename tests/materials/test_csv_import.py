@@ -15,7 +15,7 @@ from evalplatform.evidence.content import RejectedContent, csv_text
 from evalplatform.evidence.models import Evidence, EvidenceLink
 from evalplatform.evidence.store import BlobStore
 from evalplatform.materials import service
-from evalplatform.materials.models import DeclaredItem, LedgerEntry, MaterialImport, SelfAssessedIndicator
+from evalplatform.materials.models import LedgerEntry, MaterialImport, SelfAssessedIndicator
 from evalplatform.spreadsheets import xlsx_bytes
 from tests import factories
 from tests.conftest import login, post_form
