@@ -57,8 +57,8 @@ def load_demo(session: Session, storage_dir: str, *, portfolio: bool = True) -> 
     photos = _demo_photos(session, BlobStore(storage_dir), road, evaluator, now)
     _demo_scores(session, road, "project_common_2020", ROAD_SCORES, evaluator, now)
     _demo_survey(session, road, evaluator, now)
-    load_materials_demo(session, BlobStore(storage_dir), road, evaluator, now, photos[0] if photos else None)
     demo_inspection(session, storage_dir, road, evaluator, now)
+    load_materials_demo(session, BlobStore(storage_dir), road, evaluator, now, photos[0] if photos else None)
     dept = engagements.create_engagement(session, engagements.EngagementFields(
         title="江州市民政局2025年度部门整体支出绩效评价", evaluated_unit_name="江州市民政局",
         kind=EngagementKind.department, fiscal_year=2025, budget_amount=Decimal("215400000.00"),

@@ -86,6 +86,21 @@ def _beneficiaries() -> io.BytesIO:
     return _xlsx(workbook)
 
 
+ROAD_SECTIONS = [  # 路段名称, 乡镇, 改造里程（公里）: the inspected 青石镇—柳湾村段 measured 3.18 km
+    ("青石镇—柳湾村段", "青石镇", "3.2"), ("白沙乡环线", "白沙乡", "5.6"), ("石门—龙口段", "石门镇", "4.15"),
+]
+
+
+def _road_sections() -> io.BytesIO:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "改造路段"
+    sheet.append(["序号", "路段名称", "乡镇", "改造里程（公里）"])
+    for n, row in enumerate(ROAD_SECTIONS, start=1):
+        sheet.append([n, *row])
+    return _xlsx(workbook)
+
+
 def load_materials_demo(session: Session, store: BlobStore, engagement: Engagement, evaluator: User,
                         now: datetime, photo: Evidence | None) -> None:
     for kind, name, data, extra in [
@@ -101,6 +116,9 @@ def load_materials_demo(session: Session, store: BlobStore, engagement: Engageme
         missing = item.position in (7, 23)
         sampling.record_result(session, engagement, item, evaluator, now, result="not_found" if missing else "verified",
                                note="村委会核实无此户，系重复登记" if missing else None)
+    materials.import_material(session, store, engagement, evaluator, now, kind="declared_list", stream=_road_sections(),
+                              filename="改造路段清单.xlsx", max_bytes=10 * 2**20, name="改造路段清单",
+                              key_column="路段名称")
     checks = {c.rule: c for c in service.run_rules(session, engagement, evaluator, now)}
     if photo is not None:
         length = service.record_verified(
@@ -109,5 +127,9 @@ def load_materials_demo(session: Session, store: BlobStore, engagement: Engageme
             tolerance_rel=Decimal("0.01"), indicator_ref="改造公路里程", note="现场测距：两段合计 124.8 公里")
         findings.finding_from_cross_check(session, engagement, length, evaluator, now)
     findings.finding_from_cross_check(session, engagement, checks["execution_rate"], evaluator, now, severity="high")
-    for rule in ("duplicate_voucher", "before_contract"):
-        findings.finding_from_ledger_flags(session, engagement, rule, evaluator, now)
+    for rule, points in (("duplicate_voucher", "1"), ("before_contract", "0.5")):
+        finding = findings.finding_from_ledger_flags(session, engagement, rule, evaluator, now)
+        # linked to the 扣分法 indicator: shown in the scoring workspace, applied there by the evaluator
+        findings.update_finding(session, engagement, finding, evaluator, now, findings.FindingFields(
+            finding.title, finding.description, finding.severity, ["资金使用合规性"],
+            suggested_deduction=Decimal(points)))

@@ -16,13 +16,14 @@ from ..engagements.service import EngagementNotFound, ensure_can_edit
 from ..evidence.models import Evidence
 from ..materials import service as materials
 from ..materials.models import BudgetLine, LedgerEntry
-from . import sampling  # its functions import this module's _save at call time
+from . import quantities, sampling  # their functions import this module's _save at call time
 from .ledger_rules import LedgerTotals, Record, run_ledger_rules, totals
 from .models import CrossCheck, LedgerFlag
 
 RULE_LABELS = {
     "execution_rate": "预算执行率", "executed_amount": "全年执行数", "funds_in_place": "资金到位",
-    "list_size": "申报清单数量", "manual": "核实数",
+    "list_size": "申报清单数量", "manual": "核实数", "output_quantity": "产出数量（现场实测）",
+    "satisfaction": "满意度（问卷调查）",
 }
 # Defaults: rates within 1 percentage point, amounts within 0.5 %, list sizes within 2 %.
 DEFAULT_TOLERANCE = {"execution_rate": (Decimal("0.01"), None), "executed_amount": (None, Decimal("0.005")),
@@ -104,6 +105,8 @@ def run_rules(session: Session, engagement: Engagement, actor: User, now: dateti
               f"{ledger_source} 资金到位合计"),
     ]
     results += sampling.list_size_checks(session, engagement, actor, now)
+    results += quantities.output_quantity_checks(session, engagement, actor, now)
+    results += quantities.satisfaction_checks(session, engagement, actor, now)
     count = refresh_ledger_flags(session, engagement, records)
     audit.record(session, actor=actor, action="crosscheck.run", engagement_id=engagement.id, now=now,
                  object_type="CrossCheck", details={"count": len(results), "result": f"ledger flags: {count}"})

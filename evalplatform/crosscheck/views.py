@@ -13,7 +13,7 @@ from ..evidence import service as evidence_service
 from ..materials import service as materials
 from ..spreadsheets import xlsx_bytes
 from ..web import now_utc
-from . import findings, sampling, service
+from . import findings, quantities, sampling, service
 from .forms import ActionForm, FindingForm, ResultForm, SampleForm, VerifyForm
 from .ledger_rules import RULE_LABELS as LEDGER_RULE_LABELS
 
@@ -47,7 +47,28 @@ def _index(engagement, verify_form, status=200):
         "crosscheck/index.html", engagement=engagement, checks=service.cross_checks(db.session, engagement),
         ledger=service.ledger_summary(db.session, engagement), flags=flags[:500], flag_count=len(flags),
         flag_rules=sorted({f.rule for f in flags}), rule_labels={**service.RULE_LABELS, **LEDGER_RULE_LABELS},
-        outcome_labels=findings.OUTCOME_LABELS, verify_form=verify_form, action_form=ActionForm()), status
+        outcome_labels=findings.OUTCOME_LABELS, verify_form=verify_form, action_form=ActionForm(),
+        measures=quantities.measure_settings(db.session, engagement),
+        targets=quantities.target_choices(db.session, engagement)), status
+
+
+@bp.post("/crosscheck/quantity-target")
+@login_required
+def quantity_target(engagement_id: int):
+    """The declared figure a measured quantity is checked against (自评表 indicator, a list column, none, auto)."""
+    engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
+    if ActionForm().validate_on_submit():
+        try:
+            quantities.save_quantity_target(db.session, engagement, current_user, now_utc(),
+                                            request.form.get("key", ""), request.form.get("target", "auto"))
+            service.run_rules(db.session, engagement, current_user, now_utc())
+        except quantities.QuantityError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("已保存实测项的对照对象并重新运行对照规则。"), "success")
+    return redirect(url_for(".index", engagement_id=engagement_id)), 303
 
 
 @bp.post("/crosscheck/run")

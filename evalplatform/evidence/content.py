@@ -1,6 +1,9 @@
 """What a file really is: MIME sniffed from its bytes (never its name), image checks, EXIF time/GPS."""
 from __future__ import annotations
 
+import csv
+import io
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -17,7 +20,10 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ALLOWED_TYPES = {
     "image/jpeg": ".jpg", "image/png": ".png", "image/heic": ".heic", "application/pdf": ".pdf",
     XLSX: ".xlsx", DOCX: ".docx", "video/mp4": ".mp4",
+    "text/csv": ".csv",   # only where the caller allows it (material imports), never a general upload
 }
+CSV = "text/csv"
+_TEXT_CONTROLS_ALLOWED = frozenset("\t\r\n")
 _HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1"}
 _MP4_BRANDS = {b"isom", b"iso2", b"mp41", b"mp42", b"avc1", b"M4V ", b"dash", b"3gp4", b"3gp5"}
 
@@ -69,8 +75,37 @@ def _office_type(path: Path) -> str | None:
     return None
 
 
-def inspect_content(head: bytes, path: Path) -> ContentFacts:
+def csv_text(data: bytes) -> str:
+    """The text of a CSV file: UTF-8 (with or without BOM), else GBK; refused unless it is plain text —
+    no NUL or other control characters, no markup — that the csv module parses into rows."""
+    if b"\x00" in data:
+        raise RejectedContent("不是文本格式的 CSV 文件（含有二进制内容）")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gbk")
+        except UnicodeDecodeError:
+            raise RejectedContent("无法识别 CSV 文件的编码：请保存为 UTF-8 或 GBK 编码") from None
+    if any(unicodedata.category(c) == "Cc" and c not in _TEXT_CONTROLS_ALLOWED for c in text):
+        raise RejectedContent("不是文本格式的 CSV 文件（含有控制字符）")
+    if text.lstrip().startswith("<"):
+        raise RejectedContent("不是 CSV 文件（内容像网页或 XML）")
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text, newline="")) if any(cell.strip() for cell in row)]
+    except csv.Error as error:
+        raise RejectedContent(f"CSV 文件格式错误：{error}") from None
+    if not rows:
+        raise RejectedContent("CSV 文件没有内容")
+    return text
+
+
+def inspect_content(head: bytes, path: Path, *, allow_csv: bool = False) -> ContentFacts:
+    """`allow_csv`: plain-text CSV is accepted too (material imports only); it is never shown inline."""
     mime = sniff_mime(head, path)
+    if mime is None and allow_csv:
+        csv_text(path.read_bytes())
+        return ContentFacts(mime=CSV)
     if mime is None:
         raise RejectedContent("不支持的文件类型：仅接受 JPEG、PNG、HEIC 照片，PDF、XLSX、DOCX 文档和 MP4 视频")
     if mime in SAFE_INLINE_TYPES:

@@ -50,7 +50,7 @@ def clean_filename(raw: str | None) -> str:
 def store_upload(session: Session, store: BlobStore, engagement: Engagement, actor: User, now: datetime, *,
                  stream: BinaryIO, filename: str | None, max_bytes: int, client_uuid: uuid.UUID | None = None,
                  description: str | None = None, tags: list[str] | None = None,
-                 site: Site | None = None) -> UploadResult:
+                 site: Site | None = None, allow_csv: bool = False) -> UploadResult:
     ensure_can_edit(engagement, actor)
     name = clean_filename(filename)
     facts = {}
@@ -58,7 +58,7 @@ def store_upload(session: Session, store: BlobStore, engagement: Engagement, act
     def check(head: bytes, path) -> None:
         if not head:
             raise EvidenceError("文件为空（0 字节）")
-        facts["content"] = inspect_content(head, path)
+        facts["content"] = inspect_content(head, path, allow_csv=allow_csv)
 
     blob = store.put(stream, max_bytes, check=check)
     content = facts["content"]

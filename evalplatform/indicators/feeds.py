@@ -141,11 +141,12 @@ def _match(indicator: Indicator, values: dict, by_rule: dict) -> CrossCheckMatch
     if check is None and name in values and values[name].verified is not None and values[name].rule != "funds_in_place":
         check = values[name]
     inputs = _formula_inputs(indicator, by_rule)
-    if check is not None and check.rule != "execution_rate" and check.unit and indicator.unit \
+    rates = ("execution_rate", "satisfaction")   # stored as fractions, shown as %
+    if check is not None and check.rule not in rates and check.unit and indicator.unit \
             and check.unit != indicator.unit:
         check = None   # e.g. 公里 verified for a % indicator: not the indicator's figure
     if check is not None:
-        value = check.verified * HUNDRED if check.rule == "execution_rate" else check.verified
+        value = check.verified * HUNDRED if check.rule in rates else check.verified
         return CrossCheckMatch(indicator, _quantize(value), _source(check), (check.cross_check_id,), inputs)
     rule = DERIVED.get(name)
     check = by_rule.get(rule) if rule else None
@@ -200,3 +201,63 @@ def apply_cross_checks(session: Session, engagement: Engagement, actor, now: dat
         else:
             scoring.set_verified_value(session, indicator, match.value, match.source, actor, now)
     return matches
+
+
+# --- Findings (问题清单) ------------------------------------------------------------------------------
+
+FINDINGS_MARK = "【问题清单扣分】"
+
+
+@dataclass(frozen=True)
+class FindingDeduction:
+    code: str                # F-001
+    title: str
+    points: Decimal          # the finding's suggested deduction
+    finding_id: int
+
+
+def finding_deductions(session: Session, engagement: Engagement) -> dict[str, list[FindingDeduction]]:
+    """Findings with a suggested deduction, by the level-3 indicator names they are linked to."""
+    from ..crosscheck.findings import findings   # crosscheck sits beside indicators
+    found: dict[str, list[FindingDeduction]] = {}
+    for finding in findings(session, engagement):
+        if finding.suggested_deduction is None:
+            continue
+        for name in dict.fromkeys(finding.indicator_refs or []):
+            found.setdefault(name, []).append(FindingDeduction(finding.code, finding.title,
+                                                               finding.suggested_deduction, finding.id))
+    return found
+
+
+def apply_findings(session: Session, engagement: Engagement, indicator: Indicator, actor, now: datetime
+                   ) -> list[FindingDeduction]:
+    """应用问题清单扣分: the suggested deductions of the findings linked to a `deduction` indicator become its
+    deduction inputs (replacing earlier ones from findings, keeping the evaluator's own) and its rationale."""
+    ensure_can_edit(engagement, actor)
+    if indicator.level != 3 or indicator.method != "deduction":
+        raise FeedError(f"“{indicator.name}”不是按扣分法计分的三级指标，问题清单的建议扣分只能用于扣分法指标")
+    items = finding_deductions(session, engagement).get(indicator.name, [])
+    if not items:
+        raise FeedError(f"问题清单中没有关联“{indicator.name}”且有建议扣分的问题")
+    own = [d for d in (indicator.inputs or {}).get("deductions") or []
+           if not (isinstance(d, dict) and d.get("finding"))]
+    deductions = own + [{"points": f"{d.points.normalize():f}", "finding": d.code, "reason": d.title[:200]}
+                        for d in items]
+    text = FINDINGS_MARK + "；".join(f"{d.code} {d.title}，扣 {d.points.normalize():f} 分" for d in items)
+    earlier = (indicator.rationale or "").split(FINDINGS_MARK)[0].strip()
+    rationale = f"{earlier}\n{text}" if earlier else text
+    scoring.record_score(session, indicator, actor, now, inputs={**(indicator.inputs or {}), "deductions": deductions},
+                         rationale=rationale)
+    _audit(session, actor, now, "indicators.findings_fed", indicator, count=len(items),
+           result="、".join(f"{d.code} −{d.points.normalize():f}" for d in items))
+    return items
+
+
+def deduction_total(deductions) -> Decimal | None:
+    """The sum of a deduction indicator's inputs (what the 扣分合计 box shows)."""
+    if not deductions:
+        return None
+    total = Decimal(0)
+    for item in deductions:
+        total += Decimal(str(item.get("points") if isinstance(item, dict) else item))
+    return total

@@ -20,6 +20,12 @@ LABELS = dict(operators=OPERATOR_LABELS, methods=METHOD_LABELS, standards=STANDA
               formulas=FORMULA_LABELS, inputs=INPUT_LABELS, grades=GRADE_LABELS, FORMULAS=engine.FORMULAS)
 
 
+@bp.app_template_filter("deduction_total")
+def deduction_total(deductions) -> str:
+    total = feeds.deduction_total(deductions)
+    return "" if total is None else f"{total.normalize():f}"
+
+
 @bp.app_template_filter("plain_number")
 def plain_number(value) -> str:
     """100.0000 → 100, 0.9500 → 0.95: stored precision without trailing zeros or exponents."""
@@ -169,6 +175,7 @@ def workspace(engagement_id: int):
         except feeds.FeedError:
             survey = None
     return render_template("indicators/scoring.html", survey=survey,
+                           finding_deductions=feeds.finding_deductions(db.session, engagement),
                            cited=scoring.evidence_by_indicator(db.session, context["tree"]),
                            evidence=evidence_service.evidence_index(db.session, engagement), **context)
 
@@ -195,6 +202,19 @@ def from_survey(engagement_id: int, indicator_id: int):
                      refused=service.IndicatorError, back=url_for(".workspace", engagement_id=engagement_id),
                      success=lambda status: _("“%(name)s”已取问卷满意度 %(rate)s%%（有效问卷 %(n)s 份）。",
                                               name=indicator.name, rate=status.rate, n=status.n_valid))
+
+
+@bp.post("/<int:indicator_id>/findings")
+@login_required
+def from_findings(engagement_id: int, indicator_id: int):
+    """应用问题清单扣分: the linked findings' suggested deductions become the indicator's deductions."""
+    engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
+    indicator = _indicator(engagement, indicator_id)
+    return committed(lambda: feeds.apply_findings(db.session, engagement, indicator, current_user, now_utc()),
+                     refused=service.IndicatorError,
+                     back=url_for(".workspace", engagement_id=engagement_id) + f"#indicator-{indicator.id}",
+                     success=lambda items: _("“%(name)s”已按问题清单扣分：%(codes)s。", name=indicator.name,
+                                             codes="、".join(f"{d.code} −{d.points.normalize():f}" for d in items)))
 
 
 @bp.post("/crosscheck")

@@ -1,6 +1,8 @@
 """Reading workbooks fast (python-calamine) and turning cells into checked values, or row errors."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 import unicodedata
 import zipfile
@@ -72,6 +74,15 @@ def read_workbook(path: Path) -> list[Grid]:
         grids.append(Grid(name, sheet.to_python(skip_empty_area=False), uncached.get(name, set()),
                           list(sheet.merged_cell_ranges or [])))
     return grids
+
+
+def read_csv(path: Path, sheet: str = "CSV") -> list[Grid]:
+    """A CSV file as one sheet of text cells (UTF-8 with or without BOM, else GBK; see evidence.content.csv_text).
+    A cell such as =1+2 stays text: a CSV has no formulas, and exports pass everything through safe_cell."""
+    from ..evidence.content import csv_text
+    text = csv_text(path.read_bytes())
+    rows = [[cell if cell.strip() else None for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    return [Grid(sheet, rows)]
 
 
 _CELL_RE = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)

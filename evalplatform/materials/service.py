@@ -16,13 +16,15 @@ from ..accounts.models import User
 from ..engagements.models import Engagement
 from ..engagements.service import EngagementNotFound, ensure_can_edit
 from ..evidence import service as evidence_service
+from ..evidence.content import RejectedContent, sniff_mime
 from ..evidence.store import BlobStore
 from .models import (MATERIAL_KINDS, BudgetLine, ColumnMapping, DeclaredItem, LedgerEntry, MaterialImport,
                      SelfAssessedIndicator)
 from .parsers import Parsed, parse_declared_list, parse_ledger, parse_self_assessment
-from .reading import RowError, read_workbook
+from .reading import RowError, read_csv, read_workbook
 
 MAX_UNPACKED_BYTES = 512 * 2**20   # a 100,000-row ledger unpacks to about 45 MB
+NOT_A_TABLE = "只支持 Excel 工作簿（.xlsx）或 CSV 文件（UTF-8 或 GBK 编码）"
 KIND_LABELS = {"self_assessment": "绩效自评表", "ledger": "资金台账", "declared_list": "申报清单"}
 
 
@@ -43,10 +45,18 @@ def saved_mapping(session: Session, engagement: Engagement, kind: str) -> dict[s
     return dict(row.mapping) if row else {}
 
 
-def read_material(path: Path, kind: str, mapping: dict[str, str], key_column: str | None = None) -> Parsed:
-    """Parse a workbook on disk; never touches the database."""
+def read_material(path: Path, kind: str, mapping: dict[str, str], key_column: str | None = None, *,
+                  is_csv: bool = False, sheet: str = "CSV") -> Parsed:
+    """Parse a workbook (or a CSV file) on disk; never touches the database."""
+    if is_csv:
+        try:
+            grids = read_csv(path, sheet)
+        except RejectedContent as error:
+            raise MaterialError(str(error)) from None
+    else:
+        grids = None
     try:
-        grids = read_workbook(path)
+        grids = grids if grids is not None else read_workbook(path)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:  # calamine raises on broken files
         raise MaterialError("无法读取该 Excel 文件，文件可能已损坏") from error
     except Exception as error:  # noqa: BLE001 - python-calamine's own error types vary by version
@@ -71,15 +81,17 @@ def import_material(session: Session, store: BlobStore, engagement: Engagement, 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "material.xlsx"
         _spool(stream, path, max_bytes)
-        _check_workbook(path)
+        is_csv = _check_file(path)
         wanted = {**saved_mapping(session, engagement, kind), **{k: v for k, v in (mapping or {}).items() if v}}
-        parsed = read_material(path, kind, wanted, key_column)
+        parsed = read_material(path, kind, wanted, key_column, is_csv=is_csv,
+                               sheet=Path(filename).stem[:100] or "CSV")
         if parsed.errors:
             raise ImportRefused(parsed.errors)
         with path.open("rb") as original:
             evidence = evidence_service.store_upload(
                 session, store, engagement, actor, now, stream=original, filename=filename, max_bytes=max_bytes,
-                description=f"{KIND_LABELS[kind]}（导入的原始文件）", tags=["申报材料", KIND_LABELS[kind]]).evidence
+                description=f"{KIND_LABELS[kind]}（导入的原始文件）", tags=["申报材料", KIND_LABELS[kind]],
+                allow_csv=is_csv).evidence
     material = MaterialImport(
         engagement_id=engagement.id, kind=kind, name=(name or "").strip()[:200] or filename[:200],
         evidence_id=evidence.id, sheet=parsed.sheet[:100], row_count=sum(len(r) for r in parsed.rows.values()),
@@ -96,10 +108,22 @@ def import_material(session: Session, store: BlobStore, engagement: Engagement, 
     return material
 
 
+def _check_file(path: Path) -> bool:
+    """True for a CSV text file; an XLSX passes _check_workbook; anything else (PDF, images…) is refused."""
+    if zipfile.is_zipfile(path):
+        _check_workbook(path)
+        return False
+    with path.open("rb") as file:
+        head = file.read(16)
+    if sniff_mime(head, path) is not None:
+        raise MaterialError(NOT_A_TABLE)
+    return True
+
+
 def _check_workbook(path: Path) -> None:
     """An XLSX is a zip: refuse other files, and archives that would unpack to more than we read."""
     if not zipfile.is_zipfile(path):
-        raise MaterialError("只支持 Excel 工作簿（.xlsx）")
+        raise MaterialError(NOT_A_TABLE)
     with zipfile.ZipFile(path) as archive:
         unpacked = sum(info.file_size for info in archive.infolist())
     if unpacked > MAX_UNPACKED_BYTES:
