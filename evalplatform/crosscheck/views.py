@@ -12,7 +12,7 @@ from ..engagements.service import load_engagement_for_user
 from ..evidence import service as evidence_service
 from ..materials import service as materials
 from ..spreadsheets import xlsx_bytes
-from ..web import now_utc
+from ..web import committed, now_utc
 from . import findings, quantities, sampling, service
 from .forms import ActionForm, FindingForm, ResultForm, SampleForm, VerifyForm
 from .ledger_rules import RULE_LABELS as LEDGER_RULE_LABELS
@@ -58,16 +58,14 @@ def quantity_target(engagement_id: int):
     """The declared figure a measured quantity is checked against (自评表 indicator, a list column, none, auto)."""
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     if ActionForm().validate_on_submit():
-        try:
-            quantities.save_quantity_target(db.session, engagement, current_user, now_utc(),
-                                            request.form.get("key", ""), request.form.get("target", "auto"))
+        key, target = request.form.get("key", ""), request.form.get("target", "auto")
+
+        def save_and_rerun():
+            quantities.save_quantity_target(db.session, engagement, current_user, now_utc(), key, target)
             service.run_rules(db.session, engagement, current_user, now_utc())
-        except quantities.QuantityError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("已保存实测项的对照对象并重新运行对照规则。"), "success")
+        return committed(save_and_rerun, refused=quantities.QuantityError,
+                         back=url_for(".index", engagement_id=engagement_id),
+                         success=_("已保存实测项的对照对象并重新运行对照规则。"))
     return redirect(url_for(".index", engagement_id=engagement_id)), 303
 
 
@@ -104,6 +102,7 @@ def verify(engagement_id: int):
             tolerance_rel=form.tolerance_rel.data / 100 if form.tolerance_rel.data is not None else None,
             indicator_ref=indicator.level3 if indicator else None, note=form.note.data or None)
     except service.CrossCheckError as error:
+        db.session.rollback()
         flash(str(error), "error")
         return _index(engagement, form, 422)
     db.session.commit()
@@ -137,6 +136,7 @@ def _make_finding(engagement_id, make):
     try:
         finding = make()
     except findings.FindingError as error:
+        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for(".index", engagement_id=engagement_id)), 303
     db.session.commit()
@@ -257,6 +257,7 @@ def draw(engagement_id: int):
             expected_rate=float(form.expected_rate.data) / 100, size=form.size.data, seed=form.seed.data,
             stratum_column=(form.stratum_column.data or "").strip() or None)
     except sampling.SamplingError as error:
+        db.session.rollback()
         flash(str(error), "error")
         return _samples(engagement, form, 422)
     db.session.commit()
@@ -273,12 +274,11 @@ def record(engagement_id: int, sample_id: int, item_id: int):
     form.evidence_id.choices = _evidence_choices(engagement, blank=True)
     if form.validate_on_submit():
         evidence = evidence_service.load_evidence(db.session, engagement, form.evidence_id.data) if form.evidence_id.data else None
-        try:
-            sampling.record_result(db.session, engagement, item, current_user, now_utc(), result=form.result.data,
-                                   note=form.note.data, evidence=evidence)
-            db.session.commit()
-        except sampling.SamplingError as error:
-            flash(str(error), "error")
+        return committed(lambda: sampling.record_result(db.session, engagement, item, current_user, now_utc(),
+                                                        result=form.result.data, note=form.note.data,
+                                                        evidence=evidence),
+                         refused=sampling.SamplingError,
+                         back=url_for(".samples_page", engagement_id=engagement_id, sample=sample_id))
     return redirect(url_for(".samples_page", engagement_id=engagement_id, sample=sample_id)), 303
 
 

@@ -17,8 +17,14 @@ FLAG_LABELS = {"attention_failed": "注意力检测未通过", "straight_lining"
 
 def responses_for(session: Session, owner, distribution_id: int | None = None, stratum: str | None = None) -> list[Response]:
     """All responses of an instrument or of every instrument of an engagement, oldest first."""
-    query = select(Response).join(Response.distribution).options(
+    query = _scoped(select(Response), owner, distribution_id, stratum).options(
         joinedload(Response.distribution), joinedload(Response.version)).order_by(Response.id)
+    return list(session.scalars(query).unique())
+
+
+def _scoped(query, owner, distribution_id: int | None, stratum: str | None):
+    """Responses of an instrument, or of every instrument of an engagement, optionally one channel or stratum."""
+    query = query.join(Distribution, Response.distribution_id == Distribution.id)
     if isinstance(owner, Instrument):
         query = query.where(Response.instrument_id == owner.id)
     else:
@@ -27,7 +33,7 @@ def responses_for(session: Session, owner, distribution_id: int | None = None, s
         query = query.where(Response.distribution_id == distribution_id)
     if stratum:
         query = query.where(Distribution.stratum == stratum)
-    return list(session.scalars(query).unique())
+    return query
 
 
 def with_flags(responses: list[Response]) -> list[tuple[Response, list[str]]]:
@@ -52,16 +58,7 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
     import pandas as pd
 
     def scoped(query):
-        query = query.join(Distribution, Response.distribution_id == Distribution.id)
-        if isinstance(instrument_or_engagement, Instrument):
-            query = query.where(Response.instrument_id == instrument_or_engagement.id)
-        else:
-            query = query.where(Distribution.engagement_id == instrument_or_engagement.id)
-        if distribution_id:
-            query = query.where(Response.distribution_id == distribution_id)
-        if stratum:
-            query = query.where(Distribution.stratum == stratum)
-        return query
+        return _scoped(query, instrument_or_engagement, distribution_id, stratum)
 
     version_ids = scoped(select(Response.version_id).distinct())
     definitions = session.execute(select(InstrumentVersion.id, InstrumentVersion.definition)
