@@ -122,6 +122,11 @@ def init_web(app: Flask) -> None:
         return send_from_directory(app.static_folder, "openapi.json", mimetype="application/json")
 
 
+def form_errors(form) -> str:
+    """A form's messages in one line, as flashed above the form."""
+    return "；".join(str(e) for errors in form.errors.values() for e in errors)
+
+
 def committed(change, *, refused: type[Exception] | tuple, back: str, success=None):
     """Run a service change in the request's transaction, then redirect to `back` (303): on success commit
     and flash `success` (a message, or a function of the change's result); on a refusal roll back and flash

@@ -13,7 +13,7 @@ from ..db import db
 from ..evidence.models import Evidence
 from ..evidence.store import BlobStore
 from ..spreadsheets import xlsx_bytes
-from ..web import committed, now_utc
+from ..web import committed, form_errors, now_utc
 from . import service
 from .forms import KIND_LABELS, STATUS_LABELS, ApplicationForm, ProgressForm, ShareForm
 
@@ -108,7 +108,7 @@ def add_application(report_id: int):
     report = _report(report_id)
     form = ApplicationForm()
     if not form.validate_on_submit():
-        flash(_form_errors(form), "error")
+        flash(form_errors(form), "error")
         return _back(report_id)
     data = service.ApplicationInput(kind=form.kind.data, requirement=form.requirement.data,
                                     due_date=form.due_date.data, budget_change=form.budget_change.data)
@@ -122,15 +122,12 @@ def update_application(application_id: int):
     report_id = service.load_report_for_reader_by_engagement(db.session, item.engagement_id, current_user).id
     form = ProgressForm()
     if not form.validate_on_submit():
-        flash(_form_errors(form), "error")
+        flash(form_errors(form), "error")
         return _back(report_id)
     return _apply(report_id, lambda: service.update_application(db.session, item, form.status.data,
                                                                 form.progress_note.data, current_user, now_utc()),
                   _("已更新整改情况。"))
 
-
-def _form_errors(form) -> str:
-    return "；".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 def _apply(report_id: int, change, message: str):

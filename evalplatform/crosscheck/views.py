@@ -12,7 +12,7 @@ from ..engagements.service import load_engagement_for_user
 from ..evidence import service as evidence_service
 from ..materials import service as materials
 from ..spreadsheets import xlsx_bytes
-from ..web import committed, now_utc
+from ..web import committed, form_errors, now_utc
 from . import findings, quantities, sampling, service
 from .forms import ActionForm, FindingForm, ResultForm, SampleForm, VerifyForm
 from .ledger_rules import RULE_LABELS as LEDGER_RULE_LABELS
@@ -86,7 +86,7 @@ def verify(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     form = _verify_form(engagement)
     if not form.validate_on_submit():
-        flash(_("核实数未保存：%(e)s", e=_errors(form)), "error")
+        flash(_("核实数未保存：%(e)s", e=form_errors(form)), "error")
         return _index(engagement, form, 422)
     declared, source = form.declared.data, form.declared_source.data or _("申报数")
     indicator = next((i for i in materials.self_assessed_indicators(db.session, engagement)
@@ -144,9 +144,6 @@ def _make_finding(engagement_id, make):
     return redirect(url_for(".findings_page", engagement_id=engagement_id, edit=finding.id)), 303
 
 
-def _errors(form) -> str:
-    return "；".join(str(e) for errors in form.errors.values() for e in errors)
-
 
 # ---- findings (问题清单) ----
 
@@ -183,7 +180,7 @@ def save_finding(engagement_id: int, finding_id: int | None):
     finding = findings.load_finding(db.session, engagement, finding_id) if finding_id else None
     form = _finding_form(engagement, finding)
     if not form.validate_on_submit():
-        flash(_("问题未保存：%(e)s", e=_errors(form)), "error")
+        flash(_("问题未保存：%(e)s", e=form_errors(form)), "error")
         return _findings(engagement, form, finding, 422)
     fields = findings.FindingFields(
         title=form.title.data, description=form.description.data, severity=form.severity.data,
@@ -248,7 +245,7 @@ def draw(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     form = _sample_form(engagement)
     if not form.validate_on_submit():
-        flash(_("未抽样：%(e)s", e=_errors(form)), "error")
+        flash(_("未抽样：%(e)s", e=form_errors(form)), "error")
         return _samples(engagement, form, 422)
     try:
         sample = sampling.draw_sample(

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from ..db import db
 from ..engagements.service import load_engagement_for_user, load_site
 from ..spreadsheets import xlsx_bytes
-from ..web import now_utc
+from ..web import form_errors, now_utc
 from . import previews, service
 from .content import SAFE_INLINE_TYPES, RejectedContent
 from .forms import DeleteEvidenceForm, UploadForm
@@ -46,7 +46,7 @@ def upload(engagement_id: int):
     form = _upload_form(engagement)
     wants_json = request.accept_mimetypes.best == "application/json"
     if not form.validate_on_submit():
-        return _upload_reply(wants_json, engagement_id, [], [("", _("表单无效：%(e)s", e=_form_errors(form)))], 422)
+        return _upload_reply(wants_json, engagement_id, [], [("", _("表单无效：%(e)s", e=form_errors(form)))], 422)
     site = load_site(db.session, engagement, form.site_id.data) if form.site_id.data else None
     client_uuid = _parse_uuid(form.client_uuid.data)
     files = [f for f in request.files.getlist("files") if f.filename or f.content_length]
@@ -90,9 +90,6 @@ def _upload_reply(wants_json, engagement_id, accepted, refused, status):
         flash(f"{name}：{message}" if name else message, "error")
     return redirect(url_for(".index", engagement_id=engagement_id)), 303
 
-
-def _form_errors(form) -> str:
-    return "；".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 def _parse_uuid(value):
