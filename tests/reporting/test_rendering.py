@@ -89,3 +89,19 @@ def test_the_renderer_refuses_local_files_and_the_network(tmp_path):
     assert "file:///etc/passwd" in refused and "http://127.0.0.1:9/x.css" in refused
     assert "https://example.com/a.png" in refused and any(u.endswith("/secret.png") for u in refused)
     assert b"root:" not in pdf
+
+
+def test_markup_in_narrative_and_findings_is_text_and_fetches_nothing(report, session, tmp_path):
+    from evalplatform.crosscheck.findings import FindingFields, create_finding
+    from evalplatform.reporting.render import report_html
+    report, store = report
+    hostile = '<img src="file:///etc/passwd"><link rel="stylesheet" href="http://example.com/x.css"><script>x()</script>'
+    service.save_section(session, report, "problems", hostile, report.author, factories.NOW)
+    create_finding(session, report.engagement, report.author, factories.NOW,
+                   FindingFields(title="<b>标题</b>", description=hostile))
+    content = assemble(session, report, store, firm_name="所", now=factories.NOW)
+    html = report_html(content, draft=True, version=None, content_sha256=content_sha256(content))
+    pdf, _pages, refused = render_pdf(html, allowed_roots=[store.root / "blobs", store.root / "previews-1200"])
+    assert refused == []  # escaped markup is text: nothing is even asked for
+    compact = "".join(pdf_text(pdf, tmp_path).split())
+    assert '<imgsrc="file:///etc/passwd">' in compact and "<b>标题</b>" in compact and b"root:" not in pdf

@@ -149,3 +149,20 @@ def test_a_draft_renders_as_a_job_the_page_can_poll(client, session, world):
     assert state["status"] == "done" and state["progress"] == 100 and state["pages"] >= 5
     pdf = client.get(state["download_url"])
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_no_route_changes_an_issued_report(client, session, world):
+    issue(client, session, world)
+    switch(client, world.evaluator)
+    base = f"/engagements/{world.engagement.id}/report"
+    before = session.scalar(select(Report))
+    title, sections = before.title, {s.key: s.body for s in before.sections}
+    token = csrf_token(client, base)
+    for url, data in [(f"{base}/header", {"title": "改过的标题"}), (f"{base}/sections/suggestions", {"body": "改动"}),
+                      (f"{base}/start", {}), (f"{base}/submit", {}), (f"{base}/approve", {}), (f"{base}/issue", {})]:
+        client.post(url, data={"csrf_token": token, **data})
+    session.expire_all()
+    after = session.scalar(select(Report))
+    assert after.status is ReportStatus.issued and after.title == title
+    assert {s.key: s.body for s in after.sections} == sections
+    assert len(session.scalars(select(ReportVersion)).all()) == 1
