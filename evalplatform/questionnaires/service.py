@@ -1,18 +1,20 @@
 """Distributions, the idempotent intake of responses, quality flags, invalidation and exports."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
 import statistics
 import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from ..audit.service import record
 from ..instruments.answers import attention_failed, validate_answers
@@ -88,11 +90,30 @@ def close_distribution(session: Session, distribution: Distribution, actor, now:
 
 
 def public_distribution(session: Session, token: str) -> Distribution | None:
-    """One query: the distribution with its version (the public page needs nothing else)."""
+    """One query: the distribution (its definition comes from `distributed_definition`)."""
     if not token or len(token) > 32:
         return None
-    return session.scalar(select(Distribution).options(joinedload(Distribution.version))
-                          .where(Distribution.token == token))
+    return session.scalar(select(Distribution).where(Distribution.token == token))
+
+
+# A frozen version never changes (an edit makes a new version) and is never deleted (responses point to it),
+# so the public page and the intake read its definition from the database once per process and database
+# instead of loading and decoding the JSON document for every respondent. Callers must not modify it.
+_frozen_definitions: weakref.WeakKeyDictionary[Engine, dict[int, dict]] = weakref.WeakKeyDictionary()
+FROZEN_DEFINITIONS_KEPT = 1000
+
+
+def distributed_definition(session: Session, distribution: Distribution) -> dict:
+    kept = _frozen_definitions.setdefault(session.get_bind(), {})
+    definition = kept.get(distribution.version_id)
+    if definition is None:
+        version = distribution.version
+        definition = version.definition
+        if version.is_frozen:
+            if len(kept) >= FROZEN_DEFINITIONS_KEPT:
+                kept.clear()
+            kept[distribution.version_id] = definition
+    return definition
 
 
 def public_state(session: Session, distribution: Distribution, now: datetime) -> str:
@@ -117,7 +138,7 @@ def submit_response(session: Session, distribution: Distribution, client_uuid: u
                     *, device_token: str | None = None, duration_s: int | None = None) -> tuple[Response, bool]:
     """Store a respondent's answers once: (response, created). A retry with the same UUID and content
     returns the first row; other content under that UUID raises ResubmissionConflict."""
-    definition = distribution.version.definition
+    definition = distributed_definition(session, distribution)
     clean = validate_answers(definition, answers)  # raises AnswerErrors
     digest = payload_digest(clean)
     # The common case costs one statement: the INSERT … ON CONFLICT DO NOTHING RETURNING below. The UUID is
@@ -140,17 +161,19 @@ def submit_response(session: Session, distribution: Distribution, client_uuid: u
                   version_id=distribution.version_id, client_uuid=client_uuid, answers=clean,
                   payload_sha256=digest, device_token=device_token, duration_s=duration_s,
                   submitted_at=now, quality_flags=flags)
-    inserted = session.scalar(_insert_ignoring_duplicates(session, values))
+    inserted = session.scalar(_insert_ignoring_duplicates(session.get_bind().dialect.name), values)
     if inserted is None:  # this UUID is already stored (a retry, or a concurrent request committed first)
         return _same_or_conflict(_by_uuid(session, distribution, client_uuid), digest), False
     return inserted, True
 
 
-def _insert_ignoring_duplicates(session: Session, values: dict):
-    """An ORM upsert: RETURNING gives the new Response (no second SELECT), or nothing on a duplicate."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return (insert(Response).values(**values)
-            .on_conflict_do_nothing(index_elements=["instrument_id", "client_uuid"]).returning(Response))
+@functools.cache
+def _insert_ignoring_duplicates(dialect: str):
+    """An ORM upsert: RETURNING gives the new Response (no second SELECT), or nothing on a duplicate. Built
+    once per dialect; the values are the execution's parameters."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (insert(Response).on_conflict_do_nothing(index_elements=["instrument_id", "client_uuid"])
+            .returning(Response))
 
 
 def _by_uuid(session: Session, distribution: Distribution, client_uuid: uuid.UUID) -> Response | None:

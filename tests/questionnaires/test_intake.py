@@ -1,4 +1,5 @@
-"""The public respondent flow: idempotent intake, strict validation, closed pages, the two-query page."""
+"""The public respondent flow: idempotent intake, strict validation, closed pages, the two-query page, the
+one-SELECT-one-INSERT submission."""
 import json
 import threading
 import uuid
@@ -6,6 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import event, func, select
 
+from evalplatform.instruments import service as instruments
+from evalplatform.questionnaires import service
 from evalplatform.questionnaires.models import Response
 from tests import factories
 from tests.questionnaires.conftest import answers
@@ -120,20 +123,56 @@ def test_hidden_questions_are_not_kept(client, session, survey):
     assert "sat01" not in stored.answers and stored.answers["unaware_reason"] == "刚搬来"
 
 
-def test_the_public_page_needs_at_most_two_queries(app, client, session, survey):
-    survey.distribution.quota = 100
-    session.commit()
+def statements_of(app, request) -> list[str]:
     statements = []
     engine = app.extensions["evalplatform.db"].engine
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        response = client.get(f"/s/{survey.distribution.token}")
+        response = request()
     finally:
         event.remove(engine, "before_cursor_execute", listener)
-    assert response.status_code == 200
-    assert len(statements) <= 2, statements
-    assert "农村公路建设项目群众满意度调查问卷" in response.get_data(as_text=True)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return statements
+
+
+def test_the_public_page_needs_at_most_two_queries(app, client, session, survey):
+    survey.distribution.quota = 100
+    session.commit()
+    page = f"/s/{survey.distribution.token}"
+    first = statements_of(app, lambda: client.get(page))
+    again = statements_of(app, lambda: client.get(page))
+    # The distribution and the quota count; the frozen definition is read once, by the first request.
+    assert len(first) == 3 and len(again) == 2, (first, again)
+    assert not any("instrument_version" in s for s in again)
+    assert "农村公路建设项目群众满意度调查问卷" in client.get(page).get_data(as_text=True)
+
+
+def test_a_submission_is_one_select_and_one_insert(app, client, session, survey):
+    post(client, survey.distribution.token, {"client_uuid": str(uuid.uuid4()), "answers": answers()})
+    payload = {"client_uuid": str(uuid.uuid4()), "answers": answers()}
+    statements = statements_of(app, lambda: post(client, survey.distribution.token, payload))
+    assert [s.split()[0] for s in statements] == ["SELECT", "INSERT"], statements
+    assert count(session) == 2
+
+
+def test_a_link_to_an_edited_questionnaire_serves_the_new_version(client, session, survey):
+    token = survey.distribution.token
+    assert post(client, token, {"client_uuid": str(uuid.uuid4()), "answers": answers()}).status_code == 200
+    definition = survey.instrument.latest.definition
+    extra = {"code": "new_q", "type": "text", "label": "new question", "required": True}
+    edited = {**definition, "sections": [*definition["sections"][:-1],
+                                         {**definition["sections"][-1],
+                                          "questions": [*definition["sections"][-1]["questions"], extra]}]}
+    instruments.save_definition(session, survey.instrument, survey.evaluator, factories.NOW, edited)
+    fresh = service.create_distribution(session, survey.instrument, survey.evaluator, factories.NOW,
+                                        service.DistributionFields(name="新链接", stratum="柳湾村"))
+    session.commit()
+    assert "new question" in client.get(f"/s/{fresh.token}").get_data(as_text=True)  # the page's JSON
+    assert "new question" not in client.get(f"/s/{token}").get_data(as_text=True)
+    refused = post(client, fresh.token, {"client_uuid": str(uuid.uuid4()), "answers": answers()})
+    assert refused.status_code == 422 and "new_q" in refused.get_json()["errors"]
+    assert post(client, token, {"client_uuid": str(uuid.uuid4()), "answers": answers()}).status_code == 200
 
 
 def test_closed_not_yet_open_and_full_distributions_say_so(client, session, survey):
