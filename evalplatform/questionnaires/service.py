@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ..audit.service import record
 from ..instruments.answers import attention_failed, validate_answers
@@ -161,19 +161,28 @@ def submit_response(session: Session, distribution: Distribution, client_uuid: u
                   version_id=distribution.version_id, client_uuid=client_uuid, answers=clean,
                   payload_sha256=digest, device_token=device_token, duration_s=duration_s,
                   submitted_at=now, quality_flags=flags)
-    inserted = session.scalar(_insert_ignoring_duplicates(session.get_bind().dialect.name), values)
-    if inserted is None:  # this UUID is already stored (a retry, or a concurrent request committed first)
+    dialect = session.get_bind().dialect.name
+    new_id = session.connection().execute(_insert_ignoring_duplicates(dialect), values).scalar()
+    if new_id is None:  # this UUID is already stored (a retry, or a concurrent request committed first)
         return _same_or_conflict(_by_uuid(session, distribution, client_uuid), digest), False
-    return inserted, True
+    return _persistent(session, Response(id=new_id, **values)), True
 
 
 @functools.cache
 def _insert_ignoring_duplicates(dialect: str):
-    """An ORM upsert: RETURNING gives the new Response (no second SELECT), or nothing on a duplicate. Built
-    once per dialect; the values are the execution's parameters."""
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new row's id, or nothing on a duplicate. Core, not the
+    ORM's bulk insert, and built once per dialect: the ORM path was an eighth of the intake's CPU time."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return (insert(Response).on_conflict_do_nothing(index_elements=["instrument_id", "client_uuid"])
-            .returning(Response))
+    table = Response.__table__
+    return (insert(table).on_conflict_do_nothing(index_elements=["instrument_id", "client_uuid"])
+            .returning(table.c.id))
+
+
+def _persistent(session: Session, response: Response) -> Response:
+    """The row just inserted, as a persistent object of the session (what it holds is what was written)."""
+    make_transient_to_detached(response)
+    session.add(response)
+    return response
 
 
 def _by_uuid(session: Session, distribution: Distribution, client_uuid: uuid.UUID) -> Response | None:
