@@ -174,7 +174,7 @@ def run(database_url: str, args) -> dict:
     posts = tally.post_latencies[capacity_posts:]  # latencies under the respondents' load only
     counts = reconcile(database_url, instrument_id, tally.accepted)
     return {"submissions_per_s": capacity_sps, "ceiling_rps": ceiling_rps, "ratio": ratio,
-            "rounds": [round(s / c, 3) for c, s in rounds],
+            "rounds": rounds,
             "vu_requests_per_s": vu["rps"], "vu_submissions_per_s": vu["submissions_per_s"],
             "p50_post_ms": percentile(posts, 0.50) * 1000, "p95_post_ms": percentile(posts, 0.95) * 1000,
             "p99_post_ms": percentile(posts, 0.99) * 1000, "posts": len(posts),
@@ -186,7 +186,7 @@ def run(database_url: str, args) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=60, help="seconds of the respondents' phase (default 60)")
-    parser.add_argument("--closed", type=float, default=5, help="seconds of each closed-loop phase (default 5)")
+    parser.add_argument("--closed", type=float, default=10, help="seconds of each closed-loop phase (default 10)")
     parser.add_argument("--rounds", type=int, default=3, help="ceiling/capacity rounds, medians quoted (default 3)")
     parser.add_argument("--vus", type=int, default=300)
     parser.add_argument("--think-min", type=float, default=2.0)
@@ -206,7 +206,8 @@ def main() -> None:
                 "duplicated"):
         value = result[key]
         print(f"{key:<34}{value:>12.2f}" if isinstance(value, float) else f"{key:<34}{value:>12}")
-    print("ratio of each round:", result["rounds"])
+    print("rounds (ceiling rps / submissions/s = ratio):",
+          "; ".join(f"{c:.0f} / {s:.0f} = {s / c:.2f}" for c, s in result["rounds"]))
     if result["error_kinds"]:
         print("errors by kind:", result["error_kinds"])
     print(json.dumps({key: round(result[key], 3) if isinstance(result[key], float) else result[key]
