@@ -17,6 +17,7 @@ from .engagements import service as engagements
 from .engagements.models import EngagementKind, TeamRole
 from .evidence import service as evidence_service
 from .evidence.store import BlobStore
+from .indicators import feeds
 from .indicators import scoring as indicator_scoring
 from .indicators import service as indicators
 from .inspections.demo import demo_inspection
@@ -55,8 +56,8 @@ def load_demo(session: Session, storage_dir: str, *, portfolio: bool = True) -> 
         engagements.save_site(session, road, evaluator, now, name=name, address=address,
                               latitude=Decimal(lat), longitude=Decimal(lon))
     photos = _demo_photos(session, BlobStore(storage_dir), road, evaluator, now)
-    _demo_scores(session, road, "project_common_2020", ROAD_SCORES, evaluator, now)
     _demo_survey(session, road, evaluator, now)
+    _demo_scores(session, road, "project_common_2020", ROAD_SCORES, evaluator, now)
     demo_inspection(session, storage_dir, road, evaluator, now)
     load_materials_demo(session, BlobStore(storage_dir), road, evaluator, now, photos[0] if photos else None)
     dept = engagements.create_engagement(session, engagements.EngagementFields(
@@ -131,9 +132,22 @@ def _demo_scores(session: Session, engagement, framework_code: str, scores: dict
         indicator_scoring.attach_evidence(session, quality, photo, evaluator, now)
     satisfaction = next((i for i in tree.indicators if i.name == "服务对象满意度"), None)
     if satisfaction is not None:
-        indicator_scoring.set_verified_value(session, satisfaction, Decimal("88.6"), "满意度调查（有效问卷 412 份）",
+        _demo_satisfaction(session, engagement, satisfaction, evaluator, now)
+
+
+def _demo_satisfaction(session: Session, engagement, indicator, evaluator, now) -> None:
+    """From the engagement's own questionnaire where it has one (从问卷结果取值), so the score, the report's
+    survey annex and the analysis page agree; engagements without one get a stated value."""
+    status = feeds.survey_status(session, engagement)
+    if status is None:
+        indicator_scoring.set_verified_value(session, indicator, Decimal("88.6"), "满意度调查（有效问卷 412 份）",
                                              evaluator, now)
-        indicator_scoring.record_score(session, satisfaction, evaluator, now, rationale="满意度 88.6%，略低于 90% 的目标")
+        rate = Decimal("88.6")
+    else:
+        rate = feeds.apply_survey(session, engagement, indicator, evaluator, now).rate
+    target = indicator.target_value or Decimal(90)
+    rationale = f"满意度 {rate}%，{'低于' if rate < target else '达到'} {target.normalize():f}% 的目标"
+    indicator_scoring.record_score(session, indicator, evaluator, now, rationale=rationale)
 
 
 def _demo_photos(session: Session, store: BlobStore, engagement, evaluator, now) -> list:
@@ -157,7 +171,7 @@ def _demo_photos(session: Session, store: BlobStore, engagement, evaluator, now)
 
 
 def _demo_survey(session: Session, engagement, evaluator, now) -> None:
-    """The rural-road satisfaction questionnaire, distributed in two villages, with ~300 simulated responses."""
+    """The rural-road satisfaction questionnaire, distributed in two villages, with 390 simulated responses (enough for ±5 % at 95 %)."""
     import random
     from datetime import timedelta
 
@@ -169,7 +183,7 @@ def _demo_survey(session: Session, engagement, evaluator, now) -> None:
                                                "satisfaction-rural-road")
     rng = random.Random(2025)
     start = now - timedelta(days=12)
-    for name, quota, count, mood in [("柳湾村", 200, 180, 0.8), ("白沙乡", 150, 130, 0.6)]:
+    for name, quota, count, mood in [("柳湾村", 240, 210, 0.92), ("白沙乡", 200, 180, 0.84)]:
         distribution = questionnaires.create_distribution(
             session, instrument, evaluator, start, questionnaires.DistributionFields(
                 name=f"{name}村民满意度调查", stratum=name, quota=quota, closes_at=now + timedelta(days=20)))

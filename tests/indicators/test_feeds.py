@@ -118,5 +118,5 @@ def test_demo_cross_checks_and_survey_feed_the_road_scores(client, session, app)
     satisfaction = _indicator(session, road, "服务对象满意度")
     status = feeds.apply_survey(session, road, satisfaction, evaluator, factories.NOW)
     session.commit()
-    assert status.n_valid == 310 and satisfaction.verified_value == status.rate
-    assert satisfaction.verified_source == f"满意度调查（有效问卷 310 份，95% 区间 {status.low}–{status.high}%）"
+    assert status.n_valid == 390 and status.adequate and satisfaction.verified_value == status.rate
+    assert satisfaction.verified_source == f"满意度调查（有效问卷 390 份，95% 区间 {status.low}–{status.high}%）"
