@@ -104,6 +104,29 @@ def verify_evidence_command() -> None:
     click.echo(f"OK: {checked} evidence blobs verified")
 
 
+@click.command("sweep-evidence")
+@click.option("--grace-hours", type=click.IntRange(min=1), default=24, show_default=True,
+              help="only files idle for longer than this")
+@click.option("--remove", is_flag=True, help="delete them (without it, only list what would go)")
+@with_appcontext
+def sweep_evidence_command(grace_hours, remove) -> None:
+    """Unreferenced evidence blobs (left by rolled-back uploads and imports) and stale upload spool files."""
+    from datetime import datetime, timedelta, timezone
+
+    from .evidence.store import BlobStore
+    from .evidence.sweep import sweep
+    with db.new_session() as session:
+        report = sweep(session, BlobStore(current_app.config["STORAGE_DIR"]), datetime.now(timezone.utc),
+                       grace=timedelta(hours=grace_hours), remove=remove)
+    for sha256 in report.orphans:
+        click.echo(f"UNREFERENCED: {sha256}")
+    for name in report.stale_incoming:
+        click.echo(f"STALE UPLOAD: incoming/{name}")
+    verb = "removed" if remove else "would remove (run with --remove)"
+    click.echo(f"{report.blobs_checked} blobs checked; {verb}: {len(report.orphans)} unreferenced blobs, "
+               f"{len(report.stale_incoming)} stale upload files, {report.bytes} bytes")
+
+
 @click.command("backup")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True,
               help="archive to write, e.g. backup-2026-11-25.tar.gz")
@@ -136,5 +159,5 @@ def restore_command(archive) -> None:
 
 def register_cli(app) -> None:
     for command in (db_group, create_user_command, load_demo_command, verify_audit_command,
-                    verify_evidence_command, backup_command, restore_command):
+                    verify_evidence_command, sweep_evidence_command, backup_command, restore_command):
         app.cli.add_command(command)

@@ -5,6 +5,7 @@ linked into place only if no blob with that hash exists yet — an existing blob
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -84,15 +85,7 @@ class BlobStore:
         if check is not None:
             check(head, path)
         final = self.path_for(digest)
-        try:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.link(path, final)
-            os.chmod(final, 0o444)
-            created = True
-        except FileExistsError:
-            created = False
-        except OSError as error:
-            raise StorageFull(str(error)) from error
+        created = self._link(path, final)
         return StoredBlob(sha256=digest, size=size, head=head, path=final, created=created)
 
     @staticmethod
@@ -111,20 +104,63 @@ class BlobStore:
             os.fsync(out.fileno())
         return hasher.hexdigest(), size, head
 
-    @staticmethod
-    def _publish(tmp: Path, final: Path) -> bool:
+    @classmethod
+    def _publish(cls, tmp: Path, final: Path) -> bool:
         """Link the temp file into place unless the blob exists; either way the temp file goes."""
         try:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp, 0o444)
-            os.link(tmp, final)  # atomic, and fails rather than overwrite
-            return True
-        except FileExistsError:
-            return False
-        except OSError as error:
-            raise StorageFull(str(error)) from error
+            return cls._link(tmp, final)
         finally:
             tmp.unlink(missing_ok=True)
+
+    @staticmethod
+    def _link(source: Path, final: Path) -> bool:
+        """Hard-link `source` to `final` (atomic; never overwrites): True if it was created. An existing blob
+        is touched instead — its bytes stay as they are — so that `remove_if_idle` spares a blob a caller is
+        about to reference again."""
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            while True:
+                try:
+                    os.link(source, final)
+                    os.chmod(final, 0o444)
+                    return True
+                except FileExistsError:
+                    try:
+                        os.utime(final)
+                        return False
+                    except FileNotFoundError:  # swept away between the two calls: link it again
+                        continue
+        except OSError as error:
+            raise StorageFull(str(error)) from error
+
+    def blob_files(self) -> Iterator[Path]:
+        """Every blob file on disk (name = SHA-256)."""
+        yield from (p for p in (self.root / "blobs").glob("??/??/*") if len(p.name) == 64)
+
+    def incoming_files(self) -> Iterator[Path]:
+        """Temporary files of uploads in progress, or left behind by a process killed mid-upload."""
+        incoming = self.root / "incoming"
+        yield from (p for p in incoming.iterdir() if p.is_file()) if incoming.is_dir() else ()
+
+    def remove_if_idle(self, path: Path, idle_before: float) -> bool:
+        """Delete a blob unused since `idle_before` (epoch seconds). It is first renamed aside and its
+        modification time read again: a `put` of the same bytes touches it before returning, so a blob
+        taken up again between the caller's check and the rename is put back, never lost."""
+        aside = self.root / "sweeping" / path.name
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if path.stat().st_mtime >= idle_before:
+                return False
+            os.rename(path, aside)
+        except FileNotFoundError:
+            return False
+        if aside.stat().st_mtime >= idle_before:
+            with contextlib.suppress(FileExistsError):
+                os.link(aside, path)
+            aside.unlink()
+            return False
+        aside.unlink()
+        return True
 
     def open(self, sha256: str) -> BinaryIO:
         return open(self.path_for(sha256), "rb")

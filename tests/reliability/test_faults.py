@@ -231,10 +231,10 @@ def test_a_material_import_failing_half_way_in_the_database_stores_nothing(datab
         with Session(engine) as session:
             after = {model: session.scalar(select(func.count()).select_from(model)) for model in before}
         assert after == before
-        # Known gap: the original file's bytes were published to the content-addressed store before the
-        # failure and stay on disk, unreferenced (no row points at them; the retry below reuses them).
-        # Deleting them on rollback would race with a concurrent upload of identical bytes; a sweep of
-        # unreferenced blobs is the fix (not built yet).
+        # The file's bytes were published to the content-addressed store before the failure and stay on
+        # disk, unreferenced (the retry below reuses them). Deleting them on rollback would race with a
+        # concurrent upload of the same bytes; `evalplatform sweep-evidence` removes them once idle for a day
+        # (tests/evidence/test_sweep.py).
         blobs = [p for p in (store / "blobs").rglob("*") if p.is_file()]
         assert len(blobs) <= 1
     finally:
