@@ -13,7 +13,7 @@ from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..evidence.models import Evidence
 from ..evidence.store import BlobStore
-from ..web import now_utc
+from ..web import error_page, now_utc
 from . import service
 from .forms import CommentForm, HeaderForm, SectionForm
 from .models import NARRATIVE_SECTIONS, RenderJob, ReportStatus
@@ -168,8 +168,10 @@ def job_pdf(engagement_id: int, job_id: str):
     job = _job(report, job_id)
     if job.pdf_sha256 is None:
         abort(404)
-    return send_file(_store().path_for(job.pdf_sha256), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"{report.title}-征求意见稿.pdf")
+    path = _store().path_for(job.pdf_sha256)
+    if not path.exists():  # drafts are not in backups: after a restore the row is there, the file is not
+        return error_page(410, _("草稿已失效"), _("这份草稿 PDF 已不存在（例如系统从备份恢复后），请重新生成草稿。"))
+    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=f"{report.title}-征求意见稿.pdf")
 
 
 @bp.get("/versions/<int:version>/<kind>")

@@ -122,3 +122,15 @@ def test_the_command_lists_by_default_and_removes_when_asked(app, session, store
     removed = CliRunner().invoke(sweep_evidence_command, ["--remove"], obj=info)
     assert removed.exit_code == 0 and "removed: 1 unreferenced blobs" in removed.output
     assert not orphan.exists()
+
+
+def test_a_draft_whose_file_is_gone_says_so_instead_of_failing(client, session, store, world):
+    """Drafts are not in backups: after a restore, a render job's row remains and its file does not."""
+    from tests.conftest import login
+    report = start_report(session, world.engagement, world.evaluator, factories.NOW)
+    session.add(RenderJob(id="job-2", report_id=report.id, status="done", pdf_sha256="ab" * 32))
+    session.commit()
+    login(client, world.evaluator.username)
+    response = client.get(f"/engagements/{world.engagement.id}/report/jobs/job-2/pdf")
+    assert response.status_code == 410
+    assert "请重新生成草稿" in response.get_data(as_text=True)
