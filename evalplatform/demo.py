@@ -183,10 +183,13 @@ def _demo_survey(session: Session, engagement, evaluator, now) -> None:
                                                "satisfaction-rural-road")
     rng = random.Random(2025)
     start = now - timedelta(days=12)
-    for name, quota, count, mood in [("柳湾村", 240, 210, 0.92), ("白沙乡", 200, 180, 0.84)]:
+    # 柳湾村's 210 answers cover its 420 households (201 needed); 白沙乡's 180 fall short of the 316 its
+    # 1,800 need, while the 390 together meet the 328 the whole 2,220 need: the analysis page shows both.
+    for name, population, quota, count, mood in [("柳湾村", 420, 240, 210, 0.92), ("白沙乡", 1800, 200, 180, 0.84)]:
         distribution = questionnaires.create_distribution(
             session, instrument, evaluator, start, questionnaires.DistributionFields(
-                name=f"{name}村民满意度调查", stratum=name, quota=quota, closes_at=now + timedelta(days=20)))
+                name=f"{name}村民满意度调查", stratum=name, quota=quota, population=population,
+                closes_at=now + timedelta(days=20)))
         simulate_responses(session, distribution, count, start, rng, mood)
 
 

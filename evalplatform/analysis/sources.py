@@ -129,11 +129,12 @@ def _blank(value) -> bool:
 
 
 def adequacy_settings(distributions: Sequence[Distribution]) -> AdequacySettings:
+    """Each stratum's population as its channels state it. Several channels of one stratum (a poster and a
+    WeChat link in the same village) reach the same people, so they are not added up: the largest counts."""
     populations: dict[str, int] = {}
     for d in distributions:
-        population = getattr(d, "population", None)
-        if population:
-            populations[d.stratum] = populations.get(d.stratum, 0) + int(population)
+        if d.population:
+            populations[d.stratum] = max(populations.get(d.stratum, 0), d.population)
     return AdequacySettings(populations=populations)
 
 

@@ -11,6 +11,8 @@ class DistributionForm(FlaskForm):
     opens_at = DateTimeLocalField(_l("开放时间"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     closes_at = DateTimeLocalField(_l("截止时间"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     quota = IntegerField(_l("目标样本量"), validators=[Optional(), NumberRange(min=1, max=1_000_000, message=_l("样本量应为正整数"))])
+    population = IntegerField(_l("总体规模（户数或人数）"), validators=[
+        Optional(), NumberRange(min=1, max=100_000_000, message=_l("总体规模应为正整数"))])
     one_per_device = BooleanField(_l("每台设备限答一次"))
 
 

@@ -24,6 +24,8 @@ class Distribution(Base):
     opens_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]
     quota: Mapped[int | None] = mapped_column(Integer)  # target sample size of this stratum
+    # 总体规模: households or people in the stratum, for the finite-population sample-size check (analysis)
+    population: Mapped[int | None] = mapped_column(Integer)
     one_per_device: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -66,6 +66,7 @@ class DistributionFields:
     closes_at: datetime | None = None
     quota: int | None = None
     one_per_device: bool = False
+    population: int | None = None
 
 
 def create_distribution(session: Session, instrument, actor, now: datetime, fields: DistributionFields) -> Distribution:

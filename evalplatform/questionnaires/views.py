@@ -18,7 +18,7 @@ from ..engagements.service import load_engagement_for_user
 from ..instruments import service as instruments
 from ..pagination import paginate
 from ..spreadsheets import safe_cell, xlsx_bytes
-from ..web import now_utc
+from ..web import form_errors, now_utc
 from . import exports, service
 from .forms import DistributionForm, InvalidateForm, PlainForm
 from .models import Distribution, Response
@@ -65,13 +65,14 @@ def create(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     form = _form(engagement)
     if not form.validate_on_submit():
-        flash(_("无法创建渠道：%(e)s", e="；".join(str(e) for es in form.errors.values() for e in es)), "error")
+        flash(_("无法创建渠道：%(e)s", e=form_errors(form)), "error")
         return redirect(url_for(".index", engagement_id=engagement_id)), 303
     instrument = instruments.load_instrument(db.session, engagement, form.instrument_id.data)
     local = lambda v: v.replace(tzinfo=SHANGHAI).astimezone(timezone.utc) if v else None  # noqa: E731
     fields = service.DistributionFields(name=form.name.data.strip(), stratum=form.stratum.data.strip(),
                                         opens_at=local(form.opens_at.data), closes_at=local(form.closes_at.data),
-                                        quota=form.quota.data, one_per_device=bool(form.one_per_device.data))
+                                        quota=form.quota.data, population=form.population.data,
+                                        one_per_device=bool(form.one_per_device.data))
     if fields.opens_at and fields.closes_at and fields.closes_at <= fields.opens_at:
         flash(_("截止时间必须晚于开放时间"), "error")
         return redirect(url_for(".index", engagement_id=engagement_id)), 303

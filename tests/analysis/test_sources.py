@@ -144,3 +144,19 @@ def test_satisfaction_only_loads_just_the_satisfaction_items(session, app):
     assert len(light.frame) == len(full.frame)
     assert light.frame[satisfaction].equals(full.frame[satisfaction])
     assert set(light.frame.columns) < set(full.frame.columns)
+
+
+def test_stated_populations_drive_the_sample_size_check_and_channels_of_a_stratum_are_not_added(session, road):
+    road.channels[0].population = 300
+    road.channels[1].population = 120
+    again = questionnaires.create_distribution(session, road.instrument, road.evaluator, factories.NOW,
+                                               questionnaires.DistributionFields(name="柳湾村海报", stratum="柳湾村",
+                                                                                 population=300))
+    session.commit()
+    assert again.population == 300
+    survey = questionnaire_surveys(session, road.engagement)[0]
+    assert dict(survey.adequacy.populations) == {"柳湾村": 300, "白沙乡": 120}
+    rows = {row.stratum: row for row in analyse(survey.frame, survey.questions, factories.NOW,
+                                                 adequacy=survey.adequacy).adequacy}
+    # n = 384.16 / (1 + 383.16 / N): 169 of 300, 92 of 120, 201 of 420 (finite-population corrected)
+    assert (rows["柳湾村"].required_valid, rows["白沙乡"].required_valid, rows["总体"].required_valid) == (169, 92, 201)

@@ -40,12 +40,16 @@ def test_evaluator_creates_from_a_template_adds_a_question_and_distributes(clien
     bad = post_form(client, f"{builder}/questions", {"code": "x", "type": "single_choice", "label": "无选项"}, page=builder)
     assert bad.status_code == 303 and "需要至少一个选项" in client.get(builder).get_data(as_text=True)
 
+    refused = post_form(client, f"{base}/surveys", {"instrument_id": instrument.id, "name": "东区", "stratum": "东区",
+                                                    "population": "-3"}, page=f"{base}/surveys")
+    assert refused.status_code == 303 and "总体规模应为正整数" in client.get(f"{base}/surveys").get_data(as_text=True)
     made = post_form(client, f"{base}/surveys", {"instrument_id": instrument.id, "name": "东区", "stratum": "东区",
-                                                 "quota": "50"}, page=f"{base}/surveys")
+                                                 "quota": "50", "population": "640"}, page=f"{base}/surveys")
     assert made.status_code == 303
     distribution = session.scalars(select(Distribution).where(Distribution.instrument_id == instrument.id)).one()
+    assert distribution.population == 640
     listing = client.get(f"{base}/surveys").get_data(as_text=True)
-    assert f"/s/{distribution.token}" in listing and "0 / 50" in listing
+    assert f"/s/{distribution.token}" in listing and "0 / 50" in listing and "总体 640" in listing
     png = client.get(f"{base}/surveys/{distribution.id}/qr.png")
     assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
     svg = client.get(f"{base}/surveys/{distribution.id}/qr.svg")
