@@ -15,8 +15,8 @@ instrument type     analysis question
 others              skipped (numbers, dates, sites, photos, notes); attention checks are skipped
 ==================  ============================================================================
 
-Adequacy: a distribution's ``population`` (if the model has that field) is the stratum's population N;
-a ``quota`` is a target sample size, not a population, so it is not used as N.
+Adequacy: a distribution's ``population`` (总体规模) is the stratum's population N (the largest one stated
+among the stratum's channels); a ``quota`` is a target sample size, not a population, so it is not used as N.
 No Flask here.
 """
 from __future__ import annotations
