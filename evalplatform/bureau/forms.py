@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..fields import MoneyField
@@ -27,3 +27,15 @@ class ProgressForm(FlaskForm):
 class ShareForm(FlaskForm):
     auditor_id = SelectField(_l("审计部门用户"), coerce=int, validate_choice=True)
     note = StringField(_l("说明"), validators=[Optional(), Length(max=200, message=_l("不超过 200 个字符"))])
+
+
+def _band(label):
+    return DecimalField(label, places=1, validators=[
+        DataRequired(_l("请填写全部分数线")), NumberRange(min=0, max=100, message=_l("分数线应在 0 到 100 之间"))])
+
+
+class GradeScaleForm(FlaskForm):
+    """Lower bounds, inclusive: 优 ≥ excellent, 良 ≥ good, 中 ≥ fair, otherwise 差."""
+    excellent = _band(_l("“优”不低于"))
+    good = _band(_l("“良”不低于"))
+    fair = _band(_l("“中”不低于"))

@@ -17,6 +17,7 @@ from .. import audit
 from ..accounts.models import Role, User
 from ..engagements.models import Engagement, EvaluatedUnit
 from ..engagements.service import EngagementNotFound, PermissionDenied
+from ..indicators import scoring
 from ..pagination import Page, paginate
 from ..reporting.models import Report, ReportVersion
 from .models import ApplicationKind, ApplicationStatus, ReportShare, ResultApplication
@@ -237,6 +238,21 @@ def tracked_applications(session: Session, user: User, *, overdue_only: bool, to
     if overdue_only:
         query = query.where(ResultApplication.status != ApplicationStatus.done, ResultApplication.due_date < today)
     return list(session.scalars(query).unique())
+
+
+def change_grade_scale(session: Session, actor: User, now: datetime, excellent, good, fair):
+    """The bureau's own grade bands (优/良/中 lower bounds). They apply to every score computed from now on
+    for its engagements; issued reports keep the grade printed in them."""
+    _ensure_bureau(actor)
+    before = scoring.grade_scale_for(session, actor.bureau_id)
+    row = scoring.set_grade_scale(session, actor.bureau_id, excellent, good, fair)
+    audit.record(session, actor=actor, action="bureau.grade_scale", obj=row, now=now,
+           details={"before": _bands(before), "after": _bands(row)})
+    return row
+
+
+def _bands(scale) -> list[str]:
+    return [f"{Decimal(v):.1f}" for v in (scale.excellent, scale.good, scale.fair)]
 
 
 def _ensure_bureau(actor: User) -> None:

@@ -9,13 +9,16 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..accounts.models import Role
 from ..db import db
 from ..evidence.models import Evidence
 from ..evidence.store import BlobStore
 from ..spreadsheets import xlsx_bytes
 from ..web import committed, form_errors, now_utc
 from . import service
-from .forms import KIND_LABELS, STATUS_LABELS, ApplicationForm, ProgressForm, ShareForm
+from ..indicators import scoring
+from ..indicators.service import IndicatorError
+from .forms import KIND_LABELS, STATUS_LABELS, ApplicationForm, GradeScaleForm, ProgressForm, ShareForm
 
 bp = Blueprint("bureau", __name__, template_folder="templates", url_prefix="/bureau")
 BEIJING = get_timezone("Asia/Shanghai")
@@ -142,3 +145,24 @@ def applications():
     items = service.tracked_applications(db.session, current_user, overdue_only=overdue_only, today=today)
     return render_template("bureau/applications.html", items=items, today=today, overdue_only=overdue_only,
                            kinds=KIND_LABELS, statuses=STATUS_LABELS)
+
+
+@bp.get("/grade-scale")
+def grade_scale():
+    current = scoring.grade_scale_for(db.session, current_user.bureau_id)
+    form = GradeScaleForm(data={"excellent": current.excellent, "good": current.good, "fair": current.fair})
+    return render_template("bureau/grade_scale.html", form=form, editable=current_user.role is Role.bureau)
+
+
+@bp.post("/grade-scale")
+def save_grade_scale():
+    if current_user.role is not Role.bureau:  # the audit office reads; it does not set the bureau's bands
+        abort(403)
+    form = GradeScaleForm()
+    back = url_for(".grade_scale")
+    if not form.validate_on_submit():
+        flash(form_errors(form), "error")
+        return redirect(back, 303)
+    return committed(lambda: service.change_grade_scale(db.session, current_user, now_utc(), form.excellent.data,
+                                                        form.good.data, form.fair.data),
+                     refused=IndicatorError, back=back, success=_("已保存等级分数线。"))
