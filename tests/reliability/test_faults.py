@@ -87,7 +87,7 @@ class Respondents:
     """Clients that post every payload until the server acknowledges it (as respond.js does), and post
     every tenth one a second time after the acknowledgement. Records every status seen."""
 
-    def __init__(self, url: str, deadline_s: float = 40):
+    def __init__(self, url: str, deadline_s: float = 90):
         self.url, self.deadline = url, time.monotonic() + deadline_s
         self.accepted, self.statuses, self.bodies, self.lock = set(), [], [], threading.Lock()
         self.local = threading.local()
@@ -106,6 +106,12 @@ class Respondents:
             if response.status_code != 200:
                 self.bodies.append((response.status_code, response.headers.get("Content-Type"), response.text))
         return response
+
+    def wait_for(self, accepted: int) -> None:
+        """Until that many responses are acknowledged; fails (never hangs) when the clients give up."""
+        while len(self.accepted) < accepted:
+            assert time.monotonic() < self.deadline, f"only {len(self.accepted)} responses acknowledged: {self.statuses[-5:]}"
+            time.sleep(0.01)
 
     def send(self, n_payload: tuple[int, dict]) -> bool:
         n, payload = n_payload
@@ -136,8 +142,7 @@ def test_a_worker_killed_mid_load_loses_and_doubles_no_response(database_url, tm
         killed = []
 
         def killer():
-            while len(clients.accepted) < 60:  # mid-load: requests are in flight in every worker
-                time.sleep(0.01)
+            clients.wait_for(60)  # mid-load: requests are in flight in every worker
             victim = worker_pids(master.pid)[0]
             os.kill(victim, signal.SIGKILL)
             killed.append(victim)
@@ -174,8 +179,7 @@ def test_a_postgres_restart_mid_load_answers_503_then_the_retry_is_stored_once(d
         clients = Respondents(url)
         with ThreadPoolExecutor(8) as pool:
             running = pool.map(clients.send, enumerate(batch))
-            while len(clients.accepted) < 40:
-                time.sleep(0.01)
+            clients.wait_for(40)
             subprocess.run([*PG_CLUSTER, "stop", "-m", "fast"], check=True, capture_output=True)
             try:
                 # The outage, observed deterministically: a clean 503 in Chinese, with a retry hint.
