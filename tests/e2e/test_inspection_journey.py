@@ -77,6 +77,10 @@ def test_an_offline_inspection_arrives_exactly_once(browser, live_server, sessio
     width.get_by_label("实测宽度（m）").fill("4.5")
     phone.get_by_test_id("photo-width").set_input_files(str(photo))
     width.get_by_text("路面.jpg").wait_for()
+    queued = phone.get_by_test_id("thumb-width")  # the picture itself, from the phone's queue, while offline
+    queued.wait_for()
+    assert queued.get_attribute("src").startswith("blob:")
+    expect(queued).to_have_js_property("naturalWidth", 320)
     phone.get_by_test_id("save-width").click()
     drain = phone.locator('.item[data-code="drain"]')
     drain.get_by_label("不符合", exact=True).check()
@@ -94,6 +98,7 @@ def test_an_offline_inspection_arrives_exactly_once(browser, live_server, sessio
 
     phone.reload()  # offline: the service worker serves the app, IndexedDB still holds the queue
     phone.get_by_test_id("queue-status").get_by_text("6 条待上传").wait_for()
+    expect(phone.get_by_test_id("thumb-width")).to_have_js_property("naturalWidth", 320)
     assert phone.locator('.item[data-code="width"] input[type=number]').input_value() == "4.5"
     assert count(session, InspectionEntry) == 0 and count(session, InspectionPhoto) == 0
 
@@ -107,6 +112,9 @@ def test_an_offline_inspection_arrives_exactly_once(browser, live_server, sessio
     assert count(session, Evidence) == 3
     inspection = session.scalar(select(Inspection))
     assert inspection.is_finished and inspection.unit_representative == "赵刚"
+    sent = phone.get_by_test_id("thumb-width")  # once acknowledged, the server's preview of the evidence
+    assert "/preview" in sent.get_attribute("src")
+    expect(sent).not_to_have_js_property("naturalWidth", 0)
     assert {e.item_code: str(e.measured_value) for e in inspection.entries}["width"].startswith("4.5")
 
     phone.get_by_test_id("record-link").click()

@@ -162,7 +162,7 @@
     else if (active && view.contains(active) && (active.tagName === "TEXTAREA" || active.type === "text" || active.type === "number")) {
       refreshStates(key); return;  /* do not rebuild under the user's fingers */
     }
-    if (key) { var insp = await getOne("inspections", key); if (insp) { renderInspection(insp); return; } }
+    if (key) { var insp = await getOne("inspections", key); if (insp) { renderInspection(insp, await queuedPhotos(key)); return; } }
     renderHome();
   }
   async function refreshStates(key) {
@@ -241,8 +241,23 @@
   function photosFor(insp, code) { return insp.photos.filter(function (p) { return p.purpose === "photo" && p.item === code && p.state !== "failed"; }); }
   function editable(insp, entry) { return canWrite && insp.status === "in_progress" && (!entry || !entry.state || entry.state === "draft" || entry.state === "failed"); }
 
-  function renderInspection(insp) {
+  /* The bytes of photos still in the outbox, by photo UUID: shown as thumbnails, so the evaluator can check
+     the picture before leaving the site, with or without a network. */
+  var objectUrls = [];
+  async function queuedPhotos(key) {
+    var byUuid = {};
+    (await outbox()).forEach(function (o) { if (o.kind === "photo" && o.inspection === key) byUuid[o.fields.client_uuid] = o.blob; });
+    return byUuid;
+  }
+  function thumbnailOf(p, queued) {
+    if (p.evidenceId) return D.recordUrl.replace(/inspections\/$/, "evidence/") + p.evidenceId + "/preview";
+    if (!queued[p.uuid]) return null;
+    var url = URL.createObjectURL(queued[p.uuid]); objectUrls.push(url); return url;
+  }
+
+  function renderInspection(insp, queued) {
     view.textContent = ""; pads = {};
+    objectUrls.forEach(function (url) { URL.revokeObjectURL(url); }); objectUrls = [];
     var back = el("a", null, "← " + T.back); back.href = "#"; view.appendChild(back);
     var head = el("section", "card");
     head.appendChild(el("h2", null, insp.title));
@@ -261,12 +276,12 @@
       var items = s.questions.filter(function (q) { return q.type !== "note"; });
       if (!items.length) return;
       view.appendChild(el("h2", null, s.title || ""));
-      items.forEach(function (q) { view.appendChild(renderItem(insp, q)); });
+      items.forEach(function (q) { view.appendChild(renderItem(insp, q, queued)); });
     });
     if (canWrite && insp.status !== "finished") view.appendChild(renderFinish(insp));
   }
 
-  function renderItem(insp, q) {
+  function renderItem(insp, q, queued) {
     var entry = insp.entries[q.code] || (insp.entries[q.code] = {state: "draft"});
     var open = editable(insp, entry), box = el("div", "item" + (open ? "" : " locked"));
     box.dataset.code = q.code;
@@ -299,7 +314,8 @@
     box.appendChild(pl);
     var strip = el("div", "photos");
     insp.photos.filter(function (p) { return p.purpose === "photo" && p.item === q.code; }).forEach(function (p) {
-      if (p.evidenceId) { var img = el("img"); img.alt = p.name; img.src = D.recordUrl.replace(/inspections\/$/, "evidence/") + p.evidenceId + "/preview"; strip.appendChild(img); }
+      var src = thumbnailOf(p, queued);
+      if (src) { var img = el("img"); img.alt = p.name; img.src = src; img.dataset.testid = "thumb-" + q.code; strip.appendChild(img); }
       strip.appendChild(el("span", "photo-chip", p.name + " · " + T["state_" + p.state] + (p.error ? " · " + p.error : "")));
     });
     box.appendChild(strip);
