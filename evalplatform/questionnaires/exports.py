@@ -1,6 +1,8 @@
 """Responses as tables: the export rows (labelled, codes and labels) and a pandas DataFrame for analysis."""
 from __future__ import annotations
 
+import functools
+import gc
 import json
 
 from sqlalchemy import String, cast, func, select
@@ -41,10 +43,27 @@ def with_flags(responses: list[Response]) -> list[tuple[Response, list[str]]]:
     return [(r, list(r.quality_flags or []) + (["too_fast"] if r.id in fast else [])) for r in responses]
 
 
+def cycle_collector_paused(function):
+    """Loading 100,000 responses creates millions of small acyclic objects (decoded cells, lists of flags),
+    and the cycle collector would walk the growing heap again and again: a third of the load time at 100k
+    (docs/performance.md). Reference counting still frees everything; collection resumes afterwards."""
+    @functools.wraps(function)
+    def paused(*args, **kwargs):
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+    return paused
+
+
 # Answers stored as JSON strings: extracted as text in SQL, no JSON decoding in Python.
 STRING_ANSWERS = ("single_choice", "satisfaction", "matrix", "text", "date", "site")
 
 
+@cycle_collector_paused
 def responses_frame(session: Session, instrument_or_engagement, *, distribution_id: int | None = None,
                     stratum: str | None = None, labels: bool = False, only: set[str] | None = None):
     """One row per response: response_id, distribution_id, stratum, submitted_at, valid, invalid_reason,
