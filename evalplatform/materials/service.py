@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..accounts.models import User
+from ..bulk import cycle_collector_paused
 from ..engagements.models import Engagement
 from ..engagements.service import EngagementNotFound, ensure_can_edit
 from ..evidence import service as evidence_service
@@ -68,6 +69,7 @@ def read_material(path: Path, kind: str, mapping: dict[str, str], key_column: st
     return parse_declared_list(grids, key_column or mapping.get("key", ""))
 
 
+@cycle_collector_paused
 def import_material(session: Session, store: BlobStore, engagement: Engagement, actor: User, now: datetime, *,
                     kind: str, stream: BinaryIO, filename: str | None, max_bytes: int, name: str | None = None,
                     key_column: str | None = None, mapping: dict[str, str] | None = None) -> MaterialImport:
@@ -160,11 +162,15 @@ def bulk_insert(session: Session, table, import_id: int, rows: list[dict]) -> No
         return
     json_columns = {c.key for c in columns if c.type.__class__.__name__ in ("JSON", "JSONB") or hasattr(c.type, "variant_mapping")}
     names = ", ".join(f'"{c.name}"' for c in columns)
+    keys = [c.key for c in columns]
+    json_at = [i for i, key in enumerate(keys, start=1) if key in json_columns]
     with connection.connection.driver_connection.cursor() as cursor:
         with cursor.copy(f'COPY "{table.name}" (import_id, {names}) FROM STDIN') as copy:
             for row in rows:
-                copy.write_row([import_id, *[json.dumps(row.get(c.key), ensure_ascii=False) if c.key in json_columns
-                                             else row.get(c.key) for c in columns]])
+                values = [import_id, *map(row.get, keys)]  # C-level lookups: this loop runs 100,000 times
+                for i in json_at:
+                    values[i] = json.dumps(values[i], ensure_ascii=False)
+                copy.write_row(values)
 
 
 def _remember_mapping(session: Session, engagement: Engagement, kind: str, mapping: dict[str, str]) -> None:

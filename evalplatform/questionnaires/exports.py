@@ -1,13 +1,12 @@
 """Responses as tables: the export rows (labelled, codes and labels) and a pandas DataFrame for analysis."""
 from __future__ import annotations
 
-import functools
-import gc
 import json
 
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from ..bulk import cycle_collector_paused
 from ..instruments.models import Instrument, InstrumentVersion
 from ..instruments.schema import answer_columns, choices_of
 from .models import Distribution, Response
@@ -41,22 +40,6 @@ def _scoped(query, owner, distribution_id: int | None, stratum: str | None):
 def with_flags(responses: list[Response]) -> list[tuple[Response, list[str]]]:
     fast = too_fast_ids(responses)
     return [(r, list(r.quality_flags or []) + (["too_fast"] if r.id in fast else [])) for r in responses]
-
-
-def cycle_collector_paused(function):
-    """Loading 100,000 responses creates millions of small acyclic objects (decoded cells, lists of flags),
-    and the cycle collector would walk the growing heap again and again: a third of the load time at 100k
-    (docs/performance.md). Reference counting still frees everything; collection resumes afterwards."""
-    @functools.wraps(function)
-    def paused(*args, **kwargs):
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            if was_enabled:
-                gc.enable()
-    return paused
 
 
 # Answers stored as JSON strings: extracted as text in SQL, no JSON decoding in Python.

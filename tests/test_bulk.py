@@ -1,9 +1,9 @@
-"""responses_frame pauses the cycle collector while it builds the frame, and always gives it back."""
+"""Bulk loads (survey frames, ledger imports) pause the cycle collector and always give it back."""
 import gc
 
 import pytest
 
-from evalplatform.questionnaires.exports import cycle_collector_paused
+from evalplatform.bulk import cycle_collector_paused
 
 
 def test_the_collector_is_off_while_loading_and_back_on_after_success_or_failure():
