@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import IntegerConverter
 
 from .db import db
+from .evidence.store import IncomingSpool
 
 LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
 
@@ -64,13 +64,13 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 class UploadRequest(Request):
-    """Spools uploaded files into STORAGE_DIR/incoming, on the evidence store's filesystem, so the
-    store can hash them in place and hard-link them instead of copying (see BlobStore._adopt)."""
+    """Spools uploaded files into STORAGE_DIR/incoming, on the evidence store's filesystem, hashing them as
+    they arrive, so the store hard-links them into place instead of copying (see BlobStore._adopt)."""
 
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
         incoming = Path(current_app.config["STORAGE_DIR"]) / "incoming"
         incoming.mkdir(parents=True, exist_ok=True)
-        return tempfile.NamedTemporaryFile(dir=incoming, prefix="upload-")
+        return IncomingSpool(incoming)
 
 
 def init_web(app: Flask) -> None:
