@@ -147,6 +147,22 @@ def applications():
                            kinds=KIND_LABELS, statuses=STATUS_LABELS)
 
 
+@bp.get("/applications.xlsx")
+def export_applications():
+    """The tracking list as a workbook (the same rows and filter as the page), for 整改 follow-up meetings."""
+    today = _today()
+    overdue_only = request.args.get("overdue") == "1"
+    items = service.tracked_applications(db.session, current_user, overdue_only=overdue_only, today=today)
+    header = ["被评价单位", "评价项目", "应用方式", "内容与要求", "预算调整金额（元）", "整改期限", "状态", "整改情况",
+              "完成日期", "是否逾期"]
+    body = [[a.engagement.evaluated_unit.name, a.engagement.title, str(KIND_LABELS[a.kind.value]), a.requirement,
+             a.budget_change, a.due_date, str(STATUS_LABELS[a.status.value]), a.progress_note, a.completed_on,
+             "是" if a.is_overdue(today) else ""] for a in items]
+    return send_file(io.BytesIO(xlsx_bytes([("结果应用跟踪", header, body)])), as_attachment=True,
+                     download_name="结果应用跟踪.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 @bp.get("/grade-scale")
 def grade_scale():
     current = scoring.grade_scale_for(db.session, current_user.bureau_id)

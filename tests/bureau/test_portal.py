@@ -138,6 +138,16 @@ def test_result_applications_are_recorded_tracked_and_audited(client, session, p
     assert budget == Decimal("-200000.00")
     assert verify_chains(session)[1] is None
 
+    sheet = load_workbook(BytesIO(client.get("/bureau/applications.xlsx").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("被评价单位", "评价项目", "应用方式", "内容与要求") and len(rows) == 3
+    by_kind = {row[2]: row for row in rows[1:]}
+    assert by_kind["整改要求"][3] == "<script>alert(1)</script>补齐管护台账" and by_kind["整改要求"][6] == "已完成"
+    assert by_kind["整改要求"][7] == "已建立台账并报备" and by_kind["整改要求"][9] is None  # done: not overdue
+    assert by_kind["预算调整"][4] == -200000
+    overdue = load_workbook(BytesIO(client.get("/bureau/applications.xlsx?overdue=1").data)).active
+    assert overdue.max_row == 1  # the header only: nothing is overdue any more
+
 
 def test_another_bureau_cannot_touch_a_result_application(client, session, portfolio):
     world, road, *_ = portfolio
@@ -153,3 +163,5 @@ def test_another_bureau_cannot_touch_a_result_application(client, session, portf
     assert response.status_code == 404
     session.expire_all()
     assert session.get(ResultApplication, item_id).status is ApplicationStatus.open
+    assert "修订管理办法" not in client.get("/bureau/applications").get_data(as_text=True)
+    assert load_workbook(BytesIO(client.get("/bureau/applications.xlsx").data)).active.max_row == 1
