@@ -499,6 +499,30 @@ def record_sheet(inspection: Inspection) -> dict:
             "team_signature": inspection.team_signature, "unit_signature": inspection.unit_signature}
 
 
+ENTRIES_HEADER = ["勘查点", "勘查表", "开始时间", "状态", "勘查人员", "检查项", "结果", "实测值", "备注", "照片",
+                  "记录时间"]
+BEIJING = timezone(timedelta(hours=8))
+
+
+def entries_table(session: Session, engagement: Engagement) -> list[list]:
+    """Every checklist item of every inspection with its latest entry (勘查记录汇总), oldest inspection first,
+    rows in ENTRIES_HEADER's order; photos by evidence code."""
+    def local(moment: datetime | None) -> str:
+        return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    rows = []
+    for inspection in sorted(list_inspections(session, engagement), key=lambda i: (i.started_at, i.id)):
+        sheet = record_sheet(inspection)
+        status = "已完成" if inspection.is_finished else "进行中"
+        for row in sheet["rows"]:
+            entry = row["entry"]
+            rows.append([inspection.site.name, sheet["title"], local(inspection.started_at), status,
+                         "、".join(inspection.team_members), row["item"].label, row["result_label"], row["value"],
+                         (entry.note or "") if entry else "", "、".join(e.code for e in row["photos"]),
+                         local(entry.recorded_at) if entry else ""])
+    return rows
+
+
 # ---- map ----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

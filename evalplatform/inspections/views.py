@@ -3,15 +3,17 @@ API the app's queue talks to, and the printable 勘查记录表. Every route loa
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 
 from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request,
-                   url_for)
+                   send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from ..db import db
+from ..spreadsheets import xlsx_bytes
 from ..engagements.service import load_engagement_for_user
 from ..evidence.store import BlobStore, StorageFull
 from ..web import now_utc
@@ -192,6 +194,16 @@ def site_map(engagement_id: int):
     engagement = _load(engagement_id)
     return render_template("inspections/map.html", engagement=engagement,
                            points=service.map_points(db.session, engagement), width=800, height=520)
+
+
+@bp.get("/entries.xlsx")
+@login_required
+def export_entries(engagement_id: int):
+    """勘查记录汇总: every item of every inspection with its latest result, value, note and photo codes."""
+    engagement = _load(engagement_id)
+    data = xlsx_bytes([("勘查记录汇总", service.ENTRIES_HEADER, service.entries_table(db.session, engagement))])
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"{engagement.title}-勘查记录汇总.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 # ---- record sheet -------------------------------------------------------------------------------------

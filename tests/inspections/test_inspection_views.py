@@ -5,9 +5,11 @@ import uuid
 from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from evalplatform.evidence.models import Evidence
+from evalplatform.inspections import checklist
 from evalplatform.inspections.models import Inspection, InspectionPhoto
 from tests import factories
 from tests.conftest import login
@@ -108,6 +110,15 @@ def test_app_resources_and_record_sheet(client, session, ready):
     assert site.name in client.get(base).get_data(as_text=True)
     site_map = client.get(f"{base}/map").get_data(as_text=True)
     assert 'data-testid="site-map"' in site_map and "<circle" in site_map and "28.682101" in site_map
+
+    export = client.get(f"{base}/entries.xlsx")
+    assert export.mimetype.endswith("spreadsheetml.sheet")
+    rows = list(load_workbook(BytesIO(export.data)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("勘查点", "勘查表", "开始时间")
+    measured = [r for r in rows[1:] if r[7]]
+    assert len(measured) == 1 and measured[0][0] == site.name and measured[0][3] == "进行中"
+    assert measured[0][7] == "3.2 km" and measured[0][9] == "E-0001"
+    assert len(rows) - 1 == len(checklist.items(version.definition))  # every item, answered or not
 
 
 def test_the_bureau_reads_the_sheet_but_cannot_sync(client, session, ready):
