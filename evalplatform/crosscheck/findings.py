@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..accounts.models import User
 from ..engagements.models import Engagement
-from ..engagements.service import EngagementNotFound, ensure_can_edit
+from ..engagements.service import ensure_can_edit, load_owned
 from ..evidence import service as evidence_service
 from ..evidence.models import Evidence, EvidenceLink
 from ..materials import service as materials
@@ -131,10 +131,7 @@ def findings(session: Session, engagement: Engagement) -> list[Finding]:
 
 
 def load_finding(session: Session, engagement: Engagement, finding_id: int) -> Finding:
-    finding = session.get(Finding, finding_id)
-    if finding is None or finding.engagement_id != engagement.id:
-        raise EngagementNotFound(finding_id)
-    return finding
+    return load_owned(session, Finding, finding_id, engagement)
 
 
 def finding_evidence(session: Session, engagement: Engagement) -> dict[int, list[Evidence]]:

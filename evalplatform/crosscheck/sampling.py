@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from .. import audit
 from ..accounts.models import User
 from ..engagements.models import Engagement
-from ..engagements.service import EngagementNotFound, ensure_can_edit
+from ..engagements.service import EngagementNotFound, ensure_can_edit, load_owned
 from ..evidence.models import Evidence
 from ..materials import service as materials
 from ..materials.models import MaterialImport
@@ -169,10 +169,7 @@ def samples(session: Session, engagement: Engagement) -> list[VerificationSample
 
 
 def load_sample(session: Session, engagement: Engagement, sample_id: int) -> VerificationSample:
-    sample = session.get(VerificationSample, sample_id)
-    if sample is None or sample.engagement_id != engagement.id:
-        raise EngagementNotFound(sample_id)
-    return sample
+    return load_owned(session, VerificationSample, sample_id, engagement)
 
 
 def load_item(session: Session, engagement: Engagement, sample_id: int, item_id: int) -> SampleItem:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from .. import audit
 from ..accounts.models import User
 from ..engagements.models import Engagement
-from ..engagements.service import EngagementNotFound, ensure_can_edit
+from ..engagements.service import ensure_can_edit, load_owned
 from ..evidence.models import Evidence
 from ..materials import service as materials
 from ..materials.models import BudgetLine, LedgerEntry
@@ -167,10 +167,7 @@ def cross_checks(session: Session, engagement: Engagement) -> list[CrossCheck]:
 
 
 def load_cross_check(session: Session, engagement: Engagement, check_id: int) -> CrossCheck:
-    check = session.get(CrossCheck, check_id)
-    if check is None or check.engagement_id != engagement.id:
-        raise EngagementNotFound(check_id)
-    return check
+    return load_owned(session, CrossCheck, check_id, engagement)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import Select, exists, false, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -213,8 +214,18 @@ def save_site(session: Session, engagement: Engagement, actor: User, now: dateti
     return site
 
 
+Owned = TypeVar("Owned")
+
+
+def load_owned(session: Session, model: type[Owned], object_id: int, engagement: Engagement,
+               not_found: type[Exception] | None = None) -> Owned:
+    """An object of `model` by id, only if it belongs to this engagement; else `not_found` (EngagementNotFound
+    by default), which the views answer with 404 — another engagement's objects are as absent as missing ones."""
+    found = session.get(model, object_id)
+    if found is None or found.engagement_id != engagement.id:
+        raise (not_found or EngagementNotFound)(object_id)
+    return found
+
+
 def load_site(session: Session, engagement: Engagement, site_id: int) -> Site:
-    site = session.get(Site, site_id)
-    if site is None or site.engagement_id != engagement.id:
-        raise EngagementNotFound(site_id)
-    return site
+    return load_owned(session, Site, site_id, engagement)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from .. import audit
 from ..accounts.models import User
 from ..engagements.models import Engagement, Site
-from ..engagements.service import EngagementNotFound, ensure_can_edit
+from ..engagements.service import ensure_can_edit, load_owned
 from .content import inspect_content
 from .models import Evidence, EvidenceBlob, EvidenceLink
 from .store import BlobStore
@@ -87,10 +87,7 @@ def store_upload(session: Session, store: BlobStore, engagement: Engagement, act
 
 
 def load_evidence(session: Session, engagement: Engagement, evidence_id: int) -> Evidence:
-    evidence = session.get(Evidence, evidence_id)
-    if evidence is None or evidence.engagement_id != engagement.id:
-        raise EngagementNotFound(evidence_id)
-    return evidence
+    return load_owned(session, Evidence, evidence_id, engagement)
 
 
 def delete_evidence(session: Session, evidence: Evidence, engagement: Engagement, actor: User,

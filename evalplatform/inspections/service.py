@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
 from ..engagements.models import Engagement, Site
-from ..engagements.service import EngagementNotFound, ensure_can_edit, load_site
+from ..engagements.service import EngagementNotFound, ensure_can_edit, load_site, load_owned
 from ..evidence import service as evidence_service
 from ..evidence.content import RejectedContent
 from ..evidence.store import BlobStore, BlobTooLarge
@@ -436,10 +436,7 @@ def list_inspections(session: Session, engagement: Engagement) -> list[Inspectio
 
 
 def load_inspection(session: Session, engagement: Engagement, inspection_id: int) -> Inspection:
-    inspection = session.get(Inspection, inspection_id)
-    if inspection is None or inspection.engagement_id != engagement.id:
-        raise InspectionNotFound(inspection_id)
-    return inspection
+    return load_owned(session, Inspection, inspection_id, engagement, InspectionNotFound)
 
 
 @dataclass(frozen=True)

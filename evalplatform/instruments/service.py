@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.service import record
-from ..engagements.service import EngagementNotFound
+from ..engagements.service import EngagementNotFound, load_owned
 from .models import Instrument, InstrumentVersion
 from .schema import DefinitionError, validate_definition
 
@@ -75,11 +75,7 @@ def freeze(version: InstrumentVersion, now: datetime) -> None:
 
 
 def load_instrument(session: Session, engagement, instrument_id: int) -> Instrument:
-    instrument = session.scalar(select(Instrument).where(
-        Instrument.id == instrument_id, Instrument.engagement_id == engagement.id))
-    if instrument is None:
-        raise InstrumentNotFound(instrument_id)
-    return instrument
+    return load_owned(session, Instrument, instrument_id, engagement, InstrumentNotFound)
 
 
 def engagement_instruments(session: Session, engagement, kind: str | None = None) -> list[Instrument]:

@@ -15,7 +15,7 @@ from .. import audit
 from ..accounts.models import User
 from ..bulk import cycle_collector_paused
 from ..engagements.models import Engagement
-from ..engagements.service import EngagementNotFound, ensure_can_edit
+from ..engagements.service import ensure_can_edit, load_owned
 from ..evidence import service as evidence_service
 from ..evidence.content import RejectedContent, sniff_mime
 from ..evidence.store import BlobStore
@@ -195,10 +195,7 @@ def current_import(session: Session, engagement: Engagement, kind: str, name: st
 
 
 def load_import(session: Session, engagement: Engagement, import_id: int) -> MaterialImport:
-    material = session.get(MaterialImport, import_id)
-    if material is None or material.engagement_id != engagement.id:
-        raise EngagementNotFound(import_id)
-    return material
+    return load_owned(session, MaterialImport, import_id, engagement)
 
 
 def ledger_entries(session: Session, engagement: Engagement) -> list[LedgerEntry]:
