@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from _support import ROOT, private_postgres  # noqa: F401  (ROOT puts the project on sys.path)
 
 import numpy as np
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from evalplatform.accounts import service as accounts

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import sqlite3
 import subprocess
 import tarfile
@@ -19,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import func, inspect, select, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from .audit import verify_chains

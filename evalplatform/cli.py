@@ -7,7 +7,6 @@ import sys
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import select
 
 from .accounts.models import Role
 from .db import db

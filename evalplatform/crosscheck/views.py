@@ -1,7 +1,6 @@
 """Cross-check, sampling and findings pages of an engagement; thin: parse, authorize, call services."""
 from __future__ import annotations
 
-from decimal import Decimal
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _

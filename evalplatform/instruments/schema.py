@@ -8,7 +8,6 @@ scale, selections), "min_length"/"max_length"/"pattern" (text), "attention_check
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from . import expr
 

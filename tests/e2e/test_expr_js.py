@@ -1,5 +1,4 @@
 """The browser's expression evaluator (static/js/expr.js) agrees with the server's on every shared case."""
-import json
 from pathlib import Path
 
 from tests.instruments.test_expressions import CASES, run_case

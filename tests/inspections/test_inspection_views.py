@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from evalplatform.evidence.models import Evidence
 from evalplatform.inspections import checklist
 from evalplatform.inspections.models import Inspection, InspectionPhoto
-from tests import factories
 from tests.conftest import login
 from tests.evidence import files
 from tests.inspections.helpers import entry_payload, setting, start_payload

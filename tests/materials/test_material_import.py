@@ -3,7 +3,6 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from evalplatform.evidence.models import Evidence, EvidenceLink
