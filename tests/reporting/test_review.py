@@ -166,3 +166,13 @@ def test_no_route_changes_an_issued_report(client, session, world):
     assert after.status is ReportStatus.issued and after.title == title
     assert {s.key: s.body for s in after.sections} == sections
     assert len(session.scalars(select(ReportVersion)).all()) == 1
+
+
+def test_the_editor_script_speaks_the_page_language(client, session, world):
+    login(client, world.evaluator.username)
+    base = f"/engagements/{world.engagement.id}/report"
+    client.post(f"{base}/start", data={"csrf_token": csrf_token(client, base)})
+    english = client.get(f"{base}?lang=en").get_data(as_text=True)
+    assert '"rendering": "Rendering {n}%"' in english and '"chars": "{n} characters"' in english
+    chinese = client.get(f"{base}?lang=zh_Hans_CN").get_data(as_text=True)
+    assert '"rendering": "\\u751f\\u6210\\u4e2d {n}%"' in chinese  # 生成中, as tojson writes it

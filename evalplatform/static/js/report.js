@@ -1,6 +1,10 @@
 // Report editor: autosave narrative sections with a word count; draft rendering with progress.
 "use strict";
 (function () {
+  // The page's language: the template hands its translated strings over as JSON.
+  const T = JSON.parse(document.getElementById("report-text").textContent);
+  const locale = document.documentElement.lang || "zh-CN";
+  const fmt = (text, values) => text.replace(/\{(\w+)\}/g, (m, key) => (key in values ? values[key] : m));
   function countChars(text) { return text.replace(/\s/g, "").length; }
 
   function setupAutosave(form) {
@@ -9,20 +13,20 @@
     const saved = form.querySelector("[data-saved]");
     let timer = null;
     let lastSent = area.value;
-    const showCount = () => { count.textContent = countChars(area.value) + " 字"; };
+    const showCount = () => { count.textContent = fmt(T.chars, { n: countChars(area.value) }); };
     async function save() {
       if (area.value === lastSent) return;
       const body = new FormData(form);
       const sending = area.value;
-      saved.textContent = "保存中…";
+      saved.textContent = T.saving;
       try {
         const response = await fetch(form.action, { method: "POST", body, headers: { Accept: "application/json" } });
         const data = await response.json();
         if (!response.ok) throw new Error(data.error || response.status);
         lastSent = sending;
-        saved.textContent = "已自动保存 " + new Date(data.saved_at).toLocaleTimeString("zh-CN");
+        saved.textContent = fmt(T.saved, { t: new Date(data.saved_at).toLocaleTimeString(locale) });
       } catch (error) {
-        saved.textContent = "自动保存失败：" + error.message + "（内容仍在本页，可点“保存”重试）";
+        saved.textContent = fmt(T.save_failed, { x: error.message });
       }
     }
     area.addEventListener("input", () => { showCount(); clearTimeout(timer); timer = setTimeout(save, 1500); });
@@ -45,7 +49,7 @@
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       progress.hidden = false;
-      status.textContent = "排队中…";
+      status.textContent = T.queued;
       const response = await fetch(form.action, { method: "POST", body: new FormData(form), headers: { Accept: "application/json" } });
       const job = await response.json();
       poll(job.status_url);
@@ -57,12 +61,12 @@
         status.innerHTML = "";
         const link = document.createElement("a");
         link.href = data.download_url;
-        link.textContent = "下载征求意见稿（" + data.pages + " 页）";
+        link.textContent = fmt(T.download, { n: data.pages });
         status.appendChild(link);
       } else if (data.status === "failed") {
-        status.textContent = "生成失败：" + (data.error || "");
+        status.textContent = fmt(T.render_failed, { x: data.error || "" });
       } else {
-        status.textContent = "生成中 " + data.progress + "%";
+        status.textContent = fmt(T.rendering, { n: data.progress });
         setTimeout(() => poll(url), 800);
       }
     }
