@@ -163,6 +163,17 @@ class Outcome:
     created: bool
 
 
+def _replayed(session: Session, query, same, conflict: str) -> Outcome | None:
+    """What the phone already sent under this client UUID: the same content is answered as the first time
+    (not stored again), other content under that UUID is refused; None when the UUID is new."""
+    existing = session.scalar(query)
+    if existing is None:
+        return None
+    if not same(existing):
+        raise InspectionConflict(conflict)
+    return Outcome(existing, False)
+
+
 def start_inspection(session: Session, engagement: Engagement, actor, now: datetime, data: dict) -> Outcome:
     """{client_uuid, site_id, instrument_version_id, started_at, latitude?, longitude?, accuracy?, team_members}"""
     ensure_can_edit(engagement, actor)
@@ -191,12 +202,11 @@ def start_inspection(session: Session, engagement: Engagement, actor, now: datet
               "latitude": plain(lat), "longitude": plain(lon), "accuracy": plain(accuracy), "team_members": team}
     digest = _digest(fields)
     audit.lock_engagement(session, engagement.id)
-    existing = session.scalar(select(Inspection).where(
-        Inspection.engagement_id == engagement.id, Inspection.client_uuid == client_uuid))
-    if existing is not None:
-        if existing.start_sha256 != digest:
-            raise InspectionConflict("该勘查编号已用于另一次勘查")
-        return Outcome(existing, False)
+    replayed = _replayed(session, select(Inspection).where(
+        Inspection.engagement_id == engagement.id, Inspection.client_uuid == client_uuid),
+        lambda found: found.start_sha256 == digest, "该勘查编号已用于另一次勘查")
+    if replayed is not None:
+        return replayed
     instruments.freeze(version, now)
     inspection = Inspection(
         engagement_id=engagement.id, site_id=site.id, instrument_version_id=version.id, client_uuid=client_uuid,
@@ -261,12 +271,11 @@ def record_entry(session: Session, engagement: Engagement, actor, now: datetime,
               "note": note, "recorded_at": recorded_at.isoformat()}
     digest = _digest(fields)
     audit.lock_engagement(session, engagement.id)
-    existing = session.scalar(select(InspectionEntry).where(
-        InspectionEntry.inspection_id == inspection.id, InspectionEntry.client_uuid == client_uuid))
-    if existing is not None:
-        if existing.payload_sha256 != digest:
-            raise InspectionConflict("该记录编号已用于另一条内容")
-        return Outcome(existing, False)
+    replayed = _replayed(session, select(InspectionEntry).where(
+        InspectionEntry.inspection_id == inspection.id, InspectionEntry.client_uuid == client_uuid),
+        lambda found: found.payload_sha256 == digest, "该记录编号已用于另一条内容")
+    if replayed is not None:
+        return replayed
     if inspection.is_finished:
         raise InspectionConflict("勘查已结束并签名，不能再修改检查项")
     previous = inspection.current_entries().get(code)
