@@ -76,6 +76,14 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+def statements_autocommit(session: Session) -> None:
+    """From here on, each statement of this session commits by itself: no BEGIN and COMMIT round trips.
+    Only for requests whose one write is a single atomic statement (the public survey intake, see
+    questionnaires.public); must come before the session's first statement. The pool restores the
+    connection's isolation level when it is returned."""
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 class _AppDatabase:
     """The engine and request-scoped session of one app (tests run several apps at once)."""
 

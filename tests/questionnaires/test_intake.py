@@ -208,3 +208,18 @@ def test_quality_flags_mark_failed_attention_and_straight_lining(client, session
     stored = session.scalar(select(Response))
     assert set(stored.quality_flags) == {"attention_failed", "straight_lining"}
     assert stored.valid  # flagged, never silently invalidated
+
+
+def test_the_intake_runs_without_a_transaction_and_hands_the_connection_back_as_it_was(app, client, survey):
+    engine = app.extensions["evalplatform.db"].engine
+    modes = []
+    listener = lambda conn, *args: modes.append(conn.get_execution_options().get("isolation_level"))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert post(client, survey.distribution.token, {"client_uuid": str(uuid.uuid4()),
+                                                        "answers": answers()}).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert modes and set(modes) == {"AUTOCOMMIT"}
+    with engine.connect() as connection:  # the pooled connection the request used, back to the default
+        assert connection.get_isolation_level() == connection.default_isolation_level != "AUTOCOMMIT"
