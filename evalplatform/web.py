@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 from datetime import datetime, timezone
 from pathlib import Path
 
 from flask import (Flask, Request, current_app, flash, jsonify, make_response, redirect, render_template, request,
-                   send_from_directory, session, url_for)
+                   send_file, send_from_directory, session, url_for)
 from flask_babel import Babel, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
@@ -120,6 +121,14 @@ def init_web(app: Flask) -> None:
     def openapi():
         """The OpenAPI 3 description of the JSON endpoints (a static file; see docs/api.md)."""
         return send_from_directory(app.static_folder, "openapi.json", mimetype="application/json")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_download(body: bytes, filename: str):
+    """A workbook as a download; a Chinese file name is sent as RFC 6266 filename* (send_file does that)."""
+    return send_file(io.BytesIO(body), mimetype=XLSX, as_attachment=True, download_name=filename)
 
 
 def form_errors(form) -> str:

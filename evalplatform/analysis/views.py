@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..db import db
 from ..engagements.service import load_engagement_for_user
-from ..web import error_page, now_utc
+from ..web import error_page, now_utc, xlsx_download
 from . import charts, export, service
 from .contract import ContractError, empty_frame
 from .forms import parse_filters
@@ -97,5 +97,4 @@ def export_xlsx(engagement_id: int):
     except ContractError as error:
         return _bad_data(error)
     filename = f"analysis-{engagement.id}-{re.sub(r'[^A-Za-z0-9_-]', '', survey.key) or 'survey'}.xlsx"
-    return Response(export.xlsx(result), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return xlsx_download(export.xlsx(result), filename)

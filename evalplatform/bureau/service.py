@@ -247,7 +247,7 @@ def change_grade_scale(session: Session, actor: User, now: datetime, excellent, 
     before = scoring.grade_scale_for(session, actor.bureau_id)
     row = scoring.set_grade_scale(session, actor.bureau_id, excellent, good, fair)
     audit.record(session, actor=actor, action="bureau.grade_scale", obj=row, now=now,
-           details={"before": _bands(before), "after": _bands(row)})
+                 details={"before": _bands(before), "after": _bands(row)})
     return row
 
 

@@ -1,7 +1,6 @@
 """Finance-bureau portal pages: dashboard, issued reports, shares, 结果应用 tracking."""
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, timezone
 
 from babel.dates import get_timezone
@@ -14,7 +13,7 @@ from ..db import db
 from ..evidence.models import Evidence
 from ..evidence.store import BlobStore
 from ..spreadsheets import xlsx_bytes
-from ..web import committed, form_errors, now_utc
+from ..web import committed, form_errors, now_utc, xlsx_download
 from . import service
 from ..indicators import scoring
 from ..indicators.service import IndicatorError
@@ -60,8 +59,7 @@ def export_dashboard():
              r.latest.total_score, r.latest.grade or "", sum((r.latest.findings_by_severity or {}).values()),
              r.open_items, r.overdue_items] for r in rows]
     data = xlsx_bytes([("评价结果汇总", header, body)])
-    return send_file(io.BytesIO(data), as_attachment=True, download_name="绩效评价结果汇总.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_download(data, "绩效评价结果汇总.xlsx")
 
 
 def _report(report_id: int):
@@ -138,11 +136,16 @@ def _apply(report_id: int, change, message: str):
                      success=message)
 
 
+def _tracked():
+    """The tracking list as the page and its export show it: (items, today, overdue_only)."""
+    today, overdue_only = _today(), request.args.get("overdue") == "1"
+    return service.tracked_applications(db.session, current_user, overdue_only=overdue_only, today=today), \
+        today, overdue_only
+
+
 @bp.get("/applications")
 def applications():
-    today = _today()
-    overdue_only = request.args.get("overdue") == "1"
-    items = service.tracked_applications(db.session, current_user, overdue_only=overdue_only, today=today)
+    items, today, overdue_only = _tracked()
     return render_template("bureau/applications.html", items=items, today=today, overdue_only=overdue_only,
                            kinds=KIND_LABELS, statuses=STATUS_LABELS)
 
@@ -150,17 +153,13 @@ def applications():
 @bp.get("/applications.xlsx")
 def export_applications():
     """The tracking list as a workbook (the same rows and filter as the page), for 整改 follow-up meetings."""
-    today = _today()
-    overdue_only = request.args.get("overdue") == "1"
-    items = service.tracked_applications(db.session, current_user, overdue_only=overdue_only, today=today)
+    items, today, _overdue_only = _tracked()
     header = ["被评价单位", "评价项目", "应用方式", "内容与要求", "预算调整金额（元）", "整改期限", "状态", "整改情况",
               "完成日期", "是否逾期"]
     body = [[a.engagement.evaluated_unit.name, a.engagement.title, str(KIND_LABELS[a.kind.value]), a.requirement,
              a.budget_change, a.due_date, str(STATUS_LABELS[a.status.value]), a.progress_note, a.completed_on,
              "是" if a.is_overdue(today) else ""] for a in items]
-    return send_file(io.BytesIO(xlsx_bytes([("结果应用跟踪", header, body)])), as_attachment=True,
-                     download_name="结果应用跟踪.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_download(xlsx_bytes([("结果应用跟踪", header, body)]), "结果应用跟踪.xlsx")
 
 
 @bp.get("/grade-scale")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -11,13 +11,12 @@ from ..engagements.service import load_engagement_for_user
 from ..evidence import service as evidence_service
 from ..materials import service as materials
 from ..spreadsheets import xlsx_bytes
-from ..web import committed, form_errors, now_utc
+from ..web import committed, form_errors, now_utc, xlsx_download
 from . import findings, quantities, sampling, service
 from .forms import ActionForm, FindingForm, ResultForm, SampleForm, VerifyForm
 from .ledger_rules import RULE_LABELS as LEDGER_RULE_LABELS
 
 bp = Blueprint("crosscheck", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _evidence_choices(engagement, blank=False):
@@ -203,8 +202,7 @@ def save_finding(engagement_id: int, finding_id: int | None):
 def export_findings(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
     body = xlsx_bytes([(_("问题清单"), findings.FINDINGS_HEADER, findings.findings_table(db.session, engagement))])
-    return Response(body, mimetype=XLSX,
-                    headers={"Content-Disposition": f"attachment; filename=findings-{engagement.id}.xlsx"})
+    return xlsx_download(body, f"findings-{engagement.id}.xlsx")
 
 
 # ---- 抽样核查 ----
@@ -287,4 +285,4 @@ def worksheet(engagement_id: int):
     header, rows = sampling.worksheet_rows(sample) if sample else (["序号"], [])
     body = xlsx_bytes([(_("抽样核查工作底稿"), header, rows)])
     name = f"sample-{sample.id if sample else 0}-seed-{sample.seed if sample else 0}.xlsx"
-    return Response(body, mimetype=XLSX, headers={"Content-Disposition": f"attachment; filename={name}"})
+    return xlsx_download(body, name)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template,
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
                    request, send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from ..db import db
 from ..engagements.service import load_engagement_for_user, load_site
 from ..spreadsheets import xlsx_bytes
-from ..web import form_errors, now_utc
+from ..web import form_errors, now_utc, xlsx_download
 from . import previews, service
 from .content import SAFE_INLINE_TYPES, RejectedContent
 from .forms import DeleteEvidenceForm, UploadForm
@@ -151,8 +151,7 @@ def export_index(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
     header, rows = index_table(service.evidence_index(db.session, engagement))
     body = xlsx_bytes([(_("证据索引"), header, rows)])
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename=evidence-{engagement.id}.xlsx"})
+    return xlsx_download(body, f"evidence-{engagement.id}.xlsx")
 
 
 def index_table(items):

@@ -1,7 +1,7 @@
 """Indicator pages: the tree editor, the scoring workspace, the score sheet and its XLSX export."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -9,7 +9,7 @@ from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..evidence import service as evidence_service
 from ..spreadsheets import xlsx_bytes
-from ..web import committed, now_utc
+from ..web import committed, now_utc, xlsx_download
 from . import engine, feeds, frameworks, scoring, service, targets
 from .forms import (BAND_LABELS, FORMULA_LABELS, GRADE_LABELS, INPUT_LABELS, METHOD_LABELS, OPERATOR_LABELS,
                     STANDARD_LABELS, AddIndicatorForm, BalanceOverrideForm, CreateTreeForm, ImportTargetsForm)
@@ -251,8 +251,7 @@ def sheet_xlsx(engagement_id: int):
     summary = scoring.scoring_summary(db.session, engagement)
     header, rows = sheet_table(summary)
     body = xlsx_bytes([(_("评分表"), header, rows)])
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename=score-sheet-{engagement.id}.xlsx"})
+    return xlsx_download(body, f"score-sheet-{engagement.id}.xlsx")
 
 
 def sheet_table(summary: scoring.ScoringSummary):

@@ -3,11 +3,10 @@ API the app's queue talks to, and the printable 勘查记录表. Every route loa
 from __future__ import annotations
 
 import hashlib
-import io
 from pathlib import Path
 
 from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request,
-                   send_file, url_for)
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -16,7 +15,7 @@ from ..db import db
 from ..spreadsheets import xlsx_bytes
 from ..engagements.service import load_engagement_for_user
 from ..evidence.store import BlobStore, StorageFull
-from ..web import now_utc
+from ..web import now_utc, xlsx_download
 from . import checklist, service
 from .forms import AddChecklistForm
 
@@ -202,8 +201,7 @@ def export_entries(engagement_id: int):
     """勘查记录汇总: every item of every inspection with its latest result, value, note and photo codes."""
     engagement = _load(engagement_id)
     data = xlsx_bytes([("勘查记录汇总", service.ENTRIES_HEADER, service.entries_table(db.session, engagement))])
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"{engagement.title}-勘查记录汇总.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_download(data, f"{engagement.title}-勘查记录汇总.xlsx")
 
 
 # ---- record sheet -------------------------------------------------------------------------------------

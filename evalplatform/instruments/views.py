@@ -4,13 +4,13 @@ from __future__ import annotations
 import copy
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..db import db
 from ..engagements.service import load_engagement_for_user
-from ..web import now_utc
+from ..web import now_utc, xlsx_download
 from . import service, xlsform
 from .forms import DefinitionForm, MoveForm, NewInstrumentForm, QuestionForm
 from .schema import SATISFACTION_CHOICES, DefinitionError
@@ -18,7 +18,6 @@ from .schema import SATISFACTION_CHOICES, DefinitionError
 bp = Blueprint("instruments", __name__, template_folder="templates",
                url_prefix="/engagements/<int:engagement_id>/instruments")
 XLSFORM_MAX_BYTES = 20 * 2**20
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _load(engagement_id: int, instrument_id: int, for_write: bool = False):
@@ -193,5 +192,4 @@ def preview(engagement_id: int, instrument_id: int):
 @login_required
 def export_xlsform(engagement_id: int, instrument_id: int):
     _engagement, instrument = _load(engagement_id, instrument_id)
-    return Response(xlsform.export_xlsform(instrument.latest.definition), mimetype=XLSX,
-                    headers={"Content-Disposition": f"attachment; filename=instrument-{instrument.id}.xlsx"})
+    return xlsx_download(xlsform.export_xlsform(instrument.latest.definition), f"instrument-{instrument.id}.xlsx")

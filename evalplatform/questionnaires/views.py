@@ -18,7 +18,7 @@ from ..engagements.service import load_engagement_for_user
 from ..instruments import service as instruments
 from ..pagination import paginate
 from ..spreadsheets import safe_cell, xlsx_bytes
-from ..web import form_errors, now_utc
+from ..web import XLSX, form_errors, now_utc
 from . import exports, service
 from .forms import DistributionForm, InvalidateForm, PlainForm
 from .models import Distribution, Response
@@ -192,7 +192,7 @@ def export(engagement_id: int, instrument_id: int, fmt: str):
                                         request.args.get("stratum") or None)
     if fmt == "xlsx":
         body = xlsx_bytes([(_("答卷"), header, rows)])
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        mimetype = XLSX
     else:
         text = io.StringIO()
         writer = csv.writer(text)
