@@ -36,7 +36,8 @@ def survey(token: str):
         return render_template("questionnaires/respond_state.html", title=title, message=message,
                                state=state), 410 if state != "not_open" else 200
     return render_template("questionnaires/respond.html", distribution=distribution,
-                           definition=service.distributed_definition(db.session, distribution), satisfaction=SATISFACTION_CHOICES)
+                           definition=service.distributed_definition(db.session, distribution),
+                           satisfaction=SATISFACTION_CHOICES)
 
 
 # Anonymous and cookie-less: there is no session for a forged request to ride on, and a token tied to a
