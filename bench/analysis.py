@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from evalplatform.accounts import service as accounts
 from evalplatform.analysis import analyse
 from evalplatform.analysis.sources import questionnaire_surveys
+from evalplatform.engagements import commissions
 from evalplatform.engagements import service as engagements
 from evalplatform.engagements.models import EngagementKind
 from evalplatform.instruments import service as instruments
@@ -62,7 +63,8 @@ def setup(url: str, n: int):
         actor = accounts.create_user(session, username="bench", password="bench-pass-2026", role="evaluator", firm=firm)
         engagement = engagements.create_engagement(session, engagements.EngagementFields(
             title="基准项目", evaluated_unit_name="某单位", kind=EngagementKind.project, fiscal_year=2025,
-            budget_amount=1, bureau_id=bureau.id), actor, now)
+            budget_amount=1, commission_id=commissions.commission_firm(session, bureau, firm.name, "基准项目", 2025,
+                                                                       None, now).id), actor, now)
         instrument = instruments.create_instrument(session, engagement, actor, now, definition())
         channels = [questionnaires.create_distribution(session, instrument, actor, now,
                                                        questionnaires.DistributionFields(name=f"{s}链接", stratum=s))
@@ -81,7 +83,7 @@ def copy_responses(engine, n: int, instrument_id: int, version_id: int, channel_
     with engine.raw_connection() as raw:
         cursor = raw.cursor()
         columns = ("instrument_id, distribution_id, version_id, client_uuid, answers, payload_sha256, duration_s, "
-                   "submitted_at, quality_flags, invalid_reason")
+                   "submitted_at, quality_flags, invalid_reason, content_mac")
         with cursor.copy(f"COPY response ({columns}) FROM STDIN") as copy:
             for row, (level_row, stratum, role, advice, submitted, reason, duration) in enumerate(zip(
                     levels, strata, frame["role"], frame["advice"], frame["submitted_at"], frame["invalid_reason"],
@@ -96,7 +98,8 @@ def copy_responses(engine, n: int, instrument_id: int, version_id: int, channel_
                     answers["advice"] = advice
                 copy.write_row((instrument_id, channel_ids[stratum], version_id, uuid.UUID(int=row + 1),
                                 json.dumps(answers, ensure_ascii=False), "0" * 64, int(duration),
-                                submitted.to_pydatetime(), "[]", reason if isinstance(reason, str) else None))
+                                submitted.to_pydatetime(), "[]", reason if isinstance(reason, str) else None,
+                                "0" * 64))  # not sealed: a benchmark of the analysis, never verified
         raw.commit()
 
 

@@ -13,6 +13,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(settings._instance_dir()), instance_relative_config=False)
     app.config.update(settings.from_env(**(config or {})))
     db.init_app(app)
+    from .integrity import bind_key
+    bind_key(app.extensions["evalplatform.db"].engine, app.config["AUDIT_KEY"])
     init_web(app)
     _register_blueprints(app)
     from .analysis.sources import questionnaire_surveys
@@ -27,6 +29,7 @@ def _register_blueprints(app: Flask) -> None:
     from .analysis.views import bp as analysis_bp
     from .audit.views import bp as audit_bp
     from .crosscheck.views import bp as crosscheck_bp
+    from .engagements.commission_views import bp as commissions_bp
     from .engagements.views import bp as engagements_bp
     from .evidence.views import bp as evidence_bp
     from .bureau.views import bp as bureau_bp
@@ -40,5 +43,5 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp, bureau_bp,
                       indicators_bp, instruments_bp, questionnaires_bp, respond_bp, materials_bp, crosscheck_bp,
-                      analysis_bp, inspections_bp):
+                      analysis_bp, inspections_bp, commissions_bp):
         app.register_blueprint(blueprint)

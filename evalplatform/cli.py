@@ -73,18 +73,35 @@ def load_demo_command() -> None:
     click.echo(f"demo logins (password {DEMO_PASSWORD}): evaluator, reviewer, admin, bureau, auditor")
 
 
+def _anchor(_ctx, _param, values):
+    from .audit import Anchor
+    try:
+        return tuple(Anchor.parse(v) for v in values)
+    except ValueError as error:
+        raise click.BadParameter(str(error))
+
+
 @click.command("verify-audit")
+@click.option("--expect-head", "anchors", multiple=True, callback=_anchor, metavar="[CHAIN:]N:HASH",
+              help="a chain position recorded earlier (printed in every issued report): fails if that link is "
+                   "gone or different, i.e. the chain was truncated or rewritten; repeatable")
+@click.option("--heads", is_flag=True, help="also print every chain's current head, to record elsewhere")
 @with_appcontext
-def verify_audit_command() -> None:
-    """Check every audit hash chain; exit 1 at the first broken row."""
-    from .audit import verify_chains
+def verify_audit_command(anchors, heads) -> None:
+    """Check the keyed audit chains, their anchors and every sealed row (responses, evidence, issued
+    versions); exit 1 naming each problem."""
+    from .verification import verify_installation
     with db.new_session() as session:
-        checked, broken = verify_chains(session)
-    if broken:
-        click.echo(f"BROKEN at audit_event id={broken.event_id} chain={broken.chain} seq={broken.seq}: "
-                   f"{broken.reason} ({checked} rows verified before it)")
+        result = verify_installation(session, anchors)
+    if heads:
+        for chain, (seq, row_hash) in sorted(result.chains.heads.items()):
+            click.echo(f"HEAD {chain}:{seq}:{row_hash}")
+    for problem in result.problems():
+        click.echo(problem)
+    if not result.ok:
         sys.exit(1)
-    click.echo(f"OK: {checked} audit events verified")
+    click.echo(f"OK: {result.chains.checked} audit events in {len(result.chains.heads)} chains, "
+               f"{len(anchors)} anchors, {result.sealed_rows} sealed rows verified")
 
 
 @click.command("verify-evidence")

@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .integrity import load_key
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -49,4 +51,6 @@ def from_env(**overrides) -> dict:
     config.update(overrides)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(instance)
+    # The audit chain's HMAC key: never in the database, never in a backup unless asked (docs/security.md).
+    config["AUDIT_KEY"] = load_key(instance, config.get("AUDIT_KEY"))
     return config

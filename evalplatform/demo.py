@@ -13,6 +13,7 @@ from .accounts import service as accounts
 from .accounts.models import User
 from .bureau.demo import demo_portfolio
 from .crosscheck.demo import load_materials_demo
+from .engagements import commissions
 from .engagements import service as engagements
 from .engagements.models import EngagementKind, TeamRole
 from .evidence import service as evidence_service
@@ -44,10 +45,12 @@ def load_demo(session: Session, storage_dir: str, *, portfolio: bool = True) -> 
                                         display_name=display, firm=firm, bureau=bureau)
              for name, (display, role) in people.items()}
     evaluator, reviewer = users["evaluator"], users["reviewer"]
+    road_title, dept_title = "2025年度农村公路提档升级项目重点绩效评价", "江州市民政局2025年度部门整体支出绩效评价"
     road = engagements.create_engagement(session, engagements.EngagementFields(
-        title="2025年度农村公路提档升级项目重点绩效评价", evaluated_unit_name="江州市交通运输局",
+        title=road_title, evaluated_unit_name="江州市交通运输局",
         kind=EngagementKind.project, fiscal_year=2025, budget_amount=Decimal("38600000.00"),
-        bureau_id=bureau.id, funding_source="中央车购税补助资金、市级财政资金", category="基础设施",
+        commission_id=demo_commission(session, bureau, users["bureau"], firm, road_title, 2025, now),
+        funding_source="中央车购税补助资金、市级财政资金", category="基础设施",
         period_start=date(2025, 1, 1), period_end=date(2025, 12, 31),
         description="改造提升农村公路 126 公里，涉及 9 个乡镇 48 个行政村。"), evaluator, now)
     engagements.add_team_member(session, road, reviewer, TeamRole.reviewer, evaluator, now)
@@ -61,9 +64,10 @@ def load_demo(session: Session, storage_dir: str, *, portfolio: bool = True) -> 
     demo_inspection(session, storage_dir, road, evaluator, now)
     load_materials_demo(session, BlobStore(storage_dir), road, evaluator, now, photos[0] if photos else None)
     dept = engagements.create_engagement(session, engagements.EngagementFields(
-        title="江州市民政局2025年度部门整体支出绩效评价", evaluated_unit_name="江州市民政局",
+        title=dept_title, evaluated_unit_name="江州市民政局",
         kind=EngagementKind.department, fiscal_year=2025, budget_amount=Decimal("215400000.00"),
-        bureau_id=bureau.id, funding_source="一般公共预算", category="民生"), evaluator, now)
+        commission_id=demo_commission(session, bureau, users["bureau"], firm, dept_title, 2025, now),
+        funding_source="一般公共预算", category="民生"), evaluator, now)
     engagements.add_team_member(session, dept, reviewer, TeamRole.reviewer, evaluator, now)
     _demo_scores(session, dept, "department_overall", DEPARTMENT_SCORES, evaluator, now)
     session.flush()
@@ -73,6 +77,11 @@ def load_demo(session: Session, storage_dir: str, *, portfolio: bool = True) -> 
                        score_tree=lambda e, missed: _demo_scores(session, e, "project_common_2020", ROAD_SCORES,
                                                                  evaluator, now, missed=missed))
     return True
+
+
+def demo_commission(session: Session, bureau, bureau_user, firm, title: str, year: int, now) -> int:
+    """The bureau commissions the demo firm (by its registered name) before the firm opens the engagement."""
+    return commissions.commission_firm(session, bureau, firm.name, title, year, bureau_user, now).id
 
 
 # 三级指标 → (actual value, inputs, 扣分原因). The road project is fully scored; the department partly.

@@ -7,7 +7,7 @@ import io
 from datetime import datetime, timezone
 from pathlib import Path
 
-from flask import (Flask, Request, current_app, flash, jsonify, make_response, redirect, render_template, request,
+from flask import (Flask, Request, abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
                    send_file, send_from_directory, session, url_for)
 from flask_babel import Babel, format_datetime
 from flask_babel import lazy_gettext as _l
@@ -129,6 +129,17 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def xlsx_download(body: bytes, filename: str):
     """A workbook as a download; a Chinese file name is sent as RFC 6266 filename* (send_file does that)."""
     return send_file(io.BytesIO(body), mimetype=XLSX, as_attachment=True, download_name=filename)
+
+
+def get_or_404(model, object_id, *, engagement=None):
+    """The object with this id if the disclosure policy lets the current user see it (and, given
+    `engagement`, it belongs to that engagement); 404 otherwise, so what one may not see looks absent."""
+    from . import policy
+    found = db.session.get(model, object_id)
+    if found is None or (engagement is not None and getattr(found, "engagement_id", None) != engagement.id) \
+            or not policy.may_see(db.session, current_user, found):
+        abort(404)
+    return found
 
 
 def form_errors(form) -> str:

@@ -16,6 +16,9 @@ from evalplatform.migrate import upgrade
 from evalplatform.models import metadata
 
 POSTGRES_URL = os.environ.get("EVALPLATFORM_TEST_POSTGRES_URL")
+# One audit key for the whole run (apps, job workers and migrations resolve the same one), never a file in
+# the repository's instance/ directory. Tests of key handling set their own.
+os.environ.setdefault("AUDIT_KEY", "test-audit-key-0123456789abcdef0123456789abcdef")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 

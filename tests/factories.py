@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from evalplatform.accounts import service as accounts
+from evalplatform.engagements import commissions
 from evalplatform.engagements import service as engagements
 from evalplatform.engagements.models import EngagementKind
 
@@ -48,16 +49,24 @@ def user(session, role="evaluator", *, firm=None, bureau=None, username=None, pa
                                     role=role, firm=firm, bureau=bureau)
 
 
-def engagement_fields(bureau, **overrides) -> engagements.EngagementFields:
+def commission(session, bureau, firm, *, title=None, fiscal_year=2025):
+    """An accepted commission (委托) of `firm` by `bureau`, as the bureau gives it."""
+    return commissions.commission_firm(session, bureau, firm.name, title or f"委托项目{next(_seq)}", fiscal_year,
+                                       None, NOW)
+
+
+def engagement_fields(**overrides) -> engagements.EngagementFields:
     values = dict(title=f"农村公路项目绩效评价{next(_seq)}", evaluated_unit_name="某县交通运输局",
-                  kind=EngagementKind.project, fiscal_year=2025, budget_amount=Decimal("1000000.00"),
-                  bureau_id=bureau.id)
+                  kind=EngagementKind.project, fiscal_year=2025, budget_amount=Decimal("1000000.00"))
     values.update(overrides)
     return engagements.EngagementFields(**values)
 
 
 def engagement(session, actor, bureau, **overrides):
-    return engagements.create_engagement(session, engagement_fields(bureau, **overrides), actor, NOW)
+    """An engagement of the actor's firm, opened under a fresh commission from `bureau`."""
+    granted = commission(session, bureau, actor.firm, title=overrides.get("title"),
+                         fiscal_year=overrides.get("fiscal_year", 2025))
+    return engagements.create_engagement(session, engagement_fields(commission_id=granted.id, **overrides), actor, NOW)
 
 
 class World:
@@ -75,4 +84,5 @@ class World:
         self.bureau_user = user(session, "bureau", bureau=self.bureau)
         self.other_bureau_user = user(session, "bureau", bureau=self.other_bureau)
         self.engagement = engagement(session, self.evaluator, self.bureau)
+        self.commission = commission(session, self.bureau, self.firm)  # accepted, not used yet
         session.commit()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -31,12 +32,24 @@ class Role(str, enum.Enum):
         return "bureau.dashboard" if self.is_bureau_side else "engagements.list_engagements"
 
 
+# No 0/O, 1/I/L: the code is read over the phone and typed by hand.
+INVITATION_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_invitation_code() -> str:
+    """邀请码 such as "K7QM-3XWP": how a bureau names a firm to commission (or a firm a bureau to ask)
+    without anyone browsing a list of the others."""
+    raw = "".join(secrets.choice(INVITATION_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
 class Firm(Base):
     """会计师事务所 / 第三方机构."""
     __tablename__ = "firm"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    invitation_code: Mapped[str] = mapped_column(String(9), unique=True, default=new_invitation_code)
 
 
 class Bureau(Base):
@@ -46,6 +59,7 @@ class Bureau(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     region: Mapped[str | None] = mapped_column(String(100))
+    invitation_code: Mapped[str] = mapped_column(String(9), unique=True, default=new_invitation_code)
 
 
 class User(UserMixin, Base):
@@ -84,14 +98,19 @@ class User(UserMixin, Base):
 
 
 class LoginSession(Base):
-    """One row per login: logout or disabling the account revokes it, so a copied cookie dies too."""
+    """One row per login, checked on every signed-in request: it ends after SESSION_IDLE_MINUTES without use
+    or SESSION_MAX_HOURS after login, and logout, a password change or disabling the account revoke it, so
+    a copied cookie dies too."""
     __tablename__ = "login_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # logout, password, disabled, idle, expired
+    ended_reason: Mapped[str | None] = mapped_column(String(20))
     ip: Mapped[str | None] = mapped_column(String(45))
 
     user: Mapped[User] = relationship()

@@ -1,19 +1,22 @@
-"""Append events to a hash chain and verify chains.
+"""Append events to a keyed hash chain and verify chains.
 
-row_hash = SHA-256(prev_hash ‖ canonical JSON of the row), so changing any stored field of any row
-breaks that row's link, and deleting or inserting a row breaks the next one.
+row_hash = HMAC-SHA-256(key, prev_hash ‖ canonical JSON of the row), with the key held outside the
+database (evalplatform.integrity): changing any stored field of any row breaks that row's link, deleting
+or inserting a row breaks the next one, and without the key nobody can recompute the chain to hide it.
+Deleting the newest rows leaves no next link to break: anchors (the head printed in each issued report,
+`verify-audit --expect-head`) catch that.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from .. import integrity
 from .models import GENESIS_HASH, AuditEvent
 
 # Only these detail keys are ever stored: passwords, tokens and free-form request data never are.
@@ -28,19 +31,18 @@ def chain_for(engagement_id: int | None) -> str:
     return f"engagement:{engagement_id}" if engagement_id else "system"
 
 
-def canonical_payload(event: AuditEvent) -> str:
-    occurred = event.occurred_at.astimezone(timezone.utc).replace(tzinfo=None)
+def canonical_payload(event) -> str:
     payload = {
         "chain": event.chain, "seq": event.seq, "engagement_id": event.engagement_id,
         "actor_id": event.actor_id, "action": event.action, "object_type": event.object_type,
-        "object_id": event.object_id, "occurred_at": occurred.isoformat(timespec="microseconds"),
+        "object_id": event.object_id, "occurred_at": integrity.utc_text(event.occurred_at),
         "ip": event.ip, "details": event.details,
     }
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return integrity.canonical_json(payload)
 
 
-def compute_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((prev_hash + canonical_payload(event)).encode("utf-8")).hexdigest()
+def compute_hash(key: bytes, prev_hash: str, event) -> str:
+    return integrity.keyed_hash_text(key, prev_hash + canonical_payload(event))
 
 
 def lock_chain(session: Session, chain: str) -> None:
@@ -73,10 +75,30 @@ def record(session: Session, *, actor, action: str, obj=None, object_type: str |
         occurred_at=now or datetime.now(timezone.utc),
         ip=ip, details=details, prev_hash=last.row_hash if last else GENESIS_HASH,
     )
-    event.row_hash = compute_hash(event.prev_hash, event)
+    event.row_hash = compute_hash(integrity.key_for(session), event.prev_hash, event)
     session.add(event)
     session.flush()
+    for listener in _listeners:
+        listener(session, event)
     return event
+
+
+_listeners: list = []
+
+
+def on_record(listener):
+    """Call listener(session, event) after each appended event, in the same transaction. Lets a later stage
+    react to edits recorded by earlier ones (reporting returns a report under review when its content
+    changes) without the earlier stages importing it."""
+    _listeners.append(listener)
+    return listener
+
+
+def chain_head(session: Session, chain: str) -> tuple[int, str]:
+    """(seq, row_hash) of the newest link; (0, genesis) for an empty chain."""
+    last = session.execute(select(AuditEvent.seq, AuditEvent.row_hash).where(AuditEvent.chain == chain)
+                           .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    return (last.seq, last.row_hash) if last else (0, GENESIS_HASH)
 
 
 def lock_engagement(session: Session, engagement_id: int) -> None:
@@ -88,33 +110,82 @@ def lock_engagement(session: Session, engagement_id: int) -> None:
 class BrokenLink:
     chain: str
     seq: int
-    event_id: int
+    event_id: int | None
     reason: str
 
+    def __str__(self) -> str:
+        where = f"audit_event id={self.event_id} " if self.event_id else ""
+        return f"{where}chain={self.chain} seq={self.seq}: {self.reason}"
 
-def verify_chains(session: Session) -> tuple[int, BrokenLink | None]:
-    """Walk every chain in order; return (events checked, first broken link or None)."""
-    checked = 0
+
+@dataclass(frozen=True)
+class Anchor:
+    """A chain position recorded elsewhere (an issued report, an operator's notebook): `[chain:]seq:hash`."""
+    seq: int
+    row_hash: str
+    chain: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        parts = text.strip().split(":")
+        if len(parts) < 2:
+            raise ValueError(f"anchor must be [CHAIN:]N:HASH, got {text!r}")
+        chain, seq, row_hash = ":".join(parts[:-2]) or None, parts[-2], parts[-1].lower()
+        if not seq.isdigit() or len(row_hash) != 64 or any(c not in "0123456789abcdef" for c in row_hash):
+            raise ValueError(f"anchor must be [CHAIN:]N:HASH with a 64-digit hex hash, got {text!r}")
+        return cls(int(seq), row_hash, chain)
+
+    def __str__(self) -> str:
+        return f"{self.chain + ':' if self.chain else ''}{self.seq}:{self.row_hash}"
+
+
+class ChainReport(NamedTuple):
+    checked: int
+    broken: BrokenLink | None
+    heads: dict[str, tuple[int, str]]  # chain → (seq, row_hash) of its newest link
+
+
+def verify_chains(session: Session, key: bytes | None = None, anchors: tuple[Anchor, ...] = ()) -> ChainReport:
+    """Walk every chain in order and check each anchor; the first broken link (or missed anchor) or None."""
+    key = key or integrity.key_for(session)
+    checked, heads = 0, {}
     rows = session.scalars(select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq))
     chain, prev_hash, expected_seq = None, GENESIS_HASH, 1
     for event in rows:
         if event.chain != chain:
             chain, prev_hash, expected_seq = event.chain, GENESIS_HASH, 1
-        broken = _check_link(event, prev_hash, expected_seq)
+        broken = _check_link(key, event, prev_hash, expected_seq)
         if broken:
-            return checked, broken
+            return ChainReport(checked, broken, heads)
         checked += 1
         prev_hash, expected_seq = event.row_hash, event.seq + 1
-    return checked, None
+        heads[chain] = (event.seq, event.row_hash)
+    missed = next((m for m in (_check_anchor(session, a, heads) for a in anchors) if m), None)
+    return ChainReport(checked, missed, heads)
 
 
-def _check_link(event: AuditEvent, prev_hash: str, expected_seq: int) -> BrokenLink | None:
+def _check_link(key: bytes, event: AuditEvent, prev_hash: str, expected_seq: int) -> BrokenLink | None:
     def broken(reason):
         return BrokenLink(event.chain, event.seq, event.id, reason)
     if event.seq != expected_seq:
         return broken(f"sequence gap: expected {expected_seq}")
     if event.prev_hash != prev_hash:
         return broken("prev_hash does not match the previous row")
-    if compute_hash(event.prev_hash, event) != event.row_hash:
-        return broken("row content does not match its hash")
+    if not integrity.same_hash(compute_hash(key, event.prev_hash, event), event.row_hash):
+        return broken("row content does not match its keyed hash")
     return None
+
+
+def _check_anchor(session: Session, anchor: Anchor, heads: dict) -> BrokenLink | None:
+    """The anchored link must still be there with the same hash: a shorter or rewritten chain fails."""
+    query = select(AuditEvent.chain, AuditEvent.id, AuditEvent.row_hash).where(AuditEvent.seq == anchor.seq)
+    if anchor.chain:
+        query = query.where(AuditEvent.chain == anchor.chain)
+    found = session.execute(query).all()
+    if any(integrity.same_hash(row.row_hash, anchor.row_hash) for row in found):
+        return None
+    chain = anchor.chain or "*"
+    if not found or (anchor.chain and anchor.seq > heads.get(anchor.chain, (0, ""))[0]):
+        head = heads.get(anchor.chain, (0, ""))[0] if anchor.chain else "?"
+        return BrokenLink(chain, anchor.seq, None, f"anchored link {anchor} is missing (chain truncated; head is {head})")
+    return BrokenLink(chain, anchor.seq, found[0].id, f"link differs from anchor {anchor} (chain rewritten)")

@@ -11,6 +11,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
+from ..engagements import commissions
 from ..engagements import service as engagements
 from ..engagements.models import EngagementKind, TeamRole
 from ..evidence.store import BlobStore
@@ -36,10 +37,11 @@ def demo_portfolio(session: Session, storage_dir: str, *, bureau, firm_name: str
     store = BlobStore(storage_dir)
     issued = []
     for title, unit, category, year, budget, missed, experience, problems, suggestions in PROJECTS:
+        commission = commissions.commission_firm(session, bureau, evaluator.firm.name, title, year, bureau_user, now)
         engagement = engagements.create_engagement(session, engagements.EngagementFields(
             title=title, evaluated_unit_name=unit, kind=EngagementKind.project, fiscal_year=year,
-            budget_amount=Decimal(budget), bureau_id=bureau.id, category=category, funding_source="市级财政资金"),
-            evaluator, now)
+            budget_amount=Decimal(budget), commission_id=commission.id, category=category,
+            funding_source="市级财政资金"), evaluator, now)
         engagements.add_team_member(session, engagement, reviewer, TeamRole.reviewer, evaluator, now)
         score_tree(engagement, missed)
         issued.append(_issue(session, store, engagement, evaluator, reviewer, now, firm_name,

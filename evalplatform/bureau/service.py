@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from .. import audit
+from .. import audit, policy
 from ..accounts.models import Role, User
 from ..engagements.models import Engagement, EvaluatedUnit
 from ..engagements.service import EngagementNotFound, PermissionDenied
@@ -30,27 +30,14 @@ class ApplicationError(Exception):
 
 
 def readable_reports(user: User) -> Select:
-    """SELECT of issued reports this bureau-side user may read."""
-    query = select(Report).join(Report.engagement).where(Report.issued_versions > 0)
-    if user.role is Role.bureau:
-        return query.where(Engagement.bureau_id == user.bureau_id)
-    if user.role is Role.auditor:
-        shared = exists().where(ReportShare.report_id == Report.id, ReportShare.user_id == user.id)
-        return query.where(Engagement.bureau_id == user.bureau_id, shared)
-    return query.where(False)
+    """SELECT of issued reports this bureau-side user may read (evalplatform.policy decides)."""
+    return policy.readable_reports(user)
 
 
 def load_report_for_reader(session: Session, report_id: int, user: User) -> Report:
-    report = session.scalar(readable_reports(user).where(Report.id == report_id))
+    report = policy.readable_report(session, user, report_id)
     if report is None:
         raise EngagementNotFound(report_id)
-    return report
-
-
-def load_report_for_reader_by_engagement(session: Session, engagement_id: int, user: User) -> Report:
-    report = session.scalar(readable_reports(user).where(Report.engagement_id == engagement_id))
-    if report is None:
-        raise EngagementNotFound(engagement_id)
     return report
 
 
@@ -140,7 +127,8 @@ def summarize(rows: list[DashboardRow]) -> DashboardSummary:
         summary.findings.update(row.latest.findings_by_severity or {})
         summary.open_items += row.open_items
         summary.overdue_items += row.overdue_items
-        for groups, key in ((by_year, row.engagement.fiscal_year), (by_category, row.engagement.category or "其他")):
+        facts = row.latest.as_issued["engagement"]
+        for groups, key in ((by_year, facts["fiscal_year"]), (by_category, facts["category"] or "其他")):
             groups.setdefault(key, []).append(row.latest.total_score)
     summary.by_year = {k: _count_and_mean(by_year[k]) for k in sorted(by_year, reverse=True)}
     summary.by_category = {k: _count_and_mean(v) for k, v in sorted(by_category.items())}
@@ -220,8 +208,8 @@ def update_application(session: Session, item: ResultApplication, status: str, p
 
 
 def load_application(session: Session, application_id: int, user: User) -> ResultApplication:
-    item = session.get(ResultApplication, application_id)
-    if item is None or item.engagement.bureau_id != user.bureau_id or not user.role.is_bureau_side:
+    item = session.scalar(policy.tracked_applications(user).where(ResultApplication.id == application_id))
+    if item is None:
         raise EngagementNotFound(application_id)
     return item
 
@@ -232,8 +220,7 @@ def applications_for(session: Session, engagement_id: int) -> list[ResultApplica
 
 
 def tracked_applications(session: Session, user: User, *, overdue_only: bool, today: date) -> list[ResultApplication]:
-    query = select(ResultApplication).join(ResultApplication.engagement) \
-        .where(Engagement.bureau_id == user.bureau_id).options(joinedload(ResultApplication.engagement)) \
+    query = policy.tracked_applications(user).options(joinedload(ResultApplication.engagement)) \
         .order_by(ResultApplication.due_date.is_(None), ResultApplication.due_date, ResultApplication.id)
     if overdue_only:
         query = query.where(ResultApplication.status != ApplicationStatus.done, ResultApplication.due_date < today)
@@ -256,5 +243,5 @@ def _bands(scale) -> list[str]:
 
 
 def _ensure_bureau(actor: User) -> None:
-    if actor.role is not Role.bureau:
+    if not policy.may_record_results(actor):
         raise PermissionDenied("只有财政局用户可以执行此操作")

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from babel.dates import get_timezone
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..accounts.models import Role
+from .. import policy
 from ..db import db
-from ..evidence.models import Evidence
-from ..evidence.store import BlobStore
+from ..evidence.views import send_evidence
+from ..reporting import annexes
 from ..spreadsheets import xlsx_bytes
 from ..web import committed, form_errors, now_utc, xlsx_download
 from . import service
@@ -46,7 +47,8 @@ def dashboard():
     page = service.dashboard_page(db.session, current_user, filters, page=request.args.get("page", 1, type=int),
                                   per_page=current_app.config["PAGE_SIZE"], today=today)
     summary = service.summarize(service.all_dashboard_rows(db.session, current_user, filters, today))
-    return render_template("bureau/dashboard.html", page=page, summary=summary, filters=filters)
+    return render_template("bureau/dashboard.html", page=page, summary=summary, filters=filters,
+                           may_record=policy.may_record_results(current_user))
 
 
 @bp.get("/export.xlsx")
@@ -54,10 +56,11 @@ def export_dashboard():
     rows = service.all_dashboard_rows(db.session, current_user, _filters(), _today())
     header = ["预算年度", "被评价单位", "评价项目", "类别", "预算金额（元）", "报告版本", "出具日期", "得分", "等级",
               "问题数", "未完成结果应用", "逾期"]
-    body = [[r.engagement.fiscal_year, r.engagement.evaluated_unit.name, r.engagement.title, r.engagement.category or "",
-             r.engagement.budget_amount, r.latest.version, r.latest.issued_at.astimezone(BEIJING).date().isoformat(),
+    facts = [r.latest.as_issued["engagement"] for r in rows]
+    body = [[f["fiscal_year"], f["unit"], f["title"], f["category"], Decimal(f["budget_amount"].replace(",", "")),
+             r.latest.version, r.latest.issued_at.astimezone(BEIJING).date().isoformat(),
              r.latest.total_score, r.latest.grade or "", sum((r.latest.findings_by_severity or {}).values()),
-             r.open_items, r.overdue_items] for r in rows]
+             r.open_items, r.overdue_items] for r, f in zip(rows, facts)]
     data = xlsx_bytes([("评价结果汇总", header, body)])
     return xlsx_download(data, "绩效评价结果汇总.xlsx")
 
@@ -71,21 +74,29 @@ def report(report_id: int):
     report = _report(report_id)
     share_form = ShareForm()
     share_form.auditor_id.choices = [(u.id, u.display_name) for u in service.auditors_of(db.session, current_user.bureau_id)]
-    return render_template("bureau/report.html", report=report, today=_today(),
+    latest = report.versions[-1]
+    return render_template("bureau/report.html", report=report, latest=latest, issued=latest.as_issued,
+                           annexes=annexes.issued(db.session, report), today=_today(),
                            applications=service.applications_for(db.session, report.engagement_id),
                            application_form=ApplicationForm(), progress_form=ProgressForm(), share_form=share_form,
-                           kinds=KIND_LABELS, statuses=STATUS_LABELS)
+                           kinds=KIND_LABELS, statuses=STATUS_LABELS, may_record=policy.may_record_results(current_user))
 
 
 @bp.get("/reports/<int:report_id>/versions/<int:version>/<kind>")
 def version_file(report_id: int, version: int, kind: str):
-    report = _report(report_id)
-    issued = next((v for v in report.versions if v.version == version), None)
-    if issued is None or kind not in ("pdf", "xlsx"):
+    evidence = policy.issued_file(db.session, current_user, _report(report_id), version, kind)
+    if evidence is None:
         abort(404)
-    evidence = db.session.get(Evidence, issued.pdf_evidence_id if kind == "pdf" else issued.xlsx_evidence_id)
-    return send_file(BlobStore(current_app.config["STORAGE_DIR"]).path_for(evidence.blob_sha256),
-                     mimetype=evidence.mime, as_attachment=True, download_name=evidence.original_filename)
+    return send_evidence(evidence)
+
+
+@bp.get("/reports/<int:report_id>/versions/<int:version>/annexes/<int:evidence_id>")
+def annex_file(report_id: int, version: int, evidence_id: int):
+    """An evidence original the firm attached to this issued version; no other original is reachable."""
+    evidence = policy.issued_annex(db.session, current_user, _report(report_id), version, evidence_id)
+    if evidence is None:
+        abort(404)
+    return send_evidence(evidence)
 
 
 def _back(report_id: int):
@@ -120,7 +131,7 @@ def add_application(report_id: int):
 @bp.post("/applications/<int:application_id>")
 def update_application(application_id: int):
     item = service.load_application(db.session, application_id, current_user)
-    report_id = service.load_report_for_reader_by_engagement(db.session, item.engagement_id, current_user).id
+    report_id = policy.readable_report_of(db.session, current_user, item.engagement_id).id
     form = ProgressForm()
     if not form.validate_on_submit():
         flash(form_errors(form), "error")
@@ -166,12 +177,12 @@ def export_applications():
 def grade_scale():
     current = scoring.grade_scale_for(db.session, current_user.bureau_id)
     form = GradeScaleForm(data={"excellent": current.excellent, "good": current.good, "fair": current.fair})
-    return render_template("bureau/grade_scale.html", form=form, editable=current_user.role is Role.bureau)
+    return render_template("bureau/grade_scale.html", form=form, editable=policy.may_record_results(current_user))
 
 
 @bp.post("/grade-scale")
 def save_grade_scale():
-    if current_user.role is not Role.bureau:  # the audit office reads; it does not set the bureau's bands
+    if not policy.may_record_results(current_user):  # the audit office reads; it does not set the bureau's bands
         abort(403)
     form = GradeScaleForm()
     back = url_for(".grade_scale")

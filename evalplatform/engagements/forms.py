@@ -22,7 +22,8 @@ class EngagementForm(FlaskForm):
     evaluated_unit_name = StringField(_l("被评价单位"), validators=[
         DataRequired(_l("请填写被评价单位")), Length(max=200, message=_l("不超过 200 个字符"))])
     kind = SelectField(_l("评价类型"), choices=list(KIND_LABELS.items()))
-    bureau_id = SelectField(_l("委托财政局"), coerce=int, validate_choice=True)
+    # Creation only: the firm's accepted commissions (委托) not used yet. It never lists bureaus.
+    commission_id = SelectField(_l("委托"), coerce=int, validate_choice=True)
     fiscal_year = ChineseIntegerField(_l("预算年度"), validators=[
         InputRequired(_l("请填写预算年度")),
         NumberRange(min=2000, max=2100, message=_l("预算年度应在 2000 至 2100 之间"))])
@@ -64,3 +65,23 @@ class SiteForm(FlaskForm):
 
 class DeleteForm(FlaskForm):
     """CSRF-only form for POST buttons."""
+
+
+COMMISSION_STATUS_LABELS = {"requested": _l("待财政局确认"), "accepted": _l("已委托"), "declined": _l("已拒绝"),
+                            "withdrawn": _l("已撤回")}
+
+
+class CommissionForm(FlaskForm):
+    """A bureau engages a firm, or a firm asks a bureau: the other side named exactly or by invitation code."""
+    counterpart = StringField(_l("对方名称或邀请码"), validators=[
+        DataRequired(_l("请填写对方的完整名称或邀请码")), Length(max=200, message=_l("不超过 200 个字符"))])
+    project_name = StringField(_l("项目名称"), validators=[
+        DataRequired(_l("请填写项目名称")), Length(max=200, message=_l("不超过 200 个字符"))])
+    fiscal_year = ChineseIntegerField(_l("预算年度"), validators=[
+        InputRequired(_l("请填写预算年度")),
+        NumberRange(min=2000, max=2100, message=_l("预算年度应在 2000 至 2100 之间"))])
+
+
+class CommissionDecisionForm(FlaskForm):
+    reason = StringField(_l("原因"), validators=[Optional(), Length(max=500, message=_l("不超过 500 个字符"))])
+    counterpart = StringField(_l("改派给（事务所名称或邀请码）"), validators=[Optional(), Length(max=200)])

@@ -1,4 +1,4 @@
-"""评价项目: engagements, their evaluated units, teams and inspection sites."""
+"""评价项目: commissions (委托), engagements, their evaluated units, teams and inspection sites."""
 from __future__ import annotations
 
 import enum
@@ -10,6 +10,53 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Bureau, Firm, User
 from ..db import Base, utcnow
+
+
+class CommissionStatus(str, enum.Enum):
+    requested = "requested"  # 待财政局确认: a firm asked; the bureau has not answered
+    accepted = "accepted"    # 已委托: the bureau commissioned the firm (or accepted its request)
+    declined = "declined"    # 已拒绝: the bureau said no to the request
+    withdrawn = "withdrawn"  # 已撤回: the bureau withdrew it (or the firm withdrew its own request)
+
+
+C = CommissionStatus
+# Declared once; the service refuses anything else.
+COMMISSION_TRANSITIONS: dict[CommissionStatus, frozenset[CommissionStatus]] = {
+    C.requested: frozenset({C.accepted, C.declined, C.withdrawn}),
+    C.accepted: frozenset({C.withdrawn}),
+    C.declined: frozenset(),
+    C.withdrawn: frozenset(),
+}
+
+
+class Commission(Base):
+    __tablename__ = "commission"
+    __table_args__ = (CheckConstraint("fiscal_year BETWEEN 2000 AND 2100", name="fiscal_year_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), index=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
+    project_name: Mapped[str] = mapped_column(String(200))
+    fiscal_year: Mapped[int]
+    status: Mapped[CommissionStatus] = mapped_column(Enum(CommissionStatus, native_enum=False, length=20))
+    requested_by_firm: Mapped[bool] = mapped_column(default=False)  # the firm asked, rather than the bureau offering
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)  # why it was declined or withdrawn
+    # Re-assignment: the commission this one replaces (withdrawn from another firm).
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("commission.id"))
+
+    bureau: Mapped[Bureau] = relationship()
+    firm: Mapped[Firm] = relationship()
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status is CommissionStatus.accepted
+
+    def can_move_to(self, status: CommissionStatus) -> bool:
+        return status in COMMISSION_TRANSITIONS[self.status]
 
 
 class EngagementKind(str, enum.Enum):
@@ -66,7 +113,10 @@ class Engagement(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
+    # The bureau of the commission (kept here for the evaluated unit and the grade scale); whether the bureau
+    # may read anything is the commission's status and the policy's business (evalplatform.policy).
     bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), index=True)
+    commission_id: Mapped[int] = mapped_column(ForeignKey("commission.id"), unique=True)
     evaluated_unit_id: Mapped[int] = mapped_column(ForeignKey("evaluated_unit.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[EngagementKind] = mapped_column(Enum(EngagementKind, native_enum=False, length=20))
@@ -81,9 +131,11 @@ class Engagement(Base):
         Enum(EngagementStatus, native_enum=False, length=20), default=EngagementStatus.setup)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    first_issued_at: Mapped[datetime | None]  # set by reporting when its first version is issued
 
     firm: Mapped[Firm] = relationship()
     bureau: Mapped[Bureau] = relationship()
+    commission: Mapped[Commission] = relationship()
     evaluated_unit: Mapped[EvaluatedUnit] = relationship()
     team: Mapped[list[TeamMember]] = relationship(back_populates="engagement", cascade="all, delete-orphan")
     sites: Mapped[list[Site]] = relationship(back_populates="engagement", cascade="all, delete-orphan",

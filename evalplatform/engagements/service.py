@@ -6,12 +6,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import Select, exists, false, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from .. import audit
-from ..accounts.models import Bureau, Role, User
+from .. import audit, policy
+from ..accounts.models import Role, User
 from ..pagination import Page, paginate
+from . import commissions
 from .models import (Engagement, EngagementKind, EngagementStatus, EvaluatedUnit, Site,
                      TeamMember, TeamRole)
 
@@ -42,7 +43,7 @@ class EngagementFields:
     kind: EngagementKind
     fiscal_year: int
     budget_amount: Decimal
-    bureau_id: int
+    commission_id: int | None = None  # only on creation: the accepted commission it is opened under
     funding_source: str | None = None
     category: str | None = None
     period_start: date | None = None
@@ -51,17 +52,8 @@ class EngagementFields:
 
 
 def visible_engagements(user: User) -> Select:
-    """SELECT of the engagements this user may see (design.md §9)."""
-    query = select(Engagement)
-    if user.role is Role.bureau:
-        return query.where(Engagement.bureau_id == user.bureau_id)
-    if user.role is Role.auditor:  # reads shared reports in the bureau portal only
-        return query.where(false())
-    query = query.where(Engagement.firm_id == user.firm_id)
-    if user.role is Role.admin:
-        return query
-    on_team = exists().where(TeamMember.engagement_id == Engagement.id, TeamMember.user_id == user.id)
-    return query.where(on_team)
+    """SELECT of the engagements whose working papers this user may open (design.md §9; evalplatform.policy)."""
+    return policy.working_paper_engagements(user)
 
 
 def load_engagement_for_user(session: Session, engagement_id: int, user: User, *,
@@ -75,8 +67,8 @@ def load_engagement_for_user(session: Session, engagement_id: int, user: User, *
 
 
 def ensure_can_edit(engagement: Engagement, user: User) -> None:
-    if not user.role.is_firm_role:
-        raise PermissionDenied("财政局用户只能查阅")
+    if not user.role.is_firm_role or user.firm_id != engagement.firm_id:
+        raise PermissionDenied("只有承担该项目的事务所人员可以修改")
     if engagement.is_locked:
         raise EngagementLocked("项目已归档，不能修改")
 
@@ -113,10 +105,9 @@ def create_engagement(session: Session, data: EngagementFields, actor: User, now
                       ip: str | None = None) -> Engagement:
     if not actor.role.is_firm_role:
         raise PermissionDenied("只有事务所用户可以创建评价项目")
-    if session.get(Bureau, data.bureau_id) is None:
-        raise ValueError("委托财政局不存在")
+    commission = commissions.usable_commission(session, data.commission_id, actor)  # raises CommissionError
     engagement = Engagement(firm_id=actor.firm_id, created_by_id=actor.id, created_at=now,
-                            status=EngagementStatus.setup)
+                            status=EngagementStatus.setup, commission=commission, bureau_id=commission.bureau_id)
     _apply_fields(session, engagement, data)
     engagement.team.append(TeamMember(user_id=actor.id, team_role=TeamRole.lead))
     session.add(engagement)
@@ -142,13 +133,14 @@ def update_engagement(session: Session, engagement: Engagement, data: Engagement
 def _apply_fields(session: Session, engagement: Engagement, data: EngagementFields) -> None:
     values = asdict(data)
     unit_name = values.pop("evaluated_unit_name").strip()
+    values.pop("commission_id")  # fixed at creation; re-assignment is the bureau's (commissions.reassign)
     for key, value in values.items():
         setattr(engagement, key, value.strip() if isinstance(value, str) else value)
-    engagement.evaluated_unit = _evaluated_unit(session, data.bureau_id, unit_name)
+    engagement.evaluated_unit = _evaluated_unit(session, engagement.bureau_id, unit_name)
 
 
 def _snapshot(engagement: Engagement) -> dict:
-    snap = {f.name: getattr(engagement, f.name, None) for f in fields(EngagementFields)}
+    snap = {f.name: getattr(engagement, f.name, None) for f in fields(EngagementFields) if f.name != "commission_id"}
     snap["evaluated_unit_name"] = engagement.evaluated_unit.name if engagement.evaluated_unit else None
     return {k: str(v) for k, v in snap.items()}
 

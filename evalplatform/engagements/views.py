@@ -4,12 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from ..accounts.models import Bureau, User
+from ..accounts.models import User
 from ..db import db
 from ..web import NOT_FOUND, client_ip, error_page, now_utc
-from . import service
+from . import commissions, service
 from .forms import (STATUS_LABELS, DeleteForm, EngagementForm, SiteForm, StatusForm, TeamMemberForm)
 from .models import ALLOWED_TRANSITIONS, EngagementKind, EngagementStatus, TeamMember, TeamRole
 
@@ -33,6 +32,8 @@ def _load(engagement_id: int, for_write: bool = False):
 @bp.get("")
 @login_required
 def list_engagements():
+    if not current_user.role.is_firm_role:
+        abort(404)  # the bureau side reads issued results in its portal, never the firm's list
     page = service.list_engagements(
         db.session, current_user, search=request.args.get("q", "")[:100],
         status=request.args.get("status", ""), page=request.args.get("page", 1, type=int),
@@ -42,7 +43,11 @@ def list_engagements():
 
 def _engagement_form(obj=None) -> EngagementForm:
     form = EngagementForm(obj=obj)
-    form.bureau_id.choices = [(b.id, b.name) for b in db.session.scalars(select(Bureau).order_by(Bureau.name))]
+    if obj is None:
+        form.commission_id.choices = [(c.id, f"{c.bureau.name} · {c.fiscal_year} · {c.project_name}")
+                                      for c in commissions.open_commissions(db.session, current_user.firm_id)]
+    else:
+        del form.commission_id  # fixed at creation
     if obj is not None and request.method == "GET":
         form.evaluated_unit_name.data = obj.evaluated_unit.name
         form.kind.data = obj.kind.value
@@ -53,7 +58,8 @@ def _fields_from(form: EngagementForm) -> service.EngagementFields:
     return service.EngagementFields(
         title=form.title.data, evaluated_unit_name=form.evaluated_unit_name.data,
         kind=EngagementKind(form.kind.data), fiscal_year=form.fiscal_year.data,
-        budget_amount=form.budget_amount.data, bureau_id=form.bureau_id.data,
+        budget_amount=form.budget_amount.data,
+        commission_id=form.commission_id.data if hasattr(form, "commission_id") else None,
         funding_source=form.funding_source.data or None, category=form.category.data or None,
         period_start=form.period_start.data, period_end=form.period_end.data,
         description=form.description.data or None)
@@ -65,11 +71,20 @@ def create():
     if not current_user.role.is_firm_role:
         abort(403)
     form = _engagement_form()
+    if request.method == "GET" and not form.commission_id.choices:
+        flash(_("尚无可用的委托：财政局在平台上发起委托（或确认本所的委托申请）后，才能建立评价项目。"), "info")
+        return redirect(url_for("commissions.index"))
     if form.validate_on_submit():
-        engagement = service.create_engagement(db.session, _fields_from(form), current_user, now_utc(), client_ip())
-        db.session.commit()
-        flash(_("评价项目已创建。"), "success")
-        return redirect(url_for(".detail", engagement_id=engagement.id))
+        try:
+            engagement = service.create_engagement(db.session, _fields_from(form), current_user, now_utc(),
+                                                   client_ip())
+        except commissions.CommissionError as error:
+            db.session.rollback()
+            form.commission_id.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(_("评价项目已创建。"), "success")
+            return redirect(url_for(".detail", engagement_id=engagement.id))
     return render_template("engagements/form.html", form=form, engagement=None), 422 if form.errors else 200
 
 

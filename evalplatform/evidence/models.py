@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..db import Base, utcnow
+from ..integrity import sealed
 from ..engagements.models import Site
 
 
@@ -23,6 +24,8 @@ class EvidenceBlob(Base):
     first_stored_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+@sealed("engagement_id", "number", "client_uuid", "blob_sha256", "original_filename", "mime", "size", "captured_at",
+        "latitude", "longitude", "site_id", "uploaded_by_id", "uploaded_at")
 class Evidence(Base):
     __tablename__ = "evidence"
     __table_args__ = (
@@ -50,6 +53,8 @@ class Evidence(Base):
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     deletion_reason: Mapped[str | None] = mapped_column(String(500))
+    # Keyed hash of the record as uploaded (integrity.sealed); a tombstone above may be added, nothing else.
+    content_mac: Mapped[str] = mapped_column(String(64))
 
     uploaded_by: Mapped[User] = relationship(foreign_keys=[uploaded_by_id])
     site: Mapped[Site | None] = relationship()

@@ -106,17 +106,21 @@ def _load(engagement_id: int, evidence_id: int, for_write: bool = False):
     return engagement, service.load_evidence(db.session, engagement, evidence_id)
 
 
+def send_evidence(evidence, inline: bool = False):
+    """The original bytes of an evidence record the caller has authorized, sandboxed and never cached."""
+    response = send_file(_store().path_for(evidence.blob_sha256), mimetype=evidence.mime,
+                         as_attachment=not (inline and evidence.mime in SAFE_INLINE_TYPES),
+                         download_name=evidence.original_filename, etag=evidence.blob_sha256, max_age=0)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.get("/<int:evidence_id>/download")
 @login_required
 def download(engagement_id: int, evidence_id: int):
     _engagement, evidence = _load(engagement_id, evidence_id)
-    inline = request.args.get("inline") == "1" and evidence.mime in SAFE_INLINE_TYPES
-    response = send_file(_store().path_for(evidence.blob_sha256), mimetype=evidence.mime,
-                         as_attachment=not inline, download_name=evidence.original_filename,
-                         etag=evidence.blob_sha256, max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_evidence(evidence, inline=request.args.get("inline") == "1")
 
 
 @bp.get("/<int:evidence_id>/preview")

@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
+from ..integrity import sealed
 from ..instruments.models import Instrument, InstrumentVersion
 
 
@@ -42,6 +43,8 @@ class Distribution(Base):
         return "open"
 
 
+@sealed("instrument_id", "distribution_id", "version_id", "client_uuid", "payload_sha256", "device_token",
+        "duration_s", "submitted_at", digests={"payload_sha256": "answers"})
 class Response(Base):
     __tablename__ = "response"
     # design.md §10: the client UUID is unique per instrument; a retry finds the first row.
@@ -61,6 +64,8 @@ class Response(Base):
     invalid_reason: Mapped[str | None] = mapped_column(String(500))  # flagged, never deleted
     invalidated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     invalidated_at: Mapped[datetime | None]
+    # Keyed hash of the answers as accepted (integrity.sealed); the validity flags above may change, this may not.
+    content_mac: Mapped[str] = mapped_column(String(64))
 
     distribution: Mapped[Distribution] = relationship()
     version: Mapped[InstrumentVersion] = relationship()

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import secrets
 import statistics
 import uuid
@@ -17,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ..audit.service import record
+from ..integrity import seal_values, sha256_hex
 from ..instruments.answers import attention_failed, validate_answers
 from ..instruments.schema import DONT_KNOW, AnswerErrors, questions
 from ..instruments.service import freeze
@@ -131,8 +130,7 @@ def valid_count(session: Session, distribution: Distribution) -> int:
 
 
 def payload_digest(answers: dict) -> str:
-    canonical = json.dumps(answers, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return sha256_hex(answers)
 
 
 def submit_response(session: Session, distribution: Distribution, client_uuid: uuid.UUID, answers, now: datetime,
@@ -162,6 +160,7 @@ def submit_response(session: Session, distribution: Distribution, client_uuid: u
                   version_id=distribution.version_id, client_uuid=client_uuid, answers=clean,
                   payload_sha256=digest, device_token=device_token, duration_s=duration_s,
                   submitted_at=now, quality_flags=flags)
+    values["content_mac"] = seal_values(Response, session.get_bind(), values)  # design.md §10: keyed content hash
     dialect = session.get_bind().dialect.name
     new_id = session.connection().execute(_insert_ignoring_duplicates(dialect), values).scalar()
     if new_id is None:  # this UUID is already stored (a retry, or a concurrent request committed first)

@@ -5,7 +5,6 @@ content hash are all made from it, so the hash printed in an issued PDF stands f
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -23,6 +22,7 @@ from ..inspections import service as inspection_service
 from ..indicators.engine import OPERATOR_SYMBOLS
 
 from ..engagements.models import EngagementKind
+from ..integrity import canonical_json, sha256_hex
 from ..evidence import previews
 from ..evidence.service import evidence_index
 from ..evidence.store import BlobStore
@@ -210,14 +210,19 @@ def _evidence_row(e) -> dict:
             "location": f"{e.latitude}, {e.longitude}" if e.latitude is not None else ""}
 
 
-def content_sha256(content: dict) -> str:
-    """SHA-256 of the report's content: what the issued PDF and XLSX show, independent of layout bytes."""
+def canonical_content(content: dict) -> dict:
+    """What the report says, as plain JSON data: what the content hash covers and an issued version keeps
+    (the bureau reads scores, grade, survey aggregates and findings from it, never from the live tables)."""
     canonical = {k: v for k, v in content.items() if k not in ("photos", "surveys")}
     canonical["photos"] = [p["sha256"] for p in content["photos"]]
     # Charts are drawn from the survey tables, which are hashed; their SVG bytes depend on the renderer.
     canonical["surveys"] = [{k: v for k, v in s.items() if k != "charts"} for s in content.get("surveys", [])]
-    payload = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return json.loads(canonical_json(canonical))
+
+
+def content_sha256(content: dict) -> str:
+    """SHA-256 of the report's content: what the issued PDF and XLSX show, independent of layout bytes."""
+    return sha256_hex(canonical_content(content))
 
 
 def photo_uri(path: str) -> str:

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
 class HeaderForm(FlaskForm):
@@ -16,3 +16,9 @@ class SectionForm(FlaskForm):
 class CommentForm(FlaskForm):
     """Submit / approve / issue need no text; return and reopen need a comment or reason."""
     comment = TextAreaField(_l("意见或原因"), validators=[Optional(), Length(max=2000)])
+
+
+class AnnexForm(FlaskForm):
+    """Attach an evidence original to the version being prepared, or (remove) take it off."""
+    evidence_id = IntegerField(_l("证据"), validators=[InputRequired(_l("请选择证据"))])
+    remove = BooleanField()

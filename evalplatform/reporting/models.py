@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..db import Base, JSONDocument, utcnow
 from ..engagements.models import Engagement
+from ..evidence.models import Evidence
+from ..integrity import sealed
 
 
 class ReportStatus(str, enum.Enum):
@@ -90,6 +92,9 @@ class ReportEvent(Base):
     actor: Mapped[User] = relationship()
 
 
+@sealed("report_id", "version", "issued_at", "issued_by_id", "reason", "content_sha256", "pdf_evidence_id",
+        "xlsx_evidence_id", "pages", "total_score", "grade", "findings_by_severity", "anchor_seq", "anchor_hash",
+        digests={"content_sha256": "content"})
 class ReportVersion(Base):
     """An issued version: its PDF and XLSX are evidence; content_sha256 is printed in the PDF."""
     __tablename__ = "report_version"
@@ -109,9 +114,42 @@ class ReportVersion(Base):
     total_score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     grade: Mapped[str | None] = mapped_column(String(10))
     findings_by_severity: Mapped[dict | None] = mapped_column(JSONDocument)
+    # What the version says, as hashed into content_sha256: what the bureau and the auditor read (scores, grade,
+    # survey aggregates, findings as issued). None for versions issued before this was kept.
+    content: Mapped[dict | None] = mapped_column(JSONDocument)
+    # The engagement's audit chain head when the version was issued, printed in the PDF (verify-audit --expect-head).
+    anchor_seq: Mapped[int | None]
+    anchor_hash: Mapped[str | None] = mapped_column(String(64))
+    content_mac: Mapped[str] = mapped_column(String(64))
 
     report: Mapped[Report] = relationship(back_populates="versions")
     issued_by: Mapped[User] = relationship()
+
+    @property
+    def as_issued(self) -> dict:
+        """What this version says (title, engagement facts, scoring, surveys, findings) as issued. Versions
+        issued before contents were kept show their report's title and engagement facts as they are now."""
+        if self.content:
+            return self.content
+        e = self.report.engagement
+        return {"title": self.report.title, "scoring": None, "surveys": [], "findings": [], "annexes": [],
+                "engagement": {"title": e.title, "unit": e.evaluated_unit.name, "fiscal_year": e.fiscal_year,
+                               "category": e.category or "", "budget_amount": f"{e.budget_amount:,.2f}"}}
+
+
+class ReportAnnex(Base):
+    """An evidence original the firm attaches to an issued version (随报告提供的证据原件). While the version is
+    being prepared `version` is None; issuing stamps it. Only these originals ever reach the bureau side."""
+    __tablename__ = "report_annex"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"))
+    version: Mapped[int | None]
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    evidence: Mapped[Evidence] = relationship()
 
 
 class RenderJob(Base):

@@ -15,7 +15,10 @@ from ..engagements.models import Engagement
 from ..engagements.service import PermissionDenied, ensure_can_edit
 from ..evidence.service import store_upload
 from ..evidence.store import BlobStore
-from .assembly import assemble, content_sha256
+from ..audit.models import AuditEvent
+from ..integrity import sha256_hex
+from . import annexes, review
+from .assembly import assemble, canonical_content, content_sha256
 from .models import NARRATIVE_SECTIONS, RenderJob, Report, ReportEvent, ReportSection, ReportStatus, ReportVersion
 from .render import report_pdf, report_xlsx
 
@@ -56,12 +59,40 @@ def save_section(session: Session, report: Report, key: str, body: str, actor: U
     if section.body != body:
         section.body, section.updated_at, section.updated_by_id = body, now, actor.id
         session.flush()
+        _record_edit(session, report, actor, now, "report.section", key, len(body))
     return section
 
 
-def update_header(session: Session, report: Report, title: str, number: str | None, actor: User) -> None:
+def _record_edit(session: Session, report: Report, actor: User, now: datetime, action: str, name: str,
+                 count: int | None = None) -> None:
+    """Audit a narrative edit (four eyes needs to know who wrote what), but one event per run of autosaves:
+    the same person saving the same section again right after adds nothing."""
+    chain = audit.chain_for(report.engagement_id)
+    audit.lock_engagement(session, report.engagement_id)
+    last = session.scalar(select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq.desc()).limit(1))
+    if last is not None and last.action == action and last.actor_id == actor.id and last.details.get("name") == name:
+        return
+    audit.record(session, actor=actor, action=action, obj=report, engagement_id=report.engagement_id, now=now,
+                 details={"name": name, "count": count})
+
+
+def update_header(session: Session, report: Report, title: str, number: str | None, actor: User,
+                  now: datetime | None = None) -> None:
     _ensure_editable(report, actor)
-    report.title, report.number = title.strip(), (number or "").strip() or None
+    title, number = title.strip(), (number or "").strip() or None
+    if (title, number) != (report.title, report.number):
+        report.title, report.number = title, number
+        _record_edit(session, report, actor, now or datetime.now(timezone.utc), "report.header", title)
+
+
+def attach_annex(session: Session, report: Report, evidence, actor: User, now: datetime) -> None:
+    _ensure_editable(report, actor)
+    annexes.attach(session, report, evidence, actor, now)
+
+
+def detach_annex(session: Session, report: Report, evidence, actor: User, now: datetime) -> None:
+    _ensure_editable(report, actor)
+    annexes.detach(session, report, evidence, actor, now)
 
 
 def _ensure_editable(report: Report, actor: User) -> None:
@@ -99,37 +130,51 @@ def return_for_changes(session, report, actor, now, comment: str) -> None:
 
 
 def approve(session, report, actor, now) -> None:
-    _ensure_reviewer(report, actor)
+    review.ensure_independent(session, report, actor)
     _transition(session, report, actor, now, {S.submitted}, S.approved, "approve")
 
 
 def reopen(session, report, actor, now, reason: str) -> None:
-    """Start work on the next version of an issued report; the issued versions stay as they are."""
+    """Start work on the next version of an issued report; the issued versions stay as they are, and the
+    last version's annexes are carried over to the new one (the firm may change them)."""
     if not (reason or "").strip():
         raise ReportError("重新出具必须说明原因")
     _transition(session, report, actor, now, {S.issued}, S.draft, "reopen", reason.strip())
+    annexes.carry_over(session, report, actor, now)
 
 
 def issue(session: Session, report: Report, store: BlobStore, actor: User, now: datetime,
           *, firm_name: str) -> ReportVersion:
-    """Render the final PDF and XLSX, store both as evidence, and freeze them as the next version."""
-    _ensure_reviewer(report, actor)
+    """Render the final PDF and XLSX, store both as evidence, and freeze them as the next version, with the
+    engagement's audit chain head printed in it (docs/security.md: anchoring)."""
+    review.ensure_independent(session, report, actor)
     if report.status is not S.approved:
         raise ReportError("报告须经复核通过后才能出具")
+    if not report.engagement.commission.is_accepted:
+        raise ReportError("该项目的委托已撤回，不能出具报告")
     version_number = report.issued_versions + 1
+    chain = audit.chain_for(report.engagement_id)
+    anchor_seq, anchor_hash = audit.chain_head(session, chain)
     content = assemble(session, report, store, firm_name=firm_name, now=now)
-    digest = content_sha256(content)
+    content["annexes"] = [annexes.row(e) for e in annexes.pending(session, report)]
+    content["audit_anchor"] = {"chain": chain, "seq": anchor_seq, "hash": anchor_hash}
+    canonical = canonical_content(content)
+    digest = sha256_hex(canonical)
     pdf, pages = report_pdf(content, str(store.root), draft=False, version=version_number, content_sha256=digest)
+    # Issued before its files are stored: storing them is the issuance, not an edit of a version under review.
+    reason = next((e.comment for e in reversed(report.events) if e.action == "reopen"), None)
+    _transition(session, report, actor, now, {S.approved}, S.issued, "issue", reason)
     stem = f"{report.title}-第{version_number}版"
     pdf_evidence = _store(session, store, report, actor, now, pdf, f"{stem}.pdf")
     xlsx_evidence = _store(session, store, report, actor, now, report_xlsx(content), f"{stem}-附表.xlsx")
-    reason = next((e.comment for e in reversed(report.events) if e.action == "reopen"), None)
     version = ReportVersion(report=report, version=version_number, issued_at=now, issued_by_id=actor.id,
                             reason=reason, content_sha256=digest, pdf_evidence_id=pdf_evidence.id,
-                            xlsx_evidence_id=xlsx_evidence.id, pages=pages, **_headline(content))
+                            xlsx_evidence_id=xlsx_evidence.id, pages=pages, content=canonical,
+                            anchor_seq=anchor_seq, anchor_hash=anchor_hash, **_headline(content))
     session.add(version)
     report.issued_versions = version_number
-    _transition(session, report, actor, now, {S.approved}, S.issued, "issue", reason)
+    annexes.stamp(session, report, version_number)
+    report.engagement.first_issued_at = report.engagement.first_issued_at or now
     audit.record(session, actor=actor, action="report.version", obj=version, engagement_id=report.engagement_id,
                  now=now, details={"version": version_number, "sha256": digest,
                                    "after": {"pdf": pdf_evidence.blob_sha256, "xlsx": xlsx_evidence.blob_sha256}})

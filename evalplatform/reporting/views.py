@@ -7,15 +7,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import jobs
-from ..accounts.models import Role
+from .. import policy
 from ..crosscheck import findings as crosscheck_findings
 from ..db import db
 from ..engagements.service import load_engagement_for_user
+from ..evidence import service as evidence_service
 from ..evidence.models import Evidence
 from ..evidence.store import BlobStore
-from ..web import error_page, now_utc
-from . import service
-from .forms import CommentForm, HeaderForm, SectionForm
+from ..evidence.views import send_evidence
+from ..web import error_page, get_or_404, now_utc
+from . import annexes, review, service
+from .forms import AnnexForm, CommentForm, HeaderForm, SectionForm
 from .models import NARRATIVE_SECTIONS, RenderJob, ReportStatus
 
 bp = Blueprint("reporting", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/report")
@@ -27,11 +29,9 @@ def _store() -> BlobStore:
 
 
 def _load(engagement_id: int, for_write: bool = False):
+    """The firm's report page and actions (working papers: the bureau side reads issued versions in its portal)."""
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=for_write)
-    report = service.report_for(db.session, engagement)
-    if current_user.role is Role.bureau and (report is None or not report.versions):
-        abort(404)  # the bureau sees issued versions only
-    return engagement, report
+    return engagement, service.report_for(db.session, engagement)
 
 
 def _refused(error: Exception, engagement_id: int):
@@ -49,7 +49,21 @@ def page(engagement_id: int):
     return render_template("reporting/report.html", engagement=engagement, report=report,
                            findings=crosscheck_findings.findings(db.session, engagement),
                            sections=NARRATIVE_SECTIONS, header_form=HeaderForm(obj=report),
-                           section_form=SectionForm(), comment_form=CommentForm(), statuses=ReportStatus)
+                           section_form=SectionForm(), comment_form=CommentForm(), statuses=ReportStatus,
+                           annex_form=AnnexForm(), **_review_facts(engagement, report))
+
+
+def _review_facts(engagement, report) -> dict:
+    """Four eyes, shown where the reviewer decides: who changed this version, what changed under review."""
+    if report is None:
+        return {"editors": {}, "review_edits": [], "annexes_pending": [], "annexes_issued": {}, "evidence": []}
+    people = {m.user_id: m.user.display_name for m in engagement.team}
+    return {"editors": {people.get(a, _("系统")): s.text() for a, s in
+                        review.summary_by_actor(review.edits_of_version(db.session, report)).items()},
+            "review_edits": review.edits_during_review(db.session, report), "people": people,
+            "edit_label": review.label, "annexes_pending": annexes.pending(db.session, report),
+            "annexes_issued": annexes.issued(db.session, report),
+            "evidence": evidence_service.evidence_index(db.session, engagement)}
 
 
 @bp.post("/start")
@@ -72,7 +86,7 @@ def header(engagement_id: int):
         flash(_("请填写报告标题（不超过 200 个字符）"), "error")
         return redirect(url_for(".page", engagement_id=engagement_id), 303)
     try:
-        service.update_header(db.session, report, form.title.data, form.number.data, current_user)
+        service.update_header(db.session, report, form.title.data, form.number.data, current_user, now_utc())
     except service.ReportError as error:
         return _refused(error, engagement_id)
     db.session.commit()
@@ -178,9 +192,25 @@ def job_pdf(engagement_id: int, job_id: str):
 @login_required
 def version_file(engagement_id: int, version: int, kind: str):
     _engagement, report = _load(engagement_id)
-    issued = next((v for v in (report.versions if report else []) if v.version == version), None)
-    if issued is None or kind not in ("pdf", "xlsx"):
+    evidence = policy.issued_file(db.session, current_user, report, version, kind) if report else None
+    if evidence is None:
         abort(404)
-    evidence = db.session.get(Evidence, issued.pdf_evidence_id if kind == "pdf" else issued.xlsx_evidence_id)
-    return send_file(_store().path_for(evidence.blob_sha256), mimetype=evidence.mime, as_attachment=True,
-                     download_name=evidence.original_filename)
+    return send_evidence(evidence)
+
+
+@bp.post("/annexes")
+@login_required
+def annex(engagement_id: int):
+    """Attach an evidence original to (or remove it from) the version being prepared."""
+    engagement, report = _load(engagement_id, for_write=True)
+    form = AnnexForm()
+    if report is None or not form.validate_on_submit():
+        abort(400)
+    evidence = get_or_404(Evidence, form.evidence_id.data, engagement=engagement)
+    change = service.detach_annex if form.remove.data else service.attach_annex
+    try:
+        change(db.session, report, evidence, current_user, now_utc())
+    except (service.ReportError, annexes.AnnexError) as error:
+        return _refused(error, engagement_id)
+    db.session.commit()
+    return redirect(url_for(".page", engagement_id=engagement_id, _anchor="annexes"), 303)

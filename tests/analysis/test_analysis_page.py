@@ -98,10 +98,11 @@ def test_outsiders_are_refused_before_the_provider_is_asked(app, world):
     assert world.provider_calls == []
 
 
-def test_the_commissioning_bureau_can_read_the_analysis(app, world):
+def test_the_commissioning_bureau_cannot_read_the_working_analysis(app, world):
+    """Aggregates reach the bureau as printed in an issued report, not from the live analysis page."""
     client = app.test_client()
     login(client, world.bureau_user.username)
-    assert client.get(url(world)).status_code == 200
+    assert client.get(url(world)).status_code == 404
 
 
 def test_data_that_breaks_the_contract_is_explained_not_a_traceback(client, world, app):

@@ -12,7 +12,7 @@ from tests import factories
 
 def test_a_fresh_chain_verifies(session):
     factories.World(session)
-    checked, broken = verify_chains(session)
+    checked, broken, _heads = verify_chains(session)
     assert broken is None
     assert checked > 5
 
@@ -30,7 +30,7 @@ def test_the_verifier_pinpoints_a_row_edited_in_the_database(session, app):
     session.commit()
     session.expire_all()
 
-    _checked, broken = verify_chains(session)
+    _checked, broken, _heads = verify_chains(session)
     assert broken is not None
     assert (broken.event_id, broken.seq) == (target.id, 3)
     assert "hash" in broken.reason
@@ -50,7 +50,7 @@ def test_a_deleted_row_breaks_the_next_link(session):
                            .order_by(AuditEvent.seq)).all()
     session.execute(text("DELETE FROM audit_event WHERE id = :id"), {"id": rows[1].id})
     session.commit()
-    _checked, broken = verify_chains(session)
+    _checked, broken, _heads = verify_chains(session)
     assert broken.event_id == rows[2].id
 
 

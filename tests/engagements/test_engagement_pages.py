@@ -8,7 +8,7 @@ from tests.conftest import csrf_token, login, post_form
 
 def valid_form(world, **overrides):
     data = {"title": "农村饮水安全巩固提升工程绩效评价", "evaluated_unit_name": "某县水利局",
-            "kind": "project", "bureau_id": world.bureau.id, "fiscal_year": "2025",
+            "kind": "project", "commission_id": world.commission.id, "fiscal_year": "2025",
             "budget_amount": "12,500,000.00", "funding_source": "", "category": "民生",
             "period_start": "", "period_end": "", "description": ""}
     data.update(overrides)
@@ -133,7 +133,7 @@ def test_only_a_reviewer_issues_and_archived_engagements_are_locked(session):
     service.change_status(session, e, EngagementStatus.issued, world.reviewer, factories.NOW)
     service.change_status(session, e, EngagementStatus.archived, world.reviewer, factories.NOW)
     with pytest.raises(service.EngagementLocked):
-        service.update_engagement(session, e, factories.engagement_fields(world.bureau), world.evaluator,
+        service.update_engagement(session, e, factories.engagement_fields(), world.evaluator,
                                   factories.NOW)
 
 

@@ -96,17 +96,18 @@ def test_the_score_sheet_exports_the_same_layout(client, world, tree, session):
     assert rows[-2][0] == "合计" and rows[-1][0] == "评价等级"
 
 
-def test_the_bureau_reads_the_sheet_but_cannot_score(client, world, tree, session):
+def test_the_bureau_neither_reads_the_working_sheet_nor_scores(client, world, tree, session):
+    """Scores reach the bureau as issued (its portal), never from the firm's working sheet."""
     indicator = leaf(session, tree, "资金到位率")
     bureau_user = factories.user(session, "bureau", bureau=world.bureau)
     session.commit()
     client.post("/logout", data={"csrf_token": csrf_token(client, "/engagements")})
     login(client, bureau_user.username)
-    assert client.get(base(world) + "/scoring").status_code == 200
-    token = csrf_token(client, "/engagements")
+    assert client.get(base(world) + "/scoring").status_code == 404
+    token = csrf_token(client, "/bureau")
     response = client.post(f"{base(world)}/{indicator.id}/score", json={"actual_value": "1"},
                            headers={"X-CSRFToken": token})
-    assert response.status_code == 403
+    assert response.status_code == 404
 
 
 def test_an_indicator_of_another_engagement_is_404(client, world, tree, session):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from evalplatform.evidence.models import Evidence
 from evalplatform.inspections import checklist
 from evalplatform.inspections.models import Inspection, InspectionPhoto
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 from tests.evidence import files
 from tests.inspections.helpers import entry_payload, setting, start_payload
 
@@ -120,14 +120,15 @@ def test_app_resources_and_record_sheet(client, session, ready):
     assert len(rows) - 1 == len(checklist.items(version.definition))  # every item, answered or not
 
 
-def test_the_bureau_reads_the_sheet_but_cannot_sync(client, session, ready):
+def test_the_bureau_neither_reads_the_sheet_nor_syncs(client, session, ready):
     world, site, version, base, _headers = ready
     post(client, ready, {"op": "start", **start_payload(site, version)})
     client.post("/logout", data={"csrf_token": client.get(f"{base}/token").json["csrf_token"]})
     login(client, world.bureau_user.username)
-    token = client.get(f"{base}/token").json["csrf_token"]
+    assert client.get(f"{base}/token").status_code == 404
+    token = csrf_token(client, "/bureau")
     refused = client.post(f"{base}/sync", data=json.dumps({"op": "start", **start_payload(site, version)}),
                           content_type="application/json", headers={"X-CSRFToken": token})
-    assert refused.status_code == 403
+    assert refused.status_code == 404
     inspection = session.scalar(select(Inspection))
-    assert client.get(f"{base}/{inspection.id}").status_code == 200
+    assert client.get(f"{base}/{inspection.id}").status_code == 404

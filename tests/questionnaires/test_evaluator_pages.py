@@ -117,8 +117,8 @@ def test_an_xlsform_upload_creates_an_instrument_and_lists_what_was_not_imported
     assert "无法读取 XLSForm" in client.get(broken.headers["Location"]).get_data(as_text=True)
 
 
-def test_the_commissioning_bureau_cannot_create_or_edit(client, session, survey):
+def test_the_commissioning_bureau_neither_reads_nor_edits_questionnaires(client, session, survey):
     login(client, survey.bureau_user.username)
     page = f"/engagements/{survey.engagement.id}/instruments"
-    assert client.get(page).status_code == 200
-    assert post_form(client, page, {"mode": "scratch", "title": "x"}, page=page).status_code == 403
+    assert client.get(page).status_code == 404
+    assert post_form(client, page, {"mode": "scratch", "title": "x"}, page="/bureau").status_code == 404

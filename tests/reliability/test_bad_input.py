@@ -113,7 +113,7 @@ CASES = [
          400, "请求已失效", Engagement),
     Case("budget that is not a number",
          lambda c, w: _post(c, "/engagements/new", {"title": "t", "evaluated_unit_name": "u", "kind": "project",
-                                                    "bureau_id": str(w.bureau.id), "fiscal_year": "2025",
+                                                    "commission_id": str(w.commission.id), "fiscal_year": "2025",
                                                     "budget_amount": "1e309"}), 422, "金额", Engagement),
     Case("report action that does not exist",
          lambda c, w: _post(c, f"/engagements/{w.engagement.id}/report/delete", {}), 404, None, Report),

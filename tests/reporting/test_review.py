@@ -122,22 +122,26 @@ def test_reissuing_needs_a_reason_and_keeps_the_old_version(client, session, wor
         assert client.get(f"/engagements/{world.engagement.id}/report/versions/{number}/pdf").status_code == 200
 
 
-def test_the_bureau_sees_issued_versions_only(client, session, world):
+def test_the_bureau_reads_issued_versions_in_its_portal_and_never_the_firms_pages(client, session, world):
     write_and_submit(client, world)
     switch(client, world.bureau_user)
     url = f"/engagements/{world.engagement.id}/report"
     assert client.get(url).status_code == 404
+    report = session.scalar(select(Report).where(Report.engagement_id == world.engagement.id))
+    portal = f"/bureau/reports/{report.id}"
+    assert client.get(portal).status_code == 404  # nothing before the first issuance
     switch(client, world.reviewer)
     act(client, world, "approve")
     act(client, world, "issue")
     switch(client, world.bureau_user)
-    page = client.get(url).get_data(as_text=True)
-    assert "正式版本" in page and "加强后续管护。" in page and "提交复核" not in page
-    assert client.get(f"{url}/versions/1/pdf").status_code == 200
-    assert client.get(f"{url}/versions/1/xlsx").status_code == 200
-    assert act(client, world, "reopen", "x").status_code == 403
-    switch(client, world.other_bureau_user)
     assert client.get(url).status_code == 404 and client.get(f"{url}/versions/1/pdf").status_code == 404
+    page = client.get(portal).get_data(as_text=True)
+    assert report.title in page and "下载 PDF" in page and "提交复核" not in page
+    assert client.get(f"{portal}/versions/1/pdf").status_code == 200
+    assert client.get(f"{portal}/versions/1/xlsx").status_code == 200
+    assert act(client, world, "reopen", "x").status_code == 404
+    switch(client, world.other_bureau_user)
+    assert client.get(portal).status_code == 404 and client.get(f"{portal}/versions/1/pdf").status_code == 404
 
 
 def test_a_draft_renders_as_a_job_the_page_can_poll(client, session, world):
