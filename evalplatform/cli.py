@@ -143,18 +143,36 @@ def sweep_evidence_command(grace_hours, remove) -> None:
                f"{len(report.stale_incoming)} stale upload files, {report.bytes} bytes")
 
 
+PASSPHRASE_ENV = "EVALPLATFORM_BACKUP_PASSPHRASE"
+
+
+def _passphrase(confirm: bool) -> str:
+    """From EVALPLATFORM_BACKUP_PASSPHRASE (unattended runs), else asked for without echo."""
+    import os
+    return os.environ.get(PASSPHRASE_ENV) or click.prompt("备份口令 / passphrase", hide_input=True,
+                                                           confirmation_prompt=confirm)
+
+
 @click.command("backup")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True,
-              help="archive to write, e.g. backup-2026-11-25.tar.gz")
+              help="archive to write, e.g. backup-2026-11-25.tar.gz (mode 0600)")
+@click.option("--encrypt", is_flag=True,
+              help=f"encrypt with a passphrase (AES-256-GCM, key from scrypt); from ${PASSPHRASE_ENV} or asked for")
+@click.option("--with-audit-key", is_flag=True,
+              help="also store the audit key, so another machine can verify the restore (needs --encrypt)")
 @with_appcontext
-def backup_command(output) -> None:
+def backup_command(output, encrypt, with_audit_key) -> None:
     """Write the database, the evidence blobs and a manifest of hashes into one archive."""
     from pathlib import Path
 
     from .backup import backup
-    manifest = backup(db.engine, current_app.config["STORAGE_DIR"], Path(output))
-    click.echo(f"backup written to {output}: {sum(manifest['tables'].values())} rows, "
-               f"{len(manifest['blobs'])} evidence blobs")
+    if with_audit_key and not encrypt:
+        raise click.UsageError("--with-audit-key needs --encrypt: the key must not travel in clear with the data")
+    passphrase = _passphrase(confirm=True) if encrypt else None
+    manifest = backup(db.engine, current_app.config["STORAGE_DIR"], Path(output), passphrase=passphrase,
+                      audit_key=current_app.config["AUDIT_KEY"] if with_audit_key else None)
+    click.echo(f"backup written to {output}{' (encrypted)' if encrypt else ''}: "
+               f"{sum(manifest['tables'].values())} rows, {len(manifest['blobs'])} evidence blobs")
 
 
 @click.command("restore")
@@ -164,13 +182,36 @@ def restore_command(archive) -> None:
     """Rebuild an empty installation (DATABASE_URL, STORAGE_DIR) from a backup archive and verify it."""
     from pathlib import Path
 
+    from .archive_crypto import is_encrypted
     from .backup import RestoreError, restore
+    passphrase = _passphrase(confirm=False) if is_encrypted(archive) else None
     try:
-        report = restore(db.engine, current_app.config["STORAGE_DIR"], Path(archive))
+        report = restore(db.engine, current_app.config["STORAGE_DIR"], Path(archive), passphrase=passphrase,
+                         audit_key=current_app.config["AUDIT_KEY"])
     except RestoreError as error:
         raise click.ClickException(str(error))
     click.echo(f"restored and verified: {report.rows} rows in {report.tables} tables, {report.blobs} blobs, "
-               f"{report.audit_events} audit events")
+               f"{report.audit_events} audit events, {report.sealed_rows} sealed rows")
+    if report.audit_key and report.audit_key != current_app.config["AUDIT_KEY"]:
+        click.echo(_install_audit_key(report.audit_key))
+
+
+def _install_audit_key(key: str) -> str:
+    """The archive carried the original installation's key: this one must use it from now on."""
+    import os
+    from pathlib import Path
+
+    from .config import _instance_dir
+    from .integrity import KEY_FILE
+    if os.environ.get("AUDIT_KEY"):
+        return "NOTE: set AUDIT_KEY to the key stored in the backup (this installation's AUDIT_KEY differs)"
+    path = Path(_instance_dir()) / KEY_FILE
+    if path.exists():
+        path.replace(path.with_name(KEY_FILE + ".before-restore"))
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
+    return f"the backup's audit key was installed into {path} (mode 0600)"
 
 
 def register_cli(app) -> None:

@@ -46,6 +46,9 @@ def from_env(**overrides) -> dict:
         "LOGIN_MAX_FAILURES_PER_ACCOUNT_IP": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT_IP", 5)),
         "LOGIN_MAX_FAILURES_PER_IP": int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", 100)),
         "LOGIN_FAILURE_WINDOW_MINUTES": int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", 15)),
+        # Server-side login sessions: ended after this long without use, and this long after login at most.
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", 30)),
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", 12)),
         "PAGE_SIZE": 20,
     }
     config.update(overrides)

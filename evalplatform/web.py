@@ -4,14 +4,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from flask import (Flask, Request, abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
-                   send_file, send_from_directory, session, url_for)
+from flask import (Flask, Request, abort, current_app, flash, g, jsonify, make_response, redirect, render_template,
+                   request, send_file, send_from_directory, session, url_for)
 from flask_babel import Babel, format_datetime
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager, current_user, login_url
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import IntegerConverter
@@ -43,8 +43,29 @@ def select_locale() -> str:
 
 @login_manager.user_loader
 def _load_user(token: str):
-    from .accounts.service import user_for_login_token
-    return user_for_login_token(db.session, token)
+    """The one server-side session check, run only for requests carrying a login cookie (anonymous ones, such
+    as the public survey, never reach it): one query, plus a write at most once a minute per session."""
+    from .accounts import service
+    config, now = current_app.config, now_utc()
+    check = service.check_login_session(db.session, token, now,
+                                        idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+                                        lifetime=timedelta(hours=config["SESSION_MAX_HOURS"]))
+    if check.ended or check.touch:
+        with db.engine.begin() as connection:
+            service.record_session_use(connection, check, now)
+    g.session_ended = check.ended
+    return check.user
+
+
+SESSION_ENDED = {"idle": _l("您已较长时间未操作，为安全起见已退出登录，请重新登录。"),
+                 "expired": _l("本次登录已超过允许的时长，请重新登录。")}
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    """As Flask-Login would (flash, then to the login page with ?next=), saying why a session ended."""
+    flash(SESSION_ENDED.get(g.get("session_ended"), login_manager.login_message), "info")
+    return redirect(login_url(login_manager.login_view, request.url))
 
 
 def client_ip() -> str:

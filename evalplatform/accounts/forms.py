@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from .models import Role
 
@@ -18,7 +18,15 @@ class UserForm(FlaskForm):
                                            (Role.reviewer.value, _l("复核人")),
                                            (Role.admin.value, _l("管理员"))])
     password = PasswordField(_l("初始密码"), validators=[DataRequired(_l("请输入密码")),
-                                                       Length(min=8, max=200, message=_l("密码至少 8 位"))])
+                                                       Length(max=200, message=_l("密码不超过 200 个字符"))])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码")), Length(max=200)])
+    new = PasswordField(_l("新密码"), validators=[DataRequired(_l("请输入新密码")),
+                                               Length(max=200, message=_l("密码不超过 200 个字符"))])
+    repeat = PasswordField(_l("再次输入新密码"), validators=[
+        DataRequired(_l("请再次输入新密码")), EqualTo("new", message=_l("两次输入的新密码不一致"))])
 
 
 class ToggleUserForm(FlaskForm):

@@ -3,18 +3,23 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
 from .models import Bureau, Firm, LoginAttempt, LoginSession, Role, User
+from .passwords import password_problem
 
 # Compared against when the username is unknown, so timing does not reveal which accounts exist.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
-MIN_PASSWORD_LENGTH = 8
+# A session's last use is written at most this often: idle expiry is exact to within it, and a busy page
+# costs no write per request.
+TOUCH_EVERY = timedelta(seconds=60)
 
 
 class AccountError(Exception):
@@ -38,8 +43,9 @@ def create_user(session: Session, *, username: str, password: str, role: Role | 
     username = username.strip()
     if not username or len(username) > 60:
         raise AccountError("用户名不能为空，且不超过 60 个字符")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    problem = password_problem(password, username)
+    if problem:
+        raise AccountError(problem)
     if role.is_firm_role and firm is None:
         raise AccountError("事务所用户必须属于一个事务所")
     if role.is_bureau_side and bureau is None:
@@ -92,37 +98,83 @@ def _token_digest(token: str) -> str:
 
 def start_login_session(session: Session, user: User, ip: str | None, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
-    session.add(LoginSession(token_sha256=_token_digest(token), user_id=user.id, ip=ip, created_at=now))
+    session.add(LoginSession(token_sha256=_token_digest(token), user_id=user.id, ip=ip, created_at=now,
+                             last_seen_at=now))
     audit.record(session, actor=user, action="user.login", obj=user, ip=ip, now=now)
     user.login_token = token
     return token
 
 
-def user_for_login_token(session: Session, token: str) -> User | None:
+@dataclass
+class SessionCheck:
+    """What the one per-request check found: the user, or why the session ended; and whether its last use
+    should be written down (see TOUCH_EVERY)."""
+    user: User | None
+    login_id: int | None = None
+    ended: str | None = None  # "idle" or "expired" when it ran out just now
+    touch: bool = False
+
+
+def check_login_session(session: Session, token: str, now: datetime, *, idle: timedelta,
+                        lifetime: timedelta) -> SessionCheck:
+    """The signed-in user for this cookie's token, if its session is neither revoked nor run out; one query."""
     row = session.execute(
         select(LoginSession, User).join(User, LoginSession.user_id == User.id)
         .where(LoginSession.token_sha256 == _token_digest(token), LoginSession.revoked_at.is_(None))
     ).first()
     if row is None or not row.User.is_enabled:
-        return None
+        return SessionCheck(None)
+    login = row.LoginSession
+    last_use = login.last_seen_at or login.created_at
+    if now - login.created_at > lifetime:
+        return SessionCheck(None, login.id, "expired")
+    if now - last_use > idle:
+        return SessionCheck(None, login.id, "idle")
     row.User.login_token = token
-    return row.User
+    return SessionCheck(row.User, login.id, touch=now - last_use >= TOUCH_EVERY)
+
+
+def record_session_use(connection: Connection, check: SessionCheck, now: datetime) -> None:
+    """Write a session's last use, or end one that ran out (on its own connection: GET pages commit nothing)."""
+    query = update(LoginSession).where(LoginSession.id == check.login_id, LoginSession.revoked_at.is_(None))
+    if check.ended:
+        connection.execute(query.values(revoked_at=now, ended_reason=check.ended))
+    elif check.touch:
+        connection.execute(query.values(last_seen_at=now))
 
 
 def end_login_session(session: Session, token: str, now: datetime) -> None:
     login = session.scalar(select(LoginSession).where(LoginSession.token_sha256 == _token_digest(token)))
     if login and login.revoked_at is None:
-        login.revoked_at = now
+        login.revoked_at, login.ended_reason = now, "logout"
         audit.record(session, actor=login.user, action="user.logout", obj=login.user, now=now)
 
 
+def _revoke_all(session: Session, user: User, now: datetime, reason: str) -> None:
+    session.execute(update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+                    .values(revoked_at=now, ended_reason=reason))
+
+
+def change_password(session: Session, user: User, current: str, new: str, now: datetime, ip: str | None = None) -> None:
+    """Check the current password and the policy, store the new one and end every session of the account
+    (on every device); the caller starts a fresh one for the browser that made the change."""
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError("当前密码不正确")
+    problem = password_problem(new, user.username)
+    if problem:
+        raise AccountError(problem)
+    if check_password_hash(user.password_hash, new):
+        raise AccountError("新密码不能与当前密码相同")
+    user.password_hash = hash_password(new)
+    _revoke_all(session, user, now, "password")
+    audit.record(session, actor=user, action="user.password", obj=user, ip=ip, now=now)
+
+
 def set_enabled(session: Session, user: User, enabled: bool, actor: User | None, now: datetime) -> None:
-    """Disabling an account also revokes all its login sessions."""
+    """Disabling an account also revokes all its login sessions, at once."""
     user.is_enabled = enabled
     if not enabled:
-        for login in session.scalars(select(LoginSession).where(
-                LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))):
-            login.revoked_at = now
+        _revoke_all(session, user, now, "disabled")
     audit.record(session, actor=actor, action="user.enable" if enabled else "user.disable", obj=user, now=now)
 
 

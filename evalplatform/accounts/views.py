@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..db import db
 from ..web import client_ip, now_utc
 from . import service
-from .forms import LoginForm, ToggleUserForm, UserForm
+from .forms import LoginForm, PasswordChangeForm, ToggleUserForm, UserForm
 from .models import Role, User
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -62,6 +62,31 @@ def logout():
     logout_user()
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """修改密码: every session of the account ends (other devices too); this browser gets a fresh one."""
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        user, now = current_user._get_current_object(), now_utc()
+        try:
+            service.change_password(db.session, user, form.current.data, form.new.data, now, client_ip())
+        except service.AccountError as error:
+            db.session.rollback()
+            form.new.errors = [str(error)]
+            status = 422
+        else:
+            service.start_login_session(db.session, user, client_ip(), now)
+            db.session.commit()
+            login_user(user)
+            flash(_("密码已修改，其他设备上的登录已全部失效。"), "success")
+            return redirect(url_for(user.role.home_endpoint))
+    elif request.method == "POST":
+        status = 422
+    return render_template("accounts/password.html", form=form), status
 
 
 def _require_admin():
