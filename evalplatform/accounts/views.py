@@ -123,9 +123,10 @@ def users():
 @bp.post("/users/<int:user_id>/toggle")
 @login_required
 def toggle_user(user_id: int):
-    _require_admin()
     user = db.session.get(User, user_id)
-    if user is None or user.firm_id != current_user.firm_id or user.id == current_user.id:
+    # Only the firm admin manages its own firm's accounts; to anyone else a user id names nothing.
+    if current_user.role is not Role.admin or user is None or user.firm_id != current_user.firm_id \
+            or user.id == current_user.id:
         abort(404)
     if not ToggleUserForm().validate_on_submit():
         abort(400)

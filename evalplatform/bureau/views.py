@@ -69,6 +69,12 @@ def _report(report_id: int):
     return service.load_report_for_reader(db.session, report_id, current_user)
 
 
+def _recorder_only() -> None:
+    """Sharing and 结果应用 are the bureau's own acts: to the audit office these routes do not exist."""
+    if not policy.may_record_results(current_user):
+        abort(404)
+
+
 @bp.get("/reports/<int:report_id>")
 def report(report_id: int):
     report = _report(report_id)
@@ -105,6 +111,7 @@ def _back(report_id: int):
 
 @bp.post("/reports/<int:report_id>/share")
 def share(report_id: int):
+    _recorder_only()
     report = _report(report_id)
     form = ShareForm()
     form.auditor_id.choices = [(u.id, u.display_name) for u in service.auditors_of(db.session, current_user.bureau_id)]
@@ -117,6 +124,7 @@ def share(report_id: int):
 
 @bp.post("/reports/<int:report_id>/applications")
 def add_application(report_id: int):
+    _recorder_only()
     report = _report(report_id)
     form = ApplicationForm()
     if not form.validate_on_submit():
@@ -130,6 +138,7 @@ def add_application(report_id: int):
 
 @bp.post("/applications/<int:application_id>")
 def update_application(application_id: int):
+    _recorder_only()
     item = service.load_application(db.session, application_id, current_user)
     report_id = policy.readable_report_of(db.session, current_user, item.engagement_id).id
     form = ProgressForm()

@@ -135,7 +135,7 @@ def _commissions_for_existing_links(connection) -> None:
                           sa.column('fiscal_year', sa.Integer), sa.column('commission_id', sa.Integer),
                           sa.column('created_at', evalplatform.db.UTCDateTime), sa.column('first_issued_at', evalplatform.db.UTCDateTime))
     commission = sa.table('commission', *(sa.column(c) for c in (
-        'bureau_id', 'firm_id', 'project_name', 'fiscal_year', 'status', 'requested_by_firm', 'created_at',
+        'id', 'bureau_id', 'firm_id', 'project_name', 'fiscal_year', 'status', 'requested_by_firm', 'created_at',
         'decided_at', 'note')))
     report = sa.table('report', sa.column('id', sa.Integer), sa.column('engagement_id', sa.Integer))
     version = sa.table('report_version', sa.column('report_id', sa.Integer), sa.column('issued_at', evalplatform.db.UTCDateTime))
@@ -146,7 +146,7 @@ def _commissions_for_existing_links(connection) -> None:
         created = connection.execute(commission.insert().values(
             bureau_id=row.bureau_id, firm_id=row.firm_id, project_name=row.title[:200], fiscal_year=row.fiscal_year,
             status='accepted', requested_by_firm=False, created_at=row.created_at, decided_at=row.created_at,
-            note='升级时由既有的评价项目关联迁移而来')).inserted_primary_key[0]
+            note='升级时由既有的评价项目关联迁移而来').returning(commission.c.id)).scalar_one()
         connection.execute(engagement.update().where(engagement.c.id == row.id).values(commission_id=created))
 
 
