@@ -13,7 +13,11 @@ from .db import db
 
 
 def _create_app():
+    from werkzeug.serving import WSGIRequestHandler
+
     from . import create_app
+    # `evalplatform run` (scripts/run.sh --dev): say what serves, not which versions (gunicorn does the same).
+    WSGIRequestHandler.version_string = lambda _handler: "evalplatform-dev"
     return create_app()
 
 

@@ -1,0 +1,13 @@
+"""gunicorn settings for scripts/run.sh; HOST, PORT and WEB_CONCURRENCY (workers) from the environment."""
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+# The usual 2 × cores + 1, capped: each worker holds the whole app (pandas, WeasyPrint) in memory.
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(multiprocessing.cpu_count() * 2 + 1, 9))
+# Report PDFs render in the request when there is no Redis worker: give them time.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 120))
+# Load the app once in the master (keys under instance/ are created once; workers share the memory).
+preload_app = True
+accesslog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
