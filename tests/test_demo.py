@@ -36,7 +36,7 @@ def test_demo_data_loads_once_with_a_bureau_portfolio(app, client, session):
 
     for username in ("evaluator", "reviewer", "admin"):
         login(client, username, DEMO_PASSWORD)
-        assert client.get("/engagements").get_data(as_text=True).count("评价</a>") == 6, username
+        assert client.get("/engagements").get_data(as_text=True).count("绩效评价</a>") == 6, username
         client.post("/logout", data={"csrf_token": csrf_token(client, "/engagements")})
     for username in ("bureau", "auditor"):  # the bureau side never opens the firm's list of engagements
         login(client, username, DEMO_PASSWORD)
