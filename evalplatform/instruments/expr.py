@@ -1,36 +1,65 @@
-"""A small, safe expression language for relevance (skip logic) and constraints.
+"""A small, safe expression language for relevance, constraints, calculations and choice filters.
 
-Tokenised and parsed here, walked by `evaluate`; never `eval`. static/js/expr.js is the same language in
-the browser; tests/instruments/expr_cases.json holds cases that both must agree on.
+The XPath 1.0 subset that XLSForms use. Tokenised and parsed here, walked by `evaluate`; never `eval`.
+static/js/expr.js is the same language in the browser; tests/instruments/expr_cases.json holds cases that
+both must agree on.
 
     ${age} >= 18 and (${q3} = '2' or selected(${q4}, 'other'))
-    . >= 0 and . <= 120          ('.' is the answer being checked, in constraints)
+    . >= 0 and . <= 120                       ('.' is the answer being checked, in constraints)
+    if(${n} > 0, ${total} div ${n}, 0)        (calculations)
+    township = ${township}                    (choice filters: bare names are the choice's columns)
 
-Operators: or, and, = != < <= > >=, + - * div mod, unary -. Functions: selected(v, code),
-count-selected(v), string-length(v), regex(v, pattern), not(v). Literals: numbers, '…' or "…" strings.
-An empty answer is null: null = '' is true, any ordering comparison with null is false, arithmetic gives null.
+Operators: or, and, = != < <= > >=, + - * div mod, unary -. Functions: see FUNCTIONS. Literals: numbers,
+'…' or "…" strings. An empty answer is null: null = '' is true, any ordering comparison with null is false,
+arithmetic gives null. A date 'YYYY-MM-DD' in arithmetic counts days since 1970-01-01, so
+`today() - ${birth}` is a number of days, as in ODK.
 """
 from __future__ import annotations
 
 import functools
 import math
 import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
 
-MAX_LENGTH = 1000
+MAX_LENGTH = 4000
 MAX_DEPTH = 40
-FUNCTIONS = {"selected": 2, "count-selected": 1, "string-length": 1, "regex": 2, "not": 1}
+MANY = None  # no upper bound on the number of arguments
+# name: (fewest, most) arguments
+FUNCTIONS = {
+    "selected": (2, 2), "count-selected": (1, 1), "string-length": (1, 1), "regex": (2, 2), "not": (1, 1),
+    "if": (3, 3), "coalesce": (2, 2), "concat": (1, MANY), "true": (0, 0), "false": (0, 0),
+    "boolean": (1, 1), "boolean-from-string": (1, 1), "number": (1, 1), "int": (1, 1), "round": (1, 2),
+    "floor": (1, 1), "ceiling": (1, 1), "abs": (1, 1), "pow": (2, 2), "min": (1, MANY), "max": (1, MANY),
+    "string": (1, 1), "substr": (2, 3), "contains": (2, 2), "starts-with": (2, 2), "ends-with": (2, 2),
+    "normalize-space": (1, 1), "selected-at": (2, 2), "today": (0, 0), "now": (0, 0), "once": (1, 1),
+    "jr:choice-name": (2, 2), "decimal-date-time": (1, 1),
+}
 _TOKEN = re.compile(r"""\s*(?:
-    (?P<ref>\$\{[A-Za-z_][A-Za-z0-9_]*\})
-  | (?P<num>\d+(?:\.\d+)?)
+    (?P<ref>\$\{[^{}\s]+\})
+  | (?P<num>\d+(?:\.\d+)?|\.\d+)
   | (?P<str>'[^']*'|"[^"]*")
   | (?P<op><=|>=|!=|=|<|>|\+|-|\*|\(|\)|,|\.)
-  | (?P<word>[A-Za-z][A-Za-z-]*)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_-]*(?::[A-Za-z_][A-Za-z0-9_-]*)?)
 )""", re.VERBOSE)
-_NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")
+NAME_RE = re.compile(r"^[A-Za-z_\u00c0-\uffff][\w.\-\u00c0-\uffff]{0,99}$")
+_NUMERIC = re.compile(r"^\s*-?(\d+(\.\d*)?|\.\d+)\s*$")
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_EPOCH = date(1970, 1, 1).toordinal()
 
 
 class ExpressionError(ValueError):
     """The expression text is not valid; the message says where."""
+
+
+@dataclass
+class Env:
+    """What an expression may read besides the answers: the clock, choice labels, the choice being filtered."""
+    today: str | None = None                  # 'YYYY-MM-DD' (the respondent's date, see answers.py)
+    now: str | None = None                    # ISO date-time
+    choice_name: Callable[[str, object], str] | None = None  # (question code, choice code) → label
+    choice: dict = field(default_factory=dict)  # the choice's columns, by bare name (choice filters)
 
 
 def tokenize(text: str) -> list[tuple[str, object]]:
@@ -47,6 +76,8 @@ def tokenize(text: str) -> list[tuple[str, object]]:
         value = match.group(kind)
         if kind == "ref":
             value = value[2:-1]
+            if not NAME_RE.match(value):
+                raise ExpressionError(f"invalid name ${{{value}}}")
         elif kind == "num":
             value = float(value) if "." in value else int(value)
         elif kind == "str":
@@ -57,8 +88,8 @@ def tokenize(text: str) -> list[tuple[str, object]]:
 
 
 class _Parser:
-    def __init__(self, tokens):
-        self.tokens, self.i, self.depth = tokens, 0, 0
+    def __init__(self, tokens, names: bool):
+        self.tokens, self.i, self.depth, self.names = tokens, 0, 0, names
 
     def peek(self):
         return self.tokens[self.i] if self.i < len(self.tokens) else (None, None)
@@ -75,6 +106,11 @@ class _Parser:
         tok = self.peek()
         return tok[0] == kind and (not values or tok[1] in values)
 
+    def deeper(self):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError("expression nested too deeply")
+
     def binary(self, next_level, kind, ops):
         left = next_level()
         while self.at(kind, *ops):
@@ -83,9 +119,7 @@ class _Parser:
         return left
 
     def expr(self):
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise ExpressionError("expression nested too deeply")
+        self.deeper()
         node = self.binary(self.and_, "word", ("or",))
         self.depth -= 1
         return node
@@ -113,9 +147,7 @@ class _Parser:
     def unary(self):
         if self.at("op", "-"):
             self.take()
-            self.depth += 1
-            if self.depth > MAX_DEPTH:
-                raise ExpressionError("expression nested too deeply")
+            self.deeper()
             node = ["neg", self.unary()]
             self.depth -= 1
             return node
@@ -123,15 +155,9 @@ class _Parser:
 
     def primary(self):
         kind, value = self.peek()
-        if kind == "num":
+        if kind in ("num", "str", "ref"):
             self.take()
-            return ["num", value]
-        if kind == "str":
-            self.take()
-            return ["str", value]
-        if kind == "ref":
-            self.take()
-            return ["ref", value]
+            return [kind, value]
         if kind == "op" and value == ".":
             self.take()
             return ["cur"]
@@ -140,26 +166,34 @@ class _Parser:
             node = self.expr()
             self.take("op", ")")
             return node
-        if kind == "word" and value in FUNCTIONS:
+        if kind == "word" and value in FUNCTIONS and self.i + 1 < len(self.tokens) \
+                and self.tokens[self.i + 1] == ("op", "("):
             return self.call()
+        if kind == "word" and self.names and value not in ("and", "or", "div", "mod") \
+                and not (self.i + 1 < len(self.tokens) and self.tokens[self.i + 1] == ("op", "(")):
+            self.take()
+            return ["name", value]
         raise ExpressionError(f"unexpected {value!r} at token {self.i + 1}" if kind else "unexpected end")
 
     def call(self):
         name = self.take()[1]
         self.take("op", "(")
-        args = [self.expr()]
-        while self.at("op", ","):
-            self.take()
+        args = []
+        if not self.at("op", ")"):
             args.append(self.expr())
+            while self.at("op", ","):
+                self.take()
+                args.append(self.expr())
         self.take("op", ")")
-        if len(args) != FUNCTIONS[name]:
-            raise ExpressionError(f"{name}() takes {FUNCTIONS[name]} argument(s)")
+        low, high = FUNCTIONS[name]
+        if len(args) < low or (high is not None and len(args) > high):
+            raise ExpressionError(f"{name}() takes {low}{'' if high == low else '+' if high is None else f'–{high}'} argument(s)")
         return ["call", name, args]
 
 
-def parse(text: str) -> list:
-    """Parse to a small JSON-able tree; raises ExpressionError."""
-    parser = _Parser(tokenize(text))
+def parse(text: str, names: bool = False) -> list:
+    """Parse to a small JSON-able tree; raises ExpressionError. `names`: bare words are choice columns."""
+    parser = _Parser(tokenize(text), names)
     if not parser.tokens:
         raise ExpressionError("empty expression")
     node = parser.expr()
@@ -168,17 +202,34 @@ def parse(text: str) -> list:
     return node
 
 
-def references(node) -> set[str]:
-    """Question codes an expression reads (to check they exist and come earlier)."""
-    if node[0] == "ref":
-        return {node[1]}
+def _walk(node):
+    yield node
     if node[0] == "bin":
-        return references(node[2]) | references(node[3])
-    if node[0] == "neg":
-        return references(node[1])
-    if node[0] == "call":
-        return set().union(*(references(a) for a in node[2]))
-    return set()
+        yield from _walk(node[2])
+        yield from _walk(node[3])
+    elif node[0] == "neg":
+        yield from _walk(node[1])
+    elif node[0] == "call":
+        for arg in node[2]:
+            yield from _walk(arg)
+
+
+def references(node) -> set[str]:
+    """Question names an expression reads (to check they exist and to order the evaluation).
+    jr:choice-name(v, '${q}') names q inside a string, so q counts as read too."""
+    found = set()
+    for n in _walk(node):
+        if n[0] == "ref":
+            found.add(n[1])
+        elif n[0] == "call" and n[1] == "jr:choice-name" and n[2][1][0] == "str":
+            match = re.fullmatch(r"\s*\$\{([^{}\s]+)\}\s*", n[2][1][1])
+            if match:
+                found.add(match.group(1))
+    return found
+
+
+def functions_used(node) -> set[str]:
+    return {n[1] for n in _walk(node) if n[0] == "call"}
 
 
 def _empty(v) -> bool:
@@ -193,6 +244,19 @@ def _number(v):
     if isinstance(v, str) and _NUMERIC.match(v):
         return float(v) if "." in v else int(v)
     return None
+
+
+def _days(v):
+    """A number, or a date counted in days since 1970-01-01 (arithmetic on dates, as in ODK)."""
+    number = _number(v)
+    if number is None and isinstance(v, str):
+        match = _DATE.match(v)
+        if match:
+            try:
+                return date(*map(int, match.groups())).toordinal() - _EPOCH
+            except ValueError:
+                return None
+    return number
 
 
 def _text(v) -> str:
@@ -213,7 +277,7 @@ def truthy(v) -> bool:
     if isinstance(v, bool):
         return v
     if isinstance(v, (int, float)):
-        return v != 0
+        return v != 0 and v == v
     return True
 
 
@@ -236,15 +300,19 @@ def _order(op, a, b) -> bool:
     if isinstance(a, str) and isinstance(b, str):
         pair = (a, b)
     else:
-        pair = (_number(a), _number(b))
+        pair = (_days(a), _days(b))
         if None in pair:
             return False
     x, y = pair
     return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
 
 
+def _integral(x):
+    return int(x) if isinstance(x, float) and x.is_integer() and abs(x) < 2**53 else x
+
+
 def _arith(op, a, b):
-    x, y = _number(a), _number(b)
+    x, y = _days(a), _days(b)
     if x is None or y is None:
         return None
     if op == "+":
@@ -256,54 +324,145 @@ def _arith(op, a, b):
     if y == 0:
         return None
     if op == "div":
-        result = x / y
-        return int(result) if result.is_integer() else result
+        return _integral(x / y)
     return math.fmod(x, y) if isinstance(x, float) or isinstance(y, float) else int(math.fmod(x, y))
 
 
-def _call(name, args):
-    if name == "not":
-        return not truthy(args[0])
-    if name == "selected":
-        value, code = args[0], _text(args[1])
-        if isinstance(value, list):
-            return code in [_text(v) for v in value]
-        return not _empty(value) and _text(value) == code
-    if name == "count-selected":
-        value = args[0]
-        return len(value) if isinstance(value, list) else (0 if _empty(value) else 1)
-    if name == "string-length":
-        return len(_text(args[0]))
-    if name == "regex":
-        if _empty(args[0]):
-            return False
-        try:
-            return re.fullmatch(_text(args[1]), _text(args[0])) is not None
-        except re.error:
-            return False
-    raise ExpressionError(f"unknown function {name}")
+def _pow(x, y):
+    if x is None or y is None:
+        return None
+    try:
+        result = float(x) ** y
+    except (OverflowError, ZeroDivisionError):
+        return None
+    return _integral(result) if isinstance(result, float) and math.isfinite(result) else None
 
 
-def evaluate(node, values: dict, current=None):
-    """Value of a parsed expression given answers by question code and the current answer."""
+def _round(x, digits=0):
+    if x is None or digits is None or not math.isfinite(x):
+        return None
+    factor = 10 ** max(-15, min(15, int(digits)))
+    return _integral(math.floor(x * factor + 0.5) / factor)  # half up, the same in the browser
+
+
+def _substr(text, start, end=None):
+    chars = list(text)  # by code point, like Array.from in the browser
+    if start is None:
+        return ""
+    start = max(int(start), 0)
+    return "".join(chars[start:] if end is None else chars[start:max(int(end), start)])
+
+
+def _regex(value, pattern) -> bool:
+    if _empty(value):
+        return False
+    try:
+        return re.fullmatch(_text(pattern), _text(value)) is not None
+    except re.error:
+        return False
+
+
+def _extreme(pick, args):
+    numbers = [_number(a) for a in args if not _empty(a)]
+    return None if not numbers or None in numbers else pick(numbers)
+
+
+def _selected(value, code) -> bool:
+    code = _text(code)
+    if isinstance(value, list):
+        return code in [_text(v) for v in value]
+    return not _empty(value) and code in _text(value).split()
+
+
+def _nth(value, index):
+    items = value if isinstance(value, list) else _text(value).split()
+    index = _number(index)
+    return _text(items[int(index)]) if index is not None and 0 <= index < len(items) else ""
+
+
+def _choice_name(env: Env, value, ref):
+    match = re.fullmatch(r"\s*\$\{([^{}\s]+)\}\s*", _text(ref))
+    if env.choice_name is None or not match or _empty(value):
+        return _text(value)
+    return env.choice_name(match.group(1), _text(value))
+
+
+_PURE = {
+    "not": lambda a: not truthy(a[0]),
+    "selected": lambda a: _selected(a[0], a[1]),
+    "count-selected": lambda a: len(a[0]) if isinstance(a[0], list) else len(_text(a[0]).split()),
+    "string-length": lambda a: len(_text(a[0])),
+    "regex": lambda a: _regex(a[0], a[1]),
+    "coalesce": lambda a: a[1] if _empty(a[0]) else a[0],
+    "concat": lambda a: "".join(_text(x) for x in a),
+    "true": lambda a: True,
+    "false": lambda a: False,
+    "boolean": lambda a: truthy(a[0]),
+    "boolean-from-string": lambda a: _text(a[0]) in ("true", "1"),
+    "number": lambda a: _days(a[0]),
+    "int": lambda a: None if _days(a[0]) is None else int(_days(a[0])),
+    "round": lambda a: _round(_number(a[0]), _number(a[1]) if len(a) > 1 else 0),
+    "floor": lambda a: None if _number(a[0]) is None else math.floor(_number(a[0])),
+    "ceiling": lambda a: None if _number(a[0]) is None else math.ceil(_number(a[0])),
+    "abs": lambda a: None if _number(a[0]) is None else abs(_number(a[0])),
+    "pow": lambda a: _pow(_number(a[0]), _number(a[1])),
+    "min": lambda a: _extreme(min, a),
+    "max": lambda a: _extreme(max, a),
+    "string": lambda a: _text(a[0]),
+    "substr": lambda a: _substr(_text(a[0]), _number(a[1]), _number(a[2]) if len(a) > 2 else None),
+    "contains": lambda a: _text(a[1]) in _text(a[0]),
+    "starts-with": lambda a: _text(a[0]).startswith(_text(a[1])),
+    "ends-with": lambda a: _text(a[0]).endswith(_text(a[1])),
+    "normalize-space": lambda a: " ".join(_text(a[0]).split()),
+    "selected-at": lambda a: _nth(a[0], a[1]),
+    "once": lambda a: a[0],
+    "decimal-date-time": lambda a: _days(a[0]),
+}
+
+
+def _call(name, node_args, values, current, env: Env):
+    if name == "if":  # only the branch taken is evaluated
+        test = truthy(evaluate(node_args[0], values, current, env))
+        return evaluate(node_args[1 if test else 2], values, current, env)
+    args = [evaluate(a, values, current, env) for a in node_args]
+    if name == "today":
+        return env.today
+    if name == "now":
+        return env.now
+    if name == "jr:choice-name":
+        return _choice_name(env, args[0], args[1])
+    try:
+        return _PURE[name](args)
+    except (ArithmeticError, ValueError):  # inf or nan reaching int(), floor(): no value, as in the browser
+        return None
+
+
+_NO_ENV = Env()
+
+
+def evaluate(node, values: dict, current=None, env: Env | None = None):
+    """Value of a parsed expression given values by question name, the current answer and the Env."""
+    env = env or _NO_ENV
     kind = node[0]
     if kind in ("num", "str"):
         return node[1]
     if kind == "ref":
         return values.get(node[1])
+    if kind == "name":
+        return env.choice.get(node[1])
     if kind == "cur":
         return current
     if kind == "neg":
-        x = _number(evaluate(node[1], values, current))
+        x = _number(evaluate(node[1], values, current, env))
         return None if x is None else -x
     if kind == "call":
-        return _call(node[1], [evaluate(a, values, current) for a in node[2]])
+        return _call(node[1], node[2], values, current, env)
     op = node[1]
     if op == "or":
-        return truthy(evaluate(node[2], values, current)) or truthy(evaluate(node[3], values, current))
+        return truthy(evaluate(node[2], values, current, env)) or truthy(evaluate(node[3], values, current, env))
     if op == "and":
-        return truthy(evaluate(node[2], values, current)) and truthy(evaluate(node[3], values, current))
-    a, b = evaluate(node[2], values, current), evaluate(node[3], values, current)
+        return truthy(evaluate(node[2], values, current, env)) and truthy(evaluate(node[3], values, current, env))
+    a, b = evaluate(node[2], values, current, env), evaluate(node[3], values, current, env)
     if op == "=":
         return _equal(a, b)
     if op == "!=":
@@ -313,12 +472,15 @@ def evaluate(node, values: dict, current=None):
     return _arith(op, a, b)
 
 
-def check(text: str, values: dict, current=None) -> bool:
+def check(text: str, values: dict, current=None, env: Env | None = None) -> bool:
     """Parse and evaluate to a boolean (relevance is shown / constraint is met)."""
-    return truthy(evaluate(_parsed(text), values, current))
+    return truthy(evaluate(parsed(text), values, current, env))
 
 
 @functools.lru_cache(maxsize=4096)
-def _parsed(text: str) -> list:
+def parsed(text: str, names: bool = False) -> list:
     """parse(), remembered: every response re-checks the same few expressions (trees are never mutated)."""
-    return parse(text)
+    return parse(text, names)
+
+
+_parsed = parsed
