@@ -59,6 +59,7 @@ def submit(token: str):
         answers = payload["answers"]
         device = payload.get("device_token")
         duration = payload.get("duration_s")
+        clock = payload.get("clock")
     except (ValueError, KeyError, TypeError, AttributeError):
         return _error(400, _("提交格式不正确"))
     device = device[:64] if isinstance(device, str) and device else None
@@ -71,7 +72,7 @@ def submit(token: str):
         return _error(404, _("问卷不存在"))
     try:
         response, _created = service.submit_response(db.session, distribution, client_uuid, answers, now_utc(),
-                                                      device_token=device, duration_s=duration)
+                                                      device_token=device, duration_s=duration, clock=clock)
     except AnswerErrors as error:
         db.session.rollback()
         return _error(422, _("部分答案需要修改"), errors=error.errors)

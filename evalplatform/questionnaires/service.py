@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ..audit.service import record
-from ..instruments.answers import attention_failed, validate_answers
+from ..instruments.answers import attention_failed, respondent_clock, validate_answers
 from ..instruments.schema import DONT_KNOW, AnswerErrors, questions
 from ..instruments.service import freeze
 from .models import Distribution, Response
@@ -136,11 +136,13 @@ def payload_digest(answers: dict) -> str:
 
 
 def submit_response(session: Session, distribution: Distribution, client_uuid: uuid.UUID, answers, now: datetime,
-                    *, device_token: str | None = None, duration_s: int | None = None) -> tuple[Response, bool]:
+                    *, device_token: str | None = None, duration_s: int | None = None,
+                    clock: str | None = None) -> tuple[Response, bool]:
     """Store a respondent's answers once: (response, created). A retry with the same UUID and content
-    returns the first row; other content under that UUID raises ResubmissionConflict."""
+    returns the first row; other content under that UUID raises ResubmissionConflict. `clock`: the
+    device's date-time when the response was queued (today() in calculations)."""
     definition = distributed_definition(session, distribution)
-    clean = validate_answers(definition, answers)  # raises AnswerErrors
+    clean = validate_answers(definition, answers, respondent_clock(clock, now))  # raises AnswerErrors
     digest = payload_digest(clean)
     # The common case costs one statement: the INSERT … ON CONFLICT DO NOTHING RETURNING below. The UUID is
     # looked up only when the insert finds a row already there, or before refusing (a retry of a response
