@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..web import now_utc, xlsx_download
-from . import service, xlsform
+from . import service, xlsform, xlsform_export
 from .forms import DefinitionForm, MoveForm, NewInstrumentForm, QuestionForm
 from .schema import SATISFACTION_CHOICES, DefinitionError
 
@@ -192,4 +192,4 @@ def preview(engagement_id: int, instrument_id: int):
 @login_required
 def export_xlsform(engagement_id: int, instrument_id: int):
     _engagement, instrument = _load(engagement_id, instrument_id)
-    return xlsx_download(xlsform.export_xlsform(instrument.latest.definition), f"instrument-{instrument.id}.xlsx")
+    return xlsx_download(xlsform_export.export_xlsform(instrument.latest.definition), f"instrument-{instrument.id}.xlsx")

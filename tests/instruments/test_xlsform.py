@@ -4,7 +4,7 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from evalplatform.instruments import xlsform
+from evalplatform.instruments import xlsform, xlsform_export
 from evalplatform.instruments.answers import validate_answers
 from evalplatform.instruments.schema import AnswerErrors
 
@@ -143,7 +143,7 @@ def test_not_an_xlsform_is_a_clear_error():
 def test_export_round_trips_through_import():
     from evalplatform.instruments.service import load_template
     definition = load_template("satisfaction-elderly-care-subsidy")
-    data = xlsform.export_xlsform(definition)
+    data = xlsform_export.export_xlsform(definition)
     sheets = load_workbook(io.BytesIO(data)).sheetnames
     assert sheets == ["survey", "choices", "settings"]
     again = xlsform.import_xlsform(data).definition
