@@ -24,7 +24,7 @@ from .xlsform_build import Builder
 from .xlsform_read import TRANSLATED, XLSFormError, has_plain, languages_of, read_sheets
 
 SETTINGS_KEPT = ("form_id", "version", "style", "instance_name")  # default_language becomes "language"
-SETTINGS_IGNORED = ("form_title", "default_language", "title", "name", "id_string", "public_key", "submission_url", "clean_text_values",
+SETTINGS_IGNORED = ("form_title", "default_language", "title", "name", "id_string", "clean_text_values",
                     "allow_choice_duplicates", "auto_send", "auto_delete", "namespaces", "client_editable")
 CHOICE_COLUMNS = {"list_name", "name", "label", "scale", "order"}
 _CHINESE = re.compile(r"chinese|中文|汉语|\(zh|zh\)|简体", re.I)
@@ -100,10 +100,18 @@ def import_xlsform(data: bytes) -> ImportResult:
     for key in settings:
         if key not in SETTINGS_KEPT and key not in SETTINGS_IGNORED and key != "_row":
             notes.append(f"settings 的 {key} 列不支持，已忽略")
+    notes.sort(key=_position)
     try:
         return ImportResult(validate_definition(definition), notes)
     except DefinitionError as error:
         raise XLSFormError("；".join(error.problems[:20])) from error
+
+
+def _position(note: str) -> tuple:
+    """Notes in sheet and row order, as the author reads the file."""
+    match = re.match(r"(survey|choices|settings)(?: 第 (\d+) 行)?", note)
+    sheet = {"survey": 0, "choices": 1, "settings": 2}.get(match.group(1), 3) if match else 3
+    return sheet, int(match.group(2)) if match and match.group(2) else 10**9
 
 
 def _choice_lists(rows: list[dict], languages: Languages, notes: list[str]) -> dict[str, list[dict]]:

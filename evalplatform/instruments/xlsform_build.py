@@ -170,8 +170,14 @@ class Builder:
             frame = self.stack.pop()
             self.notes.append(f"survey：begin {frame['kind']} {frame.get('code', '')} 没有对应的 end，已在表末结束")
         questions = [n["question"] for n in _walk_questions(self.root)]
+        for q in questions:
+            if q["type"] == "calculate" and not q.get("calculation"):
+                q["_dropped"] = True
+                self.note(self.rows[q["code"]], q["code"], "计算字段缺少计算公式（calculation），未导入")
         self._prune(questions)
         sections = [s for s in _pages(self.root["children"], None, self._page_code) if s["questions"]]
+        for q in questions:
+            q.pop("_dropped", None)
         definition = {"sections": sections or [{"code": "p1", "title": "", "questions": []}],
                       "groups": self._used_groups(sections)}
         self._break_cycles(definition)
@@ -212,12 +218,13 @@ class Builder:
                 if not q.get("_dropped"):
                     changed |= self._prune_question(q, known)
             for group in self.groups:
-                if group.get("relevant") and _problem(group["relevant"], known, False):
-                    self.notes.append(f"survey 第 {self.rows[group['code']]} 行 {group['code']}：分组的显示条件 "
-                                      f"{group.pop('relevant')} {_problem_text}，已去掉（该组总是显示）")
+                problem = group.get("relevant") and _problem(group["relevant"], known, False)
+                if problem:
+                    self.note(self.rows[group["code"]], group["code"],
+                              f"分组的显示条件 {group.pop('relevant')} {problem}，已去掉（该组总是显示）")
                     changed = True
         for q in questions:
-            if q.pop("_dropped", False):
+            if q.get("_dropped"):
                 self.codes.discard(q["code"])
 
     def _prune_question(self, q: dict, known: set[str]) -> bool:
@@ -226,16 +233,17 @@ class Builder:
             text = q.get(key)
             if not isinstance(text, str) or not text or (key == "default" and not is_expression(text)):
                 continue
-            if not _problem(text, known, key == "choice_filter"):
+            problem = _problem(text, known, key == "choice_filter")
+            if not problem:
                 continue
             changed = True
             if key == "calculation" and q["type"] == "calculate":
                 q["_dropped"] = True
-                self.note(self.rows[q["code"]], q["code"], f"计算公式 {text} {_problem_text}，未导入")
+                self.note(self.rows[q["code"]], q["code"], f"计算公式 {text} {problem}，未导入")
                 return True
             del q[key]
             consequence = {"relevant": "此题总是显示", "required": "按非必答导入", "choice_filter": "显示全部选项"}.get(key, "已去掉")
-            self.note(self.rows[q["code"]], q["code"], f"{name} {text} {_problem_text}，{consequence}")
+            self.note(self.rows[q["code"]], q["code"], f"{name} {text} {problem}，{consequence}")
         return changed
 
     def _break_cycles(self, definition: dict) -> None:
@@ -244,21 +252,27 @@ class Builder:
                 Form(definition)
                 return
             except CycleError as error:
-                by_code = {q["code"]: q for s in definition["sections"] for q in s["questions"]}
-                for code in error.codes:
-                    for key in ("calculation", "relevant", "choice_filter", "default"):
-                        by_code[code].pop(key, None)
-                    self.note(self.rows.get(code, 0), code, "条件或公式与其他题目互相引用（循环），已去掉")
+                for section in definition["sections"]:
+                    for q in list(section["questions"]):
+                        if q["code"] not in error.codes:
+                            continue
+                        if q["type"] == "calculate":
+                            section["questions"].remove(q)
+                            self.note(self.rows.get(q["code"], 0), q["code"], "计算公式与其他题目互相引用（循环），未导入")
+                            continue
+                        for key in ("calculation", "relevant", "choice_filter", "default"):
+                            q.pop(key, None)
+                        self.note(self.rows.get(q["code"], 0), q["code"], "条件或公式与其他题目互相引用（循环），已去掉")
+                definition["sections"] = [s for s in definition["sections"] if s["questions"]]
 
 
-_problem_text = "引用了未导入的题目或使用了不支持的写法"
-
-
-def _problem(text: str, known: set[str], names: bool) -> bool:
+def _problem(text: str, known: set[str], names: bool) -> str:
+    """Why an expression cannot be kept ('' when it can)."""
     try:
-        return bool(expr.references(expr.parse(text, names)) - known)
-    except expr.ExpressionError:
-        return True
+        unknown = expr.references(expr.parse(text, names)) - known
+    except expr.ExpressionError as error:
+        return f"使用了本系统不支持的写法（{error}）"
+    return f"引用了未导入的题目 {'、'.join(sorted(unknown))}" if unknown else ""
 
 
 def _walk_questions(node: dict):
