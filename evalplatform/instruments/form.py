@@ -14,6 +14,7 @@ import heapq
 import threading
 
 from . import expr
+from .schema import SATISFACTION_CHOICES
 
 HIDDEN_TYPES = ("calculate",)  # no widget: a page of only these is never shown
 
@@ -123,3 +124,9 @@ def compiled(definition: dict) -> Form:
             _kept.clear()
         _kept[id(definition)] = (definition, form)
     return form
+
+
+def respondent_context(definition: dict, distribution) -> dict:
+    """What the respondent page (questionnaires/respond.html) renders: the definition and its compiled plan."""
+    return {"definition": definition, "plan": compiled(definition).plan(), "distribution": distribution,
+            "satisfaction": SATISFACTION_CHOICES}

@@ -12,8 +12,9 @@ from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..web import now_utc, xlsx_download
 from . import service, xlsform, xlsform_export
+from .form import respondent_context
 from .forms import DefinitionForm, MoveForm, NewInstrumentForm, QuestionForm
-from .schema import SATISFACTION_CHOICES, DefinitionError
+from .schema import DefinitionError
 
 bp = Blueprint("instruments", __name__, template_folder="templates",
                url_prefix="/engagements/<int:engagement_id>/instruments")
@@ -184,8 +185,8 @@ def save_json(engagement_id: int, instrument_id: int):
 @login_required
 def preview(engagement_id: int, instrument_id: int):
     _engagement, instrument = _load(engagement_id, instrument_id)
-    return render_template("questionnaires/respond.html", preview=True, definition=instrument.latest.definition,
-                           distribution={"token": "preview"}, satisfaction=SATISFACTION_CHOICES)
+    return render_template("questionnaires/respond.html", preview=True, **respondent_context(
+        instrument.latest.definition, {"token": "preview"}))
 
 
 @bp.get("/<int:instrument_id>/xlsform.xlsx")

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ..audit.service import record
+from ..engagements.models import Engagement
 from ..instruments.answers import attention_failed, respondent_clock, validate_answers
 from ..instruments.schema import DONT_KNOW, AnswerErrors, questions
 from ..instruments.service import freeze
@@ -67,15 +68,26 @@ class DistributionFields:
     quota: int | None = None
     one_per_device: bool = False
     population: int | None = None
+    sponsor: str | None = None
+    contact: str | None = None
+
+
+def default_sponsor(engagement) -> str:
+    """受<bureau>委托，<firm>开展: the line respondents read under the title, until the evaluator edits it."""
+    return f"受{engagement.bureau.name}委托，{engagement.firm.name}开展"
 
 
 def create_distribution(session: Session, instrument, actor, now: datetime, fields: DistributionFields) -> Distribution:
     """A new link for the instrument's latest version, which is frozen from now on."""
     version = instrument.latest
     freeze(version, now)
+    values = dict(fields.__dict__)
+    if values["sponsor"] is None:  # not given (demo, API): the engagement's bureau and firm; "" means none
+        values["sponsor"] = default_sponsor(session.get(Engagement, instrument.engagement_id))
+    values["sponsor"], values["contact"] = values["sponsor"] or None, values["contact"] or None
     distribution = Distribution(engagement_id=instrument.engagement_id, instrument_id=instrument.id,
                                 version_id=version.id, token=secrets.token_urlsafe(12), created_by_id=actor.id,
-                                created_at=now, **fields.__dict__)
+                                created_at=now, **values)
     distribution.version = version
     session.add(distribution)
     session.flush()
