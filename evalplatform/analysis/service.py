@@ -165,7 +165,7 @@ def satisfaction_for_scoring(frame: pd.DataFrame, questions: Sequence[Question],
             raise KeyError(f"问卷中没有满意度题 {item}")
     matrix = measures.level_matrix(valid, items)
     if items:
-        row = measures.satisfaction_row("overall", item or measures.OVERALL, "", matrix, confidence)
+        row = measures.satisfaction_row("overall", item or measures.OVERALL, "", matrix, confidence, items)
         rate = row.rate
     else:
         rate = stats.Interval(None, None, None, 0, "问卷没有满意度题")
