@@ -204,7 +204,8 @@
   function groupChain(code) { var chain = []; while (code && groups[code] && chain.indexOf(code) < 0) { chain.unshift(code); code = groups[code].parent; } return chain; }
   function renderPage(s) {
     var sec = el("section", "section"), open = groupChain(s.group);
-    if (tr(s, "title")) sec.appendChild(textNode("h2", null, tr(s, "title")));
+    var title = s.group && groups[s.group] ? tr(groups[s.group], "label") : tr(s, "title");
+    if (title) sec.appendChild(textNode("h2", null, title));
     s.questions.forEach(function (q) {
       if (q.type === "calculate") return;
       groupChain(q.group).forEach(function (code, depth) {
