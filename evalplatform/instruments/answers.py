@@ -113,6 +113,8 @@ def _default(q: dict, values: dict, env: expr.Env):
         return None
     if is_expression(default):
         return _computed(expr.evaluate(expr.parsed(default), values, None, env))
+    if q["type"] == "multiple_choice" and isinstance(default, str):
+        default = default.split()  # XLSForm writes a multiple default space-separated
     try:
         return (_coerce(q, default, values, env),)
     except _Invalid:

@@ -101,6 +101,8 @@ def import_xlsform(data: bytes) -> ImportResult:
         if key not in SETTINGS_KEPT and key not in SETTINGS_IGNORED and key != "_row":
             notes.append(f"settings 的 {key} 列不支持，已忽略")
     notes.sort(key=_position)
+    if not any(s["questions"] for s in definition["sections"]):
+        raise XLSFormError("没有可导入的题目：" + "；".join(notes[:30]) if notes else "survey 工作表中没有题目")
     try:
         return ImportResult(validate_definition(definition), notes)
     except DefinitionError as error:

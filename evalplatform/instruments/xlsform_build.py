@@ -116,7 +116,8 @@ class Builder:
     def _choices(self, question: dict, record: dict, list_name: str, raw: str) -> bool:
         choices = self.lists.get(list_name)
         if not choices:
-            self.note(record["_row"], record.get("name", ""), f"找不到选项列表 {list_name}，未导入")
+            what = f"选项列表 {list_name} 中没有可导入的选项" if list_name in self.lists else f"找不到选项列表 {list_name}"
+            self.note(record["_row"], record.get("name", ""), f"{what}，未导入")
             return False
         question["choices"] = copy.deepcopy(choices)
         question["list_name"] = list_name
@@ -129,6 +130,7 @@ class Builder:
         other = f"{question['code']}_other"
         if not any(c["code"] == "other" for c in question["choices"]):
             question["choices"].append({"code": "other", "label": "其他"})
+            question["list_name"] += "_other"  # the list now differs from the sheet's; export writes it so
         self.note(row, question["code"], f"or_other 已展开为“其他”选项和文本题 {other}")
         if other not in self.codes:
             text = {"code": other, "type": "text", "label": "请注明其他", "relevant": f"selected(${{{question['code']}}}, 'other')"}
@@ -283,8 +285,13 @@ def _walk_questions(node: dict):
             yield from _walk_questions(child)
 
 
+def _has_content(node: dict) -> bool:
+    return any(not n["question"].get("_dropped") for n in _walk_questions(node))
+
+
 def _has_subgroup(node: dict) -> bool:
-    return any(c["kind"] == "group" for c in node["children"])
+    """A subgroup that will show something (empty groups are dropped, so they cannot make a wrapper)."""
+    return any(c["kind"] == "group" and _has_content(c) for c in node["children"])
 
 
 def _pages(children: list[dict], group: dict | None, page_code) -> list[dict]:
@@ -301,6 +308,8 @@ def _pages(children: list[dict], group: dict | None, page_code) -> list[dict]:
             if not child["question"].get("_dropped"):
                 run.append(child["question"])
             continue
+        if not _has_content(child):
+            continue  # an empty group is dropped: it does not end a page either
         close_run()
         wrapper = _has_subgroup(child) and "field-list" not in child["group"].get("appearance", "")
         if wrapper:

@@ -2,6 +2,8 @@
 cannot take), keeps its structure, and survives import → export → import unchanged with an export that
 pyxform converts to an XForm."""
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyxform import xls2xform
 
 from evalplatform.instruments import xlsform, xlsform_export
@@ -221,3 +223,33 @@ def test_a_page_of_notes_is_kept_and_an_empty_or_unclosed_group_is_named():
     result = imported("notes_and_empty_group")
     assert pages(result.definition) == [("info", ["n1", "n2"]), ("q", ["ok"])]
     assert any("empty" in n for n in result.unsupported) and any("没有对应的 end" in n for n in result.unsupported)
+
+
+TYPES = ["text", "integer", "decimal", "date", "note", "calculate", "select_one yn", "select_multiple yn",
+         "select_one missing", "begin group", "end group", "begin repeat", "end repeat", "geopoint", "rank yn",
+         "select_one yn or_other", "", "acknowledge", "Text", "begin_group", "end_group"]
+EXPRESSIONS = ["", "${a} = 'y'", "${b} > 3", "selected(${c}, 'n')", "${zz} = 1", "if(${a} = 'y', 1, 0)",
+               ". > 0", "count(${r})", "${a} > = 1", "position(..)", "${d} + ${e}", "name = ${a}", "true()"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(TYPES), st.sampled_from(["a", "b", "c", "d", "e", "r", "", "1x", "名称"]),
+                          st.sampled_from(["", "标签", "${a}"]), st.sampled_from(EXPRESSIONS),
+                          st.sampled_from(EXPRESSIONS), st.sampled_from(["", "yes", "${a} = 'y'", "maybe("])),
+                min_size=1, max_size=25))
+def test_any_jumble_of_rows_imports_or_is_refused_with_a_reason(rows):
+    form = {"survey": [("type", "name", "label", "relevant", "calculation", "required"), *rows],
+            "choices": [("list_name", "name", "label", "a"), ("yn", "y", "是", "y"), ("yn", "n", "否", "n")]}
+    try:
+        result = xlsform.import_xlsform(to_xlsx(form))
+    except xlsform.XLSFormError as error:
+        assert str(error)
+        return
+    exported = xlsform_export.export_xlsform(result.definition)
+    assert xlsform.import_xlsform(exported).definition == result.definition
+    imported = {q["code"] for s in result.definition["sections"] for q in s["questions"]}
+    for index, (kind, name, *_rest) in enumerate(rows, start=2):
+        question = kind and kind.split()[0].lower() in ("text", "integer", "decimal", "date", "note", "calculate",
+                                                        "select_one", "select_multiple")
+        if question and name not in imported:  # every question row left out is named by its row
+            assert any(n.startswith(f"survey 第 {index} 行") for n in result.unsupported), (index, rows)

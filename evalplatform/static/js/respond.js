@@ -81,13 +81,14 @@
     var d = q["default"];
     if (d === undefined || d === null || d === "") return null;
     if (typeof d === "string" && (d.indexOf("${") >= 0 || d.indexOf("(") >= 0)) return asValue(E.evaluate(E.parsed(d), values, null, env));
+    if (q.type === "multiple_choice") return String(d).split(/\s+/).filter(Boolean);
     return (q.type === "integer" || q.type === "decimal") && /^-?\d+(\.\d+)?$/.test(String(d)) ? Number(d) : d;
   }
   function answered(q, values) {
     var v = answers[q.code];
     if (E.isEmpty(v) || typeError(q, v)) return null;
     if (typeof v === "string") v = v.trim();
-    if (q.choice_filter) {
+    if (isChoice(q)) {  /* only what is offered now (a filter may have moved on, a default may be stale) */
       var codes = offered(q, values).map(function (c) { return c.code; });
       if (Array.isArray(v)) v = v.filter(function (x) { return codes.indexOf(x) >= 0; });
       else if (codes.indexOf(v) < 0) v = null;
