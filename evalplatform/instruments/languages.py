@@ -26,22 +26,22 @@ def languages(definition: dict) -> list[str]:
 
 
 def texts(definition: dict) -> list[tuple[tuple, str, str]]:
-    """(path, what it is, base text) for every translatable text that has a base text, in form order."""
+    """(path, what it is, base text) for every translatable text that has a base text, in form order. What it
+    is: section, group, choice, or the question's key (label, hint, constraint_message, required_message)."""
     found = []
     groups = {g["code"]: g for g in definition.get("groups") or []}
     for index, section in enumerate(definition["sections"]):
         if section.get("title") and section.get("group") is None:
-            found.append((("section", index, "title"), "部分标题", section["title"]))
+            found.append((("section", index, "title"), "section", section["title"]))
         for q in section["questions"]:
             group = groups.pop(q.get("group"), None) if q.get("group") else None
             if group and group.get("label"):
-                found.append((("group", group["code"], "label"), "分组标题", group["label"]))
+                found.append((("group", group["code"], "label"), "group", group["label"]))
             for key in QUESTION_KEYS:
                 if q.get(key):
-                    found.append((("question", q["code"], key), {"label": "题目", "hint": "提示",
-                                  "constraint_message": "约束提示", "required_message": "必答提示"}[key], q[key]))
+                    found.append((("question", q["code"], key), key, q[key]))
             if q.get("choices") and q["type"] != "satisfaction":
-                found += [(("choice", q["code"], c["code"]), "选项", c["label"]) for c in choices_of(q)]
+                found += [(("choice", q["code"], c["code"]), "choice", c["label"]) for c in choices_of(q)]
     return found
 
 
