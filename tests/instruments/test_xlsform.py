@@ -9,20 +9,12 @@ from pyxform import xls2xform
 from evalplatform.instruments import xlsform, xlsform_export
 from evalplatform.instruments.answers import validate_answers
 from evalplatform.instruments.schema import AnswerErrors
+from tests.questionnaires.xlsform_corpus import to_xlsx
 
 
 def workbook(survey, choices=(), settings=None) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows in (("survey", survey), ("choices", choices), ("settings", [list(settings), list(settings.values())] if settings else [])):
-        if not rows and title != "survey":
-            continue
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(list(row))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return to_xlsx({"survey": survey, "choices": list(choices),
+                    "settings": [list(settings), list(settings.values())] if settings else []})
 
 
 def household_survey() -> bytes:
