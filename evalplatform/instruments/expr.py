@@ -1,6 +1,6 @@
 """A small, safe expression language for relevance, constraints, calculations and choice filters.
 
-The XPath 1.0 subset that XLSForms use. Tokenised and parsed here, walked by `evaluate`; never `eval`.
+The XPath 1.0 subset that XLSForms use. Tokenised and parsed here, walked by `evaluate` (what values mean is in expr_values); never `eval`.
 static/js/expr.js is the same language in the browser; tests/instruments/expr_cases.json holds cases that
 both must agree on.
 
@@ -17,11 +17,12 @@ arithmetic gives null. A date 'YYYY-MM-DD' in arithmetic counts days since 1970-
 from __future__ import annotations
 
 import functools
-import math
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Callable
+
+from . import expr_values as values_
+from .expr_values import truthy
 
 MAX_LENGTH = 4000
 MAX_DEPTH = 40
@@ -44,9 +45,6 @@ _TOKEN = re.compile(r"""\s*(?:
   | (?P<word>[A-Za-z_][A-Za-z0-9_-]*(?::[A-Za-z_][A-Za-z0-9_-]*)?)
 )""", re.VERBOSE)
 NAME_RE = re.compile(r"^[A-Za-z_\u00c0-\uffff][\w.\-\u00c0-\uffff]{0,99}$")
-_NUMERIC = re.compile(r"^\s*-?(\d+(\.\d*)?|\.\d+)\s*$")
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_EPOCH = date(1970, 1, 1).toordinal()
 
 
 class ExpressionError(ValueError):
@@ -232,192 +230,11 @@ def functions_used(node) -> set[str]:
     return {n[1] for n in _walk(node) if n[0] == "call"}
 
 
-def _empty(v) -> bool:
-    return v is None or v == "" or v == [] or v == {}
-
-
-def _number(v):
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, (int, float)):
-        return v
-    if isinstance(v, str) and _NUMERIC.match(v):
-        return float(v) if "." in v else int(v)
-    return None
-
-
-def _days(v):
-    """A number, or a date counted in days since 1970-01-01 (arithmetic on dates, as in ODK)."""
-    number = _number(v)
-    if number is None and isinstance(v, str):
-        match = _DATE.match(v)
-        if match:
-            try:
-                return date(*map(int, match.groups())).toordinal() - _EPOCH
-            except ValueError:
-                return None
-    return number
-
-
-def _text(v) -> str:
-    if _empty(v):
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if isinstance(v, list):
-        return " ".join(_text(x) for x in v)
-    return str(v)
-
-
-def truthy(v) -> bool:
-    if _empty(v):
-        return False
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, (int, float)):
-        return v != 0 and v == v
-    return True
-
-
-def _equal(a, b) -> bool:
-    if _empty(a) or _empty(b):
-        return _empty(a) and _empty(b)
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, list) or isinstance(b, list):
-        return a == b
-    if isinstance(a, str) and isinstance(b, str):
-        return a == b
-    na, nb = _number(a), _number(b)
-    return na is not None and nb is not None and na == nb
-
-
-def _order(op, a, b) -> bool:
-    if _empty(a) or _empty(b) or isinstance(a, (list, bool)) or isinstance(b, (list, bool)):
-        return False
-    if isinstance(a, str) and isinstance(b, str):
-        pair = (a, b)
-    else:
-        pair = (_days(a), _days(b))
-        if None in pair:
-            return False
-    x, y = pair
-    return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
-
-
-def _integral(x):
-    return int(x) if isinstance(x, float) and x.is_integer() and abs(x) < 2**53 else x
-
-
-def _arith(op, a, b):
-    x, y = _days(a), _days(b)
-    if x is None or y is None:
-        return None
-    if op == "+":
-        return x + y
-    if op == "-":
-        return x - y
-    if op == "*":
-        return x * y
-    if y == 0:
-        return None
-    if op == "div":
-        return _integral(x / y)
-    return math.fmod(x, y) if isinstance(x, float) or isinstance(y, float) else int(math.fmod(x, y))
-
-
-def _pow(x, y):
-    if x is None or y is None:
-        return None
-    try:
-        result = float(x) ** y
-    except (OverflowError, ZeroDivisionError):
-        return None
-    return _integral(result) if isinstance(result, float) and math.isfinite(result) else None
-
-
-def _round(x, digits=0):
-    if x is None or digits is None or not math.isfinite(x):
-        return None
-    factor = 10 ** max(-15, min(15, int(digits)))
-    return _integral(math.floor(x * factor + 0.5) / factor)  # half up, the same in the browser
-
-
-def _substr(text, start, end=None):
-    chars = list(text)  # by code point, like Array.from in the browser
-    if start is None:
-        return ""
-    start = max(int(start), 0)
-    return "".join(chars[start:] if end is None else chars[start:max(int(end), start)])
-
-
-def _regex(value, pattern) -> bool:
-    if _empty(value):
-        return False
-    try:
-        return re.fullmatch(_text(pattern), _text(value)) is not None
-    except re.error:
-        return False
-
-
-def _extreme(pick, args):
-    numbers = [_number(a) for a in args if not _empty(a)]
-    return None if not numbers or None in numbers else pick(numbers)
-
-
-def _selected(value, code) -> bool:
-    code = _text(code)
-    if isinstance(value, list):
-        return code in [_text(v) for v in value]
-    return not _empty(value) and code in _text(value).split()
-
-
-def _nth(value, index):
-    items = value if isinstance(value, list) else _text(value).split()
-    index = _number(index)
-    return _text(items[int(index)]) if index is not None and 0 <= index < len(items) else ""
-
-
 def _choice_name(env: Env, value, ref):
-    match = re.fullmatch(r"\s*\$\{([^{}\s]+)\}\s*", _text(ref))
-    if env.choice_name is None or not match or _empty(value):
-        return _text(value)
-    return env.choice_name(match.group(1), _text(value))
-
-
-_PURE = {
-    "not": lambda a: not truthy(a[0]),
-    "selected": lambda a: _selected(a[0], a[1]),
-    "count-selected": lambda a: len(a[0]) if isinstance(a[0], list) else len(_text(a[0]).split()),
-    "string-length": lambda a: len(_text(a[0])),
-    "regex": lambda a: _regex(a[0], a[1]),
-    "coalesce": lambda a: a[1] if _empty(a[0]) else a[0],
-    "concat": lambda a: "".join(_text(x) for x in a),
-    "true": lambda a: True,
-    "false": lambda a: False,
-    "boolean": lambda a: truthy(a[0]),
-    "boolean-from-string": lambda a: _text(a[0]) in ("true", "1"),
-    "number": lambda a: _days(a[0]),
-    "int": lambda a: None if _days(a[0]) is None else int(_days(a[0])),
-    "round": lambda a: _round(_number(a[0]), _number(a[1]) if len(a) > 1 else 0),
-    "floor": lambda a: None if _number(a[0]) is None else math.floor(_number(a[0])),
-    "ceiling": lambda a: None if _number(a[0]) is None else math.ceil(_number(a[0])),
-    "abs": lambda a: None if _number(a[0]) is None else abs(_number(a[0])),
-    "pow": lambda a: _pow(_number(a[0]), _number(a[1])),
-    "min": lambda a: _extreme(min, a),
-    "max": lambda a: _extreme(max, a),
-    "string": lambda a: _text(a[0]),
-    "substr": lambda a: _substr(_text(a[0]), _number(a[1]), _number(a[2]) if len(a) > 2 else None),
-    "contains": lambda a: _text(a[1]) in _text(a[0]),
-    "starts-with": lambda a: _text(a[0]).startswith(_text(a[1])),
-    "ends-with": lambda a: _text(a[0]).endswith(_text(a[1])),
-    "normalize-space": lambda a: " ".join(_text(a[0]).split()),
-    "selected-at": lambda a: _nth(a[0], a[1]),
-    "once": lambda a: a[0],
-    "decimal-date-time": lambda a: _days(a[0]),
-}
+    match = re.fullmatch(r"\s*\$\{([^{}\s]+)\}\s*", values_.text(ref))
+    if env.choice_name is None or not match or values_.empty(value):
+        return values_.text(value)
+    return env.choice_name(match.group(1), values_.text(value))
 
 
 def _call(name, node_args, values, current, env: Env):
@@ -432,7 +249,7 @@ def _call(name, node_args, values, current, env: Env):
     if name == "jr:choice-name":
         return _choice_name(env, args[0], args[1])
     try:
-        return _PURE[name](args)
+        return values_.PURE[name](args)
     except (ArithmeticError, ValueError):  # inf or nan reaching int(), floor(): no value, as in the browser
         return None
 
@@ -453,7 +270,7 @@ def evaluate(node, values: dict, current=None, env: Env | None = None):
     if kind == "cur":
         return current
     if kind == "neg":
-        x = _number(evaluate(node[1], values, current, env))
+        x = values_.number(evaluate(node[1], values, current, env))
         return None if x is None else -x
     if kind == "call":
         return _call(node[1], node[2], values, current, env)
@@ -464,12 +281,12 @@ def evaluate(node, values: dict, current=None, env: Env | None = None):
         return truthy(evaluate(node[2], values, current, env)) and truthy(evaluate(node[3], values, current, env))
     a, b = evaluate(node[2], values, current, env), evaluate(node[3], values, current, env)
     if op == "=":
-        return _equal(a, b)
+        return values_.equal(a, b)
     if op == "!=":
-        return not _equal(a, b)
+        return not values_.equal(a, b)
     if op in ("<", "<=", ">", ">="):
-        return _order(op, a, b)
-    return _arith(op, a, b)
+        return values_.order(op, a, b)
+    return values_.arith(op, a, b)
 
 
 def check(text: str, values: dict, current=None, env: Env | None = None) -> bool:
