@@ -109,7 +109,7 @@ class Form:
 
 _lock = threading.Lock()
 _kept: dict[int, tuple[dict, Form]] = {}
-KEPT = 512
+KEPT = 256
 
 
 def compiled(definition: dict) -> Form:

@@ -164,6 +164,8 @@ class Builder:
         for key in ("trigger", "repeat_count"):
             if record.get(key):
                 self.note(row, name, f"{key} 列不支持（{record[key]}），已忽略")
+        if any(k == "guidance_hint" or k.startswith("guidance_hint::") for k in record):
+            self.note(row, name, "访员指导提示（guidance_hint）不向受访者显示，未导入")
         if any(k.startswith("media::") for k in record):
             self.note(row, name, "题目中的图片/音频/视频（media）不支持，只导入文字")
 

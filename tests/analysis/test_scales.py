@@ -1,7 +1,8 @@
 """Satisfaction from the choice list, hand-checked: an imported XLSForm with a Chinese five-point scale (with
 不了解) and an English four-point scale (with Don't know), answered through the real intake; "no opinion"
-answers are counted, reported and kept out of the rate's denominator, in the analysis, the scoring feed and
-the report's annex."""
+answers are counted, reported and kept out of the rate's denominator, in the analysis, the scoring feed (the
+indicator's verified value and its source line, which the bureau reads with the scores) and the report's
+annex."""
 import uuid
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ import pytest
 
 from evalplatform.analysis import analyse, satisfaction_for_scoring
 from evalplatform.analysis.sources import questionnaire_surveys
+from evalplatform.indicators import feeds
 from evalplatform.instruments import scales, xlsform
 from evalplatform.instruments import service as instruments
 from evalplatform.questionnaires import service as questionnaires
@@ -82,7 +84,10 @@ def test_no_opinion_answers_are_reported_and_left_out_of_the_rate(session, answe
 
 def test_the_scoring_feed_and_the_report_use_the_same_rate_and_print_the_excluded_count(session, answered):
     [survey] = questionnaire_surveys(session, answered.engagement)
-    assert satisfaction_for_scoring(survey.frame, survey.questions).rate == pytest.approx(7 / 12)
+    score = satisfaction_for_scoring(survey.frame, survey.questions)
+    assert score.rate == pytest.approx(7 / 12) and score.excluded == 8
+    status = feeds.survey_status(session, answered.engagement)
+    assert status.rate == Decimal("58.3") and "“不了解”等 8 个回答不计入满意率" in status.source
     [section] = survey_sections(session, answered.engagement, factories.NOW)
     assert "无明确评价的回答 8 个，未计入满意率的分母" in section["summary"]
     assert "总体满意率 58.3%" in section["summary"]

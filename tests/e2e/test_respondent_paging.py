@@ -30,7 +30,7 @@ PAGED = {"title": "道路使用回访", "sections": [
         {"code": "trips", "type": "calculate", "label": "", "calculation": "coalesce(${visits}, 0) * 52"},
         {"code": "summary", "type": "note", "label": "您一年约往返 ${trips} 次。"},
         {"code": "never", "type": "text", "label": "（不会出现的必答题）", "required": True, "relevant": "${uses} = '9'"},
-        {"code": "advice", "type": "text", "label": "您的建议"}]},
+        {"code": "advice", "type": "text", "label": '您的建议<span style="color:#c00">（选填）</span>'}]},
 ]}
 
 
@@ -144,6 +144,7 @@ def test_on_a_390_px_phone_the_whole_path_fits_the_screen(browser, live_server, 
     page.get_by_label("不使用的原因").fill("路太远")
     page.get_by_test_id("survey-next").click()
     assert heading(page) == "建议" and page.get_by_text("第 4 / 4 部分").is_visible()
+    assert page.get_by_text("您的建议（选填）").is_visible()  # formatting markup from XLSForm labels: its text
     box = page.get_by_test_id("survey-submit").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     ARTIFACTS.mkdir(exist_ok=True)

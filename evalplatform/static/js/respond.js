@@ -53,9 +53,16 @@
   function persist() { if (draft) { draft.page = page; save(DRAFT, draft); } }
 
   /* Texts in the chosen language, falling back to the base language. */
+  var parser = window.DOMParser ? new DOMParser() : null, TAG = /<\/?([a-z][a-z0-9]*)\b[^<>]*>/gi,
+      FORMATTING = /^(span|b|i|u|strong|em|br|font|p|div|small|big|sup|sub|h[1-6])$/i;
+  function plain(text) {  /* XLSForm labels may carry <span style=…>: show the text of formatting markup only */
+    var tags = text.match(TAG);
+    if (!parser || !tags || !tags.every(function (t) { return FORMATTING.test(t.replace(/^<\/?/, "").split(/[\s>\/]/)[0]); })) return text;
+    return parser.parseFromString(text.replace(/<br\s*\/?>/gi, " "), "text/html").body.textContent;
+  }
   function tr(item, key) {
     var t = lang !== (def.language || "") && item.translations && item.translations[lang];
-    return (t && t[key]) || item[key] || "";
+    return plain(String((t && t[key]) || item[key] || ""));
   }
   function choicesOf(q) { return (q.type === "satisfaction" || (q.type === "matrix" && !(q.choices && q.choices.length))) ? SAT : (q.choices || []); }
   function choiceName(code, value) {
