@@ -16,7 +16,7 @@ class NewInstrumentForm(FlaskForm):
                                                ("xlsform", _l("导入 XLSForm"))])
     title = StringField(_l("问卷标题"), validators=[Optional(), Length(max=300)])
     template = SelectField(_l("模板"), validators=[Optional()])
-    file = FileField(_l("XLSForm 文件（.xlsx）"))
+    file = FileField(_l("XLSForm 文件（.xlsx、.xls 或 .ods）"))
 
 
 class QuestionForm(FlaskForm):
