@@ -35,7 +35,7 @@ FUNCTIONS = {
     "floor": (1, 1), "ceiling": (1, 1), "abs": (1, 1), "pow": (2, 2), "min": (1, MANY), "max": (1, MANY),
     "string": (1, 1), "substr": (2, 3), "contains": (2, 2), "starts-with": (2, 2), "ends-with": (2, 2),
     "normalize-space": (1, 1), "selected-at": (2, 2), "today": (0, 0), "now": (0, 0), "once": (1, 1),
-    "jr:choice-name": (2, 2), "decimal-date-time": (1, 1),
+    "jr:choice-name": (2, 2), "decimal-date-time": (1, 1), "format-date": (2, 2), "format-date-time": (2, 2),
 }
 _TOKEN = re.compile(r"""\s*(?:
     (?P<ref>\$\{[^{}\s]+\})

@@ -160,6 +160,28 @@ def _nth(value, index):
     return text(items[int(index)]) if index is not None and 0 <= index < len(items) else ""
 
 
+_STAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _format_date(value, pattern) -> str:
+    """ODK's format-date(): %Y %y %m %n %b %d %e %a %H %h %M %S of a date or date-time; '' if not a date."""
+    match = _STAMP.match(text(value))
+    if not match:
+        return ""
+    year, month, day = (int(g) for g in match.groups()[:3])
+    hour, minute, second = (int(g or 0) for g in match.groups()[3:])
+    try:
+        weekday = date(year, month, day).weekday()
+    except ValueError:
+        return ""
+    codes = {"Y": f"{year:04d}", "y": f"{year % 100:02d}", "m": f"{month:02d}", "n": str(month),
+             "b": _MONTHS[month - 1], "d": f"{day:02d}", "e": str(day), "a": _WEEKDAYS[weekday],
+             "H": f"{hour:02d}", "h": str(hour), "M": f"{minute:02d}", "S": f"{second:02d}"}
+    return re.sub(r"%(.)", lambda m: codes.get(m.group(1), m.group(0)), text(pattern))
+
+
 PURE = {
     "not": lambda a: not truthy(a[0]),
     "selected": lambda a: _selected(a[0], a[1]),
@@ -190,4 +212,6 @@ PURE = {
     "selected-at": lambda a: _nth(a[0], a[1]),
     "once": lambda a: a[0],
     "decimal-date-time": lambda a: days(a[0]),
+    "format-date": lambda a: _format_date(a[0], a[1]),
+    "format-date-time": lambda a: _format_date(a[0], a[1]),
 }

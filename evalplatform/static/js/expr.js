@@ -10,7 +10,7 @@
     "floor": [1, 1], "ceiling": [1, 1], "abs": [1, 1], "pow": [2, 2], "min": [1, MANY], "max": [1, MANY],
     "string": [1, 1], "substr": [2, 3], "contains": [2, 2], "starts-with": [2, 2], "ends-with": [2, 2],
     "normalize-space": [1, 1], "selected-at": [2, 2], "today": [0, 0], "now": [0, 0], "once": [1, 1],
-    "jr:choice-name": [2, 2], "decimal-date-time": [1, 1]
+    "jr:choice-name": [2, 2], "decimal-date-time": [1, 1], "format-date": [2, 2], "format-date-time": [2, 2]
   };
   var TOKEN = /\s*(?:(\$\{[^{}\s]+\})|(\d+(?:\.\d+)?|\.\d+)|('[^']*'|"[^"]*")|(<=|>=|!=|=|<|>|\+|-|\*|\(|\)|,|\.)|([A-Za-z_][A-Za-z0-9_-]*(?::[A-Za-z_][A-Za-z0-9_-]*)?))/y;
   var NAME = /^[A-Za-z_\u00c0-\uffff][\w.\-\u00c0-\uffff]{0,99}$/;
@@ -213,6 +213,19 @@
     var items = Array.isArray(value) ? value : words(value), k = toNumber(index);
     return k !== null && k >= 0 && k < items.length ? toText(items[Math.trunc(k)]) : "";
   }
+  var STAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/,
+      MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+      WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  function formatDate(value, pattern) {
+    var m = STAMP.exec(toText(value));
+    if (!m || toDays(m[1] + "-" + m[2] + "-" + m[3]) === null) return "";
+    var y = +m[1], mo = +m[2], d = +m[3], h = +(m[4] || 0), mi = +(m[5] || 0), s = +(m[6] || 0);
+    var codes = {Y: ("000" + y).slice(-4), y: two(y % 100), m: two(mo), n: String(mo), b: MONTHS[mo - 1], d: two(d),
+                 e: String(d), a: WEEKDAYS[(new Date(Date.UTC(y, mo - 1, d)).getUTCDay() + 6) % 7], H: two(h),
+                 h: String(h), M: two(mi), S: two(s)};
+    return toText(pattern).replace(/%(.)/g, function (all, c) { return has.call(codes, c) ? codes[c] : all; });
+  }
   var PURE = {
     "not": function (a) { return !truthy(a[0]); },
     "selected": function (a) { return selected(a[0], a[1]); },
@@ -240,7 +253,9 @@
     "normalize-space": function (a) { return words(a[0]).join(" "); },
     "selected-at": function (a) { return nth(a[0], a[1]); },
     "once": function (a) { return a[0]; },
-    "decimal-date-time": function (a) { return toDays(a[0]); }
+    "decimal-date-time": function (a) { return toDays(a[0]); },
+    "format-date": function (a) { return formatDate(a[0], a[1]); },
+    "format-date-time": function (a) { return formatDate(a[0], a[1]); }
   };
   var NO_ENV = {};
   function callFn(name, nodeArgs, values, current, env) {
