@@ -132,7 +132,7 @@ def test_a_scale_column_sets_scores_and_can_say_a_list_is_not_a_scale():
 def test_calculations_feed_later_relevance_and_constraints_and_are_stored():
     d = imported("calculations").definition
     clean = validate_answers(d, {"budget": 200, "spent": 150, "low_reason": "拨款晚", "delay_days": 30}, TODAY)
-    assert clean["rate"] == 75 and clean["flag"] == "low"
+    assert clean["rate"] == 75 and clean["flag"] == "low" and clean["stamp"] == "2025年6月12日"
     over = validate_answers(d, {"budget": 100, "spent": 120, "over_reason": "材料涨价较多"}, TODAY)
     assert over["rate"] == 120 and over["flag"] == "over" and "low_reason" not in over
     with pytest.raises(AnswerErrors) as error:

@@ -193,6 +193,7 @@ CALCULATIONS = {  # calculations reused in later relevance, constraints and labe
         ("integer", "delay_days", "延误天数", "", "${rate} < 90", ". <= 365", "延误不超过一年", ""),
         ("calculate", "flag", "", "", "", "", "", "if(${rate} > 100, 'over', if(${rate} < 90, 'low', 'ok'))"),
         ("text", "over_reason", "超支原因", "yes", "${flag} = 'over'", "string-length(.) >= 5", "请至少写5个字", ""),
+        ("calculate", "stamp", "", "", "", "", "", "format-date(today(), '%Y年%n月%e日')"),
     ],
     "settings": [("form_title", "form_id"), ("项目执行情况自评", "self_eval")],
     "pyxform_valid": True,
