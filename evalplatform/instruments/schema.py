@@ -35,7 +35,7 @@ CODE_RE = expr.NAME_RE  # XML names as XLSForm allows them (letters of any scrip
 CHOICE_CODE_RE = re.compile(r"^[^\s\x00-\x1f]{1,100}$")  # no spaces: multiple answers are space-separated
 TRANSLATABLE = ("label", "hint", "constraint_message", "required_message", "title")
 TEXT_MAX_DEFAULT = 5000
-LABEL_MAX = 2000
+LABEL_MAX = 20_000  # a consent note can run to pages; XLSForm cells are read up to this
 
 
 class DefinitionError(ValueError):

@@ -41,8 +41,13 @@ class ImportResult:
 class Languages:
     """Which column holds the base texts (`label` or `label::<language>`) and which are translations."""
 
-    def __init__(self, sheets: dict[str, list[dict]], settings: dict):
-        names = languages_of(sheets)
+    def __init__(self, sheets: dict[str, list[dict]], settings: dict, notes: list[str]):
+        names = []
+        for name in languages_of(sheets):
+            if len(name) <= 60:
+                names.append(name)
+            else:
+                notes.append(f"survey：语言名称“{name[:30]}…”超过 60 字，该语言的列未导入")
         default = settings.get("default_language", "")
         plain = has_plain(sheets.get("survey", [])) or has_plain(sheets.get("choices", []))
         if default and default in names:
@@ -84,8 +89,8 @@ def import_xlsform(data: bytes) -> ImportResult:
     if not survey or not any("type" in r for r in survey):
         raise XLSFormError("survey 工作表需要 type 与 name 列")
     settings = (sheets.get("settings") or [{}])[0]
-    languages = Languages(sheets, settings)
     notes: list[str] = []
+    languages = Languages(sheets, settings, notes)
     lists = _choice_lists(sheets.get("choices", []), languages, notes)
     builder = Builder(lists, languages, notes)
     for record in survey:
