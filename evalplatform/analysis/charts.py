@@ -93,18 +93,25 @@ def rates_figure(rows: Sequence[SatisfactionRow], title: str = "满意度（“�
     return figure
 
 
+def _level_colours(k: int) -> list[str]:
+    """The five standard colours, spread over a scale of k levels (best first)."""
+    return [LEVEL_COLOURS[round(i * (len(LEVEL_COLOURS) - 1) / max(k - 1, 1))] for i in range(k)]
+
+
 def levels_figure(distributions: Sequence[ItemDistribution], title: str = "各题满意度分布（不含“不了解”）") -> Figure:
-    """One 100 % stacked bar per satisfaction item, 非常满意 … 非常不满意."""
+    """One 100 % stacked bar per satisfaction item, best level first (each item on its own scale)."""
     items = [d for d in distributions if d.question.type == "satisfaction5"]
     with _style():
         figure = plt.figure(figsize=(6.4, 0.42 * len(items) + 1.6))
         axes = figure.add_subplot()
-        left = [0.0] * len(items)
-        for level in range(5):
-            shares = [((d.rows[level][2] or 0) * 100) for d in items][::-1]
-            axes.barh(range(len(items)), shares, left=left, color=LEVEL_COLOURS[level],
-                      label=items[0].rows[level][0] if items else "")
-            left = [a + b for a, b in zip(left, shares)]
+        labelled: set[str] = set()
+        for row, d in enumerate(reversed(items)):
+            left, rated = 0.0, d.rows[:-1]  # the last row is the no-opinion count
+            for (label, _count, share), colour in zip(rated, _level_colours(len(rated))):
+                axes.barh(row, (share or 0) * 100, left=left, color=colour,
+                          label=label if label not in labelled else None)
+                labelled.add(label)
+                left += (share or 0) * 100
         axes.set_yticks(range(len(items)), [_wrap(d.question.label) for d in items][::-1])
         axes.set_xlim(0, 100)
         axes.set_xlabel("%")

@@ -22,7 +22,7 @@ class Comparison:
     item: Question
     group_by: str           # "stratum" or a question code
     group_label: str
-    groups: list[tuple[str, int, float | None]]   # (group, rated answers, top-two-box share)
+    groups: list[tuple[str, int, float | None]]   # (group, rated answers, satisfied share)
     chi_square: stats.GroupTest
     kruskal: stats.GroupTest
 
@@ -41,19 +41,21 @@ def compare_groups(valid: pd.DataFrame, items: Sequence[Question], matrix: np.nd
         codes = pd.Categorical(valid[column], categories=names).codes.astype(np.int64)
         labels = _group_labels(column, names, questions)
         for index, item in enumerate(items):
-            table = _level_table(codes, matrix[:, index], len(names))
-            groups = [(labels[g], int(table[g].sum()), table[g, 3:].sum() / table[g].sum() if table[g].sum() else None)
+            table = _level_table(codes, matrix[:, index], len(names), item.k)
+            satisfied = [level - 1 for level in range(1, item.k + 1) if item.level(level)[2]]
+            groups = [(labels[g], int(table[g].sum()),
+                       table[g, satisfied].sum() / table[g].sum() if table[g].sum() else None)
                       for g in range(len(names))]
             result.append(Comparison(item, column, label, groups, stats.chi_square(table),
                                      stats.kruskal_wallis_table(table)))
     return _adjust(result)
 
 
-def _level_table(group_codes: np.ndarray, levels: np.ndarray, n_groups: int) -> np.ndarray:
-    """Counts (groups × levels 1..5) of rated answers in rows that have a group."""
+def _level_table(group_codes: np.ndarray, levels: np.ndarray, n_groups: int, k: int = 5) -> np.ndarray:
+    """Counts (groups × levels 1..k) of rated answers in rows that have a group."""
     keep = (group_codes >= 0) & (levels >= 1)
-    flat = group_codes[keep] * 5 + (levels[keep].astype(np.int64) - 1)
-    return np.bincount(flat, minlength=n_groups * 5).reshape(n_groups, 5)
+    flat = group_codes[keep] * k + (levels[keep].astype(np.int64) - 1)
+    return np.bincount(flat, minlength=n_groups * k).reshape(n_groups, k)
 
 
 def _group_order(column: str, values: pd.Series, questions: Sequence[Question]) -> list:

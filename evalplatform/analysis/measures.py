@@ -9,15 +9,14 @@ import numpy as np
 import pandas as pd
 
 from . import stats
-from .contract import LEVEL_SCORES, MULTIPLE, SATISFACTION_LEVELS, SINGLE, UNKNOWN, Question, satisfaction_items
+from .contract import MULTIPLE, SINGLE, UNKNOWN, Question, satisfaction_items
 
-LEVELS = (5, 4, 3, 2, 1, UNKNOWN)
 NOT_ANSWERED = -1
 OVERALL = "总体"
 
 
 def level_matrix(valid: pd.DataFrame, items: Sequence[Question]) -> np.ndarray:
-    """Satisfaction answers as an int matrix (respondents × items): 5..1, 0 不了解, −1 not answered."""
+    """Satisfaction answers as an int matrix (respondents × items): level k..1, 0 no opinion, −1 not answered."""
     if not items:
         return np.empty((len(valid), 0), dtype=np.int8)
     values = valid[[q.code for q in items]].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
@@ -34,13 +33,15 @@ class ItemDistribution:
 
 
 def satisfaction_distribution(question: Question, column: np.ndarray) -> ItemDistribution:
-    """Counts per level; shares are of rated answers, so 不了解 is shown with its count but no share."""
-    counts = np.bincount(column[column >= 0], minlength=6)
+    """Counts per level, best first, then the no-opinion answers: shares are of rated answers, so 不了解 is
+    shown with its count but no share."""
+    counts = np.bincount(column[column >= 0], minlength=question.k + 1)
     rated = int(counts[1:].sum())
-    rows = [(SATISFACTION_LEVELS[level], int(counts[level]),
-             (counts[level] / rated if rated else None) if level != UNKNOWN else None) for level in LEVELS]
+    rows = [(question.level(level)[0], int(counts[level]), counts[level] / rated if rated else None)
+            for level in range(question.k, 0, -1)]
+    rows.append((question.no_opinion_label, int(counts[UNKNOWN]), None))
     answered = rated + int(counts[UNKNOWN])
-    note = f"“不了解” {int(counts[UNKNOWN])} 份不计入满意度" if counts[UNKNOWN] else ""
+    note = f"“{question.no_opinion_label}” {int(counts[UNKNOWN])} 份不计入满意度" if counts[UNKNOWN] else ""
     return ItemDistribution(question, rows, answered, len(column) - answered, note)
 
 
@@ -77,27 +78,39 @@ class SatisfactionRow:
     code: str
     label: str
     respondents: int      # respondents with at least one rated answer in scope
-    answers: int          # rated answers (不了解 and blanks excluded)
-    unknown: int
-    satisfied: int        # 非常满意 + 满意
-    rate: stats.Interval  # top-two-box share, Wilson interval
-    score: stats.Interval # weighted score 100/80/60/40/20, t interval
+    answers: int          # rated answers (no-opinion answers and blanks excluded)
+    unknown: int          # no-opinion answers (不了解/不清楚/不适用…): reported, not in the denominator
+    satisfied: int        # answers at a satisfied level (非常满意 + 满意 on the standard scale)
+    rate: stats.Interval  # satisfied share of rated answers, Wilson interval
+    score: stats.Interval # weighted score (100/80/60/40/20 on the standard scale), t interval
 
 
-_SCORES = np.array([0, 20, 40, 60, 80, 100], dtype=float)
-assert all(_SCORES[level] == points for level, points in LEVEL_SCORES.items())
+def scale_tables(items: Sequence[Question]) -> tuple[np.ndarray, np.ndarray]:
+    """(satisfied, score) lookups, items × levels 0..k: whether a level counts as satisfied, and its score."""
+    width = max((q.k for q in items), default=5) + 1
+    satisfied = np.zeros((len(items), width), dtype=bool)
+    scores = np.zeros((len(items), width), dtype=float)
+    for index, q in enumerate(items):
+        for level in range(1, q.k + 1):
+            _label, scores[index, level], satisfied[index, level] = q.level(level)
+    return satisfied, scores
 
 
-def satisfaction_row(scope: str, code: str, label: str, block: np.ndarray, confidence: float) -> SatisfactionRow:
-    """One row over a block of items (respondents × items in scope)."""
+def satisfaction_row(scope: str, code: str, label: str, block: np.ndarray, confidence: float,
+                     items: Sequence[Question]) -> SatisfactionRow:
+    """One row over a block of items (respondents × the given items, each on its own scale)."""
+    satisfied, scores = scale_tables(items)
     rated = block >= 1
+    levels = np.clip(block, 0, None).astype(np.int64)
+    columns = np.arange(block.shape[1])[None, :]
     counts = rated.sum(axis=1)
-    top = (block >= 4).sum(axis=1)
-    points = np.where(rated, _SCORES[np.clip(block, 0, 5)], 0.0).sum(axis=1)
+    top = (rated & satisfied[columns, levels]).sum(axis=1)
+    points = np.where(rated, scores[columns, levels], 0.0).sum(axis=1)
+    floor = min((q.level(1)[1] for q in items), default=0.0)
     return SatisfactionRow(scope, code, label, int((counts > 0).sum()), int(counts.sum()),
                            int((block == UNKNOWN).sum()), int(top.sum()),
                            stats.wilson_clustered(top, counts, confidence),
-                           stats.mean_interval(points, counts, confidence))
+                           stats.mean_interval(points, counts, confidence, bounds=(min(floor, 100.0), 100.0)))
 
 
 def dimensions(items: Sequence[Question]) -> dict[str, list[int]]:
@@ -111,11 +124,12 @@ def dimensions(items: Sequence[Question]) -> dict[str, list[int]]:
 def satisfaction_table(items: Sequence[Question], matrix: np.ndarray, confidence: float = 0.95) -> list[SatisfactionRow]:
     """Per item, per dimension and overall. Pooled rates count every rated answer; their interval uses
     respondent clusters (see stats.wilson_clustered), since one person's answers are not independent."""
-    rows = [satisfaction_row("item", q.code, q.label, matrix[:, [i]], confidence) for i, q in enumerate(items)]
+    rows = [satisfaction_row("item", q.code, q.label, matrix[:, [i]], confidence, [q]) for i, q in enumerate(items)]
     for name, columns in dimensions(items).items():
-        rows.append(satisfaction_row("dimension", name, name, matrix[:, columns], confidence))
+        rows.append(satisfaction_row("dimension", name, name, matrix[:, columns], confidence,
+                                     [items[c] for c in columns]))
     if items:
-        rows.append(satisfaction_row("overall", OVERALL, OVERALL, matrix, confidence))
+        rows.append(satisfaction_row("overall", OVERALL, OVERALL, matrix, confidence, items))
     return rows
 
 

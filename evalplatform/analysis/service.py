@@ -150,6 +150,7 @@ class SurveyScore(NamedTuple):
     ci_high: float | None
     n_valid: int
     adequacy: measures.AdequacyRow
+    excluded: int = 0        # no-opinion answers (不了解/不适用…) left out of the rate's denominator
 
 
 def satisfaction_for_scoring(frame: pd.DataFrame, questions: Sequence[Question], item: str | None = None, *,
@@ -164,10 +165,11 @@ def satisfaction_for_scoring(frame: pd.DataFrame, questions: Sequence[Question],
         if not items:
             raise KeyError(f"问卷中没有满意度题 {item}")
     matrix = measures.level_matrix(valid, items)
+    excluded = 0
     if items:
-        row = measures.satisfaction_row("overall", item or measures.OVERALL, "", matrix, confidence)
-        rate = row.rate
+        row = measures.satisfaction_row("overall", item or measures.OVERALL, "", matrix, confidence, items)
+        rate, excluded = row.rate, row.unknown
     else:
         rate = stats.Interval(None, None, None, 0, "问卷没有满意度题")
     overall = measures.adequacy_table(frame, adequacy)[-1]
-    return SurveyScore(rate.estimate, rate.low, rate.high, len(valid), overall)
+    return SurveyScore(rate.estimate, rate.low, rate.high, len(valid), overall, excluded)

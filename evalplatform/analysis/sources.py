@@ -9,8 +9,11 @@ instrument type     analysis question
 ==================  ============================================================================
 ``satisfaction``    ``satisfaction5``: codes "5"…"1" → 5…1, "dk" (不了解) → 0; dimension = the
                     question's ``dimension`` key if it has one
+single choice on a  ``satisfaction5`` on the list's own scale (instruments.scales: marked by the
+satisfaction scale  XLSForm `scale` column or recognised from the standard 5/4-point labels):
+                    rated options → k…1 best first, with their scores; 不了解/不适用… → 0
 ``matrix``          each item ``code.item`` → ``satisfaction5`` with dimension = the matrix label
-                    (only matrices on the satisfaction scale; other matrices are skipped)
+                    (only matrices on a satisfaction scale; other matrices are skipped)
 ``single_choice``   ``single``;  ``multiple_choice`` → ``multiple``;  ``text`` → ``text``
 others              skipped (numbers, dates, sites, photos, notes); attention checks are skipped
 ==================  ============================================================================
@@ -30,15 +33,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..instruments.models import Instrument
-from ..instruments.schema import DONT_KNOW, SATISFACTION_CHOICES, answer_columns, choices_of
+from ..instruments.scales import Scale, scale_of
+from ..instruments.schema import answer_columns, choices_of
 from ..questionnaires.exports import responses_frame
 from ..questionnaires.models import Distribution
 from .contract import MULTIPLE, SATISFACTION5, SINGLE, TEXT, UNKNOWN, Question
 from .measures import AdequacySettings
 from .service import SurveyData
 
-SATISFACTION_CODES = {c["code"] for c in SATISFACTION_CHOICES}
-LEVEL_OF_CODE = {**{str(n): float(n) for n in range(1, 6)}, DONT_KNOW: float(UNKNOWN)}
 SIMPLE_TYPES = {"single_choice": SINGLE, "multiple_choice": MULTIPLE, "text": TEXT}
 
 
@@ -84,16 +86,24 @@ def _question(column: str, question: dict, item: dict | None) -> Question | None
     kind = question["type"]
     if question.get("attention_check"):
         return None
-    if kind == "satisfaction":
-        return Question(column, SATISFACTION5, question["label"], question.get("dimension"))
-    if kind == "matrix" and item is not None:
-        if {c["code"] for c in choices_of(question)} - SATISFACTION_CODES:
-            return None  # a matrix on its own scale is not a satisfaction scale
-        return Question(column, SATISFACTION5, item["label"], question["label"])
+    scale = scale_of(question)
+    if scale is not None and (kind != "matrix" or item is not None):
+        dimension = question["label"] if kind == "matrix" else question.get("dimension")
+        return Question(column, SATISFACTION5, item["label"] if item else question["label"], dimension,
+                        levels=tuple((label, score, satisfied) for _code, label, score, satisfied in scale.rated),
+                        no_opinion_label="、".join(label for _code, label in scale.no_opinion) or "不了解",
+                        choices=_level_codes(scale))
     if kind in SIMPLE_TYPES:
         choices = tuple((str(c["code"]), c["label"]) for c in choices_of(question))
         return Question(column, SIMPLE_TYPES[kind], question["label"], choices=choices)
     return None
+
+
+def _level_codes(scale: Scale) -> tuple[tuple[str, str], ...]:
+    """(answer code, level as text) for a satisfaction item: rated options k…1 best first, no opinion 0."""
+    k = len(scale.rated)
+    return tuple((code, str(k - i)) for i, (code, *_rest) in enumerate(scale.rated)) + \
+        tuple((code, str(UNKNOWN)) for code, _label in scale.no_opinion)
 
 
 def to_contract(raw: pd.DataFrame, questions: Sequence[Question]) -> pd.DataFrame:
@@ -109,9 +119,10 @@ def to_contract(raw: pd.DataFrame, questions: Sequence[Question]) -> pd.DataFram
     columns = {}
     for q in questions:
         values = raw[q.code] if q.code in raw.columns else pd.Series(None, index=raw.index, dtype=object)
-        if q.type == SATISFACTION5:   # "5"…"1" → 5…1, "dk" → 0, anything else → NaN; via the few distinct codes
+        if q.type == SATISFACTION5:   # answer code → level k…1, no opinion → 0, anything else → NaN
+            level_of = {code: float(level) for code, level in q.choices}
             codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-            lookup = np.array([LEVEL_OF_CODE.get(u, np.nan) for u in uniques] + [np.nan], dtype=float)
+            lookup = np.array([level_of.get(u, np.nan) for u in uniques] + [np.nan], dtype=float)
             columns[q.code] = pd.Series(lookup[codes], index=raw.index)   # code -1 (missing) → the last NaN
         elif q.type == MULTIPLE:
             columns[q.code] = pd.Series([list(v) if isinstance(v, (list, tuple)) else None

@@ -47,10 +47,12 @@ class SurveyStatus:
     required_valid: int | None   # valid responses needed (95 %, ±5 %, finite-population corrected)
     adequate: bool | None
     margin: Decimal | None       # achieved margin of error, percentage points
+    excluded: int = 0            # “不了解”-type answers, not in the rate's denominator
 
     @property
     def source(self) -> str:
-        return f"满意度调查（有效问卷 {self.n_valid} 份，95% 区间 {self.low}–{self.high}%）"
+        excluded = f"“不了解”等 {self.excluded} 个回答不计入满意率，" if self.excluded else ""
+        return f"满意度调查（有效问卷 {self.n_valid} 份，{excluded}95% 区间 {self.low}–{self.high}%）"
 
 
 def survey_status(session: Session, engagement: Engagement, survey_key: str | None = None,
@@ -71,7 +73,7 @@ def survey_status(session: Session, engagement: Engagement, survey_key: str | No
     adequacy = score.adequacy
     return SurveyStatus(survey.key, survey.title, _percent(score.rate), _percent(score.ci_low),
                         _percent(score.ci_high), score.n_valid, adequacy.required_valid, adequacy.adequate,
-                        _percent(adequacy.margin))
+                        _percent(adequacy.margin), score.excluded)
 
 
 def apply_survey(session: Session, engagement: Engagement, indicator: Indicator, actor, now: datetime, *,

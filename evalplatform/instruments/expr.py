@@ -1,36 +1,63 @@
-"""A small, safe expression language for relevance (skip logic) and constraints.
+"""A small, safe expression language for relevance, constraints, calculations and choice filters.
 
-Tokenised and parsed here, walked by `evaluate`; never `eval`. static/js/expr.js is the same language in
-the browser; tests/instruments/expr_cases.json holds cases that both must agree on.
+The XPath 1.0 subset that XLSForms use. Tokenised and parsed here, walked by `evaluate` (what values mean is in expr_values); never `eval`.
+static/js/expr.js is the same language in the browser; tests/instruments/expr_cases.json holds cases that
+both must agree on.
 
     ${age} >= 18 and (${q3} = '2' or selected(${q4}, 'other'))
-    . >= 0 and . <= 120          ('.' is the answer being checked, in constraints)
+    . >= 0 and . <= 120                       ('.' is the answer being checked, in constraints)
+    if(${n} > 0, ${total} div ${n}, 0)        (calculations)
+    township = ${township}                    (choice filters: bare names are the choice's columns)
 
-Operators: or, and, = != < <= > >=, + - * div mod, unary -. Functions: selected(v, code),
-count-selected(v), string-length(v), regex(v, pattern), not(v). Literals: numbers, '…' or "…" strings.
-An empty answer is null: null = '' is true, any ordering comparison with null is false, arithmetic gives null.
+Operators: or, and, = != < <= > >=, + - * div mod, unary -. Functions: see FUNCTIONS. Literals: numbers,
+'…' or "…" strings. An empty answer is null: null = '' is true, any ordering comparison with null is false,
+arithmetic gives null. A date 'YYYY-MM-DD' in arithmetic counts days since 1970-01-01, so
+`today() - ${birth}` is a number of days, as in ODK.
 """
 from __future__ import annotations
 
 import functools
-import math
 import re
+from dataclasses import dataclass, field
+from typing import Callable
 
-MAX_LENGTH = 1000
+from . import expr_values as values_
+from .expr_values import truthy
+
+MAX_LENGTH = 4000
 MAX_DEPTH = 40
-FUNCTIONS = {"selected": 2, "count-selected": 1, "string-length": 1, "regex": 2, "not": 1}
+MANY = None  # no upper bound on the number of arguments
+# name: (fewest, most) arguments
+FUNCTIONS = {
+    "selected": (2, 2), "count-selected": (1, 1), "string-length": (1, 1), "regex": (2, 2), "not": (1, 1),
+    "if": (3, 3), "coalesce": (2, 2), "concat": (1, MANY), "true": (0, 0), "false": (0, 0),
+    "boolean": (1, 1), "boolean-from-string": (1, 1), "number": (1, 1), "int": (1, 1), "round": (1, 2),
+    "floor": (1, 1), "ceiling": (1, 1), "abs": (1, 1), "pow": (2, 2), "min": (1, MANY), "max": (1, MANY),
+    "string": (1, 1), "substr": (2, 3), "contains": (2, 2), "starts-with": (2, 2), "ends-with": (2, 2),
+    "normalize-space": (1, 1), "selected-at": (2, 2), "today": (0, 0), "now": (0, 0), "once": (1, 1),
+    "jr:choice-name": (2, 2), "decimal-date-time": (1, 1), "format-date": (2, 2), "format-date-time": (2, 2),
+}
 _TOKEN = re.compile(r"""\s*(?:
-    (?P<ref>\$\{[A-Za-z_][A-Za-z0-9_]*\})
-  | (?P<num>\d+(?:\.\d+)?)
+    (?P<ref>\$\{[^{}\s]+\})
+  | (?P<num>\d+(?:\.\d+)?|\.\d+)
   | (?P<str>'[^']*'|"[^"]*")
   | (?P<op><=|>=|!=|=|<|>|\+|-|\*|\(|\)|,|\.)
-  | (?P<word>[A-Za-z][A-Za-z-]*)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_-]*(?::[A-Za-z_][A-Za-z0-9_-]*)?)
 )""", re.VERBOSE)
-_NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")
+NAME_RE = re.compile(r"^[A-Za-z_\u00c0-\uffff][\w.\-\u00c0-\uffff]{0,99}$")
 
 
 class ExpressionError(ValueError):
     """The expression text is not valid; the message says where."""
+
+
+@dataclass
+class Env:
+    """What an expression may read besides the answers: the clock, choice labels, the choice being filtered."""
+    today: str | None = None                  # 'YYYY-MM-DD' (the respondent's date, see answers.py)
+    now: str | None = None                    # ISO date-time
+    choice_name: Callable[[str, object], str] | None = None  # (question code, choice code) → label
+    choice: dict = field(default_factory=dict)  # the choice's columns, by bare name (choice filters)
 
 
 def tokenize(text: str) -> list[tuple[str, object]]:
@@ -47,6 +74,8 @@ def tokenize(text: str) -> list[tuple[str, object]]:
         value = match.group(kind)
         if kind == "ref":
             value = value[2:-1]
+            if not NAME_RE.match(value):
+                raise ExpressionError(f"invalid name ${{{value}}}")
         elif kind == "num":
             value = float(value) if "." in value else int(value)
         elif kind == "str":
@@ -57,8 +86,8 @@ def tokenize(text: str) -> list[tuple[str, object]]:
 
 
 class _Parser:
-    def __init__(self, tokens):
-        self.tokens, self.i, self.depth = tokens, 0, 0
+    def __init__(self, tokens, names: bool):
+        self.tokens, self.i, self.depth, self.names = tokens, 0, 0, names
 
     def peek(self):
         return self.tokens[self.i] if self.i < len(self.tokens) else (None, None)
@@ -75,6 +104,11 @@ class _Parser:
         tok = self.peek()
         return tok[0] == kind and (not values or tok[1] in values)
 
+    def deeper(self):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError("expression nested too deeply")
+
     def binary(self, next_level, kind, ops):
         left = next_level()
         while self.at(kind, *ops):
@@ -83,9 +117,7 @@ class _Parser:
         return left
 
     def expr(self):
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise ExpressionError("expression nested too deeply")
+        self.deeper()
         node = self.binary(self.and_, "word", ("or",))
         self.depth -= 1
         return node
@@ -113,9 +145,7 @@ class _Parser:
     def unary(self):
         if self.at("op", "-"):
             self.take()
-            self.depth += 1
-            if self.depth > MAX_DEPTH:
-                raise ExpressionError("expression nested too deeply")
+            self.deeper()
             node = ["neg", self.unary()]
             self.depth -= 1
             return node
@@ -123,15 +153,9 @@ class _Parser:
 
     def primary(self):
         kind, value = self.peek()
-        if kind == "num":
+        if kind in ("num", "str", "ref"):
             self.take()
-            return ["num", value]
-        if kind == "str":
-            self.take()
-            return ["str", value]
-        if kind == "ref":
-            self.take()
-            return ["ref", value]
+            return [kind, value]
         if kind == "op" and value == ".":
             self.take()
             return ["cur"]
@@ -140,26 +164,34 @@ class _Parser:
             node = self.expr()
             self.take("op", ")")
             return node
-        if kind == "word" and value in FUNCTIONS:
+        if kind == "word" and value in FUNCTIONS and self.i + 1 < len(self.tokens) \
+                and self.tokens[self.i + 1] == ("op", "("):
             return self.call()
+        if kind == "word" and self.names and value not in ("and", "or", "div", "mod") \
+                and not (self.i + 1 < len(self.tokens) and self.tokens[self.i + 1] == ("op", "(")):
+            self.take()
+            return ["name", value]
         raise ExpressionError(f"unexpected {value!r} at token {self.i + 1}" if kind else "unexpected end")
 
     def call(self):
         name = self.take()[1]
         self.take("op", "(")
-        args = [self.expr()]
-        while self.at("op", ","):
-            self.take()
+        args = []
+        if not self.at("op", ")"):
             args.append(self.expr())
+            while self.at("op", ","):
+                self.take()
+                args.append(self.expr())
         self.take("op", ")")
-        if len(args) != FUNCTIONS[name]:
-            raise ExpressionError(f"{name}() takes {FUNCTIONS[name]} argument(s)")
+        low, high = FUNCTIONS[name]
+        if len(args) < low or (high is not None and len(args) > high):
+            raise ExpressionError(f"{name}() takes {low}{'' if high == low else '+' if high is None else f'–{high}'} argument(s)")
         return ["call", name, args]
 
 
-def parse(text: str) -> list:
-    """Parse to a small JSON-able tree; raises ExpressionError."""
-    parser = _Parser(tokenize(text))
+def parse(text: str, names: bool = False) -> list:
+    """Parse to a small JSON-able tree; raises ExpressionError. `names`: bare words are choice columns."""
+    parser = _Parser(tokenize(text), names)
     if not parser.tokens:
         raise ExpressionError("empty expression")
     node = parser.expr()
@@ -168,157 +200,104 @@ def parse(text: str) -> list:
     return node
 
 
-def references(node) -> set[str]:
-    """Question codes an expression reads (to check they exist and come earlier)."""
-    if node[0] == "ref":
-        return {node[1]}
+def _walk(node):
+    yield node
     if node[0] == "bin":
-        return references(node[2]) | references(node[3])
-    if node[0] == "neg":
-        return references(node[1])
-    if node[0] == "call":
-        return set().union(*(references(a) for a in node[2]))
-    return set()
+        yield from _walk(node[2])
+        yield from _walk(node[3])
+    elif node[0] == "neg":
+        yield from _walk(node[1])
+    elif node[0] == "call":
+        for arg in node[2]:
+            yield from _walk(arg)
 
 
-def _empty(v) -> bool:
-    return v is None or v == "" or v == [] or v == {}
+def references(node) -> set[str]:
+    """Question names an expression reads (to check they exist and to order the evaluation).
+    jr:choice-name(v, '${q}') names q inside a string, so q counts as read too."""
+    found = set()
+    for n in _walk(node):
+        if n[0] == "ref":
+            found.add(n[1])
+        elif n[0] == "call" and n[1] == "jr:choice-name" and n[2][1][0] == "str":
+            match = re.fullmatch(r"\s*\$\{([^{}\s]+)\}\s*", n[2][1][1])
+            if match:
+                found.add(match.group(1))
+    return found
 
 
-def _number(v):
-    if isinstance(v, bool):
+def functions_used(node) -> set[str]:
+    return {n[1] for n in _walk(node) if n[0] == "call"}
+
+
+def _choice_name(env: Env, value, ref):
+    match = re.fullmatch(r"\s*\$\{([^{}\s]+)\}\s*", values_.text(ref))
+    if env.choice_name is None or not match or values_.empty(value):
+        return values_.text(value)
+    return env.choice_name(match.group(1), values_.text(value))
+
+
+def _call(name, node_args, values, current, env: Env):
+    if name == "if":  # only the branch taken is evaluated
+        test = truthy(evaluate(node_args[0], values, current, env))
+        return evaluate(node_args[1 if test else 2], values, current, env)
+    args = [evaluate(a, values, current, env) for a in node_args]
+    if name == "today":
+        return env.today
+    if name == "now":
+        return env.now
+    if name == "jr:choice-name":
+        return _choice_name(env, args[0], args[1])
+    try:
+        return values_.PURE[name](args)
+    except (ArithmeticError, ValueError):  # inf or nan reaching int(), floor(): no value, as in the browser
         return None
-    if isinstance(v, (int, float)):
-        return v
-    if isinstance(v, str) and _NUMERIC.match(v):
-        return float(v) if "." in v else int(v)
-    return None
 
 
-def _text(v) -> str:
-    if _empty(v):
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if isinstance(v, list):
-        return " ".join(_text(x) for x in v)
-    return str(v)
+_NO_ENV = Env()
 
 
-def truthy(v) -> bool:
-    if _empty(v):
-        return False
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, (int, float)):
-        return v != 0
-    return True
-
-
-def _equal(a, b) -> bool:
-    if _empty(a) or _empty(b):
-        return _empty(a) and _empty(b)
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, list) or isinstance(b, list):
-        return a == b
-    if isinstance(a, str) and isinstance(b, str):
-        return a == b
-    na, nb = _number(a), _number(b)
-    return na is not None and nb is not None and na == nb
-
-
-def _order(op, a, b) -> bool:
-    if _empty(a) or _empty(b) or isinstance(a, (list, bool)) or isinstance(b, (list, bool)):
-        return False
-    if isinstance(a, str) and isinstance(b, str):
-        pair = (a, b)
-    else:
-        pair = (_number(a), _number(b))
-        if None in pair:
-            return False
-    x, y = pair
-    return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
-
-
-def _arith(op, a, b):
-    x, y = _number(a), _number(b)
-    if x is None or y is None:
-        return None
-    if op == "+":
-        return x + y
-    if op == "-":
-        return x - y
-    if op == "*":
-        return x * y
-    if y == 0:
-        return None
-    if op == "div":
-        result = x / y
-        return int(result) if result.is_integer() else result
-    return math.fmod(x, y) if isinstance(x, float) or isinstance(y, float) else int(math.fmod(x, y))
-
-
-def _call(name, args):
-    if name == "not":
-        return not truthy(args[0])
-    if name == "selected":
-        value, code = args[0], _text(args[1])
-        if isinstance(value, list):
-            return code in [_text(v) for v in value]
-        return not _empty(value) and _text(value) == code
-    if name == "count-selected":
-        value = args[0]
-        return len(value) if isinstance(value, list) else (0 if _empty(value) else 1)
-    if name == "string-length":
-        return len(_text(args[0]))
-    if name == "regex":
-        if _empty(args[0]):
-            return False
-        try:
-            return re.fullmatch(_text(args[1]), _text(args[0])) is not None
-        except re.error:
-            return False
-    raise ExpressionError(f"unknown function {name}")
-
-
-def evaluate(node, values: dict, current=None):
-    """Value of a parsed expression given answers by question code and the current answer."""
+def evaluate(node, values: dict, current=None, env: Env | None = None):
+    """Value of a parsed expression given values by question name, the current answer and the Env."""
+    env = env or _NO_ENV
     kind = node[0]
     if kind in ("num", "str"):
         return node[1]
     if kind == "ref":
         return values.get(node[1])
+    if kind == "name":
+        return env.choice.get(node[1])
     if kind == "cur":
         return current
     if kind == "neg":
-        x = _number(evaluate(node[1], values, current))
+        x = values_.number(evaluate(node[1], values, current, env))
         return None if x is None else -x
     if kind == "call":
-        return _call(node[1], [evaluate(a, values, current) for a in node[2]])
+        return _call(node[1], node[2], values, current, env)
     op = node[1]
     if op == "or":
-        return truthy(evaluate(node[2], values, current)) or truthy(evaluate(node[3], values, current))
+        return truthy(evaluate(node[2], values, current, env)) or truthy(evaluate(node[3], values, current, env))
     if op == "and":
-        return truthy(evaluate(node[2], values, current)) and truthy(evaluate(node[3], values, current))
-    a, b = evaluate(node[2], values, current), evaluate(node[3], values, current)
+        return truthy(evaluate(node[2], values, current, env)) and truthy(evaluate(node[3], values, current, env))
+    a, b = evaluate(node[2], values, current, env), evaluate(node[3], values, current, env)
     if op == "=":
-        return _equal(a, b)
+        return values_.equal(a, b)
     if op == "!=":
-        return not _equal(a, b)
+        return not values_.equal(a, b)
     if op in ("<", "<=", ">", ">="):
-        return _order(op, a, b)
-    return _arith(op, a, b)
+        return values_.order(op, a, b)
+    return values_.arith(op, a, b)
 
 
-def check(text: str, values: dict, current=None) -> bool:
+def check(text: str, values: dict, current=None, env: Env | None = None) -> bool:
     """Parse and evaluate to a boolean (relevance is shown / constraint is met)."""
-    return truthy(evaluate(_parsed(text), values, current))
+    return truthy(evaluate(parsed(text), values, current, env))
 
 
 @functools.lru_cache(maxsize=4096)
-def _parsed(text: str) -> list:
+def parsed(text: str, names: bool = False) -> list:
     """parse(), remembered: every response re-checks the same few expressions (trees are never mutated)."""
-    return parse(text)
+    return parse(text, names)
+
+
+_parsed = parsed

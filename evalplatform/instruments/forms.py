@@ -16,7 +16,7 @@ class NewInstrumentForm(FlaskForm):
                                                ("xlsform", _l("导入 XLSForm"))])
     title = StringField(_l("问卷标题"), validators=[Optional(), Length(max=300)])
     template = SelectField(_l("模板"), validators=[Optional()])
-    file = FileField(_l("XLSForm 文件（.xlsx）"))
+    file = FileField(_l("XLSForm 文件（.xlsx、.xls 或 .ods）"))
 
 
 class QuestionForm(FlaskForm):
@@ -38,3 +38,12 @@ class DefinitionForm(FlaskForm):
 
 class MoveForm(FlaskForm):
     direction = SelectField(choices=[("up", "up"), ("down", "down"), ("delete", "delete")])
+
+
+class LanguageForm(FlaskForm):
+    language = StringField(_l("新增语言（如 English (en)）"), validators=[DataRequired(_l("请填写语言名称")), Length(max=60)])
+
+
+class TranslationsForm(FlaskForm):
+    """CSRF and the version the texts were read from; the texts themselves are fields t-0, t-1, …"""
+    version = StringField(validators=[DataRequired()])

@@ -11,9 +11,10 @@ from flask_login import current_user, login_required
 from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..web import now_utc, xlsx_download
-from . import service, xlsform
-from .forms import DefinitionForm, MoveForm, NewInstrumentForm, QuestionForm
-from .schema import SATISFACTION_CHOICES, DefinitionError
+from . import languages, service, xlsform, xlsform_export
+from .form import respondent_context
+from .forms import DefinitionForm, LanguageForm, MoveForm, NewInstrumentForm, QuestionForm, TranslationsForm
+from .schema import DefinitionError
 
 bp = Blueprint("instruments", __name__, template_folder="templates",
                url_prefix="/engagements/<int:engagement_id>/instruments")
@@ -130,7 +131,10 @@ def _append_question(definition: dict, form: QuestionForm) -> None:
     if target is None and title:
         target = {"code": f"s{len(sections) + 1}", "title": title, "questions": []}
         sections.append(target)
-    (target or sections[-1])["questions"].append(question)
+    target = target or sections[-1]
+    if target.get("group"):  # an imported page: the question joins the page's group (export keeps it there)
+        question["group"] = target["questions"][-1].get("group", target["group"]) if target["questions"] else target["group"]
+    target["questions"].append(question)
 
 
 def _save(instrument, definition) -> bool:
@@ -184,12 +188,64 @@ def save_json(engagement_id: int, instrument_id: int):
 @login_required
 def preview(engagement_id: int, instrument_id: int):
     _engagement, instrument = _load(engagement_id, instrument_id)
-    return render_template("questionnaires/respond.html", preview=True, definition=instrument.latest.definition,
-                           distribution={"token": "preview"}, satisfaction=SATISFACTION_CHOICES)
+    return render_template("questionnaires/respond.html", preview=True, **respondent_context(
+        instrument.latest.definition, {"token": "preview"}))
 
 
 @bp.get("/<int:instrument_id>/xlsform.xlsx")
 @login_required
 def export_xlsform(engagement_id: int, instrument_id: int):
     _engagement, instrument = _load(engagement_id, instrument_id)
-    return xlsx_download(xlsform.export_xlsform(instrument.latest.definition), f"instrument-{instrument.id}.xlsx")
+    return xlsx_download(xlsform_export.export_xlsform(instrument.latest.definition), f"instrument-{instrument.id}.xlsx")
+
+
+@bp.get("/<int:instrument_id>/languages")
+@login_required
+def translations(engagement_id: int, instrument_id: int):
+    """Every text of the questionnaire beside its translation in one language, to edit that language."""
+    engagement, instrument = _load(engagement_id, instrument_id)
+    definition = instrument.latest.definition
+    names = languages.languages(definition)
+    language = request.args.get("language", names[1] if len(names) > 1 else names[0])
+    if language not in names:
+        abort(404)
+    rows = [(path, what, base, languages.text_in(definition, path, language))
+            for path, what, base in languages.texts(definition)]
+    return render_template("instruments/translations.html", engagement=engagement, instrument=instrument,
+                           definition=definition, names=names, language=language, rows=rows,
+                           form=TranslationsForm(version=str(instrument.latest.number)), language_form=LanguageForm())
+
+
+@bp.post("/<int:instrument_id>/languages")
+@login_required
+def save_translations(engagement_id: int, instrument_id: int):
+    _engagement, instrument = _load(engagement_id, instrument_id, for_write=True)
+    definition, language = instrument.latest.definition, request.args.get("language", "")
+    form = TranslationsForm()
+    if not form.validate_on_submit() or form.version.data != str(instrument.latest.number):
+        flash(_("问卷已被修改，请重新打开翻译页面后再保存"), "error")
+    else:
+        paths = [path for path, _what, _base in languages.texts(definition)]
+        values = {path: request.form.get(f"t-{i}", "")[:2000] for i, path in enumerate(paths) if f"t-{i}" in request.form}
+        try:
+            _save(instrument, languages.with_texts(definition, language, values))
+        except languages.LanguageError as error:
+            flash(str(error), "error")
+    return redirect(url_for(".translations", engagement_id=engagement_id, instrument_id=instrument_id,
+                            language=language)), 303
+
+
+@bp.post("/<int:instrument_id>/languages/new")
+@login_required
+def add_language(engagement_id: int, instrument_id: int):
+    _engagement, instrument = _load(engagement_id, instrument_id, for_write=True)
+    form = LanguageForm()
+    language = (form.language.data or "").strip()
+    if form.validate_on_submit():
+        try:
+            if _save(instrument, languages.with_language(instrument.latest.definition, language)):
+                return redirect(url_for(".translations", engagement_id=engagement_id, instrument_id=instrument_id,
+                                        language=language)), 303
+        except languages.LanguageError as error:
+            flash(str(error), "error")
+    return redirect(url_for(".translations", engagement_id=engagement_id, instrument_id=instrument_id)), 303

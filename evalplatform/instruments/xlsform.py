@@ -1,27 +1,35 @@
-"""XLSForm (survey / choices / settings sheets) to and from our instrument definition.
+"""XLSForm (survey / choices / settings sheets) to our instrument definition; export in xlsform_export.
 
-Supported: select_one, select_multiple, integer, decimal, text, date, note, begin/end group, relevant,
-constraint (+ constraint_message), required, hint. Everything else is listed in `unsupported`, never dropped
-silently: repeats, calculations, media/geo types, choice filters, expressions using functions we lack.
+Kept: nested groups (`begin/end group`, `field-list`), relevant, constraint + message, required (yes or an
+expression) + message, hint, note, calculate (also `calculation` on other types), choice_filter with the
+choices sheet's extra columns, select_one / select_multiple (`or_other` expanded as pyxform does), integer,
+decimal, date, text, default, read_only, appearance, `randomize` parameter, every `label::Language (code)`
+/ `hint::…` / message column, the settings sheet (form_title, form_id, version, default_language, style,
+instance_name), and satisfaction scales in choice lists (instruments.scales). Not supported, and listed row
+by row while the rest imports: repeats, media and location types, metadata rows, `*_from_file`, expressions
+using what our engine lacks (instance(), position(), …).
+
+Pages: a group with `field-list`, or a group without nested groups, is one page; a group that only wraps
+other groups contributes pages of its loose questions and its subgroups; questions outside any group that
+follow one another share a page. Group relevance applies through the chain (instruments.form).
 """
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook, load_workbook
+from . import scales
+from .schema import CHOICE_CODE_RE, DefinitionError, validate_definition
+from .xlsform_build import Builder
+from .xlsform_read import TRANSLATED, XLSFormError, has_plain, languages_of, read_sheets
 
-from . import expr
-from .schema import CHOICE_CODE_RE, CODE_RE, SATISFACTION_CHOICES, choices_of, validate_definition
+SETTINGS_KEPT = ("form_id", "version", "style", "instance_name")  # default_language becomes "language"
+SETTINGS_IGNORED = ("form_title", "default_language", "title", "name", "id_string", "clean_text_values",
+                    "allow_choice_duplicates", "auto_send", "auto_delete", "namespaces", "client_editable")
+CHOICE_COLUMNS = {"list_name", "name", "label", "scale", "order"}
+_CHINESE = re.compile(r"chinese|中文|汉语|\(zh|zh\)|简体", re.I)
 
-TYPE_MAP = {"integer": "integer", "int": "integer", "decimal": "decimal", "text": "text", "string": "text",
-            "date": "date", "note": "note"}
-TRUE = {"yes", "true", "1", "true()", "y"}
-
-
-class XLSFormError(ValueError):
-    """The file is not a readable XLSForm (not XLSX, no survey sheet, no type/name columns)."""
+__all__ = ["ImportResult", "XLSFormError", "import_xlsform"]
 
 
 @dataclass
@@ -30,227 +38,132 @@ class ImportResult:
     unsupported: list[str] = field(default_factory=list)
 
 
-def _rows(sheet) -> list[dict]:
-    rows = list(sheet.iter_rows(values_only=True))
-    if not rows:
-        return []
-    header = [str(h).strip().lower() if h is not None else "" for h in rows[0]]
-    out = []
-    for number, row in enumerate(rows[1:], start=2):
-        record = {h: (str(v).strip() if v is not None else "") for h, v in zip(header, row) if h}
-        if any(record.values()):
-            record["_row"] = number
-            out.append(record)
-    return out
+class Languages:
+    """Which column holds the base texts (`label` or `label::<language>`) and which are translations."""
 
+    def __init__(self, sheets: dict[str, list[dict]], settings: dict, notes: list[str]):
+        names = []
+        for name in languages_of(sheets):
+            if len(name) <= 60:
+                names.append(name)
+            else:
+                notes.append(f"survey：语言名称“{name[:30]}…”超过 60 字，该语言的列未导入")
+        default = settings.get("default_language", "")
+        plain = has_plain(sheets.get("survey", [])) or has_plain(sheets.get("choices", []))
+        if default and default in names:
+            self.base, self.plain = default, False
+        elif plain:
+            self.base, self.plain = default, True
+        else:
+            chinese = [n for n in names if _CHINESE.search(n)]
+            self.base, self.plain = ((chinese or names or [""])[0]), False
+        self.others = [n for n in names if n != self.base or self.plain]
+        if self.plain and self.base in self.others:
+            self.others.remove(self.base)
 
-def _label(record: dict, key: str = "label") -> str:
-    if record.get(key):
-        return record[key]
-    localized = sorted(k for k in record if k.startswith(key + "::") and record[k])
-    chinese = [k for k in localized if re.search(r"chinese|zh|中文", k, re.I)]
-    return record[(chinese or localized)[0]] if localized else ""
+    def column(self, key: str) -> str:
+        return key if self.plain else f"{key}::{self.base}"
+
+    def text(self, record: dict, key: str = "label") -> str:
+        """The base-language text, or the first translation when the base cell is empty."""
+        found = record.get(self.column(key)) or record.get(key)
+        if found:
+            return found
+        return next((record[f"{key}::{n}"] for n in self.others if record.get(f"{key}::{n}")), "")
+
+    def translations(self, record: dict, keys=TRANSLATED, rename: dict | None = None) -> dict:
+        found: dict[str, dict] = {}
+        for language in self.others:
+            for key in keys:
+                value = record.get(f"{key}::{language}")
+                if value and key != "guidance_hint":
+                    found.setdefault(language, {})[(rename or {}).get(key, key)] = value
+        return found
 
 
 def import_xlsform(data: bytes) -> ImportResult:
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - any unreadable file is the same message to the user
-        raise XLSFormError("无法读取 XLSForm 文件（需要 .xlsx 格式）") from error
-    sheets = {name.lower(): workbook[name] for name in workbook.sheetnames}
+    sheets = read_sheets(data)
     if "survey" not in sheets:
         raise XLSFormError("XLSForm 缺少 survey 工作表")
-    survey = _rows(sheets["survey"])
-    if survey and not {"type", "name"} <= set(survey[0]):
+    survey = sheets["survey"]
+    if not survey or not any("type" in r for r in survey):
         raise XLSFormError("survey 工作表需要 type 与 name 列")
-    choices = _choice_lists(_rows(sheets["choices"]) if "choices" in sheets else [])
-    settings = (_rows(sheets["settings"]) or [{}])[0] if "settings" in sheets else {}
-    builder = _Builder(choices)
+    settings = (sheets.get("settings") or [{}])[0]
+    notes: list[str] = []
+    languages = Languages(sheets, settings, notes)
+    lists = _choice_lists(sheets.get("choices", []), languages, notes)
+    builder = Builder(lists, languages, notes)
     for record in survey:
         builder.add(record)
-    title = settings.get("form_title") or settings.get("title") or "导入的问卷"
-    definition = {"title": title, "kind": "questionnaire", "sections": builder.sections(),
-                  "settings": {k: settings[k] for k in ("form_id", "version") if settings.get(k)}}
-    return ImportResult(validate_definition(definition), builder.unsupported)
+    definition = {"title": (settings.get("form_title") or settings.get("title") or "导入的问卷")[:300],
+                  "kind": "questionnaire", **builder.finish()}
+    definition["settings"] = {k: settings[k] for k in SETTINGS_KEPT if settings.get(k)}
+    if languages.base:
+        definition["language"] = languages.base
+    if languages.others:
+        definition["languages"] = list(languages.others)
+    for key in settings:
+        if key not in SETTINGS_KEPT and key not in SETTINGS_IGNORED and key != "_row":
+            notes.append(f"settings 的 {key} 列不支持，已忽略")
+    notes.sort(key=_position)
+    if not any(s["questions"] for s in definition["sections"]):
+        raise XLSFormError("没有可导入的题目：" + "；".join(notes[:30]) if notes else "survey 工作表中没有题目")
+    try:
+        return ImportResult(validate_definition(definition), notes)
+    except DefinitionError as error:
+        raise XLSFormError("；".join(error.problems[:20])) from error
 
 
-def _choice_lists(rows: list[dict]) -> dict[str, list[dict]]:
+def _position(note: str) -> tuple:
+    """Notes in sheet and row order, as the author reads the file."""
+    match = re.match(r"(survey|choices|settings)(?: 第 (\d+) 行)?", note)
+    sheet = {"survey": 0, "choices": 1, "settings": 2}.get(match.group(1), 3) if match else 3
+    return sheet, int(match.group(2)) if match and match.group(2) else 10**9
+
+
+def _choice_lists(rows: list[dict], languages: Languages, notes: list[str]) -> dict[str, list[dict]]:
     lists: dict[str, list[dict]] = {}
+    marks: dict[str, list[str]] = {}
     for row in rows:
-        name = row.get("list_name") or row.get("list name") or ""
-        if name:
-            lists.setdefault(name, []).append({"code": row.get("name", ""), "label": _label(row) or row.get("name", ""),
-                                               "_row": row["_row"]})
+        name = row.get("list_name", "")
+        code = row.get("name", "")
+        if not name:
+            if code or languages.text(row):
+                notes.append(f"choices 第 {row['_row']} 行 {code}：缺少 list_name，未导入")
+            continue
+        choices = lists.setdefault(name, [])
+        if not CHOICE_CODE_RE.match(code):
+            notes.append(f"choices 第 {row['_row']} 行 {code}：选项名称为空或含空格，未导入")
+            continue
+        if any(c["code"] == code for c in choices):
+            notes.append(f"choices 第 {row['_row']} 行 {code}：列表 {name} 中选项名称重复，未导入")
+            continue
+        choice = {"code": code, "label": languages.text(row) or code}
+        translations = languages.translations(row, ("label",))
+        if translations:
+            choice["translations"] = translations
+        extra = {k: v for k, v in row.items() if k not in CHOICE_COLUMNS and "::" not in k
+                 and not k.startswith(("$", "_", "media")) and k not in ("image", "audio", "video")}
+        if extra:
+            choice["filter"] = extra
+        choices.append(choice)
+        marks.setdefault(name, []).append(row.get("scale", ""))
+    for name, choices in lists.items():
+        _mark_scale(name, choices, marks.get(name, []), notes)
     return lists
 
 
-class _Builder:
-    def __init__(self, choices):
-        self.choices, self.unsupported = choices, []
-        self._sections = [{"code": "s1", "title": "", "questions": []}]
-        self.groups: list[str | None] = []  # relevance of each open group
-        self.seen: set[str] = set()
-        self.skipping = 0  # inside an unsupported repeat
-
-    def sections(self):
-        return [s for s in self._sections if s["questions"]] or [{"code": "s1", "title": "", "questions": []}]
-
-    def note(self, record, what):
-        self.unsupported.append(f"survey 第 {record['_row']} 行 {record.get('name') or ''}：{what}")
-
-    def add(self, record):
-        kind = re.sub(r"\s+", " ", record.get("type", "")).strip()
-        base = kind.split(" ")[0].lower()
-        if base in ("begin_repeat", "begin") and kind.lower().replace("_", " ").startswith("begin repeat"):
-            self.skipping += 1
-            return self.note(record, "重复组（repeat）不支持，组内题目未导入")
-        if kind.lower().replace("_", " ") == "end repeat":
-            self.skipping = max(0, self.skipping - 1)
-            return None
-        if self.skipping:
-            return None
-        if kind.lower().replace("_", " ") == "begin group":
-            return self._begin_group(record)
-        if kind.lower().replace("_", " ") == "end group":
-            if self.groups:
-                self.groups.pop()
-            return None
-        return self._question(record, kind, base)
-
-    def _begin_group(self, record):
-        relevant = self._expression(record, "relevant")
-        self.groups.append(relevant)
-        if len(self.groups) == 1:
-            section = {"code": f"s{len(self._sections) + 1}", "title": _label(record) or record.get("name", ""),
-                       "questions": []}
-            if relevant:
-                section["relevant"] = relevant
-            self._sections.append(section)
+def _mark_scale(name: str, choices: list[dict], marks: list[str], notes: list[str]) -> None:
+    """Scores and no-opinion flags from the `scale` column, else from the standard labels."""
+    try:
+        found = scales.from_marks(marks) if any(marks) else scales.detect([c["label"] for c in choices])
+    except scales.ScaleError as error:
+        notes.append(f"choices 列表 {name}：{error}，按普通选项导入")
+        return
+    if found is None:
+        return
+    for choice, score, no_opinion in zip(choices, *found):
+        if no_opinion:
+            choice["no_opinion"] = True
         else:
-            self.note(record, "嵌套分组已展开到上一级部分")
-
-    def _question(self, record, kind, base):
-        name = record.get("name", "")
-        if base in ("select_one", "select_multiple"):
-            qtype = "single_choice" if base == "select_one" else "multiple_choice"
-        elif base in TYPE_MAP:
-            qtype = TYPE_MAP[base]
-        elif base in ("start", "end", "today", "deviceid", "username", "audit", "calculate", "phonenumber", "simserial",
-                      "subscriberid", "imei"):
-            return self.note(record, f"题型 {kind} 不支持（元数据或计算）")
-        else:
-            return self.note(record, f"题型 {kind} 不支持")
-        if not CODE_RE.match(name) or name in self.seen:
-            return self.note(record, "题目名称不合法或重复")
-        question = {"code": name, "type": qtype, "label": _label(record) or name}
-        if qtype in ("single_choice", "multiple_choice") and not self._attach_choices(record, kind, question):
-            return None
-        if _label(record, "hint"):
-            question["hint"] = _label(record, "hint")
-        if record.get("required", "").lower() in TRUE:
-            question["required"] = True
-        elif record.get("required"):
-            self.note(record, f"必答条件 {record['required']} 不支持，按非必答导入")
-        self._logic(record, question)
-        for column in ("choice_filter", "calculation", "repeat_count", "default", "trigger"):
-            if record.get(column):
-                self.note(record, f"{column} 不支持：{record[column]}")
-        self.seen.add(name)
-        self._sections[-1]["questions"].append(question)
-
-    def _attach_choices(self, record, kind, question) -> bool:
-        parts = kind.split(" ")
-        if len(parts) < 2 or parts[1] not in self.choices:
-            self.note(record, f"找不到选项列表 {parts[1] if len(parts) > 1 else ''}")
-            return False
-        good = [{"code": c["code"], "label": c["label"]} for c in self.choices[parts[1]] if CHOICE_CODE_RE.match(c["code"])]
-        if len(good) < len(self.choices[parts[1]]):
-            self.note(record, "部分选项编码不合法（仅字母数字），未导入")
-        if not good:
-            return False
-        question["choices"] = good
-        if "or_other" in kind:
-            self.note(record, "or_other 不支持")
-        return True
-
-    def _logic(self, record, question):
-        relevant = self._expression(record, "relevant")
-        conditions = [g for g in self.groups[1:] if g] + ([relevant] if relevant else [])
-        if conditions:
-            question["relevant"] = " and ".join(f"({c})" for c in conditions) if len(conditions) > 1 else conditions[0]
-        constraint = self._expression(record, "constraint", allow_self=record.get("name"))
-        if constraint:
-            question["constraint"] = constraint
-            if _label(record, "constraint_message"):
-                question["constraint_message"] = _label(record, "constraint_message")
-
-    def _expression(self, record, column, allow_self=None):
-        text = record.get(column, "")
-        if not text:
-            return None
-        try:
-            unknown = expr.references(expr.parse(text)) - self.seen - ({allow_self} if allow_self else set())
-        except expr.ExpressionError as error:
-            self.note(record, f"{column} 表达式不支持：{text}（{error}）")
-            return None
-        if unknown:
-            self.note(record, f"{column} 引用了未导入或其后的题目 {', '.join(sorted(unknown))}：{text}")
-            return None
-        return text
-
-
-def export_xlsform(definition: dict) -> bytes:
-    """survey, choices and settings sheets that ODK/Kobo tools read; matrices become groups of select_one."""
-    survey = [["type", "name", "label", "hint", "required", "relevant", "constraint", "constraint_message", "appearance"]]
-    choices = [["list_name", "name", "label"]]
-    lists: set[str] = set()
-
-    def add_list(name, items):
-        if name not in lists:
-            lists.add(name)
-            choices.extend([name, c["code"], c["label"]] for c in items)
-
-    for section in definition["sections"]:
-        survey.append(["begin group", section.get("code", "s"), section.get("title", ""), "", "", section.get("relevant", ""), "", "", "field-list"])
-        for q in section["questions"]:
-            survey.extend(_survey_rows(q, add_list))
-        survey.append(["end group", "", "", "", "", "", "", "", ""])
-    settings = [["form_title", "form_id", "version"],
-                [definition["title"], (definition.get("settings") or {}).get("form_id", "evalplatform"), "1"]]
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, rows in (("survey", survey), ("choices", choices), ("settings", settings)):
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append([_plain(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _plain(value):
-    # XLSForm readers need formulas as text too; a leading ' would change expressions, so only neutralise '='.
-    return ("'" + value) if isinstance(value, str) and value.startswith(("=", "+", "@")) else value
-
-
-def _survey_rows(q, add_list) -> list[list]:
-    common = [q.get("hint", ""), "yes" if q.get("required") else "", q.get("relevant", ""),
-              q.get("constraint", ""), q.get("constraint_message", ""), ""]
-    kind = q["type"]
-    if kind in ("single_choice", "multiple_choice", "satisfaction", "site"):
-        list_name = "satisfaction5" if kind == "satisfaction" else f"list_{q['code']}"
-        add_list(list_name, choices_of(q))
-        prefix = "select_multiple" if kind == "multiple_choice" else "select_one"
-        return [[f"{prefix} {list_name}", q["code"], q["label"], *common]]
-    if kind == "matrix":
-        list_name = "satisfaction5" if not q.get("choices") else f"list_{q['code']}"
-        add_list(list_name, choices_of(q) if q.get("choices") else SATISFACTION_CHOICES)
-        rows = [["begin group", q["code"], q["label"], "", "", q.get("relevant", ""), "", "", "table-list"]]
-        rows += [[f"select_one {list_name}", f"{q['code']}_{item['code']}", item["label"], "",
-                  "yes" if q.get("required") else "", "", "", "", ""] for item in q.get("items", [])]
-        return rows + [["end group", "", "", "", "", "", "", "", ""]]
-    if kind == "rating":
-        constraint = f". >= {q.get('min', 0)} and . <= {q['max']}"
-        return [["integer", q["code"], q["label"], q.get("hint", ""), "yes" if q.get("required") else "",
-                 q.get("relevant", ""), constraint, "", ""]]
-    return [[{"photo": "image"}.get(kind, kind), q["code"], q["label"], *common]]
+            choice["score"] = score

@@ -14,6 +14,8 @@ class DistributionForm(FlaskForm):
     population = IntegerField(_l("总体规模（户数或人数）"), validators=[
         Optional(), NumberRange(min=1, max=100_000_000, message=_l("总体规模应为正整数"))])
     one_per_device = BooleanField(_l("每台设备限答一次"))
+    sponsor = StringField(_l("委托与实施说明（显示在问卷标题下）"), validators=[Optional(), Length(max=300)])
+    contact = StringField(_l("联系方式（显示在问卷末尾）"), validators=[Optional(), Length(max=300)])
 
 
 class InvalidateForm(FlaskForm):

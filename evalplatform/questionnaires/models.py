@@ -28,6 +28,9 @@ class Distribution(Base):
     # 总体规模: households or people in the stratum, for the finite-population sample-size check (analysis)
     population: Mapped[int | None] = mapped_column(Integer)
     one_per_device: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Shown to respondents: who asks (受雨湖区财政局委托，XX会计师事务所开展) and how to reach them.
+    sponsor: Mapped[str | None] = mapped_column(String(300))
+    contact: Mapped[str | None] = mapped_column(String(300))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

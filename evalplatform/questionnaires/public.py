@@ -1,16 +1,20 @@
 """The anonymous respondent flow: /s/<token> (the QR link) and the JSON submission it posts."""
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..db import db, statements_autocommit
-from ..instruments.schema import SATISFACTION_CHOICES, AnswerErrors
+from ..instruments.form import respondent_context
+from ..instruments.schema import AnswerErrors
 from ..web import csrf, now_utc
 from . import service
 
@@ -35,9 +39,36 @@ def survey(token: str):
         title, message = STATE_PAGES[state]
         return render_template("questionnaires/respond_state.html", title=title, message=message,
                                state=state), 410 if state != "not_open" else 200
-    return render_template("questionnaires/respond.html", distribution=distribution,
-                           definition=service.distributed_definition(db.session, distribution),
-                           satisfaction=SATISFACTION_CHOICES)
+    return render_template("questionnaires/respond.html", **respond_context(
+        service.distributed_definition(db.session, distribution), distribution,
+        allow_again=not distribution.one_per_device))
+
+
+OFFLINE_ASSETS = ("js/expr.js", "js/respond.js", "css/respond.css")
+
+
+def respond_context(definition: dict, distribution, allow_again: bool = False) -> dict:
+    """respondent_context plus what the service worker keeps for a reload without network."""
+    cache, assets = _offline_bundle(current_app.static_folder, current_app.static_url_path)
+    return {**respondent_context(definition, distribution), "allow_again": allow_again,
+            "offline_cache": cache, "offline_assets": list(assets)}
+
+
+@functools.cache
+def _offline_bundle(static_folder: str, static_url: str) -> tuple[str, tuple[str, ...]]:
+    """The cache name changes with the assets' content, so a deployment replaces what phones keep."""
+    digest = hashlib.sha256()
+    for name in OFFLINE_ASSETS:
+        digest.update(Path(static_folder, name).read_bytes())
+    return f"evalplatform-respond-{digest.hexdigest()[:12]}", tuple(f"{static_url}/{name}" for name in OFFLINE_ASSETS)
+
+
+@bp.get("/sw.js")
+def worker():
+    """The service worker, served under /s/ so that its scope covers every survey link."""
+    cache, assets = _offline_bundle(current_app.static_folder, current_app.static_url_path)
+    body = render_template("questionnaires/sw.js", cache=cache, assets=list(assets))
+    return Response(body, mimetype="text/javascript", headers={"Cache-Control": "no-cache"})
 
 
 # Anonymous and cookie-less: there is no session for a forged request to ride on, and a token tied to a
@@ -59,6 +90,7 @@ def submit(token: str):
         answers = payload["answers"]
         device = payload.get("device_token")
         duration = payload.get("duration_s")
+        clock = payload.get("clock")
     except (ValueError, KeyError, TypeError, AttributeError):
         return _error(400, _("提交格式不正确"))
     device = device[:64] if isinstance(device, str) and device else None
@@ -71,7 +103,7 @@ def submit(token: str):
         return _error(404, _("问卷不存在"))
     try:
         response, _created = service.submit_response(db.session, distribution, client_uuid, answers, now_utc(),
-                                                      device_token=device, duration_s=duration)
+                                                      device_token=device, duration_s=duration, clock=clock)
     except AnswerErrors as error:
         db.session.rollback()
         return _error(422, _("部分答案需要修改"), errors=error.errors)

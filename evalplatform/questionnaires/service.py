@@ -15,8 +15,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ..audit.service import record
+from ..engagements.models import Engagement
+from ..instruments.answers import attention_failed, respondent_clock, validate_answers
 from ..integrity import seal_values, sha256_hex
-from ..instruments.answers import attention_failed, validate_answers
 from ..instruments.schema import DONT_KNOW, AnswerErrors, questions
 from ..instruments.service import freeze
 from .models import Distribution, Response
@@ -66,15 +67,26 @@ class DistributionFields:
     quota: int | None = None
     one_per_device: bool = False
     population: int | None = None
+    sponsor: str | None = None
+    contact: str | None = None
+
+
+def default_sponsor(engagement) -> str:
+    """受<bureau>委托，<firm>开展: the line respondents read under the title, until the evaluator edits it."""
+    return f"受{engagement.bureau.name}委托，{engagement.firm.name}开展"
 
 
 def create_distribution(session: Session, instrument, actor, now: datetime, fields: DistributionFields) -> Distribution:
     """A new link for the instrument's latest version, which is frozen from now on."""
     version = instrument.latest
     freeze(version, now)
+    values = dict(fields.__dict__)
+    if values["sponsor"] is None:  # not given (demo, API): the engagement's bureau and firm; "" means none
+        values["sponsor"] = default_sponsor(session.get(Engagement, instrument.engagement_id))
+    values["sponsor"], values["contact"] = values["sponsor"] or None, values["contact"] or None
     distribution = Distribution(engagement_id=instrument.engagement_id, instrument_id=instrument.id,
                                 version_id=version.id, token=secrets.token_urlsafe(12), created_by_id=actor.id,
-                                created_at=now, **fields.__dict__)
+                                created_at=now, **values)
     distribution.version = version
     session.add(distribution)
     session.flush()
@@ -134,11 +146,13 @@ def payload_digest(answers: dict) -> str:
 
 
 def submit_response(session: Session, distribution: Distribution, client_uuid: uuid.UUID, answers, now: datetime,
-                    *, device_token: str | None = None, duration_s: int | None = None) -> tuple[Response, bool]:
+                    *, device_token: str | None = None, duration_s: int | None = None,
+                    clock: str | None = None) -> tuple[Response, bool]:
     """Store a respondent's answers once: (response, created). A retry with the same UUID and content
-    returns the first row; other content under that UUID raises ResubmissionConflict."""
+    returns the first row; other content under that UUID raises ResubmissionConflict. `clock`: the
+    device's date-time when the response was queued (today() in calculations)."""
     definition = distributed_definition(session, distribution)
-    clean = validate_answers(definition, answers)  # raises AnswerErrors
+    clean = validate_answers(definition, answers, respondent_clock(clock, now))  # raises AnswerErrors
     digest = payload_digest(clean)
     # The common case costs one statement: the INSERT … ON CONFLICT DO NOTHING RETURNING below. The UUID is
     # looked up only when the insert finds a row already there, or before refusing (a retry of a response

@@ -5,7 +5,7 @@ import random
 import uuid
 from datetime import datetime, timedelta
 
-from ..instruments.answers import is_relevant
+from ..instruments.form import compiled
 from ..instruments.schema import choices_of
 from .service import submit_response
 
@@ -13,13 +13,14 @@ from .service import submit_response
 def simulated_answers(definition: dict, rng: random.Random, mood: float = 0.75) -> dict:
     """Answers that follow the skip logic; `mood` is the chance of a favourable satisfaction answer."""
     values: dict = {}
-    for section in definition["sections"]:
-        for q in section["questions"]:
-            if q["type"] == "note" or not is_relevant(q, section, values):
-                continue
-            value = _answer(q, rng, mood)
-            if value is not None:
-                values[q["code"]] = value
+    form = compiled(definition)
+    for code in form.order:
+        q = form.by_code[code]
+        if q["type"] in ("note", "calculate") or not form.relevant(code, values):
+            continue
+        value = _answer(q, rng, mood)
+        if value is not None:
+            values[code] = value
     return values
 
 

@@ -39,6 +39,8 @@ def _distribution(engagement, distribution_id: int) -> Distribution:
 def _form(engagement) -> DistributionForm:
     form = DistributionForm()
     form.instrument_id.choices = [(i.id, i.title) for i in instruments.engagement_instruments(db.session, engagement, "questionnaire")]
+    if not form.is_submitted() and not form.sponsor.data:
+        form.sponsor.data = service.default_sponsor(engagement)
     return form
 
 
@@ -72,7 +74,9 @@ def create(engagement_id: int):
     fields = service.DistributionFields(name=form.name.data.strip(), stratum=form.stratum.data.strip(),
                                         opens_at=local(form.opens_at.data), closes_at=local(form.closes_at.data),
                                         quota=form.quota.data, population=form.population.data,
-                                        one_per_device=bool(form.one_per_device.data))
+                                        one_per_device=bool(form.one_per_device.data),
+                                        sponsor=(form.sponsor.data or "").strip(),
+                                        contact=(form.contact.data or "").strip())
     if fields.opens_at and fields.closes_at and fields.closes_at <= fields.opens_at:
         flash(_("截止时间必须晚于开放时间"), "error")
         return redirect(url_for(".index", engagement_id=engagement_id)), 303

@@ -111,6 +111,9 @@ def _inspection(sheet: dict) -> dict:
                       for row in sheet["rows"]]}
 
 
+SURVEY_HEADER = ["题目/维度", "有效回答", "不计入（不了解等）", "满意率", "95% 置信区间", "加权得分"]
+
+
 def survey_sections(session: Session, engagement, now: datetime) -> list[dict]:
     """附件2: per questionnaire, the headline, the satisfaction table and two charts (SVG as data: URIs)."""
     sections = []
@@ -122,9 +125,9 @@ def survey_sections(session: Session, engagement, now: datetime) -> list[dict]:
         items = [r for r in rows if r.scope == "item"]
         sections.append({
             "title": data.title, "summary": _survey_summary(result),
-            "table": {"header": ["题目/维度", "有效回答", "满意率", "95% 置信区间", "加权得分"],
+            "table": {"header": SURVEY_HEADER,
                       "rows": [[("【总体】" if r.scope == "overall" else "【维度】" if r.scope == "dimension" else "")
-                                + r.label, r.answers, _pct(r.rate.estimate), _pct_range(r.rate),
+                                + r.label, r.answers, r.unknown, _pct(r.rate.estimate), _pct_range(r.rate),
                                 _fixed(r.score.estimate)] for r in rows]},
             "charts": [{"caption": "各题满意率及 95% 置信区间", "uri": charts.data_uri(charts.rates_svg(items))},
                        {"caption": "各题满意度分布", "uri": charts.data_uri(charts.levels_svg(result.distributions))}]
@@ -138,6 +141,8 @@ def _survey_summary(result) -> str:
     if overall is not None and overall.rate.estimate is not None:
         text += (f"；总体满意率 {_pct(overall.rate.estimate)}（95% 置信区间 {_pct_range(overall.rate)}），"
                  f"加权满意度得分 {_fixed(overall.score.estimate)} 分")
+    if overall is not None and overall.unknown:
+        text += f"；“不了解”“不适用”等无明确评价的回答 {overall.unknown} 个，未计入满意率的分母"
     short = [a.stratum for a in result.adequacy if not a.adequate]
     return text + ("；样本量满足要求。" if not short else f"；{('、'.join(short))}样本量未达到要求，结论应审慎使用。")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..spreadsheets import xlsx_bytes
-from .assembly import photo_uri
+from .assembly import SURVEY_HEADER, photo_uri
 from .pdf import TEMPLATES_DIR, render_pdf
 
 SECTION_HEADINGS = [
@@ -39,7 +39,7 @@ def report_xlsx(content: dict) -> bytes:
     sheets = [("评分表", ["一级指标", "二级指标", "三级指标", "分值", "得分", "得分率", "扣分原因"],
                [[r["level1"], r["level2"], r["level3"], r["points"], r["score"], r["rate"], r["rationale"]]
                 for r in scoring.get("rows", [])]),
-              ("满意度调查", ["问卷", "题目/维度", "有效回答", "满意率", "95% 置信区间", "加权得分"],
+              ("满意度调查", ["问卷", *(content.get("surveys") or [{"table": {"header": SURVEY_HEADER}}])[0]["table"]["header"]],
                [[survey["title"], *row] for survey in content.get("surveys", []) for row in survey["table"]["rows"]]),
               ("对照查证", ["核查事项", "申报值", "申报来源", "核实值", "核实来源", "差异", "结论"],
                [[c["subject"], c["declared"], c["declared_source"], c["verified"], c["verified_source"],

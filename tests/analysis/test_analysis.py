@@ -152,8 +152,9 @@ def test_a_malformed_frame_is_refused_with_a_specific_message():
 def test_survey_score_feed_gives_rate_interval_count_and_adequacy():
     responses = frame([{"q1": 5, "q4": 4}, {"q1": 2, "q4": 5}, {"q1": 4, "q4": 0},
                        {"q1": 1, "valid": False, "invalid_reason": "x"}])
-    rate, low, high, n_valid, adequacy = satisfaction_for_scoring(responses, QUESTIONS)
+    rate, low, high, n_valid, adequacy, excluded = satisfaction_for_scoring(responses, QUESTIONS)
     assert rate == pytest.approx(4 / 5) and low < rate < high and n_valid == 3
+    assert excluded == 1  # the 不了解 on q4 (level 0), kept out of the denominator
     assert adequacy.required_valid == 385 and not adequacy.adequate
     item = satisfaction_for_scoring(responses, QUESTIONS, item="q4")
     assert item.rate == 1.0

@@ -6,7 +6,8 @@ from tests.instruments.test_expressions import CASES, run_case
 EXPR_JS = Path(__file__).resolve().parents[2] / "evalplatform" / "static" / "js" / "expr.js"
 
 RUN_ALL = """([cases, values]) => cases.map(c => {
-  try { return {value: EvalExpr.evaluate(EvalExpr.parse(c.expr), values, c.current === undefined ? null : c.current)}; }
+  const env = Object.assign({choice: c.choice || {}}, c.env || {});
+  try { return {value: EvalExpr.evaluate(EvalExpr.parse(c.expr, !!c.names), values, c.current === undefined ? null : c.current, env)}; }
   catch (e) { if (e instanceof EvalExpr.ExpressionError) return {error: true}; throw e; }
 })"""
 

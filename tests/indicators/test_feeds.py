@@ -119,4 +119,6 @@ def test_demo_cross_checks_and_survey_feed_the_road_scores(client, session, app)
     status = feeds.apply_survey(session, road, satisfaction, evaluator, factories.NOW)
     session.commit()
     assert status.n_valid == 390 and status.adequate and satisfaction.verified_value == status.rate
-    assert satisfaction.verified_source == f"满意度调查（有效问卷 390 份，95% 区间 {status.low}–{status.high}%）"
+    assert status.excluded > 0  # the simulated respondents answer 不了解 now and then
+    assert satisfaction.verified_source == (f"满意度调查（有效问卷 390 份，“不了解”等 {status.excluded} 个回答不计入满意率，"
+                                            f"95% 区间 {status.low}–{status.high}%）")

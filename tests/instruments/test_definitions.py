@@ -13,12 +13,12 @@ def q(code, type_="text", **extra):
 
 def test_every_problem_in_a_definition_is_listed():
     definition = {"title": "", "sections": [{"code": "s", "questions": [
-        q("1bad"), q("a", "teleport"), q("b", "single_choice"), q("c", relevant="${later} = 1"), q("later"),
+        q("1bad"), q("a", "teleport"), q("b", "single_choice"), q("c", relevant="${missing} = 1"), q("later"),
         q("d", constraint="eval('x')"), q("d"), q("e", "satisfaction", attention_check={"expected": "9"})]}]}
     with pytest.raises(DefinitionError) as error:
         validate_definition(definition)
     text = "\n".join(error.value.problems)
-    for expected in ("缺少问卷标题", "1bad", "teleport", "题目 b：需要至少一个选项", "later", "题目 d 的约束条件无效",
+    for expected in ("缺少问卷标题", "1bad", "teleport", "题目 b：需要至少一个选项", "missing", "题目 d 的约束条件无效",
                      "题目编码重复：d", "注意力检测"):
         assert expected in text, expected
 

@@ -10,8 +10,10 @@ CASES = json.loads((Path(__file__).parent / "expr_cases.json").read_text(encodin
 
 
 def run_case(case):
+    env = expr.Env(**case.get("env", {}), choice=case.get("choice", {}))
     try:
-        return {"value": expr.evaluate(expr.parse(case["expr"]), CASES["values"], case.get("current"))}
+        return {"value": expr.evaluate(expr.parse(case["expr"], case.get("names", False)), CASES["values"],
+                                       case.get("current"), env)}
     except expr.ExpressionError:
         return {"error": True}
 
@@ -36,4 +38,4 @@ def test_references_lists_the_questions_read():
 
 def test_very_long_expressions_are_refused():
     with pytest.raises(expr.ExpressionError):
-        expr.parse("1 + " * 400 + "1")
+        expr.parse("1 + " * 1001 + "1")

@@ -1,26 +1,20 @@
-"""XLSForm import of three real-world style forms (groups, relevance, constraints, choice filters), and export."""
+"""XLSForm import of three real-world style forms (groups, relevance, constraints, choice filters), and export.
+The larger corpus is tests/questionnaires/test_xlsform_corpus.py."""
 import io
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from pyxform import xls2xform
 
-from evalplatform.instruments import xlsform
+from evalplatform.instruments import xlsform, xlsform_export
 from evalplatform.instruments.answers import validate_answers
 from evalplatform.instruments.schema import AnswerErrors
+from tests.questionnaires.xlsform_corpus import to_xlsx
 
 
 def workbook(survey, choices=(), settings=None) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows in (("survey", survey), ("choices", choices), ("settings", [list(settings), list(settings.values())] if settings else [])):
-        if not rows and title != "survey":
-            continue
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(list(row))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return to_xlsx({"survey": survey, "choices": list(choices),
+                    "settings": [list(settings), list(settings.values())] if settings else []})
 
 
 def household_survey() -> bytes:
@@ -95,40 +89,45 @@ def test_household_survey_imports_groups_relevance_constraints_and_lists_the_res
     result = xlsform.import_xlsform(household_survey())
     sections = result.definition["sections"]
     assert [s["title"] for s in sections] == ["家庭基本情况", "道路使用"]
-    assert sections[1]["relevant"] == "${hh_size} > 0"
+    assert result.definition["groups"][1]["relevant"] == "${hh_size} > 0" and sections[1]["group"] == "road"
     by_code = {q["code"]: q for s in sections for q in s["questions"]}
     assert by_code["township"]["label"] == "所在乡镇" and by_code["township"]["required"]
     assert by_code["hh_size"]["constraint"] == ". >= 1 and . <= 20"
     assert by_code["income_other"]["relevant"] == "selected(${income_src}, 'other')"
     assert by_code["thanks_note"]["type"] == "note"
+    assert by_code["village"]["choice_filter"] == "township=${township}"
+    assert by_code["township"]["translations"] == {"English (en)": {"label": "Township"}}
     listed = "\n".join(result.unsupported)
-    for expected in ("start", "deviceid", "choice_filter", "geopoint"):
+    for expected in ("start", "deviceid", "geopoint"):
         assert expected in listed
     with pytest.raises(AnswerErrors) as error:
         validate_answers(result.definition, {"township": "qs", "village": "lw", "hh_size": 30})
     assert error.value.errors["hh_size"] == "人口数应在1到20之间"
 
 
-def test_elderly_care_form_skips_repeats_and_calculations_but_says_so():
+def test_elderly_care_form_skips_repeats_but_keeps_calculations():
     result = xlsform.import_xlsform(elderly_care_form())
     codes = [q["code"] for s in result.definition["sections"] for q in s["questions"]]
-    assert codes == ["receives", "age", "service_sat", "phone", "why"]
+    assert codes == ["receives", "age", "age_band", "service_sat", "phone", "why"]
     assert result.definition["title"] == "养老服务补贴回访"
     listed = "\n".join(result.unsupported)
-    assert "age_band" in listed and "重复组" in listed and "if(" in listed and "image" in listed
-    assert validate_answers(result.definition, {"receives": "y", "age": 85, "service_sat": "4", "phone": "13800138000"})
+    assert "member_name" in listed and "重复组" in listed and "image" in listed and "age_band" not in listed
+    clean = validate_answers(result.definition, {"receives": "y", "age": 85, "service_sat": "4", "phone": "13800138000"})
+    assert clean["age_band"] == "old"
     with pytest.raises(AnswerErrors):
         validate_answers(result.definition, {"receives": "y", "age": 85, "service_sat": "4", "phone": "12345"})
 
 
-def test_nested_groups_are_flattened_and_bad_parts_listed():
+def test_nested_groups_keep_their_own_relevance_and_bad_parts_are_listed():
     result = xlsform.import_xlsform(river_form())
     questions = {q["code"]: q for s in result.definition["sections"] for q in s["questions"]}
-    assert questions["odor"]["relevant"] == "${water} != '5'"
+    assert questions["odor"]["group"] == "smell" and "relevant" not in questions["odor"]
+    assert result.definition["groups"][1] == {"code": "smell", "label": "异味", "relevant": "${water} != '5'", "parent": "env"}
+    assert validate_answers(result.definition, {"water": "5", "odor": "1"}) == {"water": "5"}
     assert questions["advice"]["label"] == "<b>建议</b>"  # kept as text; every page escapes it
-    assert "vill" not in questions and "badq" not in questions
-    listed = "\n".join(result.unsupported)
-    assert "嵌套分组" in listed and "select_one_from_file" in listed and "badq" in listed
+    assert questions["badq"]["choices"] == [{"code": "中文编码", "label": "中文"}]  # XLSForm allows any script
+    assert "vill" not in questions
+    assert "select_one_from_file" in "\n".join(result.unsupported)
 
 
 def test_not_an_xlsform_is_a_clear_error():
@@ -143,10 +142,57 @@ def test_not_an_xlsform_is_a_clear_error():
 def test_export_round_trips_through_import():
     from evalplatform.instruments.service import load_template
     definition = load_template("satisfaction-elderly-care-subsidy")
-    data = xlsform.export_xlsform(definition)
+    data = xlsform_export.export_xlsform(definition)
     sheets = load_workbook(io.BytesIO(data)).sheetnames
     assert sheets == ["survey", "choices", "settings"]
+    xls2xform.convert(data)
     again = xlsform.import_xlsform(data).definition
     original = [(q["code"], q["label"]) for s in definition["sections"] for q in s["questions"]]
     imported = [(q["code"], q["label"]) for s in again["sections"] for q in s["questions"]]
     assert imported == original
+
+
+def test_a_workbook_that_unpacks_to_far_more_than_its_size_is_refused_before_parsing():
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", "<row/>" * 20_000_000)
+    with pytest.raises(xlsform.XLSFormError, match="压缩炸弹"):
+        xlsform.import_xlsform(buffer.getvalue())
+
+
+def test_an_ods_workbook_is_read_like_an_xlsx():
+    survey = [("type", "name", "label"), ("text", "a", "甲"), ("integer", "b", "乙")]
+    ods = _ods({"survey": survey, "settings": [("form_title",), ("开放格式",)]})
+    definition = xlsform.import_xlsform(ods).definition
+    assert definition["title"] == "开放格式"
+    assert [q["code"] for s in definition["sections"] for q in s["questions"]] == ["a", "b"]
+
+
+def _ods(sheets: dict) -> bytes:
+    """A minimal OpenDocument spreadsheet (what LibreOffice users upload)."""
+    import zipfile
+    from xml.sax.saxutils import escape
+    tables = "".join(
+        f'<table:table table:name="{name}">' + "".join(
+            "<table:table-row>" + "".join(
+                f'<table:table-cell office:value-type="string"><text:p>{escape(str(v))}</text:p></table:table-cell>'
+                for v in row) + "</table:table-row>" for row in rows) + "</table:table>"
+        for name, rows in sheets.items())
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+               f"<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml",
+                         '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                         'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                         '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                         '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                         '</manifest:manifest>')
+    return buffer.getvalue()
