@@ -15,12 +15,12 @@ from evalplatform.evidence.content import RejectedContent, csv_text
 from evalplatform.evidence.models import Evidence, EvidenceLink
 from evalplatform.evidence.store import BlobStore
 from evalplatform.materials import service
-from evalplatform.materials.models import LedgerEntry, MaterialImport, SelfAssessedIndicator
+from evalplatform.materials.models import ImportDraft, LedgerEntry, MaterialImport, SelfAssessedIndicator
 from evalplatform.spreadsheets import xlsx_bytes
 from tests import factories
 from tests.conftest import login, post_form
 from tests.materials import workbooks
-from tests.materials.setting import Team
+from tests.materials.setting import Team, mapping_form
 
 HEADER = ["序号", "记账日期", "凭证字号", "业务类型", "摘要", "收款单位", "金额（元）", "合同签订日期"]
 
@@ -145,4 +145,11 @@ def test_the_materials_page_uploads_a_csv(client, session, world):
     response = post_form(client, page, {"kind": "ledger", "file": (BytesIO(csv_bytes(ledger_rows(), "gbk")), "台账.csv")},
                          page=page, content_type="multipart/form-data")
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:300]
+    assert count(session, LedgerEntry) == 0            # the detected mapping is shown first
+    draft = session.scalar(select(ImportDraft))
+    assert response.headers["Location"].endswith(f"/materials/drafts/{draft.id}")
+    assert "凭证字号" in client.get(response.headers["Location"]).get_data(as_text=True)
+    response = post_form(client, response.headers["Location"] + "/mapping", mapping_form(draft),
+                         page=response.headers["Location"])
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
     assert count(session, LedgerEntry) == 8

@@ -114,7 +114,7 @@ def test_a_saved_column_mapping_is_used_for_the_next_file(session, app, world):
     assert "找不到表头" in refused.value.errors[0].reason and "凭证号" in refused.value.errors[0].reason
     session.rollback()
     run_import(session, app, world, "ledger", workbook, mapping={"voucher_no": "单据编号"})
-    assert service.saved_mapping(session, world.engagement, "ledger")["voucher_no"] == "单据编号"
+    assert service.saved_mapping(session, world.engagement, "ledger")["ledger.voucher_no"] == "单据编号"
     run_import(session, app, world, "ledger", workbook)   # no mapping given: the saved one applies
     assert count(session, MaterialImport) == 2
 
@@ -137,13 +137,14 @@ def test_a_file_that_is_not_a_workbook_is_refused(session, app, world):
         run_import(session, app, world, "ledger", b"%PDF-1.4 not a workbook")
 
 
-def test_a_zip_that_unpacks_to_too_much_is_refused_before_reading(session, app, world, monkeypatch):
+def test_a_zip_that_unpacks_to_too_much_is_refused_before_reading(session, app, world):
     import io
     import zipfile
-    monkeypatch.setattr(service, "MAX_UNPACKED_BYTES", 2**20)
+    from evalplatform import bounds
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
         archive.writestr("xl/workbook.xml", b"<workbook/>")
-        archive.writestr("xl/worksheets/sheet1.xml", b" " * (service.MAX_UNPACKED_BYTES + 1))
-    with pytest.raises(service.MaterialError, match="解压后超过"):
-        run_import(session, app, world, "ledger", buffer.getvalue())
+        archive.writestr("xl/worksheets/sheet1.xml", bytes(range(256)) * 2**13)  # 2 MB, incompressible
+    with pytest.raises(service.MaterialError, match="解压后大小为 2 MB，上限为 1 MB"):
+        run_import(session, app, world, "ledger", buffer.getvalue(), limits=bounds.Limits(max_unpacked_bytes=2**20))
