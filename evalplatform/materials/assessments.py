@@ -230,7 +230,8 @@ def _typed(row: dict, extracted: Extracted, parsed: Parsed) -> dict | None:
         try:
             if raw in (None, "") and f.name in row.get("uncached", []):
                 raise CellError(UNCACHED_FORMULA)
-            value = PARSERS[f.kind](raw, scale)
+            # A budget line's name stays as written (其中：财政拨款, full-width colon); other cells are normalised.
+            value = (raw or "").strip() or None if f.name == "item" else PARSERS[f.kind](raw, scale)
             if value is None and f.required:
                 raise CellError("不能为空")
         except CellError as error:

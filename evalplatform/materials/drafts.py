@@ -63,7 +63,7 @@ def start_draft(session: Session, store: BlobStore, engagement: Engagement, acto
     session.add(draft)
     session.flush()
     audit.record(session, actor=actor, action="material.draft", obj=draft, engagement_id=engagement.id, now=now,
-                 details={"filename": filename, "sha256": blob.sha256, "kind": kind})
+                 details={"filename": filename, "sha256": blob.sha256, "title": kind})
     return draft
 
 
@@ -169,7 +169,7 @@ def _to_review(session, draft, engagement, actor, now, detection: Detection) -> 
     draft.table = {**draft.table, "review": {k: v for k, v in vars(extracted).items() if k != "errors"}}
     draft.status = "review"
     audit.record(session, actor=actor, action="material.draft_mapped", obj=draft, engagement_id=engagement.id,
-                 now=now, details={"count": len(extracted.rows), "mapping": service.mapping_of(detection)})
+                 now=now, details={"count": len(extracted.rows), "fields": service.mapping_of(detection)})
 
 
 def save_layout(session: Session, engagement: Engagement, actor: User, now: datetime, kind: str, name: str,
@@ -184,7 +184,7 @@ def save_layout(session: Session, engagement: Engagement, actor: User, now: date
     layout.mapping = mapping
     session.flush()
     audit.record(session, actor=actor, action="material.layout_saved", obj=layout, engagement_id=engagement.id,
-                 now=now, details={"name": name, "mapping": mapping})
+                 now=now, details={"name": name, "fields": mapping})
     return layout
 
 
@@ -205,8 +205,14 @@ def edit_cells(session: Session, draft: ImportDraft, engagement: Engagement, act
     if changes:
         draft.table = table
         audit.record(session, actor=actor, action="material.draft_edit", obj=draft, engagement_id=engagement.id,
-                     now=now, details={"changes": changes})
+                     now=now, details=_before_after(changes, "before", "after"))
     return len(changes)
+
+
+def _before_after(cells: list[dict], before: str, after: str) -> dict:
+    """Cell changes as the audit log keeps them: the file's (or earlier) value and the evaluator's."""
+    return {"before": [{"row": c["row"], "field": c["field"], "value": c[before]} for c in cells],
+            "after": [{"row": c["row"], "field": c["field"], "value": c[after]} for c in cells]}
 
 
 def corrections(draft: ImportDraft) -> list[dict]:
@@ -224,9 +230,9 @@ def commit(session: Session, store: BlobStore, draft: ImportDraft, engagement: E
         material = service.import_material(
             session, store, engagement, actor, now, kind=draft.kind, stream=stream, filename=draft.filename,
             max_bytes=max_bytes, choice=draft.table["choice"], review=draft.table["review"], limits=limits)
-    fixed = corrections(draft)
     audit.record(session, actor=actor, action="material.draft_commit", obj=draft, engagement_id=engagement.id,
-                 now=now, details={"import_id": material.id, "corrections": fixed, "count": material.row_count})
+                 now=now, details={**_before_after(corrections(draft), "original", "value"),
+                                   "result": f"MaterialImport {material.id}", "count": material.row_count})
     _close(draft, material, "committed")
     return material
 

@@ -187,8 +187,13 @@ CARRY_WORDS = ("承前页", "承上页", "过次页", "转下页", "期初余额
 _COLUMN_NUMBER = re.compile(r"[(（]?([0-9]{1,2}|[一二三四五六七八九十甲乙丙丁]{1,2})[)）]?([=＝].*)?|栏次|行次")
 
 
+def _values(grid: Grid, r: int) -> list:
+    r -= grid.base
+    return grid.rows[r] if 0 <= r < len(grid.rows) else []
+
+
 def first_text(grid: Grid, r: int) -> str:
-    for value in grid.rows[r] if r < len(grid.rows) else ():
+    for value in _values(grid, r):
         if not is_blank(value):
             return re.sub(r"\s+", "", normalize_text(value))
     return ""
@@ -203,12 +208,13 @@ def is_total(text: str) -> bool:
 
 
 def is_carry(grid: Grid, r: int) -> bool:
-    return any(w in normalize_text(v).replace(" ", "") for v in grid.rows[r] if isinstance(v, str) for w in CARRY_WORDS)
+    return any(w in normalize_text(v).replace(" ", "") for v in _values(grid, r) if isinstance(v, str)
+               for w in CARRY_WORDS)
 
 
 def is_column_number_row(grid: Grid, r: int) -> bool:
     """甲 乙 1 2 3=2/1 … under a form's header: column numbers, not data."""
-    values = [normalize_text(v) for v in grid.rows[r] if not is_blank(v)]
+    values = [normalize_text(v) for v in _values(grid, r) if not is_blank(v)]
     return len(values) >= 2 and all(_COLUMN_NUMBER.fullmatch(v.replace(" ", "")) for v in values)
 
 

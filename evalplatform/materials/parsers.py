@@ -178,7 +178,7 @@ def parse_declared_list(grids: list[Grid], key_column: str) -> Parsed:
 def list_rows(grid: Grid, layout: Layout) -> Parsed:
     """Every column of the list kept by its header; the key column must be filled and unique."""
     key_c = layout.columns["key"]
-    headers = {c: text.split("/")[-1] for c, text in layout.headers.items()}
+    headers = {c: normalize_text(text.split("/")[-1]) for c, text in layout.headers.items()}
     parsed = Parsed(grid.sheet, {"key": headers[key_c]}, {"items": []}, columns=list(headers.values()))
     seen: dict[str, int] = {}
     for r in range(layout.bottom + 1, len(grid.rows)):

@@ -123,6 +123,7 @@ def read_csv(path: Path, sheet: str = "CSV", limits: bounds.Limits | None = None
 
 _CELL_RE = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
 _STYLE_RE = re.compile(rb' s="(\d+)"')
+_TYPE_RE = re.compile(rb' t="(\w+)"')
 _FORMULA_RE = re.compile(rb"<f(?: [^>]*)?>([^<]*)</f>")
 _CONSTANT = re.compile(r"[-+]?\d+(?:\.\d+)?%?")
 _NUMFMT_RE = re.compile(rb'<numFmt [^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"')
@@ -163,8 +164,9 @@ class _Scans:
         if b"<f" in body and value is None:
             self.uncached.setdefault(name, set()).add(at)
             return
-        if not self.display_wanted or value is None or b' t="' in cell.group(3):
-            return
+        kind = _TYPE_RE.search(cell.group(3))
+        if not self.display_wanted or value is None or (kind and kind.group(1) != b"n"):
+            return   # only numbers have a number format worth showing
         style = _STYLE_RE.search(cell.group(3))
         if style and int(style.group(1)) in self.percent_styles:
             self.display.setdefault(name, {})[at] = percent_text(float(value.group(1)))

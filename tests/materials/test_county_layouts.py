@@ -1,0 +1,192 @@
+"""County layouts import after detection: every table kind, every parsed target asserted (operator, value,
+unit, original text), and a mapping changed by hand on the mapping page."""
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from sqlalchemy import func, select
+
+from evalplatform.audit.models import AuditEvent
+from evalplatform.evidence.store import BlobStore
+from evalplatform.indicators.models import Indicator
+from evalplatform.materials import drafts, service
+from evalplatform.materials.models import (BudgetLine, DeclaredItem, ImportDraft, ImportLayout, LedgerEntry,
+                                           SelfAssessedIndicator)
+from tests import factories
+from tests.conftest import csrf_token, login, post_form
+from tests.materials import county_layouts as county
+from tests.materials.setting import Team, mapping_form
+from tests.materials.workbooks import xlsx
+
+
+@pytest.fixture
+def world(session):
+    return Team(session)
+
+
+def run_import(session, app, world, kind, book, **kwargs):
+    material = service.import_material(
+        session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator, factories.NOW,
+        kind=kind, stream=BytesIO(xlsx(book)), filename=kwargs.pop("filename", f"{kind}.xlsx"),
+        max_bytes=2**24, **kwargs)
+    session.commit()
+    return material
+
+
+def tree_targets(session) -> dict:
+    leaves = session.scalars(select(Indicator).where(Indicator.level == 3))
+    return {i.name: i for i in leaves}
+
+
+def expected_code(operator):
+    return {"≥": "ge", ">": "ge", "≤": "le", "<": "le", "=": "eq", None: "qualitative"}[operator]
+
+
+def test_a_hunan_target_sheet_with_a_budget_block_and_a_two_row_merged_header(session, app, world):
+    material = run_import(session, app, world, "target_sheet", county.hunan_target_sheet())
+    assert material.row_count == len(county.HUNAN_TARGETS)
+    leaves = tree_targets(session)
+    for name, (operator, value, unit, original) in county.HUNAN_TARGETS.items():
+        leaf = leaves[name]
+        assert leaf.target_original == original, name
+        assert leaf.operator == expected_code(operator), name
+        assert leaf.target_value == (Decimal(value) if value else None), name
+        assert leaf.unit == unit, name
+    assert leaves["交工验收合格率"].target_value == 100          # "=100%" is 100 %, never 1
+    parents = {i.name: i for i in session.scalars(select(Indicator).where(Indicator.level < 3))}
+    assert parents["产出指标"].points == 50 and parents["数量指标"].points == 15
+    assert leaves["沿线群众满意度"].method == "ratio_higher_better"
+
+
+def test_a_guangdong_export_with_operator_value_and_unit_in_separate_columns(session, app, world):
+    run_import(session, app, world, "target_sheet", county.guangdong_target_sheet())
+    leaves = tree_targets(session)
+    for name, (operator, value, unit, original) in county.GUANGDONG_TARGETS.items():
+        leaf = leaves[name]
+        assert (leaf.operator, leaf.target_value, leaf.unit, leaf.target_original) == (
+            expected_code(operator), Decimal(value), unit, original), name
+    assert leaves["培训基层人员"].points == 20 and leaves["发放宣传资料"].parent_id == leaves["培训基层人员"].parent_id
+
+
+def test_a_zhejiang_self_assessment_with_its_budget_names_in_column_b(session, app, world):
+    run_import(session, app, world, "self_assessment", county.zhejiang_self_assessment())
+    lines = session.scalars(select(BudgetLine).order_by(BudgetLine.row_number)).all()
+    assert [l.item for l in lines] == ["年度资金总额", "其中：当年财政拨款", "上年结转资金", "其他资金"]
+    assert lines[0].annual_budget == Decimal("11800000.00") and lines[0].execution_rate == Decimal("0.9")
+    rows = {r.level3: r for r in session.scalars(select(SelfAssessedIndicator))}
+    assert len(rows) == len(county.ZHEJIANG_TARGETS)
+    for name, (operator, value, unit, original) in county.ZHEJIANG_TARGETS.items():
+        row = rows[name]
+        assert (row.target_operator, row.target_number, row.target_unit or "", row.target_value) == (
+            operator, Decimal(value) if value else None, unit, original), name
+        assert not row.target_flagged
+    assert rows["水质达标率"].actual_value == "100%" and rows["完工及时率"].points == 9
+    assert (rows["新建供水管网长度"].level1, rows["受益人口"].level2) == ("产出指标", "数量指标")
+
+
+def test_a_self_assessment_with_english_headers(session, app, world):
+    run_import(session, app, world, "self_assessment", county.english_self_assessment())
+    line = session.scalar(select(BudgetLine))
+    assert (line.item, line.executed, line.execution_rate) == ("Total funds", Decimal("480000.00"), Decimal("0.96"))
+    rows = {r.level3: r for r in session.scalars(select(SelfAssessedIndicator))}
+    for name, (operator, value, unit, original) in county.ENGLISH_TARGETS.items():
+        assert (rows[name].target_operator, rows[name].target_number, rows[name].target_unit, rows[name].target_value) \
+            == (operator, Decimal(value), unit, original), name
+    assert rows["就业率"].deviation_note == "Job market weaker than planned"
+
+
+def test_a_ledger_with_subtotals_a_repeated_header_a_column_number_row_and_notes(session, app, world):
+    material = run_import(session, app, world, "ledger", county.hebei_ledger_with_totals())
+    entries = session.scalars(select(LedgerEntry).order_by(LedgerEntry.row_number)).all()
+    assert material.row_count == 5 and [e.row_number for e in entries] == [5, 6, 7, 10, 11]
+    assert [e.kind for e in entries] == ["到位", "拨付", "支出", "支出", "支出"]
+    assert sum(e.amount for e in entries) == Decimal("7525100.50")    # the 合计 row, not counted twice
+    assert entries[3].entry_date.isoformat() == "2025-06-05" and entries[4].entry_date.isoformat() == "2025-09-12"
+    assert entries[3].contract_date.isoformat() == "2025-05-20"
+
+
+def test_a_journal_with_separate_receipt_and_payment_columns(session, app, world):
+    run_import(session, app, world, "ledger", county.guangxi_cash_journal())
+    entries = session.scalars(select(LedgerEntry).order_by(LedgerEntry.row_number)).all()
+    assert [(e.row_number, e.kind, e.amount) for e in entries] == [
+        (5, "到位", Decimal("2000000.00")), (6, "支出", Decimal("120000.00")), (8, "支出", Decimal("650000.00"))]
+    assert entries[0].voucher_no == "银收-01" and entries[0].purpose == "收到县财政拨入项目资金"
+
+
+def test_a_beneficiary_list_with_a_merged_two_row_header_and_a_total_row(session, app, world):
+    material = run_import(session, app, world, "declared_list", county.anhui_beneficiary_list(), name="受益户",
+                          key_column="身份证号")
+    items = session.scalars(select(DeclaredItem).order_by(DeclaredItem.row_number)).all()
+    assert material.row_count == 5 and [i.row_number for i in items] == [4, 5, 6, 7, 8]
+    assert items[0].key == "340122198001010001" and items[0].data["姓名"] == "户主1"
+    assert material.columns == ["序号", "乡镇", "姓名", "身份证号", "奖补金额（元）"]
+
+
+def test_a_mapping_changed_by_hand_imports_and_is_offered_as_the_bureaus_layout(session, app, world):
+    store = BlobStore(app.config["STORAGE_DIR"])
+    draft = drafts.start_draft(session, store, world.engagement, world.evaluator, factories.NOW, kind="ledger",
+                               stream=BytesIO(xlsx(county.ambiguous_ledger())), filename="台账.xlsx", max_bytes=2**24)
+    assert draft.table["problems"] and "choice" not in draft.table      # no synonym fits: asked of the evaluator
+    choice = {"sheet": "台账", "sections": {"ledger": {"top": 0, "bottom": 0, "columns": {
+        "entry_date": 0, "voucher_no": 1, "kind": 2, "amount": 3, "payee": 4}}}}
+    drafts.refresh(session, store, draft, choice, service.bounds.Limits())
+    assert draft.table["preview"]["rows"][0]["cells"][1] == "付-12"
+    material = drafts.confirm_mapping(session, store, draft, world.engagement, world.evaluator, factories.NOW,
+                                      draft.table["choice"], layout_name="青山县台账", max_bytes=2**24)
+    session.commit()
+    assert material.row_count == 2 and draft.status == "committed"
+    assert [e.amount for e in session.scalars(select(LedgerEntry).order_by(LedgerEntry.row_number))] == [
+        Decimal("88000.00"), Decimal("300000.00")]
+    layout = session.scalar(select(ImportLayout))
+    assert (layout.name, layout.mapping["ledger.voucher_no"]) == ("青山县台账", "单据")
+    again = drafts.start_draft(session, store, world.engagement, world.evaluator, factories.NOW, kind="ledger",
+                               stream=BytesIO(xlsx(county.ambiguous_ledger())), filename="台账2.xlsx",
+                               max_bytes=2**24)
+    assert again.layout_id == layout.id and again.table["choice"]["sections"]["ledger"]["columns"]["amount"] == 3
+
+
+def test_a_target_sheet_is_reviewed_cell_by_cell_then_committed_and_both_are_audited(client, session, app, world):
+    login(client, world.evaluator.username)
+    page = f"/engagements/{world.engagement.id}/materials"
+    response = post_form(client, page, {"kind": "target_sheet", "layout_id": "0",
+                                        "file": (BytesIO(xlsx(county.hunan_target_sheet())), "目标表.xlsx")},
+                         page=page, content_type="multipart/form-data")
+    draft_page = response.headers["Location"]
+    draft = session.scalar(select(ImportDraft))
+    html = client.get(draft_page).get_data(as_text=True)
+    assert "提质改造公路里程" in html and "C · 三级指标" in html      # the preview and the header found
+    response = post_form(client, draft_page + "/mapping", mapping_form(draft), page=draft_page)
+    assert response.status_code == 303
+    session.refresh(draft)
+    assert draft.status == "review" and session.scalar(select(func.count(Indicator.id))) == 0
+    rows = draft.table["review"]["rows"]
+    index = next(i for i, r in enumerate(rows) if r["cells"]["level3"] == "新建错车道")
+    html = client.get(draft_page).get_data(as_text=True)
+    assert "≥ 50 个" in html          # the target as read, beside the cell as written
+    response = post_form(client, draft_page + "/review", {f"cell-{index}-target_value": "≥60个", "action": "commit"},
+                         page=draft_page)
+    assert response.status_code == 303, response.get_data(as_text=True)[:600]
+    leaf = session.scalar(select(Indicator).where(Indicator.name == "新建错车道"))
+    assert (leaf.target_value, leaf.target_original) == (60, "≥60个")
+    edit = session.scalar(select(AuditEvent).where(AuditEvent.action == "material.draft_edit"))
+    assert (edit.details["before"], edit.details["after"]) == (
+        [{"row": 11, "field": "target_value", "value": "≥ 50个"}], [{"row": 11, "field": "target_value", "value": "≥60个"}])
+    commit = session.scalar(select(AuditEvent).where(AuditEvent.action == "material.draft_commit"))
+    assert (commit.details["before"], commit.details["after"]) == (edit.details["before"], edit.details["after"])
+
+
+def test_a_refused_review_commit_keeps_the_corrections_and_stores_nothing(client, session, world):
+    login(client, world.evaluator.username)
+    page = f"/engagements/{world.engagement.id}/materials"
+    response = post_form(client, page, {"kind": "self_assessment", "layout_id": "0",
+                                        "file": (BytesIO(xlsx(county.zhejiang_self_assessment())), "自评表.xlsx")},
+                         page=page, content_type="multipart/form-data")
+    draft_page = response.headers["Location"]
+    draft = session.scalar(select(ImportDraft))
+    post_form(client, draft_page + "/mapping", mapping_form(draft), page=draft_page)
+    response = post_form(client, draft_page + "/review", {"cell-0-executed": "一千", "action": "commit"},
+                         page=draft_page)
+    assert response.status_code == 422 and "全年执行数：不是数字" in response.get_data(as_text=True)
+    assert session.scalar(select(func.count(BudgetLine.id))) == 0
+    session.refresh(draft)
+    assert draft.table["review"]["rows"][0]["cells"]["executed"] == "一千" and draft.status == "review"
