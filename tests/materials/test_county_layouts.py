@@ -119,7 +119,7 @@ def test_a_beneficiary_list_with_a_merged_two_row_header_and_a_total_row(session
     items = session.scalars(select(DeclaredItem).order_by(DeclaredItem.row_number)).all()
     assert material.row_count == 5 and [i.row_number for i in items] == [4, 5, 6, 7, 8]
     assert items[0].key == "340122198001010001" and items[0].data["姓名"] == "户主1"
-    assert material.columns == ["序号", "乡镇", "姓名", "身份证号", "奖补金额（元）"]
+    assert material.columns == ["序号", "乡镇", "姓名", "身份证号", "奖补金额(元)"]
 
 
 def test_a_mapping_changed_by_hand_imports_and_is_offered_as_the_bureaus_layout(session, app, world):
