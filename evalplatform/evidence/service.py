@@ -15,7 +15,7 @@ from ..accounts.models import User
 from ..engagements.models import Engagement, Site
 from ..engagements.service import ensure_can_edit, load_owned
 from ..bounds import Limits
-from .content import ContentFacts, inspect_content
+from .content import ALLOWED_TYPES, ContentFacts, inspect_content
 from .models import Evidence, EvidenceBlob, EvidenceLink
 from .store import BlobStore
 
@@ -45,13 +45,28 @@ def clean_filename(raw: str | None) -> str:
     """The name as the UI shows it and a download offers it: the last part of a path, NFC, line breaks and tabs
     made spaces, other control and format characters (bidi overrides) removed, characters Windows refuses
     replaced, no leading dots. Only an empty or overlong result is refused."""
-    name = unicodedata.normalize("NFC", raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    # Browsers send a line break or quote in a file name as %0A %0D %22 (HTML multipart encoding): undo that.
+    name = (raw or "").replace("%0A", "\n").replace("%0D", "\r").replace("%22", '"')
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(" " if c in "\t\r\n" else c for c in name if c in "\t\r\n" or unicodedata.category(c) not in _DROPPED)
     name = " ".join(name.translate(_UNSAFE_IN_NAMES).split()).lstrip(".").strip()
     if not name:
         raise EvidenceError("文件名为空")
     if len(name) > MAX_FILENAME:
         raise EvidenceError(f"文件名过长（{len(name)} 个字符，最多 {MAX_FILENAME} 个）")
+    return name
+
+
+_SAME_TYPE_SUFFIXES = {".jpg": (".jpg", ".jpeg", ".jpe"), ".heic": (".heic", ".heif")}
+
+
+def download_name(evidence: Evidence) -> str:
+    """The cleaned name, with the suffix of what the bytes are when the name claims another type (a PNG named
+    报告.pdf is offered as 报告.pdf.png, so the receiving computer opens it as what it is)."""
+    suffix = ALLOWED_TYPES.get(evidence.mime)
+    name = evidence.original_filename
+    if suffix and not name.lower().endswith(_SAME_TYPE_SUFFIXES.get(suffix, (suffix,))):
+        name += suffix
     return name
 
 

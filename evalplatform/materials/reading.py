@@ -97,7 +97,7 @@ def _grid(workbook, name: str, scans: "_Scans", limits: bounds.Limits, stream: b
     if stream and sheet.total_height > STREAM_HEAD:
         rows = sheet.iter_rows()
         offset = sheet.start[1] if sheet.start else 0
-        head = [[""] * offset + row for row, _ in zip(rows, range(STREAM_HEAD))]
+        head = [[""] * offset + row for _, row in zip(range(STREAM_HEAD), rows)]  # range first: no row lost
         return Grid(name, head, uncached, merged, more=rows, column_offset=offset)
     rows = sheet.to_python(skip_empty_area=False)
     for (r, c), text in scans.display.get(name, {}).items():

@@ -148,3 +148,28 @@ def test_a_zip_that_unpacks_to_too_much_is_refused_before_reading(session, app, 
         archive.writestr("xl/worksheets/sheet1.xml", bytes(range(256)) * 2**13)  # 2 MB, incompressible
     with pytest.raises(service.MaterialError, match="解压后大小为 2 MB，上限为 1 MB"):
         run_import(session, app, world, "ledger", buffer.getvalue(), limits=bounds.Limits(max_unpacked_bytes=2**20))
+
+
+def test_a_streamed_ledger_loses_no_row_at_the_head_and_chunk_boundaries(session, app, world, monkeypatch):
+    from datetime import date, timedelta
+    from evalplatform.materials import parsers, reading
+    monkeypatch.setattr(parsers, "CHUNK_ROWS", 40)          # several chunks after the 60 rows read first
+    rows = [(date(2025, 1, 1) + timedelta(days=n % 300), f"记-{n:04d}", "支出", f"第{n}笔", "某公司", 100 + n, None)
+            for n in range(1, 251)]
+    material = run_import(session, app, world, "ledger", workbooks.ledger_workbook(rows))
+    numbers = list(session.scalars(select(LedgerEntry.row_number).order_by(LedgerEntry.row_number)))
+    assert material.row_count == 250 and numbers == list(range(4, 254))
+    assert session.scalar(select(func.sum(LedgerEntry.amount))) == sum(100 + n for n in range(1, 251))
+    assert reading.STREAM_HEAD == 60
+
+
+def test_errors_in_every_chunk_are_all_reported_and_nothing_is_stored(session, app, world, monkeypatch):
+    from evalplatform.materials import parsers
+    monkeypatch.setattr(parsers, "CHUNK_ROWS", 40)
+    rows = [(None if n in (10, 150, 240) else "2025-03-01", f"记-{n:04d}", "支出", "", "某公司", 5, None)
+            for n in range(1, 251)]
+    with pytest.raises(service.ImportRefused) as refused:
+        run_import(session, app, world, "ledger", workbooks.ledger_workbook(rows))
+    assert [(e.row, e.column) for e in refused.value.errors] == [(13, "B"), (153, "B"), (243, "B")]
+    session.rollback()
+    assert count(session, LedgerEntry) == 0 and count(session, MaterialImport) == 0
