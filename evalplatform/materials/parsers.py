@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterator
 
-from .layout import (Field, HeaderNotFound, Layout, detect, first_text, is_carry, is_column_number_row,
-                     is_header_repeat, is_note, is_total)
+from .layout import (CARRY_WORDS, NOTE_STARTS, TOTAL_WORDS, Field, HeaderNotFound, Layout, detect, first_text,
+                     is_column_number_row, is_header_repeat, is_note, is_total)
 from .reading import (UNCACHED_FORMULA, Grid, RowError, column_letter, header_key, is_blank, normalize_text,
                       parse_text, shown)
 from .tables import read_rows, row_is_blank
@@ -89,8 +89,9 @@ def ledger_kind(text: str) -> str | None:
 def ledger_chunks(grid: Grid, layout: Layout) -> Iterator[tuple[list[dict], list[RowError]]]:
     """(good rows, errors) per chunk of the body; rows already read in `grid.rows` first, then `grid.more`."""
     first = layout.bottom + 1
+    skip = _Skipper(grid, layout)
     for chunk in _body_chunks(grid, first):
-        rows = [r for r in range(chunk.base, chunk.base + len(chunk.rows)) if _ledger_row(chunk, r, layout)]
+        rows = [r for r in range(chunk.base, chunk.base + len(chunk.rows)) if skip.is_data(chunk, r)]
         errors: list[RowError] = []
         values = read_rows(chunk, rows, LEDGER_FIELDS, layout, errors)
         yield _ledger_values(chunk, rows, values, layout, errors), errors
@@ -112,17 +113,40 @@ def _body_chunks(grid: Grid, first: int) -> Iterator[Grid]:
         yield Grid(grid.sheet, batch, grid.uncached, grid.merged, base=base)
 
 
-def _ledger_row(chunk: Grid, r: int, layout: Layout) -> bool:
-    """A data row: not blank, not a 合计/承前页 line, not a repeated header or column-number row."""
-    if row_is_blank(chunk, r):
-        return any(k[0] == r for k in chunk.uncached)
-    text = first_text(chunk, r)
-    if is_total(text) or is_note(text):
-        return False
-    purpose = layout.columns.get("purpose")
-    if purpose is not None and is_carry(Grid(chunk.sheet, [[chunk.cell(r, purpose)]]), 0):
-        return False
-    return not (is_header_repeat(chunk, r, layout) or r < layout.bottom + 4 and is_column_number_row(chunk, r))
+class _Skipper:
+    """Which body rows are data: not blank, not a 合计/注 line, not 承前页/期初余额, not the header printed again
+    or a column-number row. Runs on each of 1,000,000 rows: cheap checks first, normalising only candidates."""
+
+    def __init__(self, grid: Grid, layout: Layout):
+        self.layout = layout
+        self.purpose = layout.columns.get("purpose")
+        header = [(c, grid.cell(layout.bottom, c)) for c in layout.columns.values()]
+        self.header = [(c, v.strip()) for c, v in header if isinstance(v, str) and v.strip()]
+        self.header_texts = {text for _c, text in self.header} | {"序号"}
+        self.starts = {w[0] for w in (*NOTE_STARTS, *TOTAL_WORDS)} | {"注"}
+
+    def is_data(self, chunk: Grid, r: int) -> bool:
+        values = chunk.rows[r - chunk.base]
+        first = next((v for v in values if not (v is None or (type(v) is str and not v.strip()))), None)
+        if first is None:
+            return any(k[0] == r for k in chunk.uncached)   # blank, unless a formula lost its value there
+        if type(first) is str and not self._plain_start(chunk, r, values, first.strip()):
+            return False
+        purpose = values[self.purpose] if self.purpose is not None and self.purpose < len(values) else None
+        if type(purpose) is str and any(w in purpose for w in CARRY_WORDS):
+            return False
+        return not (r < self.layout.bottom + 4 and is_column_number_row(chunk, r))
+
+    def _plain_start(self, chunk: Grid, r: int, values: list, first: str) -> bool:
+        """False for a 合计/注 line or the header printed again (a row starting with text, which is rare)."""
+        if first[:1] in self.starts:
+            text = first_text(chunk, r)
+            if is_total(text) or is_note(text):
+                return False
+        if first in self.header_texts:
+            same = sum(c < len(values) and values[c] == text for c, text in self.header)
+            return same < max(2, len(self.header) // 2)
+        return True
 
 
 def _ledger_values(chunk: Grid, rows: list[int], values: list[dict | None], layout: Layout,

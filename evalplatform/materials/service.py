@@ -21,7 +21,7 @@ from ..bulk import cycle_collector_paused
 from ..engagements.models import Engagement
 from ..engagements.service import ensure_can_edit
 from ..evidence import service as evidence_service
-from ..evidence.content import RejectedContent, inspect_content, sniff_mime
+from ..evidence.content import CSV, XLSX, ContentFacts, RejectedContent, sniff_mime
 from ..evidence.store import BlobStore
 from . import assessments, storage
 from .storage import (budget_lines, bulk_insert, current_import, declared_items, ledger_entries,  # noqa: F401
@@ -103,7 +103,7 @@ def check_file(path: Path, limits: bounds.Limits) -> bool:
             bounds.check_zip(path, limits)
         except bounds.LimitExceeded as error:
             raise MaterialError(str(error)) from None
-        if sniff_mime(head, path) != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+        if sniff_mime(head, path) != XLSX:
             raise MaterialError(NOT_A_TABLE)
         return False
     if sniff_mime(head, path) is not None:
@@ -223,8 +223,8 @@ def import_material(session: Session, store: BlobStore, engagement: Engagement, 
         saved = {**saved_mapping(session, engagement, kind), **{k: v for k, v in (mapping or {}).items() if v}}
         detection = chosen_layouts(kind, grids, choice) if choice else detect_layouts(kind, grids, saved, key_column)
         material = storage.store(session, engagement, actor, now, kind=kind, detection=detection, review=review,
-                                 evidence=lambda: _register(session, engagement, actor, now, path, is_csv, digest,
-                                                            size, filename, kind, limits),
+                                 evidence=lambda: _register(session, engagement, actor, now, digest, size, filename,
+                                                            is_csv, kind),
                                  name=name, filename=filename)
         _publish(store, path, max_bytes)
     _remember_mapping(session, engagement, kind, mapping_of(detection))
@@ -234,11 +234,9 @@ def import_material(session: Session, store: BlobStore, engagement: Engagement, 
     return material
 
 
-def _register(session, engagement, actor, now, path: Path, is_csv: bool, digest: str, size: int, filename: str,
-              kind: str, limits: bounds.Limits):
-    with path.open("rb") as file:
-        head = file.read(16)
-    content = inspect_content(head, path, allow_csv=is_csv, limits=limits)
+def _register(session, engagement, actor, now, digest: str, size: int, filename: str, is_csv: bool, kind: str):
+    """The file passed check_file and the full bounded read already: it is what its type says."""
+    content = ContentFacts(mime=CSV if is_csv else XLSX)
     return evidence_service.register_upload(
         session, engagement, actor, now, sha256=digest, size=size, content=content, filename=filename,
         description=f"{KIND_LABELS[kind]}（导入的原始文件）", tags=["申报材料", KIND_LABELS[kind]]).evidence

@@ -129,28 +129,24 @@ def load_import(session: Session, engagement: Engagement, import_id: int) -> Mat
     return load_owned(session, MaterialImport, import_id, engagement)
 
 
-def ledger_entries(session: Session, engagement: Engagement) -> list[LedgerEntry]:
-    material = current_import(session, engagement, "ledger")
+def _current_rows(session: Session, engagement: Engagement, kind: str, model) -> list:
+    """The rows of the current import of a kind, in file order."""
+    material = current_import(session, engagement, kind)
     if material is None:
         return []
-    return list(session.scalars(select(LedgerEntry).where(LedgerEntry.import_id == material.id)
-                                .order_by(LedgerEntry.row_number)))
+    return list(session.scalars(select(model).where(model.import_id == material.id).order_by(model.row_number)))
+
+
+def ledger_entries(session: Session, engagement: Engagement) -> list[LedgerEntry]:
+    return _current_rows(session, engagement, "ledger", LedgerEntry)
 
 
 def budget_lines(session: Session, engagement: Engagement) -> list[BudgetLine]:
-    material = current_import(session, engagement, "self_assessment")
-    if material is None:
-        return []
-    return list(session.scalars(select(BudgetLine).where(BudgetLine.import_id == material.id)
-                                .order_by(BudgetLine.row_number)))
+    return _current_rows(session, engagement, "self_assessment", BudgetLine)
 
 
 def self_assessed_indicators(session: Session, engagement: Engagement) -> list[SelfAssessedIndicator]:
-    material = current_import(session, engagement, "self_assessment")
-    if material is None:
-        return []
-    return list(session.scalars(select(SelfAssessedIndicator).where(SelfAssessedIndicator.import_id == material.id)
-                                .order_by(SelfAssessedIndicator.row_number)))
+    return _current_rows(session, engagement, "self_assessment", SelfAssessedIndicator)
 
 
 def declared_items(session: Session, material: MaterialImport) -> list[DeclaredItem]:

@@ -90,17 +90,33 @@ def _draft_page(engagement, draft, errors=(), status=200, total=None):
                            error_total=total or len(errors), form=ActionForm(), kind_labels=service.KIND_LABELS,
                            sections=service.SECTION_FIELDS, layouts=drafts.bureau_layouts(db.session, engagement,
                                                                                            draft.kind),
-                           corrections=drafts.corrections(draft), letter=column_letter,
+                           corrections=drafts.corrections(draft), letter=column_letter, mapped=_mapped(draft),
                            parse_target=parse_target), status
+
+
+def _mapped(draft) -> dict[str, set[str]]:
+    """Per section, the fields with a column in the file (the review table shows only those)."""
+    mapped: dict[str, set[str]] = {}
+    for key in ((draft.table or {}).get("review") or {}).get("letters", {}):
+        section, name = key.split(".", 1)
+        mapped.setdefault(section, set()).update({name, "item"} if section == "budget" else {name})
+    return mapped
+
+
+def _posted_draft(engagement_id: int, draft_id: int):
+    """The engagement and draft of a post to a draft page, or None when the form (CSRF) is not valid."""
+    engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
+    draft = drafts.load_draft(db.session, engagement, draft_id)
+    return (engagement, draft) if ActionForm().validate_on_submit() else None
 
 
 @bp.post("/drafts/<int:draft_id>/mapping")
 @login_required
 def mapping(engagement_id: int, draft_id: int):
-    engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
-    draft = drafts.load_draft(db.session, engagement, draft_id)
-    if not ActionForm().validate_on_submit():
+    posted = _posted_draft(engagement_id, draft_id)
+    if posted is None:
         return redirect(url_for(".draft", engagement_id=engagement_id, draft_id=draft_id)), 303
+    engagement, draft = posted
     choice = choice_from_form(request.form, draft)
     if request.form.get("action") == "refresh":
         return _run(engagement, draft, lambda: drafts.refresh(db.session, _store(), draft, choice, _limits()))
@@ -113,10 +129,10 @@ def mapping(engagement_id: int, draft_id: int):
 @bp.post("/drafts/<int:draft_id>/review")
 @login_required
 def review(engagement_id: int, draft_id: int):
-    engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
-    draft = drafts.load_draft(db.session, engagement, draft_id)
-    if not ActionForm().validate_on_submit():
+    posted = _posted_draft(engagement_id, draft_id)
+    if posted is None:
         return redirect(url_for(".draft", engagement_id=engagement_id, draft_id=draft_id)), 303
+    engagement, draft = posted
     edits = cell_edits(request.form)
 
     def save_and_maybe_commit():
@@ -131,9 +147,9 @@ def review(engagement_id: int, draft_id: int):
 @bp.post("/drafts/<int:draft_id>/discard")
 @login_required
 def discard(engagement_id: int, draft_id: int):
-    engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
-    draft = drafts.load_draft(db.session, engagement, draft_id)
-    if ActionForm().validate_on_submit():
+    posted = _posted_draft(engagement_id, draft_id)
+    if posted is not None:
+        engagement, draft = posted
         drafts.discard(db.session, draft, engagement, current_user, now_utc())
         db.session.commit()
         flash(_("已放弃该导入。"), "success")
