@@ -11,7 +11,7 @@ import re
 import zipfile
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import BinaryIO, Callable, Mapping
 
 MB = 2**20
 
@@ -69,7 +69,7 @@ def _refuse(limit: str, what: str, found, allowed, unit: str = "") -> LimitExcee
 # --- ZIP containers --------------------------------------------------------------------------------------------
 
 
-def check_zip(path: Path, limits: Limits) -> list[zipfile.ZipInfo]:
+def check_zip(path: Path | BinaryIO, limits: Limits) -> list[zipfile.ZipInfo]:
     """The central directory against the limits (entry count, unpacked size, ratio); nothing is decompressed.
     A directory that lies about sizes is caught by `read_entry`, which stops at the declared size."""
     try:
@@ -108,7 +108,7 @@ def read_entry(archive: zipfile.ZipFile, name: str, on_chunk: Callable[[bytes], 
     return total
 
 
-def check_archive(path: Path, limits: Limits) -> None:
+def check_archive(path: Path | BinaryIO, limits: Limits) -> None:
     """A ZIP container we store but do not parse (DOCX, an XLSX kept as evidence): the directory, then every
     entry decompressed once and thrown away, so sizes that lie are caught too."""
     check_zip(path, limits)
@@ -209,7 +209,7 @@ def _check_runs(xml: bytes, limits: Limits, where: str) -> None:
                           " 个字符")
 
 
-def check_xlsx(path: Path, limits: Limits,
+def check_xlsx(path: Path | BinaryIO, limits: Limits,
                on_sheet_rows: Callable[[str], Callable[[bytes], None] | None] | None = None) -> dict[str, int]:
     """The whole workbook read once, streaming: the ZIP directory, every entry's real size, each sheet's rows,
     columns and cell lengths. `on_sheet_rows(sheet)` may give a callback that sees the sheet's XML, whole rows

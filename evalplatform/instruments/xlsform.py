@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from openpyxl import Workbook, load_workbook
 
+from .. import bounds
+
 from . import expr
 from .schema import CHOICE_CODE_RE, CODE_RE, SATISFACTION_CHOICES, choices_of, validate_definition
 
@@ -52,7 +54,13 @@ def _label(record: dict, key: str = "label") -> str:
     return record[(chinese or localized)[0]] if localized else ""
 
 
-def import_xlsform(data: bytes) -> ImportResult:
+def import_xlsform(data: bytes, limits: bounds.Limits | None = None) -> ImportResult:
+    try:
+        bounds.check_xlsx(io.BytesIO(data), limits or bounds.from_environment())   # before openpyxl parses it
+    except bounds.LimitExceeded as error:
+        raise XLSFormError(str(error)) from None
+    except Exception as error:  # noqa: BLE001 - not a ZIP/XLSX at all: the same message as below
+        raise XLSFormError("无法读取 XLSForm 文件（需要 .xlsx 格式）") from error
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 - any unreadable file is the same message to the user

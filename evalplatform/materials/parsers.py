@@ -35,6 +35,7 @@ LEDGER_FIELDS = [
 LEDGER_KIND_WORDS = [("到位", ("到位", "拨入", "收到", "下达", "收入")), ("拨付", ("拨付", "拨出", "转拨")),
                      ("支出", ("支出", "支付", "报销", "付款", "列支"))]
 CHUNK_ROWS = 20_000
+_CARRY = re.compile("|".join(CARRY_WORDS))
 MAX_ERRORS = 1_000   # errors kept to show; the count of all is reported beside them
 
 
@@ -127,13 +128,14 @@ class _Skipper:
 
     def is_data(self, chunk: Grid, r: int) -> bool:
         values = chunk.rows[r - chunk.base]
-        first = next((v for v in values if not (v is None or (type(v) is str and not v.strip()))), None)
+        first = values[0] if values and type(values[0]) in (int, float) else next(
+            (v for v in values if not (v is None or (type(v) is str and not v.strip()))), None)   # 序号 first: fast
         if first is None:
             return any(k[0] == r for k in chunk.uncached)   # blank, unless a formula lost its value there
         if type(first) is str and not self._plain_start(chunk, r, values, first.strip()):
             return False
         purpose = values[self.purpose] if self.purpose is not None and self.purpose < len(values) else None
-        if type(purpose) is str and any(w in purpose for w in CARRY_WORDS):
+        if type(purpose) is str and _CARRY.search(purpose):
             return False
         return not (r < self.layout.bottom + 4 and is_column_number_row(chunk, r))
 
