@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, Callable, Mapping
 
@@ -247,8 +247,3 @@ def check_grid(sheet: str, height: int, width: int, limits: Limits) -> None:
         raise _refuse("max_rows", f"工作表“{sheet}”的行数", height, limits.max_rows, " 行")
     if width > limits.max_columns:
         raise _refuse("max_columns", f"工作表“{sheet}”的列数", width, limits.max_columns, " 列")
-
-
-def describe(limits: Limits) -> dict[str, int]:
-    """The limits in force, for the docs page and the CLI."""
-    return {f.name: getattr(limits, f.name) for f in fields(limits)}

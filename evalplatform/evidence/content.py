@@ -23,8 +23,11 @@ ALLOWED_TYPES = {
     "image/jpeg": ".jpg", "image/png": ".png", "image/heic": ".heic", "application/pdf": ".pdf",
     XLSX: ".xlsx", DOCX: ".docx", "video/mp4": ".mp4",
     "text/csv": ".csv",   # only where the caller allows it (material imports), never a general upload
+    "application/vnd.ms-excel": ".xls",   # likewise
 }
 CSV = "text/csv"
+XLS = "application/vnd.ms-excel"   # only as a material import (read by python-calamine), never a general upload
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _TEXT_CONTROLS_ALLOWED = frozenset("\t\r\n")
 _HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1"}
 _MP4_BRANDS = {b"isom", b"iso2", b"mp41", b"mp42", b"avc1", b"M4V ", b"dash", b"3gp4", b"3gp5"}

@@ -10,7 +10,7 @@ from ..indicators.target_text import parse_target
 from .layout import (Field, HeaderNotFound, Layout, detect, first_text, is_column_number_row, is_header_repeat,
                      is_note, is_total)
 from .parsers import Parsed, find_table, header_error, number_in
-from .reading import UNCACHED_FORMULA, CellError, Grid, RowError, column_letter, is_blank, normalize_text, shown
+from .reading import UNCACHED_FORMULA, CellError, Grid, RowError, column_letter, is_blank, shown
 from .tables import PARSERS
 
 BUDGET_FIELDS = [
@@ -22,10 +22,10 @@ BUDGET_FIELDS = [
                                          "Annual budget", "Adjusted budget"), "amount"),
     Field("executed", "全年执行数", ("全年执行", "实际执行数", "执行数", "实际支出数", "全年执行数(B)", "实际支出",
                                     "Executed", "Actual spending"), "amount"),
-    Field("weight", "分值", ("分数", "权重", "Weight", "Points"), "decimal", required=False),
+    Field("weight", "分值", ("分数", "权重", "Weight", "Points"), "points", required=False),
     Field("execution_rate", "执行率", ("预算执行率", "执行率(%)", "执行率(B/A)", "Execution rate"), "rate",
           required=False),
-    Field("points", "得分", ("自评得分", "Score"), "decimal", required=False),
+    Field("points", "得分", ("自评得分", "Score"), "points", required=False),
 ]
 LEVEL_FIELDS = [
     Field("level1", "一级指标", ("一级", "Level 1", "Category"), required=False),
@@ -38,8 +38,8 @@ INDICATOR_FIELDS = LEVEL_FIELDS + [
                                         "Target", "Target value", "Annual target"), required=False),
     Field("actual_value", "实际完成值", ("实际值", "全年实际值", "完成值", "实际完成情况", "实际完成指标值",
                                         "全年实际完成值", "Actual", "Actual value", "Result")),
-    Field("weight", "分值", ("分数", "权重", "指标分值", "Weight", "Points"), "decimal", required=False),
-    Field("points", "得分", ("自评得分", "实际得分", "Score"), "decimal", required=False),
+    Field("weight", "分值", ("分数", "权重", "指标分值", "Weight", "Points"), "points", required=False),
+    Field("points", "得分", ("自评得分", "实际得分", "Score"), "points", required=False),
     Field("deviation_note", "偏差原因分析及改进措施", ("偏差原因分析", "偏差原因", "偏差原因及改进措施",
                                                      "未完成原因分析", "原因分析", "Deviation", "Remarks"),
           required=False),
@@ -50,7 +50,7 @@ TARGET_FIELDS = LEVEL_FIELDS + [
     Field("operator", "指标性质", ("符号", "运算符", "比较符", "指标符号", "计算符号", "指标值符号", "指标方向",
                                   "Operator"), required=False),
     Field("unit", "度量单位", ("计量单位", "单位", "指标单位", "Unit"), required=False),
-    Field("weight", "分值", ("权重", "分值/权重", "指标分值", "权重(%)", "Weight", "Points"), "decimal",
+    Field("weight", "分值", ("权重", "分值/权重", "指标分值", "权重(%)", "Weight", "Points"), "points",
           required=False),
 ]
 SECTION_FIELDS = {"budget": BUDGET_FIELDS, "indicator": INDICATOR_FIELDS, "target": TARGET_FIELDS}
@@ -78,8 +78,11 @@ def cell_text(value) -> str | None:
     return str(value).strip()
 
 
-def _row(grid: Grid, r: int, layout: Layout, section: str, cells: dict | None = None) -> dict:
-    cells = cells if cells is not None else {name: cell_text(grid.cell(r, c)) for name, c in layout.columns.items()}
+def _row(grid: Grid, r: int, layout: Layout, section: str) -> dict:
+    """A row's cells as text; an indicator's names read through merged cells (二级 and 三级 merged across for a
+    满意度 line), the other cells as they stand (a 分值 merged down counts once)."""
+    cells = {name: _level(grid, r, layout, name) if name.startswith("level") else cell_text(grid.cell(r, c))
+             for name, c in layout.columns.items()}
     uncached = [name for name, c in layout.columns.items() if (r, c) in grid.uncached]
     return {"section": section, "row": r + 1, "cells": cells, "uncached": uncached}
 

@@ -25,7 +25,6 @@ from .service import Detection, ImportRefused, MaterialError
 
 PREVIEW_ROWS = 8
 PREVIEW_COLUMNS = 40
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def bureau_layouts(session: Session, engagement: Engagement, kind: str | None = None) -> list[ImportLayout]:
@@ -50,14 +49,14 @@ def start_draft(session: Session, store: BlobStore, engagement: Engagement, acto
     found: dict = {}
 
     def check(head: bytes, path: Path) -> None:
-        is_csv = service.check_file(path, limits)
-        grids = service.read_grids(path, kind, is_csv=is_csv, sheet=Path(filename).stem[:100], limits=limits)
-        found.update(is_csv=is_csv, **_detect(session, engagement, kind, grids, layouts, key_column, layout_id))
+        mime = service.check_file(path, limits)
+        grids = service.read_grids(path, kind, mime=mime, sheet=Path(filename).stem[:100], limits=limits)
+        found.update(mime=mime, **_detect(session, engagement, kind, grids, layouts, key_column, layout_id))
 
     blob = store.put(stream, max_bytes, check=check)
     draft = ImportDraft(engagement_id=engagement.id, kind=kind, status="mapping", name=(name or "").strip() or None,
                         key_column=(key_column or "").strip() or None, filename=filename, blob_sha256=blob.sha256,
-                        mime="text/csv" if found["is_csv"] else XLSX, size=blob.size, layout_id=found["layout_id"],
+                        mime=found["mime"], size=blob.size, layout_id=found["layout_id"],
                         sheet=found["table"].get("choice", {}).get("sheet"), table=found["table"],
                         created_by_id=actor.id, created_at=now)
     session.add(draft)
@@ -125,7 +124,7 @@ def open_drafts(session: Session, engagement: Engagement) -> list[ImportDraft]:
 
 
 def _grids(store: BlobStore, draft: ImportDraft, limits: bounds.Limits) -> list[Grid]:
-    return service.read_grids(store.path_for(draft.blob_sha256), draft.kind, is_csv=draft.mime == "text/csv",
+    return service.read_grids(store.path_for(draft.blob_sha256), draft.kind, mime=draft.mime,
                               sheet=Path(draft.filename).stem[:100], limits=limits)
 
 

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from .layout import (CARRY_WORDS, NOTE_STARTS, TOTAL_WORDS, Field, HeaderNotFound, Layout, detect, first_text,
                      is_column_number_row, is_header_repeat, is_note, is_total)
-from .reading import (UNCACHED_FORMULA, Grid, RowError, column_letter, header_key, is_blank, normalize_text,
+from .reading import (UNCACHED_FORMULA, Grid, RowError, column_letter, header_key, normalize_text,
                       parse_text, shown)
 from .tables import read_rows, row_is_blank
 
@@ -32,8 +32,8 @@ LEDGER_FIELDS = [
     Field("contract_date", "合同签订日期", ("合同日期", "签订日期", "合同签订时间", "Contract date"), "date",
           required=False),
 ]
-LEDGER_KIND_WORDS = [("到位", ("到位", "拨入", "收到", "下达", "收入")), ("拨付", ("拨付", "拨出", "转拨")),
-                     ("支出", ("支出", "支付", "报销", "付款", "列支"))]
+LEDGER_KIND_WORDS = [("到位", ("到位", "拨入", "收到", "下达", "收入")), ("拨付", ("拨付", "拨出", "转拨", "拨款")),
+                     ("支出", ("支出", "支付", "报销", "付款", "列支", "报账"))]
 CHUNK_ROWS = 20_000
 _CARRY = re.compile("|".join(CARRY_WORDS))
 MAX_ERRORS = 1_000   # errors kept to show; the count of all is reported beside them

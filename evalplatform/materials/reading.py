@@ -106,6 +106,29 @@ def _grid(workbook, name: str, scans: "_Scans", limits: bounds.Limits, stream: b
     return Grid(name, rows, uncached, merged)
 
 
+def read_xls(path: Path, limits: bounds.Limits | None = None) -> list[Grid]:
+    """An Excel 97–2003 workbook (an OLE2 file, at most 65,536 × 256 cells a sheet): python-calamine reads it
+    whole; each sheet's size and its longest cell are checked before any parsing. Number formats are not read
+    here: a percent-formatted 1 stays 1 (the review page shows it for correction)."""
+    limits = limits or bounds.Limits()
+    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    grids = []
+    for name in workbook.sheet_names:
+        sheet = workbook.get_sheet_by_name(name)
+        bounds.check_grid(name, sheet.total_height, sheet.total_width, limits)
+        rows = sheet.to_python(skip_empty_area=False)
+        _check_cells(rows, limits)
+        grids.append(Grid(name, rows, set(), list(sheet.merged_cell_ranges or [])))
+    return grids
+
+
+def _check_cells(rows: list[list], limits: bounds.Limits) -> None:
+    longest = max((len(cell) for row in rows for cell in row if type(cell) is str), default=0)
+    if longest > limits.max_cell_chars:
+        raise bounds.LimitExceeded("max_cell_chars", f"文件超出上限：单元格内容长度为 {longest:,} 个字符，"
+                                                     f"上限为 {limits.max_cell_chars:,} 个字符")
+
+
 def read_csv(path: Path, sheet: str = "CSV", limits: bounds.Limits | None = None) -> list[Grid]:
     """A CSV file as one sheet of text cells (UTF-8 with or without BOM, else GBK; see evidence.content.csv_text).
     A cell such as =1+2 stays text: a CSV has no formulas, and exports pass everything through safe_cell."""
@@ -114,10 +137,7 @@ def read_csv(path: Path, sheet: str = "CSV", limits: bounds.Limits | None = None
     text = csv_text(path.read_bytes())
     rows = [[cell if cell.strip() else None for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
     bounds.check_grid(sheet, len(rows), max((len(r) for r in rows), default=0), limits)
-    longest = max((len(cell) for row in rows for cell in row if cell), default=0)
-    if longest > limits.max_cell_chars:
-        raise bounds.LimitExceeded("max_cell_chars", f"文件超出上限：单元格内容长度为 {longest:,} 个字符，"
-                                                     f"上限为 {limits.max_cell_chars:,} 个字符")
+    _check_cells(rows, limits)
     return [Grid(sheet, rows)]
 
 
@@ -228,7 +248,7 @@ def parse_decimal(value, *, scale: Decimal = Decimal(1)) -> Decimal | None:
         if value != value:
             raise CellError("不是数字")
         return Decimal(repr(value)) * scale
-    text = re.sub(r"\s+", "", normalize_text(value)).replace(",", "")
+    text = re.sub(r"\s+", "", normalize_text(value)).replace(",", "").removeprefix("¥").removeprefix("RMB")
     if text.endswith("万元"):
         text, scale = text[:-2], Decimal(10000)
     elif text.endswith("元"):
@@ -236,6 +256,13 @@ def parse_decimal(value, *, scale: Decimal = Decimal(1)) -> Decimal | None:
     if not _NUMBER_RE.fullmatch(text):
         raise CellError("不是数字")
     return Decimal(text) * scale
+
+
+def parse_points(value) -> Decimal | None:
+    """分值/得分 as the forms write them: 10, "10", "10分"."""
+    if isinstance(value, str) and normalize_text(value).endswith("分"):
+        value = normalize_text(value)[:-1]
+    return parse_decimal(value)
 
 
 def parse_amount(value, *, scale: Decimal = Decimal(1)) -> Decimal | None:

@@ -21,17 +21,17 @@ from ..bulk import cycle_collector_paused
 from ..engagements.models import Engagement
 from ..engagements.service import ensure_can_edit
 from ..evidence import service as evidence_service
-from ..evidence.content import CSV, XLSX, ContentFacts, RejectedContent, sniff_mime
+from ..evidence.content import CSV, OLE2, XLS, XLSX, ContentFacts, RejectedContent, sniff_mime
 from ..evidence.store import BlobStore
 from . import assessments, storage
 from .storage import (budget_lines, bulk_insert, current_import, declared_items, ledger_entries,  # noqa: F401
                       list_imports, load_import, self_assessed_indicators)
 from .layout import Field, Layout, layout_from_columns
 from .models import MATERIAL_KINDS, ColumnMapping, MaterialImport
-from .parsers import LEDGER_FIELDS, Parsed, find_table, ledger_missing, list_rows
-from .reading import Grid, RowError, read_csv, read_workbook
+from .parsers import LEDGER_FIELDS, find_table, ledger_missing
+from .reading import Grid, RowError, read_csv, read_workbook, read_xls
 
-NOT_A_TABLE = "只支持 Excel 工作簿（.xlsx）或 CSV 文件（UTF-8 或 GBK 编码）"
+NOT_A_TABLE = "只支持 Excel 工作簿（.xlsx、.xls）或 CSV 文件（UTF-8 或 GBK 编码）"
 KIND_LABELS = {"target_sheet": "绩效目标表", "self_assessment": "绩效自评表", "ledger": "资金台账",
                "declared_list": "申报清单"}
 SECTION_FIELDS = {"ledger": LEDGER_FIELDS, **assessments.SECTION_FIELDS}
@@ -68,9 +68,9 @@ def saved_mapping(session: Session, engagement: Engagement, kind: str) -> dict[s
 
 
 @contextmanager
-def spooled(stream: BinaryIO, max_bytes: int, limits: bounds.Limits) -> Iterator[tuple[Path, bool, str, int]]:
-    """The upload in a private temporary file: (path, is_csv, sha256, size), refused before any parsing when it
-    is empty, too large, not a table, or a ZIP over the bounds."""
+def spooled(stream: BinaryIO, max_bytes: int, limits: bounds.Limits) -> Iterator[tuple[Path, str, str, int]]:
+    """The upload in a private temporary file: (path, MIME type, sha256, size), refused before any parsing when
+    it is empty, too large, not a table, or a ZIP over the bounds."""
     folder = tempfile.mkdtemp(prefix="material-")
     try:
         path = Path(folder) / "upload"
@@ -94,10 +94,13 @@ def _spool(stream: BinaryIO, path: Path, max_bytes: int) -> tuple[str, int]:
     return digest.hexdigest(), copied
 
 
-def check_file(path: Path, limits: bounds.Limits) -> bool:
-    """True for a CSV text file; an XLSX passes the ZIP bounds; anything else (PDF, images, DOCX…) is refused."""
+def check_file(path: Path, limits: bounds.Limits) -> str:
+    """The table's type by its bytes: XLSX (after the ZIP bounds), XLS (Excel 97–2003, an OLE2 file; read and
+    bounded by python-calamine as a whole, at most 65,536 rows), or CSV text; anything else is refused."""
     with path.open("rb") as file:
         head = file.read(16)
+    if head.startswith(OLE2):
+        return XLS
     if zipfile.is_zipfile(path):
         try:
             bounds.check_zip(path, limits)
@@ -105,17 +108,19 @@ def check_file(path: Path, limits: bounds.Limits) -> bool:
             raise MaterialError(str(error)) from None
         if sniff_mime(head, path) != XLSX:
             raise MaterialError(NOT_A_TABLE)
-        return False
+        return XLSX
     if sniff_mime(head, path) is not None:
         raise MaterialError(NOT_A_TABLE)
-    return True
+    return CSV
 
 
-def read_grids(path: Path, kind: str, *, is_csv: bool, sheet: str, limits: bounds.Limits) -> list[Grid]:
+def read_grids(path: Path, kind: str, *, mime: str, sheet: str, limits: bounds.Limits) -> list[Grid]:
     """Every sheet, after the whole file passed the bounds; a ledger's sheets stream."""
     try:
-        if is_csv:
+        if mime == CSV:
             return read_csv(path, sheet, limits)
+        if mime == XLS:
+            return read_xls(path, limits)
         return read_workbook(path, limits, display=kind != "ledger", stream=kind == "ledger")
     except bounds.LimitExceeded as error:
         raise MaterialError(str(error)) from None
@@ -218,13 +223,13 @@ def import_material(session: Session, store: BlobStore, engagement: Engagement, 
         raise MaterialError("请填写清单名称")
     limits = limits or bounds.Limits()
     filename = evidence_service.clean_filename(filename)
-    with spooled(stream, max_bytes, limits) as (path, is_csv, digest, size):
-        grids = read_grids(path, kind, is_csv=is_csv, sheet=Path(filename).stem[:100] or "CSV", limits=limits)
+    with spooled(stream, max_bytes, limits) as (path, mime, digest, size):
+        grids = read_grids(path, kind, mime=mime, sheet=Path(filename).stem[:100] or "CSV", limits=limits)
         saved = {**saved_mapping(session, engagement, kind), **{k: v for k, v in (mapping or {}).items() if v}}
         detection = chosen_layouts(kind, grids, choice) if choice else detect_layouts(kind, grids, saved, key_column)
         material = storage.store(session, engagement, actor, now, kind=kind, detection=detection, review=review,
                                  evidence=lambda: _register(session, engagement, actor, now, digest, size, filename,
-                                                            is_csv, kind),
+                                                            mime, kind),
                                  name=name, filename=filename)
         _publish(store, path, max_bytes)
     _remember_mapping(session, engagement, kind, mapping_of(detection))
@@ -234,9 +239,9 @@ def import_material(session: Session, store: BlobStore, engagement: Engagement, 
     return material
 
 
-def _register(session, engagement, actor, now, digest: str, size: int, filename: str, is_csv: bool, kind: str):
+def _register(session, engagement, actor, now, digest: str, size: int, filename: str, mime: str, kind: str):
     """The file passed check_file and the full bounded read already: it is what its type says."""
-    content = ContentFacts(mime=CSV if is_csv else XLSX)
+    content = ContentFacts(mime=mime)
     return evidence_service.register_upload(
         session, engagement, actor, now, sha256=digest, size=size, content=content, filename=filename,
         description=f"{KIND_LABELS[kind]}（导入的原始文件）", tags=["申报材料", KIND_LABELS[kind]]).evidence
@@ -254,10 +259,3 @@ def _remember_mapping(session: Session, engagement: Engagement, kind: str, mappi
         session.add(ColumnMapping(engagement_id=engagement.id, kind=kind, mapping=mapping))
     else:
         row.mapping = mapping
-
-
-def parse_rows(kind: str, detection: Detection) -> Parsed | assessments.Extracted:
-    """A list's rows or a review table (not for ledgers, which stream into storage)."""
-    if kind == "declared_list":
-        return list_rows(detection.grid, detection.layouts["list"])
-    return assessments.extract(detection.grid, detection.layouts)

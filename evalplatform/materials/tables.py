@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from .layout import Field, Layout
 from .reading import (UNCACHED_FORMULA, CellError, Grid, RowError, column_letter, parse_amount, parse_date,
-                      parse_decimal, parse_rate, parse_text, shown)
+                      parse_decimal, parse_points, parse_rate, parse_text, shown)
 
 PARSERS = {"text": lambda v, scale: parse_text(v), "amount": lambda v, scale: parse_amount(v, scale=scale),
            "decimal": lambda v, scale: parse_decimal(v), "rate": lambda v, scale: parse_rate(v),
-           "date": lambda v, scale: parse_date(v)}
+           "date": lambda v, scale: parse_date(v), "points": lambda v, scale: parse_points(v)}
 _CENT = Decimal("0.01")
 
 

@@ -1,6 +1,5 @@
 """A 绩效目标表 through materials into the tree: targets parsed as written (operator, number, unit, original text
 kept); a row that cannot be read refuses the whole file and nothing is imported."""
-from decimal import Decimal as D
 from io import BytesIO
 
 import pytest

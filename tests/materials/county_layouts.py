@@ -257,3 +257,31 @@ def ambiguous_ledger():
     _put(sheet, 2, [date(2025, 4, 1), "付-12", "支出", 88_000, "青山建工有限公司"])
     _put(sheet, 3, [date(2025, 4, 9), "收-02", "到位", 300_000, "青山县财政局"])
     return book
+
+
+def sichuan_self_assessment():
+    """四川 county 自评表 typed by hand: headers with line breaks and units inside (年度\\n指标值, 全年预算数\\n（万元）),
+    分值 written "10分", amounts with ¥, a 满意度 line whose 二级 and 三级 cells are merged across, blank rows
+    between blocks, and a 备注 column the import does not need."""
+    book, sheet = _sheet("Sheet1")
+    _put(sheet, 1, ["（2025年度）项目支出绩效自评表"])
+    _put(sheet, 3, ["资金情况", "年初预算数\n（万元）", "全年预算数\n（万元）", "全年执行数\n（万元）", "分值", "执行率", "得分"])
+    _put(sheet, 4, ["年度资金总额", "¥560.00", "¥560.00", "¥504.00", "10分", "90%", "9分"])
+    _put(sheet, 6, ["一级指标", "二级指标", "三级指标", "年度\n指标值", "实际\n完成值", "分值", "得分", "偏差原因分析\n及改进措施", "备注"])
+    _put(sheet, 7, ["产出指标", "数量指标", "改造危房户数", "≥ 120 户", "126户", "20分", "20分"])
+    _put(sheet, 8, [None, "时效指标", "竣工验收时间", "2025年11月底前", "2025年11月20日", "10分", "10分"])
+    _put(sheet, 9, [None, "成本指标", "户均补助标准", "≤3.5万元/户", "3.4万元/户", "10分", "10分"])
+    _put(sheet, 11, ["效益指标", "社会效益指标", "群众住房安全保障率", "100%", "100%", "30分", "30分"])
+    _put(sheet, 12, ["满意度指标", "受益群众满意度", None, "≥95%", "97%", "10分", "10分"])
+    sheet.merge_cells("A7:A9")
+    sheet.merge_cells("B12:C12")
+    return book
+
+
+SICHUAN_TARGETS = {
+    "改造危房户数": ("≥", "120", "户", "≥ 120 户"),
+    "竣工验收时间": (None, None, None, "2025年11月底前"),      # a date, not a number: kept as text and flagged
+    "户均补助标准": ("≤", "3.5", "万元/户", "≤3.5万元/户"),
+    "群众住房安全保障率": ("=", "100", "%", "100%"),
+    "受益群众满意度": ("≥", "95", "%", "≥95%"),
+}

@@ -13,7 +13,7 @@ from evalplatform.materials import drafts, service
 from evalplatform.materials.models import (BudgetLine, DeclaredItem, ImportDraft, ImportLayout, LedgerEntry,
                                            SelfAssessedIndicator)
 from tests import factories
-from tests.conftest import csrf_token, login, post_form
+from tests.conftest import login, post_form
 from tests.materials import county_layouts as county
 from tests.materials.setting import Team, mapping_form
 from tests.materials.workbooks import xlsx
@@ -190,3 +190,49 @@ def test_a_refused_review_commit_keeps_the_corrections_and_stores_nothing(client
     assert session.scalar(select(func.count(BudgetLine.id))) == 0
     session.refresh(draft)
     assert draft.table["review"]["rows"][0]["cells"]["executed"] == "一千" and draft.status == "review"
+
+
+def test_a_legacy_xls_self_assessment_with_merged_cells(session, app, world):
+    from tests.materials import xls_layouts
+    material = service.import_material(
+        session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator, factories.NOW,
+        kind="self_assessment", stream=BytesIO(xls_layouts.self_assessment_xls()), filename="自评表.xls",
+        max_bytes=2**24)
+    session.commit()
+    assert material.evidence.mime == "application/vnd.ms-excel"
+    line = session.scalar(select(BudgetLine).order_by(BudgetLine.row_number))
+    assert (line.item, line.annual_budget, line.execution_rate) == ("年度资金总额", Decimal("7600000.00"),
+                                                                    Decimal("0.95"))
+    rows = {r.level3: r for r in session.scalars(select(SelfAssessedIndicator))}
+    for name, (operator, value, unit, original) in xls_layouts.XLS_TARGETS.items():
+        assert (rows[name].target_operator, rows[name].target_number, rows[name].target_unit, rows[name].target_value) \
+            == (operator, Decimal(value), unit, original), name
+    assert rows["设备验收合格率"].level1 == "产出指标"
+
+
+def test_a_legacy_xls_ledger_with_a_total_row(session, app, world):
+    from tests.materials import xls_layouts
+    material = service.import_material(
+        session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator, factories.NOW,
+        kind="ledger", stream=BytesIO(xls_layouts.ledger_xls()), filename="台账.xls", max_bytes=2**24)
+    session.commit()
+    entries = session.scalars(select(LedgerEntry).order_by(LedgerEntry.row_number)).all()
+    assert material.row_count == 2 and [(e.kind, e.amount) for e in entries] == [
+        ("到位", Decimal("7600000.00")), ("支出", Decimal("7220000.00"))]
+    assert entries[0].entry_date.isoformat() == "2025-02-01"
+
+
+def test_a_hand_typed_self_assessment_with_units_in_headers_and_points_written_as_fen(session, app, world):
+    run_import(session, app, world, "self_assessment", county.sichuan_self_assessment())
+    line = session.scalar(select(BudgetLine))
+    assert (line.item, line.annual_budget, line.executed, line.weight, line.points) == (
+        "年度资金总额", Decimal("5600000.00"), Decimal("5040000.00"), Decimal("10"), Decimal("9"))
+    rows = {r.level3: r for r in session.scalars(select(SelfAssessedIndicator))}
+    assert set(rows) == set(county.SICHUAN_TARGETS)
+    for name, (operator, value, unit, original) in county.SICHUAN_TARGETS.items():
+        row = rows[name]
+        assert (row.target_operator, row.target_number, row.target_unit, row.target_value) == (
+            operator, Decimal(value) if value else None, unit, original), name
+        assert row.target_flagged == (operator is None), name
+    assert rows["受益群众满意度"].level2 == "受益群众满意度" and rows["户均补助标准"].level1 == "产出指标"
+    assert rows["改造危房户数"].weight == 20 and rows["改造危房户数"].actual_number == 126
