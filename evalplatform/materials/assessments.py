@@ -37,7 +37,8 @@ INDICATOR_FIELDS = LEVEL_FIELDS + [
     Field("target_value", "年度指标值", ("指标值", "年度目标值", "目标值", "预期指标值", "年度指标", "计划指标值",
                                         "Target", "Target value", "Annual target"), required=False),
     Field("actual_value", "实际完成值", ("实际值", "全年实际值", "完成值", "实际完成情况", "实际完成指标值",
-                                        "全年实际完成值", "Actual", "Actual value", "Result")),
+                                        "全年实际完成值", "全年完成值", "完成情况", "实际完成", "Actual",
+                                        "Actual value", "Result")),
     Field("weight", "分值", ("分数", "权重", "指标分值", "Weight", "Points"), "points", required=False),
     Field("points", "得分", ("自评得分", "实际得分", "Score"), "points", required=False),
     Field("deviation_note", "偏差原因分析及改进措施", ("偏差原因分析", "偏差原因", "偏差原因及改进措施",
@@ -46,7 +47,7 @@ INDICATOR_FIELDS = LEVEL_FIELDS + [
 ]
 TARGET_FIELDS = LEVEL_FIELDS + [
     Field("target_value", "指标值", ("年度指标值", "目标值", "年度目标值", "绩效指标值", "指标目标值", "预期指标值",
-                                    "计划指标值", "Target", "Target value"), required=True),
+                                    "计划指标值", "绩效目标值", "预期目标值", "Target", "Target value"), required=True),
     Field("operator", "指标性质", ("符号", "运算符", "比较符", "指标符号", "计算符号", "指标值符号", "指标方向",
                                   "Operator"), required=False),
     Field("unit", "度量单位", ("计量单位", "单位", "指标单位", "Unit"), required=False),
@@ -103,17 +104,21 @@ def _split(mapping: dict, section: str) -> dict[str, str]:
 
 def detect_self_assessment(grids: list[Grid], saved: dict,
                            partial: bool = False) -> tuple[Grid, dict[str, Layout]] | RowError:
-    """The budget block's header, then the indicator block's below it, on the first sheet that has both."""
+    """The budget block's header, then the indicator block's below it, on the first sheet that has both; a
+    自评表 without a budget block (some counties put the funds on another form) is read for its indicators."""
     found = find_table(grids, BUDGET_FIELDS, _split(saved, "budget"), partial=partial)
-    if isinstance(found, RowError):
-        return found
-    grid, budget = found
-    try:
-        indicators = detect(grid, INDICATOR_FIELDS, _split(saved, "indicator"), start=budget.bottom + 1, scan=200,
-                            partial=partial)
-    except HeaderNotFound as missing:
-        return header_error(grid.sheet, missing.missing)
-    return grid, {"budget": budget, "indicator": indicators}
+    if not isinstance(found, RowError):
+        grid, budget = found
+        try:
+            indicators = detect(grid, INDICATOR_FIELDS, _split(saved, "indicator"), start=budget.bottom + 1,
+                                scan=200, partial=partial)
+            return grid, {"budget": budget, "indicator": indicators}
+        except HeaderNotFound as missing:
+            failure = header_error(grid.sheet, missing.missing)
+    else:
+        failure = found
+    alone = find_table(grids, INDICATOR_FIELDS, _split(saved, "indicator"), partial=partial)
+    return failure if isinstance(alone, RowError) else (alone[0], {"indicator": alone[1]})
 
 
 def detect_target_sheet(grids: list[Grid], saved: dict,

@@ -285,3 +285,17 @@ SICHUAN_TARGETS = {
     "群众住房安全保障率": ("=", "100", "%", "100%"),
     "受益群众满意度": ("≥", "95", "%", "≥95%"),
 }
+
+
+def indicators_only_self_assessment():
+    """A 自评表 whose funds are reported on another form: a cover sheet first, then only the indicator table,
+    with 实际完成值 headed 完成情况 and 目标值 for the target."""
+    book, cover = _sheet("封面")
+    _put(cover, 2, ["2025年度部门项目支出绩效自评报告"])
+    _put(cover, 4, ["填报单位：某县民政局"])
+    sheet = book.create_sheet("指标")
+    _put(sheet, 1, ["一级指标", "二级指标", "三级指标", "目标值", "完成情况", "分值", "得分"])
+    _put(sheet, 2, ["产出指标", "数量指标", "发放高龄津贴人数", "≥3,200人", "3,260人", 40, 40])
+    _put(sheet, 3, ["效益指标", "社会效益指标", "津贴按月足额发放率", "100%", "100%", 40, 40])
+    _put(sheet, 4, ["满意度指标", "服务对象满意度指标", "老年人满意度", "≥90%", "95%", 20, 20])
+    return book

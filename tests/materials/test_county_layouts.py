@@ -236,3 +236,13 @@ def test_a_hand_typed_self_assessment_with_units_in_headers_and_points_written_a
         assert row.target_flagged == (operator is None), name
     assert rows["受益群众满意度"].level2 == "受益群众满意度" and rows["户均补助标准"].level1 == "产出指标"
     assert rows["改造危房户数"].weight == 20 and rows["改造危房户数"].actual_number == 126
+
+
+def test_a_self_assessment_without_a_budget_block_behind_a_cover_sheet(session, app, world):
+    material = run_import(session, app, world, "self_assessment", county.indicators_only_self_assessment())
+    assert material.sheet == "指标" and session.scalar(select(func.count(BudgetLine.id))) == 0
+    rows = {r.level3: r for r in session.scalars(select(SelfAssessedIndicator))}
+    assert (rows["发放高龄津贴人数"].target_operator, rows["发放高龄津贴人数"].target_number,
+            rows["发放高龄津贴人数"].target_unit, rows["发放高龄津贴人数"].target_value) == ("≥", 3200, "人", "≥3,200人")
+    assert rows["发放高龄津贴人数"].actual_number == 3260
+    assert (rows["津贴按月足额发放率"].target_operator, rows["津贴按月足额发放率"].target_number) == ("=", 100)
