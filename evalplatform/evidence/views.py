@@ -138,7 +138,10 @@ def preview(engagement_id: int, evidence_id: int):
     _engagement, evidence = _load(engagement_id, evidence_id)
     if evidence.mime not in SAFE_INLINE_TYPES:
         abort(404)
-    path = previews.thumbnail(_store(), evidence.blob_sha256)
+    try:
+        path = previews.thumbnail(_store(), evidence.blob_sha256)
+    except bounds.LimitExceeded:
+        abort(404)   # a photo over a limit lowered since its upload: no thumbnail, the download still works
     response = send_file(path, mimetype="image/jpeg", max_age=0)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response

@@ -91,7 +91,7 @@ def read_workbook(path: Path, limits: bounds.Limits | None = None, *, display: b
 
 def _grid(workbook, name: str, scans: "_Scans", limits: bounds.Limits, stream: bool) -> Grid:
     sheet = workbook.get_sheet_by_name(name)
-    bounds.check_grid(name, sheet.total_height, sheet.total_width, limits)
+    bounds.check_grid(name, sheet.total_height + 1, sheet.total_width + 1, limits)  # last indexes
     merged = list(sheet.merged_cell_ranges or [])
     uncached = scans.uncached.get(name, set())
     if stream and sheet.total_height > STREAM_HEAD:
@@ -115,7 +115,7 @@ def read_xls(path: Path, limits: bounds.Limits | None = None) -> list[Grid]:
     grids = []
     for name in workbook.sheet_names:
         sheet = workbook.get_sheet_by_name(name)
-        bounds.check_grid(name, sheet.total_height, sheet.total_width, limits)
+        bounds.check_grid(name, sheet.total_height + 1, sheet.total_width + 1, limits)  # last indexes
         rows = sheet.to_python(skip_empty_area=False)
         _check_cells(rows, limits)
         grids.append(Grid(name, rows, set(), list(sheet.merged_cell_ranges or [])))

@@ -26,7 +26,7 @@ def test_evaluator_imports_a_county_target_sheet_through_mapping_and_review(page
 
     page.goto(f"{live_server}/engagements/{world.engagement.id}/materials")
     page.get_by_label("材料类型").select_option("target_sheet")
-    page.get_by_label("Excel 或 CSV 文件（.xlsx、.csv）").set_input_files(str(sheet))
+    page.get_by_label("Excel 或 CSV 文件（.xlsx、.xls、.csv）").set_input_files(str(sheet))
     page.get_by_role("button", name="导入").click()
     page.wait_for_url("**/materials/drafts/*")
     assert page.get_by_label("三级指标").input_value() == "3"          # column C, found under the merged header

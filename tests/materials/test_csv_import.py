@@ -141,7 +141,7 @@ def test_csv_is_refused_as_ordinary_evidence(session, app, world):
 def test_the_materials_page_uploads_a_csv(client, session, world):
     login(client, world.evaluator.username)
     page = f"/engagements/{world.engagement.id}/materials"
-    assert 'accept=".xlsx,.csv"' in client.get(page).get_data(as_text=True)
+    assert 'accept=".xlsx,.xls,.csv"' in client.get(page).get_data(as_text=True)
     response = post_form(client, page, {"kind": "ledger", "file": (BytesIO(csv_bytes(ledger_rows(), "gbk")), "台账.csv")},
                          page=page, content_type="multipart/form-data")
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:300]
