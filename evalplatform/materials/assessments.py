@@ -2,6 +2,7 @@
 corrects on the draft page), then validated into typed rows. Small tables: read whole, never streamed."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -182,12 +183,16 @@ def _indicator_rows(grid: Grid, layout: Layout, section: str, extracted: Extract
     """一级/二级指标 merged down (or left blank under the first row of a block) are filled down."""
     level1 = level2 = None
     for r in range(layout.bottom + 1, len(grid.rows)):
-        if all(is_blank(grid.cell(r, c)) for c in layout.columns.values()) and not any(
-                (r, c) in grid.uncached for c in layout.columns.values()):
-            continue
         text = first_text(grid, r)
         if is_note(text) or text.startswith(("总分", "合计", "总计")) or "总分" in text[:6]:
             break
+        title = _section_title(grid, r, layout)
+        if title:
+            level1, level2 = title, None   # 一、产出指标 merged across the table: the 一级指标 of the rows below
+            continue
+        if all(is_blank(grid.cell(r, c)) for c in layout.columns.values()) and not any(
+                (r, c) in grid.uncached for c in layout.columns.values()):
+            continue
         if is_header_repeat(grid, r, layout) or is_column_number_row(grid, r) or is_total(text):
             continue
         row = _row(grid, r, layout, section)
@@ -198,6 +203,16 @@ def _indicator_rows(grid: Grid, layout: Layout, section: str, extracted: Extract
                                                       if k not in ("level1", "level2")):
             continue  # a 一级指标 label row (产出指标 alone on its line)
         extracted.rows.append(row)
+
+
+def _section_title(grid: Grid, r: int, layout: Layout) -> str | None:
+    """A row that is one cell merged across most of the table's columns (一、产出指标): a heading, not data."""
+    columns = set(layout.columns.values())
+    for (r0, c0), (r1, c1) in grid.merged:
+        if r0 <= r <= r1 and len(columns & set(range(c0, c1 + 1))) >= max(3, len(columns) * 2 // 3):
+            text = cell_text(grid.cell(r0, c0)) or ""
+            return re.sub(r"^[一二三四五六七八九十]+[、.．]\s*|^\d+[、.．]\s*", "", text) or None
+    return None
 
 
 def _level(grid: Grid, r: int, layout: Layout, name: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Iterator
 
@@ -15,16 +16,20 @@ from .tables import read_rows, row_is_blank
 
 LEDGER_FIELDS = [
     Field("entry_date", "日期", ("记账日期", "凭证日期", "支付日期", "发生日期", "业务日期", "入账日期", "拨付日期",
-                                 "付款日期", "日期(年月日)", "Date", "Posting date", "Voucher date"), "date"),
+                                 "付款日期", "日期(年月日)", "Date", "Posting date", "Voucher date"), "date",
+          required=False),   # or 月 and 日 columns under a year (a hand-kept 明细账): see ledger_missing
+    Field("month", "月", ("月份",), "points", required=False),
+    Field("day", "日", (), "points", required=False),
     Field("voucher_no", "凭证号", ("凭证编号", "凭证字号", "记账凭证号", "凭证号码", "凭证字", "凭证", "凭单号",
                                    "Voucher", "Voucher no", "Voucher no.", "Voucher number"), required=True),
     Field("kind", "类型", ("业务类型", "资金类型", "收支类型", "款项类型", "资金性质", "收支", "类别", "Type"),
           required=False),
     Field("amount", "金额", ("发生额", "金额(元)", "金额(万元)", "支付金额", "到位金额", "拨付金额", "支出金额",
                              "发生金额", "Amount"), "amount", required=False),
-    Field("amount_in", "收入金额", ("收入", "到位", "资金到位", "拨入金额", "收入(元)", "到位资金", "借方发生额",
+    # 借方/贷方 are left to the evaluator: which one is money in depends on the account the ledger is of.
+    Field("amount_in", "收入金额", ("收入", "到位", "资金到位", "拨入金额", "收入(元)", "到位资金",
                                     "Receipts", "Amount in"), "amount", required=False),
-    Field("amount_out", "支出金额", ("支出", "付出", "拨出金额", "支出(元)", "实际支出", "贷方发生额",
+    Field("amount_out", "支出金额", ("支出", "付出", "拨出金额", "支出(元)", "实际支出",
                                      "Payments", "Amount out"), "amount", required=False),
     Field("payee", "收款单位", ("收款人", "对方单位", "收款方", "往来单位", "收款单位名称", "单位名称", "Payee"),
           required=False),
@@ -73,11 +78,23 @@ def find_table(grids: list[Grid], fields: list[Field], mapping: dict, check=None
 
 
 def ledger_missing(layout: Layout) -> list[str]:
-    """A ledger needs 金额 with 类型, or separate 收入/支出 columns (a 明细账 layout)."""
+    """A ledger needs a 日期 (or 月 and 日 under a year), and 金额 with 类型 or separate 收入/支出 columns."""
     has = set(layout.columns)
-    if {"amount", "kind"} <= has or {"amount_in", "amount_out"} & has:
-        return []
-    return ["金额" if "amount" not in has else "类型"]
+    missing = [] if "entry_date" in has or {"month", "day"} <= has else ["日期"]
+    if not ({"amount", "kind"} <= has or {"amount_in", "amount_out"} & has):
+        missing.append("金额" if "amount" not in has else "类型")
+    return missing
+
+
+_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
+
+
+def ledger_year(grid: Grid, layout: Layout) -> int | None:
+    """The year of a ledger kept by 月/日: written over those columns (2025年 merged above) or in the title."""
+    texts = [layout.headers.get(layout.columns[k], "") for k in ("month", "day") if k in layout.columns]
+    texts += [str(v) for row in grid.rows[:layout.bottom + 1] for v in row if isinstance(v, str)]
+    found = next((m for t in texts if (m := _YEAR.search(normalize_text(t)))), None)
+    return int(found.group(1)) if found else None
 
 
 def ledger_kind(text: str) -> str | None:
@@ -90,12 +107,12 @@ def ledger_kind(text: str) -> str | None:
 def ledger_chunks(grid: Grid, layout: Layout) -> Iterator[tuple[list[dict], list[RowError]]]:
     """(good rows, errors) per chunk of the body; rows already read in `grid.rows` first, then `grid.more`."""
     first = layout.bottom + 1
-    skip = _Skipper(grid, layout)
+    skip, year = _Skipper(grid, layout), ledger_year(grid, layout)
     for chunk in _body_chunks(grid, first):
         rows = [r for r in range(chunk.base, chunk.base + len(chunk.rows)) if skip.is_data(chunk, r)]
         errors: list[RowError] = []
         values = read_rows(chunk, rows, LEDGER_FIELDS, layout, errors)
-        yield _ledger_values(chunk, rows, values, layout, errors), errors
+        yield _ledger_values(chunk, rows, values, layout, errors, year), errors
 
 
 def _body_chunks(grid: Grid, first: int) -> Iterator[Grid]:
@@ -152,10 +169,15 @@ class _Skipper:
 
 
 def _ledger_values(chunk: Grid, rows: list[int], values: list[dict | None], layout: Layout,
-                   errors: list[RowError]) -> list[dict]:
+                   errors: list[RowError], year: int | None = None) -> list[dict]:
     good, kinds = [], {}
     for r, row in zip(rows, values):
         if row is None:
+            continue
+        problem = _entry_date(row, layout, year)
+        if problem:
+            column = layout.columns.get("entry_date", layout.columns.get("month", 0))
+            errors.append(RowError(chunk.sheet, r + 1, column_letter(column), shown(row.get("day")), problem))
             continue
         kind, amount, problem = _kind_and_amount(row, kinds)
         if problem:
@@ -166,6 +188,22 @@ def _ledger_values(chunk: Grid, rows: list[int], values: list[dict | None], layo
         good.append(row)
     errors.sort(key=lambda e: e.row)
     return good
+
+
+def _entry_date(row: dict, layout: Layout, year: int | None) -> str | None:
+    """The row's date: its 日期 cell, or 月 and 日 with the ledger's year. A reason when there is none."""
+    month, day = row.pop("month", None), row.pop("day", None)
+    if row.get("entry_date") is not None:
+        return None
+    if "entry_date" in layout.columns:
+        return "日期：不能为空"
+    if year is None:
+        return "日期：表头和标题中找不到年份（如“2025年”）"
+    try:
+        row["entry_date"] = date(year, int(month), int(day))
+    except (TypeError, ValueError):
+        return "日期：月、日不是有效日期"
+    return None
 
 
 def _kind_and_amount(row: dict, kinds: dict) -> tuple[str | None, Decimal | None, str | None]:

@@ -67,6 +67,7 @@ def hunan_target_sheet():
     sheet.merge_cells("A20:A21")
     sheet.merge_cells("B20:B21")
     _put(sheet, 23, ["注：1.指标值应当细化、量化；2.定性指标用文字描述。"])
+    sheet.merge_cells("A23:F23")
     _put(sheet, 24, ["填报人：李明", None, "联系电话：0731-12345678", None, "填报日期：2025年1月10日"])
     return book
 
@@ -299,3 +300,46 @@ def indicators_only_self_assessment():
     _put(sheet, 3, ["效益指标", "社会效益指标", "津贴按月足额发放率", "100%", "100%", 40, 40])
     _put(sheet, 4, ["满意度指标", "服务对象满意度指标", "老年人满意度", "≥90%", "95%", 20, 20])
     return book
+
+
+def handkept_journal_by_month_and_day():
+    """A 手工账 kept in a paper-style 明细账 template: 2025年 merged over 月 and 日, 凭证 种类/号数 under a merged
+    凭证, 借方/贷方 the evaluator must assign (which is money in depends on the account), 承前页 and 过次页."""
+    book, sheet = _sheet("明细账")
+    _put(sheet, 1, ["专项资金明细账（科目：项目支出）"])
+    _put(sheet, 2, ["2025年", None, "凭证号", "摘要", "借方", "贷方", "余额"])
+    _put(sheet, 3, ["月", "日"])
+    sheet.merge_cells("A2:B2")
+    for column in "CDEFG":
+        sheet.merge_cells(f"{column}2:{column}3")
+    _put(sheet, 4, [None, None, None, "承前页", 0, 0, 0])
+    _put(sheet, 5, [3, 12, "记-07", "付道路硬化工程款", 380_000, None, 380_000])
+    _put(sheet, 6, [4, 2, "记-15", "付监理费", 12_500, None, 392_500])
+    _put(sheet, 7, [4, 30, "记-22", "收回多付工程款", None, 5_000, 387_500])
+    _put(sheet, 8, [None, None, None, "过次页", 392_500, 5_000, 387_500])
+    return book
+
+
+def jiangxi_target_sheet_with_section_rows():
+    """江西 county 目标表 where each 一级指标 is a heading row merged across the table (一、产出指标), the 二级 column
+    holds 数量/质量 and the rows are numbered; the budget line above has no header at all."""
+    book, sheet = _sheet("绩效目标")
+    _put(sheet, 1, ["项目绩效目标表"])
+    sheet.merge_cells("A1:E1")
+    _put(sheet, 2, ["项目资金总额：120万元"])
+    _put(sheet, 3, ["序号", "二级指标", "三级指标", "指标值", "分值"])
+    _put(sheet, 4, ["一、产出指标"])
+    sheet.merge_cells("A4:E4")
+    _put(sheet, 5, [1, "数量指标", "新增养老床位", "≥60张", 30])
+    _put(sheet, 6, [2, "质量指标", "消防验收合格率", "达到100%", 20])
+    _put(sheet, 7, ["二、效益指标"])
+    sheet.merge_cells("A7:E7")
+    _put(sheet, 8, [3, "社会效益指标", "入住率", "≥ 80 %", 30])
+    _put(sheet, 9, ["三、满意度指标"])
+    sheet.merge_cells("A9:E9")
+    _put(sheet, 10, [4, "服务对象满意度指标", "入住老人满意度", "≥90%", 20])
+    return book
+
+
+JIANGXI_TARGETS = {"新增养老床位": ("≥", "60", "张", "≥60张"), "消防验收合格率": ("≥", "100", "%", "达到100%"),
+                   "入住率": ("≥", "80", "%", "≥ 80 %"), "入住老人满意度": ("≥", "90", "%", "≥90%")}

@@ -246,3 +246,37 @@ def test_a_self_assessment_without_a_budget_block_behind_a_cover_sheet(session, 
             rows["发放高龄津贴人数"].target_unit, rows["发放高龄津贴人数"].target_value) == ("≥", 3200, "人", "≥3,200人")
     assert rows["发放高龄津贴人数"].actual_number == 3260
     assert (rows["津贴按月足额发放率"].target_operator, rows["津贴按月足额发放率"].target_number) == ("=", 100)
+
+
+def test_a_hand_kept_journal_by_month_and_day_with_debit_and_credit_assigned_by_hand(session, app, world):
+    store = BlobStore(app.config["STORAGE_DIR"])
+    draft = drafts.start_draft(session, store, world.engagement, world.evaluator, factories.NOW, kind="ledger",
+                               stream=BytesIO(xlsx(county.handkept_journal_by_month_and_day())),
+                               filename="明细账.xlsx", max_bytes=2**24)
+    columns = draft.table["choice"]["sections"]["ledger"]["columns"]
+    assert {k: columns.get(k) for k in ("month", "day", "voucher_no", "purpose")} == {
+        "month": 0, "day": 1, "voucher_no": 2, "purpose": 3}
+    assert "amount_in" not in columns and "amount_out" not in columns     # 借方/贷方: the evaluator decides
+    choice = draft.table["choice"]
+    choice["sections"]["ledger"]["columns"].update(amount_out=4, amount_in=5)  # a 支出 account: 借方 is spending
+    material = drafts.confirm_mapping(session, store, draft, world.engagement, world.evaluator, factories.NOW,
+                                      choice, max_bytes=2**24)
+    session.commit()
+    entries = session.scalars(select(LedgerEntry).order_by(LedgerEntry.row_number)).all()
+    assert material.row_count == 3
+    assert [(e.entry_date.isoformat(), e.kind, e.amount) for e in entries] == [
+        ("2025-03-12", "支出", Decimal("380000.00")), ("2025-04-02", "支出", Decimal("12500.00")),
+        ("2025-04-30", "到位", Decimal("5000.00"))]
+
+
+def test_a_target_sheet_whose_first_level_names_are_heading_rows(session, app, world):
+    run_import(session, app, world, "target_sheet", county.jiangxi_target_sheet_with_section_rows())
+    leaves = tree_targets(session)
+    assert set(leaves) == set(county.JIANGXI_TARGETS)
+    for name, (operator, value, unit, original) in county.JIANGXI_TARGETS.items():
+        leaf = leaves[name]
+        assert (leaf.operator, leaf.target_value, leaf.unit, leaf.target_original) == (
+            expected_code(operator), Decimal(value), unit, original), name
+    parents = {i.id: i for i in session.scalars(select(Indicator).where(Indicator.level < 3))}
+    top = parents[parents[leaves["入住率"].parent_id].parent_id]
+    assert top.name == "效益指标" and top.points == 30
