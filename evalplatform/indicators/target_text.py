@@ -75,7 +75,9 @@ def parse_target(raw, unit_hint: str = "", operator_hint: str = "") -> ParsedTar
     operator = operator or suffix_op or hint_op
     match = _NUMBER.match(rest)
     if match is None:
-        if any(ch.isdigit() for ch in text) or operator:
+        # 达到国家标准, 不低于上年水平: words, qualitative. Digits, a bare ≥, or 百分之九十五: read by a person.
+        if any(ch.isdigit() for ch in text) or "百分之" in text or (operator and rest == "") or \
+                text[:1] in "≥≤<>=≧≦":
             return ParsedTarget(original, None, None, "", True, "无法识别的指标值，已按文字保留，请核对")
         return ParsedTarget(original, None, None, "")  # a qualitative target: 明显改善, 按期完成
     unit = rest[match.end():]
@@ -89,9 +91,14 @@ def parse_target(raw, unit_hint: str = "", operator_hint: str = "") -> ParsedTar
     return ParsedTarget(original, operator or "=", value, unit)
 
 
+_DIRECTION = {"正向": "≥", "正向指标": "≥", "反向": "≤", "反向指标": "≤"}   # 指标方向 columns of some forms
+
+
 def _operator_only(text: str) -> str | None:
     if not text:
         return None
+    if text in _DIRECTION:
+        return _DIRECTION[text]
     operator, rest = _strip_prefix(text)
     return operator if not rest else None
 
