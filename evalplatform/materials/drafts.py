@@ -44,7 +44,7 @@ def start_draft(session: Session, store: BlobStore, engagement: Engagement, acto
         raise MaterialError("未知的材料类型")
     if kind == "declared_list" and not ((name or "").strip() and (key_column or "").strip()):
         raise MaterialError("申报清单请填写清单名称和关键列")
-    limits, filename = limits or bounds.Limits(), evidence_service.clean_filename(filename)
+    limits, filename = limits or bounds.from_environment(), evidence_service.clean_filename(filename)
     layouts = [l for l in bureau_layouts(session, engagement, kind) if layout_id in (None, l.id)]
     found: dict = {}
 
@@ -142,7 +142,7 @@ def confirm_mapping(session: Session, store: BlobStore, draft: ImportDraft, enga
     nothing). With `layout_name`, the mapping is saved as the bureau's layout of that name."""
     ensure_can_edit(engagement, actor)
     _ensure_status(draft, "mapping")
-    limits = limits or bounds.Limits()
+    limits = limits or bounds.from_environment()
     detection = service.chosen_layouts(draft.kind, _grids(store, draft, limits), choice)
     if layout_name and layout_name.strip():
         draft.layout_id = save_layout(session, engagement, actor, now, draft.kind, layout_name,

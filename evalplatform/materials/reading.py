@@ -82,7 +82,7 @@ def read_workbook(path: Path, limits: bounds.Limits | None = None, *, display: b
     Formulas lacking a cached value are marked, not read as 0. `display`: cells as Excel shows them where the
     number alone misleads — a percent-formatted 1 is "100%", a typed "=100%" keeps its "=" (target sheets).
     `stream`: big sheets are not turned into Python lists at once (ledgers of 1,000,000 rows)."""
-    limits = limits or bounds.Limits()
+    limits = limits or bounds.from_environment()
     scans = _Scans(path, display)
     bounds.check_xlsx(path, limits, on_sheet_rows=scans.for_sheet)
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
@@ -110,7 +110,7 @@ def read_xls(path: Path, limits: bounds.Limits | None = None) -> list[Grid]:
     """An Excel 97–2003 workbook (an OLE2 file, at most 65,536 × 256 cells a sheet): python-calamine reads it
     whole; each sheet's size and its longest cell are checked before any parsing. Number formats are not read
     here: a percent-formatted 1 stays 1 (the review page shows it for correction)."""
-    limits = limits or bounds.Limits()
+    limits = limits or bounds.from_environment()
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     grids = []
     for name in workbook.sheet_names:
@@ -133,7 +133,7 @@ def read_csv(path: Path, sheet: str = "CSV", limits: bounds.Limits | None = None
     """A CSV file as one sheet of text cells (UTF-8 with or without BOM, else GBK; see evidence.content.csv_text).
     A cell such as =1+2 stays text: a CSV has no formulas, and exports pass everything through safe_cell."""
     from ..evidence.content import csv_text
-    limits = limits or bounds.Limits()
+    limits = limits or bounds.from_environment()
     text = csv_text(path.read_bytes())
     rows = [[cell if cell.strip() else None for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
     bounds.check_grid(sheet, len(rows), max((len(r) for r in rows), default=0), limits)

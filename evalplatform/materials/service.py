@@ -221,7 +221,7 @@ def import_material(session: Session, store: BlobStore, engagement: Engagement, 
         raise MaterialError("未知的材料类型")
     if kind == "declared_list" and not (name or "").strip():
         raise MaterialError("请填写清单名称")
-    limits = limits or bounds.Limits()
+    limits = limits or bounds.from_environment()
     filename = evidence_service.clean_filename(filename)
     with spooled(stream, max_bytes, limits) as (path, mime, digest, size):
         grids = read_grids(path, kind, mime=mime, sheet=Path(filename).stem[:100] or "CSV", limits=limits)
