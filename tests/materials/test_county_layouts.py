@@ -280,3 +280,37 @@ def test_a_target_sheet_whose_first_level_names_are_heading_rows(session, app, w
     parents = {i.id: i for i in session.scalars(select(Indicator).where(Indicator.level < 3))}
     top = parents[parents[leaves["入住率"].parent_id].parent_id]
     assert top.name == "效益指标" and top.points == 30
+
+
+def test_a_gbk_csv_target_sheet_exported_by_a_budget_system(session, app, world):
+    text = ("项目支出绩效目标表\r\n"
+            "单位名称：某县教育局,,,,,\r\n"
+            "一级指标,二级指标,三级指标,指标性质,指标值,度量单位,权重\r\n"
+            "产出指标,数量指标,营养餐覆盖学生,≥,\"12,500\",人,40\r\n"
+            ",质量指标,食品安全事故,=,0,起,30\r\n"
+            "满意度指标,服务对象满意度指标,家长满意度,≥,90,%,30\r\n")
+    material = service.import_material(
+        session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator, factories.NOW,
+        kind="target_sheet", stream=BytesIO(text.encode("gbk")), filename="目标表.csv", max_bytes=2**24)
+    session.commit()
+    assert material.evidence.mime == "text/csv" and material.row_count == 3
+    leaves = tree_targets(session)
+    got = {n: (l.operator, l.target_value, l.unit, l.target_original) for n, l in leaves.items()}
+    assert got == {"营养餐覆盖学生": ("ge", Decimal(12500), "人", "12,500"), "食品安全事故": ("eq", Decimal(0), "起", "0"),
+                   "家长满意度": ("ge", Decimal(90), "%", "90")}
+    assert session.get(Indicator, leaves["食品安全事故"].parent_id).name == "质量指标"
+
+
+def test_a_ledger_with_english_headers(session, app, world):
+    from openpyxl import Workbook
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Fund ledger 2025"])
+    sheet.append(["No.", "Date", "Voucher no.", "Type", "Description", "Payee", "Amount"])
+    sheet.append([1, "2025-01-05", "V-001", "资金到位", "County allocation", "County finance bureau", 500_000])
+    sheet.append([2, "2025-02-10", "V-014", "支出", "Equipment", "Supplier Ltd", 120_000.5])
+    sheet.append(["Total", None, None, None, None, None, 620_000.5])
+    material = run_import(session, app, world, "ledger", book)
+    entries = session.scalars(select(LedgerEntry).order_by(LedgerEntry.row_number)).all()
+    assert material.row_count == 2 and [(e.voucher_no, e.kind, e.amount) for e in entries] == [
+        ("V-001", "到位", Decimal("500000.00")), ("V-014", "支出", Decimal("120000.50"))]
