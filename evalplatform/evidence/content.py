@@ -15,8 +15,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 from .. import bounds
 
 _CHINA_OFFSET = timedelta(hours=8)
-SAFE_INLINE_TYPES = frozenset({"image/jpeg", "image/png"})      # thumbnails and previews
-INLINE_TYPES = SAFE_INLINE_TYPES | {"application/pdf"}           # may open in the browser; all else is attachment
+SAFE_INLINE_TYPES = frozenset({"image/jpeg", "image/png"})   # previews, and downloads shown inline; all else attachment
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ALLOWED_TYPES = {

@@ -14,7 +14,7 @@ from ..engagements.service import load_engagement_for_user, load_site
 from ..spreadsheets import xlsx_bytes
 from ..web import form_errors, now_utc, xlsx_download
 from . import previews, service
-from .content import INLINE_TYPES, SAFE_INLINE_TYPES, RejectedContent
+from .content import SAFE_INLINE_TYPES, RejectedContent
 from .forms import DeleteEvidenceForm, UploadForm
 from .store import BlobStore, BlobTooLarge, StorageFull
 
@@ -122,8 +122,8 @@ def _load(engagement_id: int, evidence_id: int, for_write: bool = False):
 @login_required
 def download(engagement_id: int, evidence_id: int):
     _engagement, evidence = _load(engagement_id, evidence_id)
-    # Served as what the bytes are (the type sniffed at upload); only images and PDFs may open in the browser.
-    inline = request.args.get("inline") == "1" and evidence.mime in INLINE_TYPES
+    # Served as what the bytes are (the type sniffed at upload); only JPEG and PNG open in the browser.
+    inline = request.args.get("inline") == "1" and evidence.mime in SAFE_INLINE_TYPES
     response = send_file(_store().path_for(evidence.blob_sha256), mimetype=evidence.mime,
                          as_attachment=not inline, download_name=service.download_name(evidence),
                          etag=evidence.blob_sha256, max_age=0)

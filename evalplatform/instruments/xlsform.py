@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook, load_workbook
@@ -55,12 +56,15 @@ def _label(record: dict, key: str = "label") -> str:
 
 
 def import_xlsform(data: bytes, limits: bounds.Limits | None = None) -> ImportResult:
+    unreadable = "无法读取 XLSForm 文件（需要 .xlsx 格式）"
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise XLSFormError(unreadable)
     try:
         bounds.check_xlsx(io.BytesIO(data), limits or bounds.from_environment())   # before openpyxl parses it
     except bounds.LimitExceeded as error:
         raise XLSFormError(str(error)) from None
-    except Exception as error:  # noqa: BLE001 - not a ZIP/XLSX at all: the same message as below
-        raise XLSFormError("无法读取 XLSForm 文件（需要 .xlsx 格式）") from error
+    except Exception as error:  # noqa: BLE001 - a ZIP that is no workbook: the same message as below
+        raise XLSFormError(unreadable) from error
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 - any unreadable file is the same message to the user

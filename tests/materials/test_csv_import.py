@@ -114,8 +114,8 @@ def test_a_csv_self_assessment_and_declared_list(session, app, world):
 
 
 @pytest.mark.parametrize("data, reason", [
-    (b"%PDF-1.4 not a table", "只支持 Excel 工作簿（.xlsx）或 CSV"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "只支持 Excel 工作簿（.xlsx）或 CSV"),
+    (b"%PDF-1.4 not a table", "只支持 Excel 工作簿（.xlsx、.xls）或 CSV"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "只支持 Excel 工作簿（.xlsx、.xls）或 CSV"),
     (b"a,b\x00,c\n", "二进制"),
     (b"a,b\x07,c\n", "控制字符"),
     ("序号,金额\n1,€100\n".encode("utf-16"), "二进制"),

@@ -37,7 +37,7 @@ def test_a_file_is_served_as_what_its_bytes_are_under_its_cleaned_name(client, s
     response = client.get(f"{base}/{png.id}/download?inline=1")
     assert response.mimetype == "image/png" and response.headers["Content-Disposition"].startswith("inline")
     assert ".pdf.png" in response.headers["Content-Disposition"]
-    response = client.get(f"{base}/{xlsx.id}/download?inline=1")       # never inline: not an image or PDF
+    response = client.get(f"{base}/{xlsx.id}/download?inline=1")       # never inline: not an image
     assert response.mimetype == xlsx.mime and response.headers["Content-Disposition"].startswith("attachment")
     assert "sandbox" in response.headers["Content-Security-Policy"] and ".jpg.xlsx" in \
         response.headers["Content-Disposition"]
