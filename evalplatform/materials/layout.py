@@ -133,8 +133,9 @@ def detect(grid: Grid, fields: list[Field], saved: dict[str, str] | None = None,
             key = (len(columns), top - bottom, -top)
             if not missing and (best is None or key > best[0]):
                 best = (key, (top, bottom, parts, columns))
-            elif missing and any(f.required and f.name in columns for f in fields):
-                if fewest_missing is None or len(missing) < len(fewest_missing):
+            elif missing:
+                if any(f.required and f.name in columns for f in fields) and (
+                        fewest_missing is None or len(missing) < len(fewest_missing)):
                     fewest_missing = missing
                 if len(columns) >= 2 and (best_partial is None or key > best_partial[0]):
                     best_partial = (key, (top, bottom, parts, columns))
