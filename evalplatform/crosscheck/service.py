@@ -210,10 +210,14 @@ def verified_values(session: Session, engagement: Engagement) -> dict[str, Verif
 
 
 def ledger_summary(session: Session, engagement: Engagement) -> LedgerTotals | None:
-    """The current ledger's totals by kind, summed in the database (no rows are loaded)."""
+    """The current ledger's totals by kind: as stored at import, else summed in the database (no rows loaded)."""
     material = materials.current_import(session, engagement, "ledger")
     if material is None:
         return None
+    if material.totals:   # added up as the ledger streamed in
+        totals = material.totals
+        return LedgerTotals(Decimal(totals["到位"]), Decimal(totals["拨付"]), Decimal(totals["支出"]),
+                            totals["count"]) if totals["count"] else None
     sums = dict.fromkeys(("到位", "拨付", "支出"), Decimal(0))
     count = 0
     for kind, amount, rows in session.execute(

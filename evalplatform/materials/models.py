@@ -31,6 +31,9 @@ class MaterialImport(Base):
     mapping: Mapped[dict] = mapped_column(default=dict)  # field -> header as found in the file
     key_column: Mapped[str | None] = mapped_column(String(100))
     columns: Mapped[list] = mapped_column(default=list)  # a declared list's headers in file order (JSONB has none)
+    # A ledger's sums by kind in 元 and its row count, added up as it streamed in: pages over a 1,000,000-row
+    # ledger read these, not the rows ({"到位": "123.45", …, "count": 8}); None for imports made before them.
+    totals: Mapped[dict | None]
     imported_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from decimal import Decimal
 from typing import Callable
 
 from sqlalchemy import select
@@ -65,15 +66,19 @@ def _store_ledger(session, engagement, actor, now, detection, evidence, filename
     material = _material(session, engagement, actor, now, "ledger", evidence(), detection.grid.sheet, None, filename)
     material.mapping = {k: v for k, v in layout.texts.items()}
     errors, total, count = [], 0, 0
+    sums = dict.fromkeys(("到位", "拨付", "支出"), Decimal(0))
     for rows, chunk_errors in ledger_chunks(detection.grid, layout):
         total += len(chunk_errors)
         errors.extend(chunk_errors[:MAX_ERRORS - len(errors)])
         if not total and rows:
             bulk_insert(session, LedgerEntry.__table__, material.id, rows)
+            for row in rows:
+                sums[row["kind"]] += row["amount"]
         count += len(rows)
     if total:
         raise ImportRefused(errors, total)
     material.row_count = count
+    material.totals = {**{kind: str(amount) for kind, amount in sums.items()}, "count": count}
     return material
 
 

@@ -62,6 +62,10 @@ def upgrade() -> None:
     with op.batch_alter_table('indicator', schema=None) as batch_op:
         batch_op.add_column(sa.Column('target_original', sa.String(length=300), nullable=True))
 
+    with op.batch_alter_table('material_import', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('totals', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()),
+                                                                       'postgresql'), nullable=True))
+
     with op.batch_alter_table('self_assessment_indicator', schema=None) as batch_op:
         batch_op.add_column(sa.Column('target_operator', sa.String(length=2), nullable=True))
         batch_op.add_column(sa.Column('target_number', sa.Numeric(precision=20, scale=4), nullable=True))
@@ -77,6 +81,9 @@ def downgrade() -> None:
         batch_op.drop_column('target_unit')
         batch_op.drop_column('target_number')
         batch_op.drop_column('target_operator')
+
+    with op.batch_alter_table('material_import', schema=None) as batch_op:
+        batch_op.drop_column('totals')
 
     with op.batch_alter_table('indicator', schema=None) as batch_op:
         batch_op.drop_column('target_original')
