@@ -84,19 +84,24 @@ def _status_mb(key: str) -> float:
         return next(int(line.split()[1]) for line in status if line.startswith(key)) / 1024
 
 
+def import_ledger(session: Session, storage: str, world, path: Path):
+    """One committed ledger import into the world's engagement (both parts of the bench)."""
+    with path.open("rb") as stream:
+        material = materials.import_material(
+            session, BlobStore(storage), world.engagement, world.evaluator, factories.NOW, kind="ledger",
+            stream=stream, filename="资金台账.xlsx", max_bytes=2**30)
+    session.commit()
+    return material
+
+
 def import_with_peak(path: Path, database_url: str, rows: int) -> tuple[float, float, int, str]:
     """(seconds, peak RSS in MB, engagement id, evaluator's username) of one committed import."""
     engine = create_engine(database_url)
-    storage = tempfile.mkdtemp()
     with Session(engine) as session:
         world = factories.World(session)
         Path("/proc/self/clear_refs").write_text("5")   # the high-water mark starts from here
         start = time.perf_counter()
-        with path.open("rb") as stream:
-            material = materials.import_material(
-                session, BlobStore(storage), world.engagement, world.evaluator, factories.NOW, kind="ledger",
-                stream=stream, filename="资金台账.xlsx", max_bytes=2**30)
-        session.commit()
+        material = import_ledger(session, tempfile.mkdtemp(), world, path)
         seconds = time.perf_counter() - start
         peak = _status_mb("VmHWM")
         assert material.row_count == rows, material.row_count

@@ -25,15 +25,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
-from _support import private_postgres
+from _support import private_postgres  # noqa: I001 - first: puts the project on sys.path
+from _ledger_million import import_ledger
 from openpyxl import Workbook
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from evalplatform.crosscheck import service as crosscheck
 from evalplatform.crosscheck.models import LedgerFlag
-from evalplatform.evidence.store import BlobStore
-from evalplatform.materials import service as materials
 from evalplatform.materials.models import LedgerEntry
 from tests import factories
 
@@ -74,11 +73,7 @@ def run(path: Path, database_url: str) -> dict:
     with Session(engine) as session:
         world = factories.World(session)
         start = time.perf_counter()
-        with path.open("rb") as stream:
-            material = materials.import_material(
-                session, BlobStore(storage), world.engagement, world.evaluator, factories.NOW, kind="ledger",
-                stream=stream, filename="资金台账.xlsx", max_bytes=2**30)
-        session.commit()
+        material = import_ledger(session, storage, world, path)
         import_s = time.perf_counter() - start
         start = time.perf_counter()
         crosscheck.run_rules(session, world.engagement, world.evaluator, factories.NOW)

@@ -38,6 +38,17 @@ def tree_targets(session) -> dict:
     return {i.name: i for i in leaves}
 
 
+def assert_self_assessed_targets(session, expected: dict) -> dict:
+    """Each 自评表 row's parsed target against (operator, value, unit, original text); the rows by 三级指标."""
+    rows = {r.level3: r for r in session.scalars(select(SelfAssessedIndicator))}
+    for name, (operator, value, unit, original) in expected.items():
+        row = rows[name]
+        assert (row.target_operator, row.target_number, row.target_unit or "", row.target_value) == (
+            operator, Decimal(value) if value else None, unit or "", original), name
+        assert row.target_flagged == (operator is None and any(ch.isdigit() for ch in original)), name
+    return rows
+
+
 def expected_code(operator):
     return {"≥": "ge", ">": "ge", "≤": "le", "<": "le", "=": "eq", None: "qualitative"}[operator]
 
@@ -73,13 +84,8 @@ def test_a_zhejiang_self_assessment_with_its_budget_names_in_column_b(session, a
     lines = session.scalars(select(BudgetLine).order_by(BudgetLine.row_number)).all()
     assert [l.item for l in lines] == ["年度资金总额", "其中：当年财政拨款", "上年结转资金", "其他资金"]
     assert lines[0].annual_budget == Decimal("11800000.00") and lines[0].execution_rate == Decimal("0.9")
-    rows = {r.level3: r for r in session.scalars(select(SelfAssessedIndicator))}
+    rows = assert_self_assessed_targets(session, county.ZHEJIANG_TARGETS)
     assert len(rows) == len(county.ZHEJIANG_TARGETS)
-    for name, (operator, value, unit, original) in county.ZHEJIANG_TARGETS.items():
-        row = rows[name]
-        assert (row.target_operator, row.target_number, row.target_unit or "", row.target_value) == (
-            operator, Decimal(value) if value else None, unit, original), name
-        assert not row.target_flagged
     assert rows["水质达标率"].actual_value == "100%" and rows["完工及时率"].points == 9
     assert (rows["新建供水管网长度"].level1, rows["受益人口"].level2) == ("产出指标", "数量指标")
 
@@ -88,10 +94,7 @@ def test_a_self_assessment_with_english_headers(session, app, world):
     run_import(session, app, world, "self_assessment", county.english_self_assessment())
     line = session.scalar(select(BudgetLine))
     assert (line.item, line.executed, line.execution_rate) == ("Total funds", Decimal("480000.00"), Decimal("0.96"))
-    rows = {r.level3: r for r in session.scalars(select(SelfAssessedIndicator))}
-    for name, (operator, value, unit, original) in county.ENGLISH_TARGETS.items():
-        assert (rows[name].target_operator, rows[name].target_number, rows[name].target_unit, rows[name].target_value) \
-            == (operator, Decimal(value), unit, original), name
+    rows = assert_self_assessed_targets(session, county.ENGLISH_TARGETS)
     assert rows["就业率"].deviation_note == "Job market weaker than planned"
 
 
@@ -203,10 +206,7 @@ def test_a_legacy_xls_self_assessment_with_merged_cells(session, app, world):
     line = session.scalar(select(BudgetLine).order_by(BudgetLine.row_number))
     assert (line.item, line.annual_budget, line.execution_rate) == ("年度资金总额", Decimal("7600000.00"),
                                                                     Decimal("0.95"))
-    rows = {r.level3: r for r in session.scalars(select(SelfAssessedIndicator))}
-    for name, (operator, value, unit, original) in xls_layouts.XLS_TARGETS.items():
-        assert (rows[name].target_operator, rows[name].target_number, rows[name].target_unit, rows[name].target_value) \
-            == (operator, Decimal(value), unit, original), name
+    rows = assert_self_assessed_targets(session, xls_layouts.XLS_TARGETS)
     assert rows["设备验收合格率"].level1 == "产出指标"
 
 
@@ -227,13 +227,8 @@ def test_a_hand_typed_self_assessment_with_units_in_headers_and_points_written_a
     line = session.scalar(select(BudgetLine))
     assert (line.item, line.annual_budget, line.executed, line.weight, line.points) == (
         "年度资金总额", Decimal("5600000.00"), Decimal("5040000.00"), Decimal("10"), Decimal("9"))
-    rows = {r.level3: r for r in session.scalars(select(SelfAssessedIndicator))}
+    rows = assert_self_assessed_targets(session, county.SICHUAN_TARGETS)
     assert set(rows) == set(county.SICHUAN_TARGETS)
-    for name, (operator, value, unit, original) in county.SICHUAN_TARGETS.items():
-        row = rows[name]
-        assert (row.target_operator, row.target_number, row.target_unit, row.target_value) == (
-            operator, Decimal(value) if value else None, unit, original), name
-        assert row.target_flagged == (operator is None), name
     assert rows["受益群众满意度"].level2 == "受益群众满意度" and rows["户均补助标准"].level1 == "产出指标"
     assert rows["改造危房户数"].weight == 20 and rows["改造危房户数"].actual_number == 126
 
