@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import audit
@@ -16,6 +16,7 @@ from ..engagements.service import ensure_can_edit, load_owned
 from ..evidence.models import Evidence
 from ..materials import service as materials
 from ..materials.models import BudgetLine, LedgerEntry
+from ..pagination import Page, paginate
 from . import quantities, sampling  # their functions import this module's _save at call time
 from .ledger_rules import LedgerTotals, Record, run_ledger_rules, totals
 from .models import CrossCheck, LedgerFlag
@@ -74,8 +75,22 @@ def refresh_ledger_flags(session: Session, engagement: Engagement, records: list
 
 
 def ledger_flags(session: Session, engagement: Engagement) -> list[LedgerFlag]:
-    return list(session.scalars(select(LedgerFlag).where(LedgerFlag.engagement_id == engagement.id)
-                                .options(joinedload(LedgerFlag.entry)).order_by(LedgerFlag.id)))
+    return list(session.scalars(_flags_query(engagement)))
+
+
+def _flags_query(engagement: Engagement):
+    return (select(LedgerFlag).where(LedgerFlag.engagement_id == engagement.id)
+            .options(joinedload(LedgerFlag.entry)).order_by(LedgerFlag.id))
+
+
+def ledger_flag_page(session: Session, engagement: Engagement, page: int, per_page: int = 100) -> Page:
+    """One page of the flags (a 1,000,000-row ledger can raise tens of thousands); counted in the database."""
+    return paginate(session, _flags_query(engagement), page, per_page)
+
+
+def ledger_flag_rules(session: Session, engagement: Engagement) -> list[str]:
+    return sorted(session.scalars(select(LedgerFlag.rule).where(LedgerFlag.engagement_id == engagement.id)
+                                  .distinct()))
 
 
 def _total_line(lines: list[BudgetLine]) -> BudgetLine | None:
@@ -195,5 +210,18 @@ def verified_values(session: Session, engagement: Engagement) -> dict[str, Verif
 
 
 def ledger_summary(session: Session, engagement: Engagement) -> LedgerTotals | None:
-    records = ledger_records(session, engagement)
-    return totals(records) if records else None
+    """The current ledger's totals by kind: as stored at import, else summed in the database (no rows loaded)."""
+    material = materials.current_import(session, engagement, "ledger")
+    if material is None:
+        return None
+    if material.totals:   # added up as the ledger streamed in
+        totals = material.totals
+        return LedgerTotals(Decimal(totals["到位"]), Decimal(totals["拨付"]), Decimal(totals["支出"]),
+                            totals["count"]) if totals["count"] else None
+    sums = dict.fromkeys(("到位", "拨付", "支出"), Decimal(0))
+    count = 0
+    for kind, amount, rows in session.execute(
+            select(LedgerEntry.kind, func.sum(LedgerEntry.amount), func.count(LedgerEntry.id))
+            .where(LedgerEntry.import_id == material.id).group_by(LedgerEntry.kind)):
+        sums[kind], count = Decimal(amount or 0).quantize(Decimal("0.01")), count + rows
+    return LedgerTotals(sums["到位"], sums["拨付"], sums["支出"], count) if count else None

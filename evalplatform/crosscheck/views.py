@@ -40,11 +40,12 @@ def index(engagement_id: int):
 
 
 def _index(engagement, verify_form, status=200):
-    flags = service.ledger_flags(db.session, engagement)
+    flags = service.ledger_flag_page(db.session, engagement, request.args.get("page", 1, type=int))
     return render_template(
         "crosscheck/index.html", engagement=engagement, checks=service.cross_checks(db.session, engagement),
-        ledger=service.ledger_summary(db.session, engagement), flags=flags[:500], flag_count=len(flags),
-        flag_rules=sorted({f.rule for f in flags}), rule_labels={**service.RULE_LABELS, **LEDGER_RULE_LABELS},
+        ledger=service.ledger_summary(db.session, engagement), flags=flags, flag_count=flags.total,
+        flag_rules=service.ledger_flag_rules(db.session, engagement),
+        rule_labels={**service.RULE_LABELS, **LEDGER_RULE_LABELS},
         outcome_labels=findings.OUTCOME_LABELS, verify_form=verify_form, action_form=ActionForm(),
         measures=quantities.measure_settings(db.session, engagement),
         targets=quantities.target_choices(db.session, engagement)), status

@@ -12,17 +12,21 @@ from pathlib import Path
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-MAX_IMAGE_PIXELS = 60_000_000  # ~ a 60 MP photo; anything bigger is a decompression bomb here
+from .. import bounds
+
 _CHINA_OFFSET = timedelta(hours=8)
-SAFE_INLINE_TYPES = frozenset({"image/jpeg", "image/png"})
+SAFE_INLINE_TYPES = frozenset({"image/jpeg", "image/png"})   # previews, and downloads shown inline; all else attachment
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ALLOWED_TYPES = {
     "image/jpeg": ".jpg", "image/png": ".png", "image/heic": ".heic", "application/pdf": ".pdf",
     XLSX: ".xlsx", DOCX: ".docx", "video/mp4": ".mp4",
     "text/csv": ".csv",   # only where the caller allows it (material imports), never a general upload
+    "application/vnd.ms-excel": ".xls",   # likewise
 }
 CSV = "text/csv"
+XLS = "application/vnd.ms-excel"   # only as a material import (read by python-calamine), never a general upload
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _TEXT_CONTROLS_ALLOWED = frozenset("\t\r\n")
 _HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1"}
 _MP4_BRANDS = {b"isom", b"iso2", b"mp41", b"mp42", b"avc1", b"M4V ", b"dash", b"3gp4", b"3gp5"}
@@ -100,32 +104,43 @@ def csv_text(data: bytes) -> str:
     return text
 
 
-def inspect_content(head: bytes, path: Path, *, allow_csv: bool = False) -> ContentFacts:
-    """`allow_csv`: plain-text CSV is accepted too (material imports only); it is never shown inline."""
+def inspect_content(head: bytes, path: Path, *, allow_csv: bool = False,
+                    limits: bounds.Limits | None = None) -> ContentFacts:
+    """What the bytes are, checked against the bounds: a ZIP container (XLSX, DOCX) unpacked once and thrown away,
+    an image decoded in full. `allow_csv`: plain-text CSV too (material imports only); never shown inline."""
+    limits = limits or bounds.from_environment()
     mime = sniff_mime(head, path)
     if mime is None and allow_csv:
         csv_text(path.read_bytes())
         return ContentFacts(mime=CSV)
     if mime is None:
         raise RejectedContent("不支持的文件类型：仅接受 JPEG、PNG、HEIC 照片，PDF、XLSX、DOCX 文档和 MP4 视频")
+    if mime in (XLSX, DOCX):
+        try:
+            bounds.check_archive(path, limits)
+        except bounds.LimitExceeded as error:
+            raise RejectedContent(str(error)) from None
     if mime in SAFE_INLINE_TYPES:
-        return _inspect_image(mime, path)
+        return _inspect_image(mime, path, limits)
     return ContentFacts(mime=mime)
 
 
-def _inspect_image(mime: str, path: Path) -> ContentFacts:
+def _inspect_image(mime: str, path: Path, limits: bounds.Limits) -> ContentFacts:
     try:
+        if mime == "image/png":
+            with Image.open(path) as image:   # the pixel count from the header, before any decoding
+                bounds.check_pixels(*image.size, limits)
+                image.verify()                # every chunk's CRC: a flipped byte anywhere is refused
         with Image.open(path) as image:
             width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise RejectedContent(f"图片像素过多（{width}×{height}），疑似异常文件")
+            bounds.check_pixels(width, height, limits)
             exif = image.getexif()
             image.draft("RGB", (max(1, width // 8), max(1, height // 8)))  # fast, still reads every byte
             # WeasyPrint sets this to True when imported; a cut-off photo must still be refused.
             ImageFile.LOAD_TRUNCATED_IMAGES = False
             image.load()
-    except RejectedContent:
-        raise
+    except bounds.LimitExceeded as error:
+        raise RejectedContent(f"图片像素过多：{error}") from None
     except Image.DecompressionBombError as error:
         raise RejectedContent("图片像素过多，疑似异常文件") from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from .. import bounds
 from .store import BlobStore
 
 THUMBNAIL_SIZE = (480, 480)
@@ -21,6 +22,7 @@ def thumbnail(store: BlobStore, sha256: str, size: tuple[int, int] = THUMBNAIL_S
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with Image.open(store.path_for(sha256)) as image:
+        bounds.check_pixels(*image.size, bounds.from_environment())  # checked at upload; the limit may have dropped since
         image.draft("RGB", (size[0] * 2, size[1] * 2))
         image = ImageOps.exif_transpose(image).convert("RGB")
         image.thumbnail(size)

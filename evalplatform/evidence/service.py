@@ -14,7 +14,8 @@ from .. import audit
 from ..accounts.models import User
 from ..engagements.models import Engagement, Site
 from ..engagements.service import ensure_can_edit, load_owned
-from .content import inspect_content
+from ..bounds import Limits
+from .content import ALLOWED_TYPES, ContentFacts, inspect_content
 from .models import Evidence, EvidenceBlob, EvidenceLink
 from .store import BlobStore
 
@@ -36,21 +37,43 @@ class UploadResult:
     created: bool
 
 
+_UNSAFE_IN_NAMES = str.maketrans({c: "_" for c in ':*?"<>|'})
+_DROPPED = ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")   # controls, bidi overrides and other invisible format marks
+
+
 def clean_filename(raw: str | None) -> str:
-    name = unicodedata.normalize("NFC", (raw or "").strip())
+    """The name as the UI shows it and a download offers it: the last part of a path, NFC, line breaks and tabs
+    made spaces, other control and format characters (bidi overrides) removed, characters Windows refuses
+    replaced, no leading dots. Only an empty or overlong result is refused."""
+    # Browsers send a line break or quote in a file name as %0A %0D %22 (HTML multipart encoding): undo that.
+    name = (raw or "").replace("%0A", "\n").replace("%0D", "\r").replace("%22", '"')
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(" " if c in "\t\r\n" else c for c in name if c in "\t\r\n" or unicodedata.category(c) not in _DROPPED)
+    name = " ".join(name.translate(_UNSAFE_IN_NAMES).split()).lstrip(".").strip()
     if not name:
         raise EvidenceError("文件名为空")
     if len(name) > MAX_FILENAME:
         raise EvidenceError(f"文件名过长（{len(name)} 个字符，最多 {MAX_FILENAME} 个）")
-    if any(ch in name for ch in "/\\") or name in (".", "..") or any(unicodedata.category(c) == "Cc" for c in name):
-        raise EvidenceError("文件名不能包含路径或控制字符")
+    return name
+
+
+_SAME_TYPE_SUFFIXES = {".jpg": (".jpg", ".jpeg", ".jpe"), ".heic": (".heic", ".heif")}
+
+
+def download_name(evidence: Evidence) -> str:
+    """The cleaned name, with the suffix of what the bytes are when the name claims another type (a PNG named
+    报告.pdf is offered as 报告.pdf.png, so the receiving computer opens it as what it is)."""
+    suffix = ALLOWED_TYPES.get(evidence.mime)
+    name = evidence.original_filename
+    if suffix and not name.lower().endswith(_SAME_TYPE_SUFFIXES.get(suffix, (suffix,))):
+        name += suffix
     return name
 
 
 def store_upload(session: Session, store: BlobStore, engagement: Engagement, actor: User, now: datetime, *,
                  stream: BinaryIO, filename: str | None, max_bytes: int, client_uuid: uuid.UUID | None = None,
                  description: str | None = None, tags: list[str] | None = None,
-                 site: Site | None = None, allow_csv: bool = False) -> UploadResult:
+                 site: Site | None = None, allow_csv: bool = False, limits: Limits | None = None) -> UploadResult:
     ensure_can_edit(engagement, actor)
     name = clean_filename(filename)
     facts = {}
@@ -58,31 +81,41 @@ def store_upload(session: Session, store: BlobStore, engagement: Engagement, act
     def check(head: bytes, path) -> None:
         if not head:
             raise EvidenceError("文件为空（0 字节）")
-        facts["content"] = inspect_content(head, path, allow_csv=allow_csv)
+        facts["content"] = inspect_content(head, path, allow_csv=allow_csv, limits=limits)
 
     blob = store.put(stream, max_bytes, check=check)
-    content = facts["content"]
+    return register_upload(session, engagement, actor, now, sha256=blob.sha256, size=blob.size,
+                           content=facts["content"], filename=name, client_uuid=client_uuid,
+                           description=description, tags=tags, site=site)
+
+
+def register_upload(session: Session, engagement: Engagement, actor: User, now: datetime, *, sha256: str, size: int,
+                    content: ContentFacts, filename: str, client_uuid: uuid.UUID | None = None,
+                    description: str | None = None, tags: list[str] | None = None,
+                    site: Site | None = None) -> UploadResult:
+    """The evidence rows for bytes already checked: a material import writes them before it publishes the bytes,
+    so a refused import leaves nothing in the store."""
     audit.lock_engagement(session, engagement.id)
     if client_uuid is not None:
         existing = session.scalar(select(Evidence).where(
             Evidence.engagement_id == engagement.id, Evidence.client_uuid == client_uuid))
         if existing is not None:
-            if existing.blob_sha256 != blob.sha256:
+            if existing.blob_sha256 != sha256:
                 raise EvidenceConflict("该上传编号已用于另一个文件")
             return UploadResult(existing, created=False)
-    if session.get(EvidenceBlob, blob.sha256) is None:
-        session.add(EvidenceBlob(sha256=blob.sha256, size=blob.size, mime=content.mime, first_stored_at=now))
+    if session.get(EvidenceBlob, sha256) is None:
+        session.add(EvidenceBlob(sha256=sha256, size=size, mime=content.mime, first_stored_at=now))
     number = (session.scalar(select(func.max(Evidence.number)).where(
         Evidence.engagement_id == engagement.id)) or 0) + 1
     evidence = Evidence(
-        engagement_id=engagement.id, number=number, client_uuid=client_uuid, blob_sha256=blob.sha256,
-        original_filename=name, mime=content.mime, size=blob.size, description=description,
+        engagement_id=engagement.id, number=number, client_uuid=client_uuid, blob_sha256=sha256,
+        original_filename=filename, mime=content.mime, size=size, description=description,
         tags=sorted(set(tags or [])), captured_at=content.captured_at, latitude=content.latitude,
         longitude=content.longitude, site=site, uploaded_by_id=actor.id, uploaded_at=now)
     session.add(evidence)
     session.flush()
     audit.record(session, actor=actor, action="evidence.upload", obj=evidence, engagement_id=engagement.id,
-                 now=now, details={"filename": name, "sha256": blob.sha256, "size": blob.size})
+                 now=now, details={"filename": filename, "sha256": sha256, "size": size})
     return UploadResult(evidence, created=True)
 
 

@@ -5,7 +5,8 @@ disk first). When that transaction rolls back — a refused import, a crash, a d
 stays on disk with no row pointing at it. A process killed mid-upload leaves its spool file in incoming/.
 `sweep` removes both once they have been idle for a grace period far longer than any transaction, so bytes
 an upload in flight is about to refer to are never touched (`BlobStore.remove_if_idle` covers the race).
-Referenced: an evidence blob row (issued reports, materials and photos are evidence) or a draft rendering.
+Referenced: an evidence blob row (issued reports, materials and photos are evidence), a draft rendering, or an
+import draft still being mapped or reviewed (its file becomes evidence only when committed).
 """
 from __future__ import annotations
 
@@ -32,9 +33,12 @@ class SweepReport:
 
 
 def referenced_hashes(session: Session) -> set[str]:
-    from ..reporting.models import RenderJob  # reporting builds on evidence, not the other way round
+    from ..materials.models import ImportDraft  # materials and reporting build on evidence, not the reverse
+    from ..reporting.models import RenderJob
     hashes = set(session.scalars(select(EvidenceBlob.sha256)))
     hashes.update(session.scalars(select(RenderJob.pdf_sha256).where(RenderJob.pdf_sha256.is_not(None))))
+    hashes.update(session.scalars(select(ImportDraft.blob_sha256)
+                                  .where(ImportDraft.status.in_(("mapping", "review")))))
     return hashes
 
 

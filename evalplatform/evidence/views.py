@@ -8,6 +8,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import bounds
 from ..db import db
 from ..engagements.service import load_engagement_for_user, load_site
 from ..spreadsheets import xlsx_bytes
@@ -60,23 +61,34 @@ def upload(engagement_id: int):
 
 def _store_files(engagement, files, form, site, client_uuid):
     accepted, refused = [], []
+    limits = bounds.limits_from(current_app.config)
     tags = [t.strip() for t in (form.tags.data or "").replace("，", ",").split(",") if t.strip()]
     for upload in files:
+        name = _shown_name(upload.filename)
         try:
             result = service.store_upload(
                 db.session, _store(), engagement, current_user, now_utc(), stream=upload.stream,
                 filename=upload.filename, max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"],
-                client_uuid=client_uuid, description=form.description.data or None, tags=tags, site=site)
+                client_uuid=client_uuid, description=form.description.data or None, tags=tags, site=site,
+                limits=limits)
             accepted.append(result.evidence)
         except service.EvidenceConflict as error:
-            refused.append((upload.filename, str(error), 409))
+            refused.append((name, str(error), 409))
         except (service.EvidenceError, RejectedContent) as error:
-            refused.append((upload.filename, str(error), 422))
+            refused.append((name, str(error), 422))
         except BlobTooLarge as error:
-            refused.append((upload.filename, _("文件超过大小上限（%(mb)s MB）", mb=error.limit // 2**20), 413))
+            refused.append((name, _("文件超过大小上限（%(mb)s MB）", mb=error.limit // 2**20), 413))
         except StorageFull:
-            refused.append((upload.filename, _("存储空间不足，文件未保存，请联系管理员"), 507))
+            refused.append((name, _("存储空间不足，文件未保存，请联系管理员"), 507))
     return accepted, refused
+
+
+def _shown_name(raw: str | None) -> str:
+    """A refused file named as the UI names files: cleaned (a newline in a name no longer breaks the message)."""
+    try:
+        return service.clean_filename(raw)
+    except service.EvidenceError:
+        return raw or ""
 
 
 def _upload_reply(wants_json, engagement_id, accepted, refused, status):
@@ -107,10 +119,11 @@ def _load(engagement_id: int, evidence_id: int, for_write: bool = False):
 
 
 def send_evidence(evidence, inline: bool = False):
-    """The original bytes of an evidence record the caller has authorized, sandboxed and never cached."""
+    """The original bytes of an evidence record the caller has authorized, sandboxed and never cached; served
+    as what the bytes are (the type sniffed at upload), and only JPEG and PNG open in the browser."""
     response = send_file(_store().path_for(evidence.blob_sha256), mimetype=evidence.mime,
                          as_attachment=not (inline and evidence.mime in SAFE_INLINE_TYPES),
-                         download_name=evidence.original_filename, etag=evidence.blob_sha256, max_age=0)
+                         download_name=service.download_name(evidence), etag=evidence.blob_sha256, max_age=0)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -129,7 +142,10 @@ def preview(engagement_id: int, evidence_id: int):
     _engagement, evidence = _load(engagement_id, evidence_id)
     if evidence.mime not in SAFE_INLINE_TYPES:
         abort(404)
-    path = previews.thumbnail(_store(), evidence.blob_sha256)
+    try:
+        path = previews.thumbnail(_store(), evidence.blob_sha256)
+    except bounds.LimitExceeded:
+        abort(404)   # a photo over a limit lowered since its upload: no thumbnail, the download still works
     response = send_file(path, mimetype="image/jpeg", max_age=0)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response

@@ -48,6 +48,7 @@ class Indicator(Base):
     # 绩效目标: 指标值 / 度量单位 / 指标性质; target_text holds a qualitative target.
     target_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
     target_text: Mapped[str | None] = mapped_column(String(300))
+    target_original: Mapped[str | None] = mapped_column(String(300))  # 指标值 as the 目标表 wrote it: ≥ 95%
     unit: Mapped[str] = mapped_column(String(30), default="")
     operator: Mapped[str] = mapped_column(String(12), default="qualitative")
     method: Mapped[str] = mapped_column(String(30), default="manual")

@@ -10,7 +10,7 @@ from ..engagements.service import load_engagement_for_user
 from ..evidence import service as evidence_service
 from ..spreadsheets import xlsx_bytes
 from ..web import committed, now_utc, xlsx_download
-from . import engine, feeds, frameworks, scoring, service, targets
+from . import engine, feeds, frameworks, scoring, service
 from .forms import (BAND_LABELS, FORMULA_LABELS, GRADE_LABELS, INPUT_LABELS, METHOD_LABELS, OPERATOR_LABELS,
                     STANDARD_LABELS, AddIndicatorForm, BalanceOverrideForm, CreateTreeForm, ImportTargetsForm)
 
@@ -270,24 +270,6 @@ def sheet_table(summary: scoring.ScoringSummary):
                  if summary.rescaled else ""])
     rows.append([_("评价等级"), "", "", "", str(GRADE_LABELS[summary.grade]) if summary.grade else "", "", ""])
     return header, rows
-
-
-@bp.post("/import")
-@login_required
-def import_targets(engagement_id: int):
-    engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        flash(_("请选择绩效目标表文件（XLSX）"), "error")
-        return redirect(url_for(".tree", engagement_id=engagement_id)), 303
-    try:
-        count = targets.import_target_sheet(db.session, engagement, upload.stream.read(), current_user, now_utc())
-    except targets.TargetSheetErrors as errors:
-        db.session.rollback()
-        return render_template("indicators/import_errors.html", engagement=engagement, errors=errors.rows), 422
-    db.session.commit()
-    flash(_("已导入 %(n)s 条绩效目标。", n=count), "success")
-    return redirect(url_for(".tree", engagement_id=engagement_id)), 303
 
 
 def _indicator(engagement, indicator_id: int):

@@ -4,14 +4,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..db import Base, utcnow
 from ..evidence.models import Evidence
 
-MATERIAL_KINDS = ("self_assessment", "ledger", "declared_list")
+MATERIAL_KINDS = ("target_sheet", "self_assessment", "ledger", "declared_list")
+REVIEW_KINDS = ("target_sheet", "self_assessment")   # opened as a draft the evaluator corrects, then commits
+DRAFT_STATES = ("mapping", "review", "committed", "discarded")
 LEDGER_KINDS = ("到位", "拨付", "支出")
 
 
@@ -29,6 +31,9 @@ class MaterialImport(Base):
     mapping: Mapped[dict] = mapped_column(default=dict)  # field -> header as found in the file
     key_column: Mapped[str | None] = mapped_column(String(100))
     columns: Mapped[list] = mapped_column(default=list)  # a declared list's headers in file order (JSONB has none)
+    # A ledger's sums by kind in 元 and its row count, added up as it streamed in: pages over a 1,000,000-row
+    # ledger read these, not the rows ({"到位": "123.45", …, "count": 8}); None for imports made before them.
+    totals: Mapped[dict | None]
     imported_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -74,6 +79,11 @@ class SelfAssessedIndicator(Base):
     level2: Mapped[str] = mapped_column(String(100))
     level3: Mapped[str] = mapped_column(String(200))
     target_value: Mapped[str | None] = mapped_column(String(200))   # 年度指标值, as written (≥126公里)
+    # …and as read (indicators.target_text): ≥ 126 公里; a flagged one could not be read for sure.
+    target_operator: Mapped[str | None] = mapped_column(String(2))
+    target_number: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
+    target_unit: Mapped[str | None] = mapped_column(String(30))
+    target_flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     actual_value: Mapped[str | None] = mapped_column(String(200))   # 实际完成值, as written
     actual_number: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))  # its number, when there is one
     weight: Mapped[Decimal | None] = mapped_column(Numeric(9, 2))
@@ -107,3 +117,45 @@ class DeclaredItem(Base):
     row_number: Mapped[int]
     key: Mapped[str] = mapped_column(String(200))
     data: Mapped[dict] = mapped_column(default=dict)
+
+
+class ImportLayout(Base):
+    """A county's table layout, confirmed by an evaluator: field -> header text, saved per bureau and offered
+    for the next file of the kind (the units of one bureau send the same forms)."""
+    __tablename__ = "material_layout"
+    __table_args__ = (UniqueConstraint("bureau_id", "kind", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    mapping: Mapped[dict] = mapped_column(default=dict)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ImportDraft(Base):
+    """An uploaded table between upload and commit: its bytes (in the blob store, not yet evidence), the column
+    mapping being confirmed and, for 目标表/自评表, the rows the evaluator reviews cell by cell."""
+    __tablename__ = "material_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default="mapping")
+    name: Mapped[str | None] = mapped_column(String(200))          # a declared list's name
+    key_column: Mapped[str | None] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(255))
+    blob_sha256: Mapped[str] = mapped_column(String(64))
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    mapping: Mapped[dict] = mapped_column(default=dict)            # field -> header text being confirmed
+    layout_id: Mapped[int | None] = mapped_column(ForeignKey("material_layout.id"))
+    sheet: Mapped[str | None] = mapped_column(String(100))
+    table: Mapped[dict] = mapped_column(default=dict)              # extracted rows, scales and letters (review)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("material_import.id"))
+
+    layout: Mapped[ImportLayout | None] = relationship()
+    created_by: Mapped[User] = relationship()

@@ -1,32 +1,42 @@
-"""Material imports: read and validate the whole file, then store all rows and the file as evidence — or nothing."""
+"""Material imports: a file bounded, its layout detected (or confirmed by the evaluator), every row validated,
+then the rows and the file stored as evidence — or nothing (the file's bytes are published last)."""
 from __future__ import annotations
 
-import json
+import hashlib
+import shutil
 import tempfile
 import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, bounds
 from ..accounts.models import User
 from ..bulk import cycle_collector_paused
 from ..engagements.models import Engagement
-from ..engagements.service import ensure_can_edit, load_owned
+from ..engagements.service import ensure_can_edit
 from ..evidence import service as evidence_service
-from ..evidence.content import RejectedContent, sniff_mime
+from ..evidence.content import CSV, OLE2, XLS, XLSX, ContentFacts, RejectedContent, sniff_mime
 from ..evidence.store import BlobStore
-from .models import (MATERIAL_KINDS, BudgetLine, ColumnMapping, DeclaredItem, LedgerEntry, MaterialImport,
-                     SelfAssessedIndicator)
-from .parsers import Parsed, parse_declared_list, parse_ledger, parse_self_assessment
-from .reading import RowError, read_csv, read_workbook
+from . import assessments, storage
+from .storage import (budget_lines, bulk_insert, current_import, declared_items, ledger_entries,  # noqa: F401
+                      list_imports, load_import, self_assessed_indicators)
+from .layout import Field, Layout, layout_from_columns
+from .models import MATERIAL_KINDS, ColumnMapping, MaterialImport
+from .parsers import LEDGER_FIELDS, find_table, ledger_missing
+from .reading import Grid, RowError, read_csv, read_workbook, read_xls
 
-MAX_UNPACKED_BYTES = 512 * 2**20   # a 100,000-row ledger unpacks to about 45 MB
-NOT_A_TABLE = "只支持 Excel 工作簿（.xlsx）或 CSV 文件（UTF-8 或 GBK 编码）"
-KIND_LABELS = {"self_assessment": "绩效自评表", "ledger": "资金台账", "declared_list": "申报清单"}
+NOT_A_TABLE = "只支持 Excel 工作簿（.xlsx、.xls）或 CSV 文件（UTF-8 或 GBK 编码）"
+KIND_LABELS = {"target_sheet": "绩效目标表", "self_assessment": "绩效自评表", "ledger": "资金台账",
+               "declared_list": "申报清单"}
+SECTION_FIELDS = {"ledger": LEDGER_FIELDS, **assessments.SECTION_FIELDS}
+KIND_SECTIONS = {"target_sheet": ("target",), "self_assessment": ("budget", "indicator"), "ledger": ("ledger",),
+                 "declared_list": ("list",)}
 
 
 class MaterialError(Exception):
@@ -34,11 +44,19 @@ class MaterialError(Exception):
 
 
 class ImportRefused(Exception):
-    """The file was read and has bad rows; nothing was stored."""
+    """The file was read and has bad rows; nothing was stored. `total` counts errors beyond those kept."""
 
-    def __init__(self, errors: list[RowError]):
-        super().__init__(f"{len(errors)} 处错误")
+    def __init__(self, errors: list[RowError], total: int | None = None):
+        super().__init__(f"{total or len(errors)} 处错误")
         self.errors = errors
+        self.total = total or len(errors)
+
+
+@dataclass
+class Detection:
+    """A table found in the file: its sheet, and a layout per section (budget and indicator for a 自评表)."""
+    grid: Grid
+    layouts: dict[str, Layout]
 
 
 def saved_mapping(session: Session, engagement: Engagement, kind: str) -> dict[str, str]:
@@ -46,131 +64,193 @@ def saved_mapping(session: Session, engagement: Engagement, kind: str) -> dict[s
     return dict(row.mapping) if row else {}
 
 
-def read_material(path: Path, kind: str, mapping: dict[str, str], key_column: str | None = None, *,
-                  is_csv: bool = False, sheet: str = "CSV") -> Parsed:
-    """Parse a workbook (or a CSV file) on disk; never touches the database."""
-    if is_csv:
-        try:
-            grids = read_csv(path, sheet)
-        except RejectedContent as error:
-            raise MaterialError(str(error)) from None
-    else:
-        grids = None
+# --- the file: spooled, typed by its bytes, bounded ------------------------------------------------------------
+
+
+@contextmanager
+def spooled(stream: BinaryIO, max_bytes: int, limits: bounds.Limits) -> Iterator[tuple[Path, str, str, int]]:
+    """The upload in a private temporary file: (path, MIME type, sha256, size), refused before any parsing when
+    it is empty, too large, not a table, or a ZIP over the bounds."""
+    folder = tempfile.mkdtemp(prefix="material-")
     try:
-        grids = grids if grids is not None else read_workbook(path)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:  # calamine raises on broken files
-        raise MaterialError("无法读取该 Excel 文件，文件可能已损坏") from error
+        path = Path(folder) / "upload"
+        digest, size = _spool(stream, path, max_bytes)
+        yield path, check_file(path, limits), digest, size
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _spool(stream: BinaryIO, path: Path, max_bytes: int) -> tuple[str, int]:
+    digest, copied = hashlib.sha256(), 0
+    with path.open("wb") as out:
+        while chunk := stream.read(1 << 20):
+            copied += len(chunk)
+            if copied > max_bytes:
+                raise MaterialError(f"文件超过大小上限（{max_bytes // 2**20} MB）")
+            digest.update(chunk)
+            out.write(chunk)
+    if copied == 0:
+        raise MaterialError("文件为空（0 字节）")
+    return digest.hexdigest(), copied
+
+
+def check_file(path: Path, limits: bounds.Limits) -> str:
+    """The table's type by its bytes: XLSX (after the ZIP bounds), XLS (Excel 97–2003, an OLE2 file; read and
+    bounded by python-calamine as a whole, at most 65,536 rows), or CSV text; anything else is refused."""
+    with path.open("rb") as file:
+        head = file.read(16)
+    if head.startswith(OLE2):
+        return XLS
+    if zipfile.is_zipfile(path):
+        try:
+            bounds.check_zip(path, limits)
+        except bounds.LimitExceeded as error:
+            raise MaterialError(str(error)) from None
+        if sniff_mime(head, path) != XLSX:
+            raise MaterialError(NOT_A_TABLE)
+        return XLSX
+    if sniff_mime(head, path) is not None:
+        raise MaterialError(NOT_A_TABLE)
+    return CSV
+
+
+def read_grids(path: Path, kind: str, *, mime: str, sheet: str, limits: bounds.Limits) -> list[Grid]:
+    """Every sheet, after the whole file passed the bounds; a ledger's sheets stream."""
+    try:
+        if mime == CSV:
+            return read_csv(path, sheet, limits)
+        if mime == XLS:
+            return read_xls(path, limits)
+        return read_workbook(path, limits, display=kind != "ledger", stream=kind == "ledger")
+    except bounds.LimitExceeded as error:
+        raise MaterialError(str(error)) from None
+    except RejectedContent as error:
+        raise MaterialError(str(error)) from None
     except Exception as error:  # noqa: BLE001 - python-calamine's own error types vary by version
         raise MaterialError("无法读取该 Excel 文件，文件可能已损坏") from error
-    if kind == "ledger":
-        return parse_ledger(grids, mapping)
-    if kind == "self_assessment":
-        return parse_self_assessment(grids, mapping)
-    return parse_declared_list(grids, key_column or mapping.get("key", ""))
+
+
+# --- layouts: detected, or as the evaluator confirmed them -------------------------------------------------------
+
+
+def detect_layouts(kind: str, grids: list[Grid], saved: dict[str, str], key_column: str | None = None, *,
+                   partial: bool = False) -> Detection:
+    """The table's sheet and header blocks; ImportRefused names what is missing. `partial`: the best block even
+    with fields missing (the mapping page then asks for them)."""
+    if kind == "declared_list":
+        found = _list_table(grids, key_column or saved.get("list.key") or saved.get("key", ""))
+    elif kind == "ledger":
+        found = find_table(grids, LEDGER_FIELDS, _section(saved, "ledger"), check=ledger_missing, partial=partial)
+        found = found if isinstance(found, RowError) else (found[0], {"ledger": found[1]})
+    elif kind == "self_assessment":
+        found = assessments.detect_self_assessment(grids, saved, partial)
+    else:
+        found = assessments.detect_target_sheet(grids, saved, partial)
+    if isinstance(found, RowError):
+        raise ImportRefused([found])
+    return Detection(*found)
+
+
+def _section(saved: dict[str, str], section: str) -> dict[str, str]:
+    """Mappings are saved as "section.field"; a ledger's older ones as plain field names."""
+    prefix = section + "."
+    own = {k[len(prefix):]: v for k, v in saved.items() if k.startswith(prefix)}
+    return own or {k: v for k, v in saved.items() if "." not in k}
+
+
+def _list_table(grids: list[Grid], key_column: str):
+    from .layout import HeaderNotFound, detect
+    if not (key_column or "").strip():
+        return RowError("", 0, "", "", "请填写关键列（如 身份证号、户主姓名、项目编号）")
+    for grid in grids:
+        try:
+            return grid, {"list": detect(grid, [Field("key", key_column, ())])}
+        except HeaderNotFound:
+            continue
+    return RowError("", 0, "", "", f"找不到关键列“{key_column}”")
+
+
+def fields_for(section: str) -> list[Field]:
+    return SECTION_FIELDS.get(section) or [Field("key", "关键列", ())]
+
+
+def chosen_layouts(kind: str, grids: list[Grid], choice: dict, *, strict: bool = True) -> Detection:
+    """The layouts the evaluator set on the mapping page: sheet, header rows and a column per field.
+    `strict`: every required field must have a column (off while the page is only being refreshed)."""
+    grid = next((g for g in grids if g.sheet == choice.get("sheet")), None)
+    if grid is None:
+        raise ImportRefused([RowError("", 0, "", "", f"找不到工作表“{choice.get('sheet')}”")])
+    layouts = {}
+    for section, spec in choice["sections"].items():
+        layout = layout_from_columns(grid, fields_for(section), int(spec["top"]), int(spec["bottom"]),
+                                     {k: int(c) for k, c in spec["columns"].items() if c not in (None, "")})
+        missing = layout.missing or (ledger_missing(layout) if section == "ledger" else [])
+        if missing and strict:
+            raise ImportRefused([RowError(grid.sheet, 0, "", "", "请为以下字段选择列：" + "、".join(missing))])
+        layouts[section] = layout
+    return Detection(grid, layouts)
+
+
+def layout_choice(detection: Detection) -> dict:
+    """A detection as plain data (stored on the draft, shown and changed on the mapping page)."""
+    return {"sheet": detection.grid.sheet,
+            "sections": {s: {"top": l.top, "bottom": l.bottom, "columns": dict(l.columns),
+                             "headers": {str(c): t for c, t in l.headers.items()}, "texts": dict(l.texts)}
+                         for s, l in detection.layouts.items()}}
+
+
+def mapping_of(detection: Detection) -> dict[str, str]:
+    """"section.field" -> header text: what a saved layout keeps to find the columns in the next file."""
+    return {f"{s}.{k}": v for s, l in detection.layouts.items() for k, v in l.texts.items() if v}
+
+
+# --- the one-call import (CLI, demo, bench, and the mapping page's commit for ledgers and lists) ------------------
 
 
 @cycle_collector_paused
 def import_material(session: Session, store: BlobStore, engagement: Engagement, actor: User, now: datetime, *,
                     kind: str, stream: BinaryIO, filename: str | None, max_bytes: int, name: str | None = None,
-                    key_column: str | None = None, mapping: dict[str, str] | None = None) -> MaterialImport:
-    """All or nothing: any bad row raises ImportRefused with every error, and nothing is stored."""
+                    key_column: str | None = None, mapping: dict[str, str] | None = None,
+                    choice: dict | None = None, limits: bounds.Limits | None = None,
+                    review: dict | None = None) -> MaterialImport:
+    """All or nothing: any bad row raises ImportRefused with every error, and nothing is stored.
+    `mapping` (field -> header) adds to the engagement's saved one; `choice` is a confirmed layout;
+    `review` the corrected table of a 目标表/自评表 draft."""
     ensure_can_edit(engagement, actor)
     if kind not in MATERIAL_KINDS:
         raise MaterialError("未知的材料类型")
     if kind == "declared_list" and not (name or "").strip():
         raise MaterialError("请填写清单名称")
+    limits = limits or bounds.from_environment()
     filename = evidence_service.clean_filename(filename)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "material.xlsx"
-        _spool(stream, path, max_bytes)
-        is_csv = _check_file(path)
-        wanted = {**saved_mapping(session, engagement, kind), **{k: v for k, v in (mapping or {}).items() if v}}
-        parsed = read_material(path, kind, wanted, key_column, is_csv=is_csv,
-                               sheet=Path(filename).stem[:100] or "CSV")
-        if parsed.errors:
-            raise ImportRefused(parsed.errors)
-        with path.open("rb") as original:
-            evidence = evidence_service.store_upload(
-                session, store, engagement, actor, now, stream=original, filename=filename, max_bytes=max_bytes,
-                description=f"{KIND_LABELS[kind]}（导入的原始文件）", tags=["申报材料", KIND_LABELS[kind]],
-                allow_csv=is_csv).evidence
-    material = MaterialImport(
-        engagement_id=engagement.id, kind=kind, name=(name or "").strip()[:200] or filename[:200],
-        evidence_id=evidence.id, sheet=parsed.sheet[:100], row_count=sum(len(r) for r in parsed.rows.values()),
-        mapping=parsed.mapping, key_column=parsed.mapping.get("key"), columns=parsed.columns, imported_by_id=actor.id,
-        imported_at=now)
-    session.add(material)
-    session.flush()
-    evidence_service.link_evidence(session, evidence, "material", material.id)
-    _store_rows(session, material, parsed)
-    _remember_mapping(session, engagement, kind, parsed.mapping)
+    with spooled(stream, max_bytes, limits) as (path, mime, digest, size):
+        grids = read_grids(path, kind, mime=mime, sheet=Path(filename).stem[:100] or "CSV", limits=limits)
+        saved = {**saved_mapping(session, engagement, kind), **{k: v for k, v in (mapping or {}).items() if v}}
+        detection = chosen_layouts(kind, grids, choice) if choice else detect_layouts(kind, grids, saved, key_column)
+        material = storage.store(session, engagement, actor, now, kind=kind, detection=detection, review=review,
+                                 evidence=lambda: _register(session, engagement, actor, now, digest, size, filename,
+                                                            mime, kind),
+                                 name=name, filename=filename)
+        _publish(store, path, max_bytes)
+    _remember_mapping(session, engagement, kind, mapping_of(detection))
     audit.record(session, actor=actor, action="material.import", obj=material, engagement_id=engagement.id, now=now,
-                 details={"filename": filename, "sha256": evidence.blob_sha256, "count": material.row_count,
+                 details={"filename": filename, "sha256": digest, "count": material.row_count,
                           "name": material.name})
     return material
 
 
-def _check_file(path: Path) -> bool:
-    """True for a CSV text file; an XLSX passes _check_workbook; anything else (PDF, images…) is refused."""
-    if zipfile.is_zipfile(path):
-        _check_workbook(path)
-        return False
+def _register(session, engagement, actor, now, digest: str, size: int, filename: str, mime: str, kind: str):
+    """The file passed check_file and the full bounded read already: it is what its type says."""
+    content = ContentFacts(mime=mime)
+    return evidence_service.register_upload(
+        session, engagement, actor, now, sha256=digest, size=size, content=content, filename=filename,
+        description=f"{KIND_LABELS[kind]}（导入的原始文件）", tags=["申报材料", KIND_LABELS[kind]]).evidence
+
+
+def _publish(store: BlobStore, path: Path, max_bytes: int) -> None:
+    """The bytes go into the store only once every row is in (a refused import leaves nothing behind)."""
     with path.open("rb") as file:
-        head = file.read(16)
-    if sniff_mime(head, path) is not None:
-        raise MaterialError(NOT_A_TABLE)
-    return True
-
-
-def _check_workbook(path: Path) -> None:
-    """An XLSX is a zip: refuse other files, and archives that would unpack to more than we read."""
-    if not zipfile.is_zipfile(path):
-        raise MaterialError(NOT_A_TABLE)
-    with zipfile.ZipFile(path) as archive:
-        unpacked = sum(info.file_size for info in archive.infolist())
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise MaterialError(f"工作簿解压后超过 {MAX_UNPACKED_BYTES // 2**20} MB，请拆分后导入")
-
-
-def _spool(stream: BinaryIO, path: Path, max_bytes: int) -> None:
-    with path.open("wb") as out:
-        copied = 0
-        while chunk := stream.read(1 << 20):
-            copied += len(chunk)
-            if copied > max_bytes:
-                raise MaterialError(f"文件超过大小上限（{max_bytes // 2**20} MB）")
-            out.write(chunk)
-    if copied == 0:
-        raise MaterialError("文件为空（0 字节）")
-
-
-def _store_rows(session: Session, material: MaterialImport, parsed: Parsed) -> None:
-    tables = {"ledger": LedgerEntry, "budget": BudgetLine, "indicators": SelfAssessedIndicator,
-              "items": DeclaredItem}
-    for key, rows in parsed.rows.items():
-        if rows:
-            bulk_insert(session, tables[key].__table__, material.id, rows)
-
-
-def bulk_insert(session: Session, table, import_id: int, rows: list[dict]) -> None:
-    """Many rows at once: COPY on PostgreSQL, executemany on SQLite (100,000 ledger rows in about a second)."""
-    columns = [c for c in table.columns if c.key not in ("id", "import_id")]
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        connection.execute(table.insert(), [{"import_id": import_id, **{c.key: row.get(c.key) for c in columns}}
-                                            for row in rows])
-        return
-    json_columns = {c.key for c in columns if c.type.__class__.__name__ in ("JSON", "JSONB") or hasattr(c.type, "variant_mapping")}
-    names = ", ".join(f'"{c.name}"' for c in columns)
-    keys = [c.key for c in columns]
-    json_at = [i for i, key in enumerate(keys, start=1) if key in json_columns]
-    with connection.connection.driver_connection.cursor() as cursor:
-        with cursor.copy(f'COPY "{table.name}" (import_id, {names}) FROM STDIN') as copy:
-            for row in rows:
-                values = [import_id, *map(row.get, keys)]  # C-level lookups: this loop runs 100,000 times
-                for i in json_at:
-                    values[i] = json.dumps(values[i], ensure_ascii=False)
-                copy.write_row(values)
+        store.put(file, max_bytes)
 
 
 def _remember_mapping(session: Session, engagement: Engagement, kind: str, mapping: dict[str, str]) -> None:
@@ -179,49 +259,3 @@ def _remember_mapping(session: Session, engagement: Engagement, kind: str, mappi
         session.add(ColumnMapping(engagement_id=engagement.id, kind=kind, mapping=mapping))
     else:
         row.mapping = mapping
-
-
-def list_imports(session: Session, engagement: Engagement) -> list[MaterialImport]:
-    return list(session.scalars(select(MaterialImport).where(MaterialImport.engagement_id == engagement.id)
-                                .order_by(MaterialImport.imported_at.desc(), MaterialImport.id.desc())))
-
-
-def current_import(session: Session, engagement: Engagement, kind: str, name: str | None = None) -> MaterialImport | None:
-    """The latest import of a kind (of a list name): a corrected file replaces the earlier one as current."""
-    query = select(MaterialImport).where(MaterialImport.engagement_id == engagement.id, MaterialImport.kind == kind)
-    if name is not None:
-        query = query.where(MaterialImport.name == name)
-    return session.scalar(query.order_by(MaterialImport.id.desc()).limit(1))
-
-
-def load_import(session: Session, engagement: Engagement, import_id: int) -> MaterialImport:
-    return load_owned(session, MaterialImport, import_id, engagement)
-
-
-def ledger_entries(session: Session, engagement: Engagement) -> list[LedgerEntry]:
-    material = current_import(session, engagement, "ledger")
-    if material is None:
-        return []
-    return list(session.scalars(select(LedgerEntry).where(LedgerEntry.import_id == material.id)
-                                .order_by(LedgerEntry.row_number)))
-
-
-def budget_lines(session: Session, engagement: Engagement) -> list[BudgetLine]:
-    material = current_import(session, engagement, "self_assessment")
-    if material is None:
-        return []
-    return list(session.scalars(select(BudgetLine).where(BudgetLine.import_id == material.id)
-                                .order_by(BudgetLine.row_number)))
-
-
-def self_assessed_indicators(session: Session, engagement: Engagement) -> list[SelfAssessedIndicator]:
-    material = current_import(session, engagement, "self_assessment")
-    if material is None:
-        return []
-    return list(session.scalars(select(SelfAssessedIndicator).where(SelfAssessedIndicator.import_id == material.id)
-                                .order_by(SelfAssessedIndicator.row_number)))
-
-
-def declared_items(session: Session, material: MaterialImport) -> list[DeclaredItem]:
-    return list(session.scalars(select(DeclaredItem).where(DeclaredItem.import_id == material.id)
-                                .order_by(DeclaredItem.row_number)))

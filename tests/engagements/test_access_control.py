@@ -41,10 +41,19 @@ def setting(session, app):
                          factories.NOW, stream=BytesIO(files.jpeg()), filename="p.jpg", max_bytes=10**6)
     instrument, distribution, response = _survey(session, world)
     inspection = _inspection(session, world, site)
+    draft = _draft(session, app, world)
     session.commit()
     return world, id_routes(app, world, site_id=site.id, member_id=member.id, evidence_id=photo.evidence.id,
                             instrument_id=instrument.id, distribution_id=distribution.id, response_id=response.id,
-                            inspection_id=inspection.id)
+                            inspection_id=inspection.id, draft_id=draft.id)
+
+
+def _draft(session, app, world):
+    from evalplatform.materials.drafts import start_draft
+    from tests.materials.workbooks import ledger_workbook, xlsx
+    return start_draft(session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator,
+                       factories.NOW, kind="ledger", stream=BytesIO(xlsx(ledger_workbook())), filename="台账.xlsx",
+                       max_bytes=10**7)
 
 
 def _inspection(session, world, site):

@@ -15,12 +15,12 @@ from evalplatform.evidence.content import RejectedContent, csv_text
 from evalplatform.evidence.models import Evidence, EvidenceLink
 from evalplatform.evidence.store import BlobStore
 from evalplatform.materials import service
-from evalplatform.materials.models import LedgerEntry, MaterialImport, SelfAssessedIndicator
+from evalplatform.materials.models import ImportDraft, LedgerEntry, MaterialImport, SelfAssessedIndicator
 from evalplatform.spreadsheets import xlsx_bytes
 from tests import factories
 from tests.conftest import login, post_form
 from tests.materials import workbooks
-from tests.materials.setting import Team
+from tests.materials.setting import Team, mapping_form
 
 HEADER = ["序号", "记账日期", "凭证字号", "业务类型", "摘要", "收款单位", "金额（元）", "合同签订日期"]
 
@@ -114,8 +114,8 @@ def test_a_csv_self_assessment_and_declared_list(session, app, world):
 
 
 @pytest.mark.parametrize("data, reason", [
-    (b"%PDF-1.4 not a table", "只支持 Excel 工作簿（.xlsx）或 CSV"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "只支持 Excel 工作簿（.xlsx）或 CSV"),
+    (b"%PDF-1.4 not a table", "只支持 Excel 工作簿（.xlsx、.xls）或 CSV"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "只支持 Excel 工作簿（.xlsx、.xls）或 CSV"),
     (b"a,b\x00,c\n", "二进制"),
     (b"a,b\x07,c\n", "控制字符"),
     ("序号,金额\n1,€100\n".encode("utf-16"), "二进制"),
@@ -141,8 +141,15 @@ def test_csv_is_refused_as_ordinary_evidence(session, app, world):
 def test_the_materials_page_uploads_a_csv(client, session, world):
     login(client, world.evaluator.username)
     page = f"/engagements/{world.engagement.id}/materials"
-    assert 'accept=".xlsx,.csv"' in client.get(page).get_data(as_text=True)
+    assert 'accept=".xlsx,.xls,.csv"' in client.get(page).get_data(as_text=True)
     response = post_form(client, page, {"kind": "ledger", "file": (BytesIO(csv_bytes(ledger_rows(), "gbk")), "台账.csv")},
                          page=page, content_type="multipart/form-data")
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:300]
+    assert count(session, LedgerEntry) == 0            # the detected mapping is shown first
+    draft = session.scalar(select(ImportDraft))
+    assert response.headers["Location"].endswith(f"/materials/drafts/{draft.id}")
+    assert "凭证字号" in client.get(response.headers["Location"]).get_data(as_text=True)
+    response = post_form(client, response.headers["Location"] + "/mapping", mapping_form(draft),
+                         page=response.headers["Location"])
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
     assert count(session, LedgerEntry) == 8

@@ -5,10 +5,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from evalplatform.materials.models import LedgerEntry, MaterialImport
+from evalplatform.materials.models import ImportDraft, LedgerEntry, MaterialImport
 from tests import factories
 from tests.conftest import csrf_token, login
 from tests.materials import workbooks
+from tests.materials.setting import mapping_form
 
 
 @pytest.fixture
@@ -18,33 +19,43 @@ def world(session, client):
     return world
 
 
-def upload(client, engagement_id, workbook, **fields):
+def upload(client, session, engagement_id, workbook, columns=None, **fields):
+    """Upload, then confirm the detected mapping (with `columns` changed by hand) on the mapping page."""
     page = f"/engagements/{engagement_id}/materials"
     data = {"csrf_token": csrf_token(client, page), "kind": "ledger", **fields,
             "file": (BytesIO(workbooks.xlsx(workbook)), "台账.xlsx")}
-    return client.post(page, data=data, content_type="multipart/form-data")
+    response = client.post(page, data=data, content_type="multipart/form-data")
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    draft_page = response.headers["Location"]
+    draft = session.scalar(select(ImportDraft).order_by(ImportDraft.id.desc()))
+    form = {**mapping_form(draft, **(columns or {})), "csrf_token": csrf_token(client, draft_page)}
+    return client.post(draft_page + "/mapping", data=form)
 
 
 def test_a_defective_upload_lists_every_error_and_stores_nothing(client, session, world):
-    response = upload(client, world.engagement.id, workbooks.ledger_with_five_defects())
+    response = upload(client, session, world.engagement.id, workbooks.ledger_with_five_defects())
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert html.count("<td>资金台账</td>") == 5 and "64万零" in html and "凭证号：不能为空" in html
     assert session.scalar(select(func.count(MaterialImport.id))) == 0
 
 
-def test_a_good_upload_imports_and_a_mapping_can_be_given_on_the_form(client, session, world):
+def test_a_column_chosen_by_hand_imports_and_is_saved_as_the_bureaus_layout(client, session, world):
     workbook = workbooks.ledger_workbook()
-    workbook.active["C3"] = "单据编号"
-    response = upload(client, world.engagement.id, workbook, mapping="凭证号=单据编号")
-    assert response.status_code == 303
+    workbook.active["C3"] = "单据编号"          # no synonym of 凭证号: the page asks for its column
+    response = upload(client, session, world.engagement.id, workbook, columns={"col-ledger-voucher_no": 3,
+                                                                               "layout_name": "江州市台账"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:800]
     assert session.scalar(select(func.count(LedgerEntry.id))) == 8
     page = client.get(f"/engagements/{world.engagement.id}/materials").get_data(as_text=True)
-    assert "台账.xlsx" in page and "E-0001" in page
+    assert "台账.xlsx" in page and "E-0001" in page and "江州市台账" in page
+    response = upload(client, session, world.engagement.id, workbook)   # next time the layout is offered
+    assert response.status_code == 303
+    assert session.scalar(select(func.count(LedgerEntry.id))) == 16
 
 
 def test_crosscheck_findings_and_sample_pages_render_and_export(client, session, world):
-    upload(client, world.engagement.id, workbooks.ledger_workbook())
+    upload(client, session, world.engagement.id, workbooks.ledger_workbook())
     base = f"/engagements/{world.engagement.id}"
     assert client.post(f"{base}/crosscheck/run", data={"csrf_token": csrf_token(client, f"{base}/crosscheck")}).status_code == 303
     page = client.get(f"{base}/crosscheck").get_data(as_text=True)
@@ -66,9 +77,8 @@ def test_sampling_and_a_verified_figure_through_the_pages(client, session, app, 
     from tests.evidence import files
     base = f"/engagements/{world.engagement.id}"
     page = f"{base}/materials"
-    client.post(page, data={"csrf_token": csrf_token(client, page), "kind": "declared_list", "name": "受益农户清单",
-                            "key_column": "身份证号", "file": (BytesIO(workbooks.xlsx(workbooks.beneficiary_workbook())), "户.xlsx")},
-                content_type="multipart/form-data")
+    upload(client, session, world.engagement.id, workbooks.beneficiary_workbook(), kind="declared_list",
+           name="受益农户清单", key_column="身份证号")
     material = session.scalar(select(MaterialImport))
     response = client.post(f"{base}/samples", data={"csrf_token": csrf_token(client, f"{base}/samples"),
                                                     "import_id": material.id, "confidence": "0.95", "tolerable_error": "10",
