@@ -37,11 +37,14 @@ from evalplatform.instruments.models import Instrument
 from evalplatform.questionnaires import service as questionnaires
 from evalplatform.questionnaires.models import Distribution, Response
 from evalplatform.questionnaires.simulate import simulated_answers
+from evalplatform.materials import drafts as material_drafts
+from evalplatform.materials.models import ImportDraft
 from evalplatform.reporting import service as reporting
 from evalplatform.reporting.models import RenderJob, Report
 from tests import factories
 from tests.conftest import CSRF_RE
 from tests.evidence import files
+from tests.materials import workbooks
 
 MARKER = "未出具草稿-MARKER-7F3A"
 ROLES = ["evaluator", "reviewer", "outsider", "bureau", "other_bureau", "auditor", "unshared_auditor", "anonymous"]
@@ -143,6 +146,9 @@ def _draft_with_marker(session, store, road, dept, report, users, now) -> None:
     questionnaires.submit_response(session, distribution, uuid.uuid4(), {**answers, "suggestion": MARKER}, later)
     draft = reporting.start_report(session, dept, evaluator, later)  # never issued: the bureau sees nothing of it
     reporting.save_section(session, draft, "experience", MARKER, evaluator, later)
+    material_drafts.start_draft(session, store, road, evaluator, later, kind="ledger", name=MARKER,
+                                stream=io.BytesIO(workbooks.xlsx(workbooks.ledger_workbook())),
+                                filename=f"{MARKER}.xlsx", max_bytes=10**7)
 
 
 def _ids(session, road, report, photo, application, job, users) -> dict:
@@ -164,6 +170,7 @@ def _ids(session, road, report, photo, application, job, users) -> dict:
                                                                   TeamMember.user_id == users["reviewer"].id)),
         "distribution_id": _first(session, select(Distribution.id).where(Distribution.engagement_id == e)),
         "response_id": _first(session, select(Response.id).join(Distribution).where(Distribution.engagement_id == e)),
+        "draft_id": _first(session, select(ImportDraft.id).where(ImportDraft.engagement_id == e)),
         "application_id": application.id, "commission_id": road.commission_id, "user_id": users["reviewer"].id,
     }
 

@@ -206,8 +206,9 @@ def test_a_material_import_failing_half_way_in_the_database_stores_nothing(datab
     from sqlalchemy.orm import Session
 
     from evalplatform.audit.models import AuditEvent
-    from evalplatform.materials.models import ColumnMapping, LedgerEntry, MaterialImport
+    from evalplatform.materials.models import ColumnMapping, ImportDraft, LedgerEntry, MaterialImport
     from tests.materials import workbooks
+    from tests.materials.setting import mapping_form
 
     store = tmp_path / "store"
     app = create_app({"DATABASE_URL": database_url, "STORAGE_DIR": str(store), "SECRET_KEY": "t",
@@ -218,33 +219,37 @@ def test_a_material_import_failing_half_way_in_the_database_stores_nothing(datab
     client = app.test_client()
     login(client, world.evaluator.username)
     page = f"/engagements/{world.engagement.id}/materials"
+    response = client.post(page, data={"csrf_token": csrf_token(client, page), "kind": "ledger",
+                                       "file": (BytesIO(workbooks.xlsx(workbooks.ledger_workbook())), "台账.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    draft_page = response.headers["Location"]
     with Session(engine) as session:
+        draft = session.scalar(select(ImportDraft).order_by(ImportDraft.id.desc()))
         before = {model: session.scalar(select(func.count()).select_from(model))
                   for model in (Evidence, EvidenceBlob, MaterialImport, LedgerEntry, ColumnMapping, AuditEvent)}
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE ledger_entry ADD CONSTRAINT planted_fault CHECK (voucher_no <> '记-052')"))
 
-    def upload():
-        return client.post(page, data={"csrf_token": csrf_token(client, page), "kind": "ledger",
-                                       "file": (BytesIO(workbooks.xlsx(workbooks.ledger_workbook())), "台账.xlsx")},
-                           content_type="multipart/form-data")
+    def confirm():
+        """The mapping as detected, confirmed: the step that runs the import in one transaction."""
+        return client.post(draft_page + "/mapping",
+                           data={**mapping_form(draft), "csrf_token": csrf_token(client, draft_page)})
     try:
-        response = upload()
+        response = confirm()
         assert response.status_code == 500
         assert "服务器出错了" in response.get_data(as_text=True)
         with Session(engine) as session:
             after = {model: session.scalar(select(func.count()).select_from(model)) for model in before}
         assert after == before
-        # The file's bytes were published to the content-addressed store before the failure and stay on
-        # disk, unreferenced (the retry below reuses them). Deleting them on rollback would race with a
-        # concurrent upload of the same bytes; `evalplatform sweep-evidence` removes them once idle for a day
-        # (tests/evidence/test_sweep.py).
+        # The file's bytes were published to the content-addressed store at upload and stay on disk for the
+        # draft (the retry below reuses them); `evalplatform sweep-evidence` removes unreferenced ones.
         blobs = [p for p in (store / "blobs").rglob("*") if p.is_file()]
         assert len(blobs) <= 1
     finally:
         with engine.begin() as connection:
             connection.execute(text("ALTER TABLE ledger_entry DROP CONSTRAINT IF EXISTS planted_fault"))
-    assert upload().status_code == 303  # the same file imports whole once the fault is gone
+    assert confirm().status_code == 303  # the same draft imports whole once the fault is gone
     with Session(engine) as session:
         assert session.scalar(select(func.count(LedgerEntry.id))) == 8
         assert session.scalar(select(func.count(MaterialImport.id))) == 1
