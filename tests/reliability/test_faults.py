@@ -24,6 +24,9 @@ from tests import factories
 from tests.conftest import csrf_token, login
 from tests.evidence import files
 
+# A PostgreSQL restart would fail the other workers' tests: scripts/test.sh runs these alone.
+pytestmark = pytest.mark.serial
+
 
 @pytest.fixture
 def tiny_store(tmp_path):
