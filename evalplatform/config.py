@@ -34,6 +34,7 @@ def from_env(**overrides) -> dict:
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(instance / "evidence")),
         "DATABASE_PRE_PING": os.environ.get("DATABASE_PRE_PING", "0") == "1",
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "JOB_QUEUE": os.environ.get("EVALPLATFORM_JOB_QUEUE") or "evalplatform",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

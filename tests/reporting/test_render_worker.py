@@ -1,18 +1,15 @@
 """With REDIS_URL set, the draft PDF is rendered by a real RQ worker; the page polls queued → done."""
-import subprocess
-import sys
-
-from evalplatform import create_app, jobs
+from evalplatform import create_app
 from evalplatform.engagements import service as engagements
 from evalplatform.engagements.models import TeamRole
 from tests import factories
 from tests.conftest import csrf_token, login
-from tests.test_jobs import REDIS_URL, redis_queue  # noqa: F401  (fixture)
+from tests.test_jobs import REDIS_URL, redis_queue, run_worker_until_empty  # noqa: F401  (fixture)
 
 
 def test_a_worker_renders_the_draft_the_page_polls(redis_queue, database_url, tmp_path):  # noqa: F811
     app = create_app({"DATABASE_URL": database_url, "STORAGE_DIR": str(tmp_path / "evidence"), "SECRET_KEY": "t",
-                      "TESTING": True, "REDIS_URL": REDIS_URL})
+                      "TESTING": True, "REDIS_URL": REDIS_URL, "JOB_QUEUE": redis_queue})
     from sqlalchemy.orm import Session
     with Session(app.extensions["evalplatform.db"].engine, expire_on_commit=False) as s:
         world = factories.World(s)
@@ -26,8 +23,7 @@ def test_a_worker_renders_the_draft_the_page_polls(redis_queue, database_url, tm
     started = client.post(f"{base}/render", data={"csrf_token": csrf_token(client, base)},
                           headers={"Accept": "application/json"}).json
     assert client.get(started["status_url"]).json["status"] == "queued"
-    subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "-u", REDIS_URL, jobs.QUEUE_NAME],
-                   check=True, capture_output=True, timeout=120)
+    run_worker_until_empty(redis_queue, timeout=120)
     state = client.get(started["status_url"]).json
     assert state["status"] == "done" and state["progress"] == 100 and state["pages"] >= 5
     assert client.get(state["download_url"]).data.startswith(b"%PDF")
