@@ -179,13 +179,15 @@ class Builder:
                 q["_dropped"] = True
                 self.note(self.rows[q["code"]], q["code"], "计算字段缺少计算公式（calculation），未导入")
         self._prune(questions)
-        sections = [s for s in _pages(self.root["children"], None, self._page_code) if s["questions"]]
+        self._break_cycles(questions)
+        sections = self._sections()
         for q in questions:
             q.pop("_dropped", None)
-        definition = {"sections": sections or [{"code": "p1", "title": "", "questions": []}],
-                      "groups": self._used_groups(sections)}
-        self._break_cycles(definition)
-        return definition
+        return {"sections": sections or [{"code": "p1", "title": "", "questions": []}],
+                "groups": self._used_groups(sections)}
+
+    def _sections(self) -> list[dict]:
+        return [s for s in _pages(self.root["children"], None, self._page_code) if s["questions"]]
 
     def _used_groups(self, sections: list[dict]) -> list[dict]:
         """Groups that hold at least one imported question (an empty group has nothing to show or keep)."""
@@ -250,25 +252,27 @@ class Builder:
             self.note(self.rows[q["code"]], q["code"], f"{name} {text} {problem}，{consequence}")
         return changed
 
-    def _break_cycles(self, definition: dict) -> None:
+    def _break_cycles(self, questions: list[dict]) -> None:
+        """Drop a calculation in a cycle (other questions lose their expressions) before the pages are made: a
+        dropped question may leave its group empty, and an empty group neither makes a page nor survives export."""
         for _attempt in range(20):
+            codes = set(self.codes)  # trial pages must not use up page codes
             try:
-                Form(definition)
+                Form({"sections": self._sections(), "groups": list(self.groups)})
                 return
             except CycleError as error:
-                for section in definition["sections"]:
-                    for q in list(section["questions"]):
-                        if q["code"] not in error.codes:
-                            continue
-                        if q["type"] == "calculate":
-                            section["questions"].remove(q)
-                            self.note(self.rows.get(q["code"], 0), q["code"], "计算公式与其他题目互相引用（循环），未导入")
-                            continue
-                        for key in ("calculation", "relevant", "choice_filter", "default"):
-                            q.pop(key, None)
-                        self.note(self.rows.get(q["code"], 0), q["code"], "条件或公式与其他题目互相引用（循环），已去掉")
-                definition["sections"] = [s for s in definition["sections"] if s["questions"]]
-
+                for q in questions:
+                    if q.get("_dropped") or q["code"] not in error.codes:
+                        continue
+                    if q["type"] == "calculate":
+                        q["_dropped"] = True
+                        self.note(self.rows.get(q["code"], 0), q["code"], "计算公式与其他题目互相引用（循环），未导入")
+                        continue
+                    for key in ("calculation", "relevant", "choice_filter", "default"):
+                        q.pop(key, None)
+                    self.note(self.rows.get(q["code"], 0), q["code"], "条件或公式与其他题目互相引用（循环），已去掉")
+            finally:
+                self.codes = codes
 
 def _problem(text: str, known: set[str], names: bool) -> str:
     """Why an expression cannot be kept ('' when it can)."""

@@ -253,3 +253,15 @@ def test_any_jumble_of_rows_imports_or_is_refused_with_a_reason(rows):
                                                         "select_one", "select_multiple")
         if question and name not in imported:  # every question row left out is named by its row
             assert any(n.startswith(f"survey 第 {index} 行") for n in result.unsupported), (index, rows)
+
+
+def test_a_group_left_empty_by_a_cyclic_calculation_is_dropped_and_the_form_round_trips():
+    """Found by the property above: the group's one calculation refers to itself and is dropped."""
+    rows = [("text", "a", "", "", "", ""), ("text", "d", "", "", "", ""), ("begin group", "g", "", "", "", ""),
+            ("calculate", "e", "", "", "${d} + ${e}", "")]
+    form = {"survey": [("type", "name", "label", "relevant", "calculation", "required"), *rows],
+            "choices": [("list_name", "name", "label")]}
+    result = xlsform.import_xlsform(to_xlsx(form))
+    assert result.definition["groups"] == []
+    assert any("循环" in n for n in result.unsupported) and any("没有可导入的题目" in n for n in result.unsupported)
+    assert xlsform.import_xlsform(xlsform_export.export_xlsform(result.definition)).definition == result.definition
