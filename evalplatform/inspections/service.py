@@ -26,7 +26,7 @@ from ..evidence.store import BlobStore, BlobTooLarge
 from ..instruments import service as instruments
 from ..instruments.models import Instrument, InstrumentVersion
 from . import checklist
-from .models import Inspection, InspectionEntry, InspectionPhoto
+from .models import INSPECTION_WORKFLOW, Inspection, InspectionEntry, InspectionPhoto, InspectionStatus
 
 NOTE_MAX = 2000
 NAME_MAX = 100
@@ -388,7 +388,8 @@ def finish_inspection(session: Session, engagement: Engagement, actor, now: date
         raise InspectionConflict("勘查已结束并签名，不能再次结束")
     if errors:
         raise InspectionError(errors)
-    inspection.status, inspection.finished_at = "finished", finished_at
+    INSPECTION_WORKFLOW.move(inspection, InspectionStatus.finished)
+    inspection.finished_at = finished_at
     inspection.unit_representative, inspection.refusal_reason = representative, refusal
     inspection.team_signature_id = team_sig.evidence_id
     inspection.unit_signature_id = unit_sig.evidence_id if unit_sig else None
