@@ -33,9 +33,11 @@ class Outcome:
     created: bool
 
 
-def replayed(session: Session, query, same, conflict: str) -> Outcome | None:
+def replayed(session: Session, engagement: Engagement, query, same, conflict: str) -> Outcome | None:
     """What the phone already sent under this client UUID: the same content is answered as the first time
-    (not stored again), other content under that UUID is refused; None when the UUID is new."""
+    (not stored again), other content under that UUID is refused; None when the UUID is new. Looked up under
+    the engagement's lock, so two sends of one UUID at once cannot both store."""
+    audit.lock_engagement(session, engagement.id)
     existing = session.scalar(query)
     if existing is None:
         return None
@@ -64,8 +66,7 @@ def start_inspection(session: Session, engagement: Engagement, actor, now: datet
               "latitude": plain(values["latitude"]), "longitude": plain(values["longitude"]),
               "accuracy": plain(values["gps_accuracy_m"]), "team_members": values["team_members"]}
     sha = digest(fields)
-    audit.lock_engagement(session, engagement.id)
-    again = replayed(session, select(Inspection).where(
+    again = replayed(session, engagement, select(Inspection).where(
         Inspection.engagement_id == engagement.id, Inspection.client_uuid == client_uuid),
         lambda found: found.start_sha256 == sha, "该勘查编号已用于另一次勘查")
     if again is not None:
@@ -140,8 +141,7 @@ def record_entry(session: Session, engagement: Engagement, actor, now: datetime,
     client_uuid = parse_uuid(data.get("client_uuid"))
     fields, value, recorded_at = _checked_entry(inspection, data, now)
     sha = digest(fields)
-    audit.lock_engagement(session, engagement.id)
-    again = replayed(session, select(InspectionEntry).where(
+    again = replayed(session, engagement, select(InspectionEntry).where(
         InspectionEntry.inspection_id == inspection.id, InspectionEntry.client_uuid == client_uuid),
         lambda found: found.payload_sha256 == sha, "该记录编号已用于另一条内容")
     if again is not None:
