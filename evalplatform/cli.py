@@ -60,7 +60,7 @@ def create_user_command(username, role, firm_name, bureau_name, display_name, pa
             service.create_user(session, username=username, password=password, role=role,
                                 display_name=display_name, firm=firm, bureau=bureau)
         except service.AccountError as error:
-            raise click.ClickException(str(error))
+            raise click.ClickException(str(error)) from None
         session.commit()
     click.echo(f"created {role} {username}")
 
@@ -82,7 +82,7 @@ def _anchor(_ctx, _param, values):
     try:
         return tuple(Anchor.parse(v) for v in values)
     except ValueError as error:
-        raise click.BadParameter(str(error))
+        raise click.BadParameter(str(error)) from None
 
 
 @click.command("verify-audit")
@@ -193,7 +193,7 @@ def restore_command(archive) -> None:
         report = restore(db.engine, current_app.config["STORAGE_DIR"], Path(archive), passphrase=passphrase,
                          audit_key=current_app.config["AUDIT_KEY"])
     except RestoreError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from None
     click.echo(f"restored and verified: {report.rows} rows in {report.tables} tables, {report.blobs} blobs, "
                f"{report.audit_events} audit events, {report.sealed_rows} sealed rows")
     if report.audit_key and report.audit_key != current_app.config["AUDIT_KEY"]:

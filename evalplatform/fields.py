@@ -46,7 +46,7 @@ class ChineseIntegerField(IntegerField):
             self.data = int(normalise_number(valuelist[0]))
         except ValueError:
             self.data = None
-            raise ValueError(_l("请输入整数"))
+            raise ValueError(_l("请输入整数")) from None
 
 
 class CoordinateField(DecimalField):
@@ -58,4 +58,4 @@ class CoordinateField(DecimalField):
             self.data = Decimal(normalise_number(valuelist[0])).quantize(Decimal("0.000001"))
         except InvalidOperation:
             self.data = None
-            raise ValueError(_l("请输入十进制度数，例如 30.123456"))
+            raise ValueError(_l("请输入十进制度数，例如 30.123456")) from None

@@ -1,6 +1,7 @@
 """Fixtures: a clean database per test on SQLite and, when configured, on PostgreSQL."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -11,7 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from evalplatform import create_app
+from evalplatform import create_app, workflow
 from evalplatform.migrate import upgrade
 from evalplatform.models import metadata
 
@@ -20,6 +21,22 @@ POSTGRES_URL = os.environ.get("EVALPLATFORM_TEST_POSTGRES_URL")
 # the repository's instance/ directory. Tests of key handling set their own.
 os.environ.setdefault("AUDIT_KEY", "test-audit-key-0123456789abcdef0123456789abcdef")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+# tests/test_workflow.py runs the workflow tests with this set to learn which declared moves the code makes.
+MOVES_FILE = os.environ.get("EVALPLATFORM_RECORD_MOVES")
+_moves: set[tuple[str, str, str]] = set()
+
+
+def pytest_configure(config):
+    if MOVES_FILE:
+        workflow._observers.append(lambda flow, current, wanted: _moves.add((flow.name, current, wanted)))
+
+
+def pytest_sessionfinish(session):
+    if MOVES_FILE:
+        with open(MOVES_FILE, "w", encoding="utf-8") as out:
+            json.dump(sorted(_moves), out)
 
 
 def pytest_sessionstart(session):

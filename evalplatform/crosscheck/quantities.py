@@ -59,7 +59,7 @@ def unit_in(text: str | None) -> str | None:
     if bracket:
         return bracket.group(1).strip()
     match = None
-    for match in _NUMBER.finditer(text.replace(",", "")):
+    for match in _NUMBER.finditer(text.replace(",", "")):  # noqa: B007 - the last number is the one wanted
         pass
     if match is None:
         return None

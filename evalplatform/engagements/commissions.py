@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..accounts.models import Bureau, Firm, Role, User
-from .models import Commission, CommissionStatus, Engagement
+from .models import COMMISSION_WORKFLOW, Commission, CommissionStatus, Engagement
 
 MAX_NAME = 200
 
@@ -95,7 +95,8 @@ def _move(session, commission: Commission, to: CommissionStatus, actor: User, no
           note: str | None = None) -> None:
     if not commission.can_move_to(to):
         raise CommissionError("该委托当前状态下不能执行此操作")
-    commission.status, commission.decided_by_id, commission.decided_at = to, actor.id, now
+    COMMISSION_WORKFLOW.move(commission, to)
+    commission.decided_by_id, commission.decided_at = actor.id, now
     if note:
         commission.note = note
     _record(session, commission, actor, action, now, reason=note)

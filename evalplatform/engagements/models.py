@@ -10,9 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Bureau, Firm, User
 from ..db import Base, utcnow
+from ..workflow import Workflow
 
 
-class CommissionStatus(str, enum.Enum):
+class CommissionStatus(enum.StrEnum):
     requested = "requested"  # 待财政局确认: a firm asked; the bureau has not answered
     accepted = "accepted"    # 已委托: the bureau commissioned the firm (or accepted its request)
     declined = "declined"    # 已拒绝: the bureau said no to the request
@@ -21,12 +22,13 @@ class CommissionStatus(str, enum.Enum):
 
 C = CommissionStatus
 # Declared once; the service refuses anything else.
-COMMISSION_TRANSITIONS: dict[CommissionStatus, frozenset[CommissionStatus]] = {
-    C.requested: frozenset({C.accepted, C.declined, C.withdrawn}),
-    C.accepted: frozenset({C.withdrawn}),
-    C.declined: frozenset(),
-    C.withdrawn: frozenset(),
-}
+COMMISSION_WORKFLOW = Workflow("commission", CommissionStatus, {
+    C.requested: {C.accepted, C.declined, C.withdrawn},
+    C.accepted: {C.withdrawn},
+    C.declined: set(),
+    C.withdrawn: set(),
+})
+COMMISSION_TRANSITIONS = COMMISSION_WORKFLOW.transitions
 
 
 class Commission(Base):
@@ -56,7 +58,7 @@ class Commission(Base):
         return self.status is CommissionStatus.accepted
 
     def can_move_to(self, status: CommissionStatus) -> bool:
-        return status in COMMISSION_TRANSITIONS[self.status]
+        return COMMISSION_WORKFLOW.can_move(self.status, status)
 
 
 class EngagementKind(str, enum.Enum):
@@ -64,7 +66,9 @@ class EngagementKind(str, enum.Enum):
     department = "department"    # 部门整体支出
 
 
-class EngagementStatus(str, enum.Enum):
+class EngagementStatus(enum.StrEnum):
+    """Stored values; the report workflow's names (立项 → 实施 → 报告 → 复核 → 已签发) are setup, fieldwork and
+    analysis, reporting, review, issued."""
     setup = "setup"              # 立项
     fieldwork = "fieldwork"      # 现场
     analysis = "analysis"        # 分析
@@ -76,15 +80,16 @@ class EngagementStatus(str, enum.Enum):
 
 S = EngagementStatus
 # Forward one step, or back one step to redo work (e.g. a report returned by review). 归档 is final.
-ALLOWED_TRANSITIONS: dict[EngagementStatus, frozenset[EngagementStatus]] = {
-    S.setup: frozenset({S.fieldwork}),
-    S.fieldwork: frozenset({S.analysis, S.setup}),
-    S.analysis: frozenset({S.reporting, S.fieldwork}),
-    S.reporting: frozenset({S.review, S.analysis}),
-    S.review: frozenset({S.issued, S.reporting}),
-    S.issued: frozenset({S.archived}),
-    S.archived: frozenset(),
-}
+ENGAGEMENT_WORKFLOW = Workflow("engagement", EngagementStatus, {
+    S.setup: {S.fieldwork},
+    S.fieldwork: {S.analysis, S.setup},
+    S.analysis: {S.reporting, S.fieldwork},
+    S.reporting: {S.review, S.analysis},
+    S.review: {S.issued, S.reporting},
+    S.issued: {S.archived},
+    S.archived: set(),
+})
+ALLOWED_TRANSITIONS = ENGAGEMENT_WORKFLOW.transitions
 
 
 class TeamRole(str, enum.Enum):
@@ -146,7 +151,7 @@ class Engagement(Base):
         return self.status is EngagementStatus.archived
 
     def can_move_to(self, status: EngagementStatus) -> bool:
-        return status in ALLOWED_TRANSITIONS[self.status]
+        return ENGAGEMENT_WORKFLOW.can_move(self.status, status)
 
 
 class TeamMember(Base):

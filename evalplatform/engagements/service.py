@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, joinedload
 from .. import audit, policy
 from ..accounts.models import Role, User
 from ..pagination import Page, paginate
+from ..workflow import TransitionNotAllowed
 from . import commissions
-from .models import (Engagement, EngagementKind, EngagementStatus, EvaluatedUnit, Site,
+from .models import (ENGAGEMENT_WORKFLOW, Engagement, EngagementKind, EngagementStatus, EvaluatedUnit, Site,
                      TeamMember, TeamRole)
 
 
@@ -27,12 +28,6 @@ class PermissionDenied(Exception):
 
 class EngagementLocked(PermissionDenied):
     pass
-
-
-class TransitionNotAllowed(Exception):
-    def __init__(self, current: EngagementStatus, wanted: EngagementStatus):
-        super().__init__(f"{current.value} → {wanted.value}")
-        self.current, self.wanted = current, wanted
 
 
 @dataclass
@@ -149,11 +144,10 @@ def change_status(session: Session, engagement: Engagement, wanted: EngagementSt
                   now: datetime, ip: str | None = None, reason: str | None = None) -> None:
     ensure_can_edit(engagement, actor)
     if not engagement.can_move_to(wanted):
-        raise TransitionNotAllowed(engagement.status, wanted)
+        raise TransitionNotAllowed(ENGAGEMENT_WORKFLOW.name, engagement.status, wanted)
     if wanted is EngagementStatus.issued and actor.role not in (Role.reviewer, Role.admin):
         raise PermissionDenied("只有复核人可以出具报告")
-    previous = engagement.status
-    engagement.status = wanted
+    previous = ENGAGEMENT_WORKFLOW.move(engagement, wanted)
     audit.record(session, actor=actor, action="engagement.status", obj=engagement,
                  engagement_id=engagement.id, ip=ip, now=now,
                  details={"status_from": previous.value, "status_to": wanted.value, "reason": reason})

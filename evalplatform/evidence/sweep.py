@@ -33,12 +33,13 @@ class SweepReport:
 
 
 def referenced_hashes(session: Session) -> set[str]:
-    from ..materials.models import ImportDraft  # materials and reporting build on evidence, not the reverse
+    # materials and reporting build on evidence, not the reverse
+    from ..materials.models import OPEN_DRAFT_STATES, ImportDraft
     from ..reporting.models import RenderJob
     hashes = set(session.scalars(select(EvidenceBlob.sha256)))
     hashes.update(session.scalars(select(RenderJob.pdf_sha256).where(RenderJob.pdf_sha256.is_not(None))))
     hashes.update(session.scalars(select(ImportDraft.blob_sha256)
-                                  .where(ImportDraft.status.in_(("mapping", "review")))))
+                                  .where(ImportDraft.status.in_(OPEN_DRAFT_STATES))))
     return hashes
 
 

@@ -1,6 +1,7 @@
 """Inspections (勘查): a run of a checklist at a site, its item entries (append-only revisions) and photos."""
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -13,8 +14,20 @@ from ..db import Base, utcnow
 from ..engagements.models import Site
 from ..evidence.models import Evidence
 from ..instruments.models import InstrumentVersion
+from ..workflow import Workflow
 
 RESULT_CODES = ("pass", "fail", "partial", "na")
+
+
+class InspectionStatus(enum.StrEnum):
+    in_progress = "in_progress"  # 进行中
+    finished = "finished"        # 已完成: signed by the unit, or its refusal recorded
+
+
+INSPECTION_WORKFLOW = Workflow("inspection", InspectionStatus, {
+    InspectionStatus.in_progress: {InspectionStatus.finished},
+    InspectionStatus.finished: set(),
+})
 
 
 class Inspection(Base):
@@ -35,7 +48,7 @@ class Inspection(Base):
     instrument_version_id: Mapped[int] = mapped_column(ForeignKey("instrument_version.id"))
     client_uuid: Mapped[uuid.UUID]
     start_sha256: Mapped[str] = mapped_column(String(64))   # what the start request carried
-    status: Mapped[str] = mapped_column(String(20), default="in_progress")
+    status: Mapped[str] = mapped_column(String(20), default=InspectionStatus.in_progress)  # an InspectionStatus
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
@@ -63,7 +76,7 @@ class Inspection(Base):
 
     @property
     def is_finished(self) -> bool:
-        return self.status == "finished"
+        return self.status == InspectionStatus.finished
 
     def current_entries(self) -> dict[str, InspectionEntry]:
         """The latest revision of each item."""

@@ -102,13 +102,18 @@ def manifest(engagement_id: int):
 @login_required
 def service_worker(engagement_id: int):
     engagement = _load(engagement_id)
-    script = render_template("inspections/sw.js", engagement=engagement, version=_assets_version())
+    script = render_template("inspections/sw.js", engagement=engagement, version=_assets_version(),
+                             assets=APP_ASSETS)
     response = Response(script, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     return response
 
 
-APP_ASSETS = ("css/app.css", "css/inspect.css", "js/app.js", "js/inspect.js", "js/signature.js",
+# What the service worker caches for offline use: the app's stylesheets, scripts (inspect.js and every ES
+# module it imports from js/inspect/, found on disk so a new module is never left out) and icon.
+INSPECT_MODULES = tuple(sorted(f"js/inspect/{p.name}" for p in (Path(__file__).parent.parent / "static" / "js"
+                                                                  / "inspect").glob("*.js")))
+APP_ASSETS = ("css/app.css", "css/inspect.css", "js/app.js", "js/inspect.js", *INSPECT_MODULES,
               "img/inspect-icon.svg")
 _assets_digest: dict[str, str] = {}
 

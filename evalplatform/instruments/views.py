@@ -70,7 +70,7 @@ def _definition_for(form):
         try:
             return service.load_template(form.template.data or ""), form.template.data, []
         except service.InstrumentNotFound:
-            raise DefinitionError([_("模板不存在")])
+            raise DefinitionError([_("模板不存在")]) from None
     if form.mode.data == "xlsform":
         upload = request.files.get("file")
         if not upload or not upload.filename:

@@ -19,7 +19,8 @@ from ..evidence import service as evidence_service
 from ..evidence.store import BlobStore
 from . import assessments, service
 from .layout import is_blank
-from .models import MATERIAL_KINDS, REVIEW_KINDS, ImportDraft, ImportLayout, MaterialImport
+from .models import (DRAFT_WORKFLOW, MATERIAL_KINDS, OPEN_DRAFT_STATES, REVIEW_KINDS, DraftStatus, ImportDraft,
+                     ImportLayout, MaterialImport)
 from .reading import Grid, column_letter
 from .service import Detection, ImportRefused, MaterialError
 
@@ -54,8 +55,8 @@ def start_draft(session: Session, store: BlobStore, engagement: Engagement, acto
         found.update(mime=mime, **_detect(session, engagement, kind, grids, layouts, key_column, layout_id))
 
     blob = store.put(stream, max_bytes, check=check)
-    draft = ImportDraft(engagement_id=engagement.id, kind=kind, status="mapping", name=(name or "").strip() or None,
-                        key_column=(key_column or "").strip() or None, filename=filename, blob_sha256=blob.sha256,
+    draft = ImportDraft(engagement_id=engagement.id, kind=kind, status=DraftStatus.mapping,
+                        name=(name or "").strip() or None, key_column=(key_column or "").strip() or None, filename=filename, blob_sha256=blob.sha256,
                         mime=found["mime"], size=blob.size, layout_id=found["layout_id"],
                         sheet=found["table"].get("choice", {}).get("sheet"), table=found["table"],
                         created_by_id=actor.id, created_at=now)
@@ -119,7 +120,7 @@ def load_draft(session: Session, engagement: Engagement, draft_id: int) -> Impor
 
 def open_drafts(session: Session, engagement: Engagement) -> list[ImportDraft]:
     return list(session.scalars(select(ImportDraft).where(
-        ImportDraft.engagement_id == engagement.id, ImportDraft.status.in_(("mapping", "review")))
+        ImportDraft.engagement_id == engagement.id, ImportDraft.status.in_(OPEN_DRAFT_STATES))
         .order_by(ImportDraft.id.desc())))
 
 
@@ -130,7 +131,7 @@ def _grids(store: BlobStore, draft: ImportDraft, limits: bounds.Limits) -> list[
 
 def refresh(session: Session, store: BlobStore, draft: ImportDraft, choice: dict, limits: bounds.Limits) -> None:
     """Headers and preview again for header rows or a sheet the evaluator changed; nothing is imported."""
-    _ensure_status(draft, "mapping")
+    _ensure_status(draft, DraftStatus.mapping)
     detection = service.chosen_layouts(draft.kind, _grids(store, draft, limits), choice, strict=False)
     draft.table, draft.sheet = table_for(detection), detection.grid.sheet
 
@@ -141,7 +142,7 @@ def confirm_mapping(session: Session, store: BlobStore, draft: ImportDraft, enga
     """The evaluator's columns: a 目标表/自评表 goes on to review; a ledger or list is imported at once (all or
     nothing). With `layout_name`, the mapping is saved as the bureau's layout of that name."""
     ensure_can_edit(engagement, actor)
-    _ensure_status(draft, "mapping")
+    _ensure_status(draft, DraftStatus.mapping)
     limits = limits or bounds.from_environment()
     detection = service.chosen_layouts(draft.kind, _grids(store, draft, limits), choice)
     if layout_name and layout_name.strip():
@@ -155,7 +156,7 @@ def confirm_mapping(session: Session, store: BlobStore, draft: ImportDraft, enga
             session, store, engagement, actor, now, kind=draft.kind, stream=stream, filename=draft.filename,
             max_bytes=max_bytes, name=draft.name, key_column=draft.key_column, choice=draft.table["choice"],
             limits=limits)
-    _close(draft, material, "committed")
+    _close(draft, material)
     return material
 
 
@@ -166,7 +167,7 @@ def _to_review(session, draft, engagement, actor, now, detection: Detection) -> 
     for row in extracted.rows:
         row["original"] = dict(row["cells"])
     draft.table = {**draft.table, "review": {k: v for k, v in vars(extracted).items() if k != "errors"}}
-    draft.status = "review"
+    DRAFT_WORKFLOW.move(draft, DraftStatus.review)
     audit.record(session, actor=actor, action="material.draft_mapped", obj=draft, engagement_id=engagement.id,
                  now=now, details={"count": len(extracted.rows), "fields": service.mapping_of(detection)})
 
@@ -191,7 +192,7 @@ def edit_cells(session: Session, draft: ImportDraft, engagement: Engagement, act
                edits: dict[tuple[int, str], str]) -> int:
     """Cell corrections on the review table, keyed by (row index, field); each is audited with before and after."""
     ensure_can_edit(engagement, actor)
-    _ensure_status(draft, "review")
+    _ensure_status(draft, DraftStatus.review)
     table = copy.deepcopy(draft.table)
     changes = []
     for (index, name), text in edits.items():
@@ -224,7 +225,7 @@ def corrections(draft: ImportDraft) -> list[dict]:
 def commit(session: Session, store: BlobStore, draft: ImportDraft, engagement: Engagement, actor: User,
            now: datetime, *, max_bytes: int, limits: bounds.Limits | None = None) -> MaterialImport:
     """The reviewed table validated and stored with the original file as evidence (all or nothing)."""
-    _ensure_status(draft, "review")
+    _ensure_status(draft, DraftStatus.review)
     with store.open(draft.blob_sha256) as stream:
         material = service.import_material(
             session, store, engagement, actor, now, kind=draft.kind, stream=stream, filename=draft.filename,
@@ -232,22 +233,23 @@ def commit(session: Session, store: BlobStore, draft: ImportDraft, engagement: E
     audit.record(session, actor=actor, action="material.draft_commit", obj=draft, engagement_id=engagement.id,
                  now=now, details={**_before_after(corrections(draft), "original", "value"),
                                    "result": f"MaterialImport {material.id}", "count": material.row_count})
-    _close(draft, material, "committed")
+    _close(draft, material)
     return material
 
 
 def discard(session: Session, draft: ImportDraft, engagement: Engagement, actor: User, now: datetime) -> None:
     ensure_can_edit(engagement, actor)
-    if draft.status in ("mapping", "review"):
-        draft.status = "discarded"
+    if draft.status in OPEN_DRAFT_STATES:
+        DRAFT_WORKFLOW.move(draft, DraftStatus.discarded)
         audit.record(session, actor=actor, action="material.draft_discard", obj=draft, engagement_id=engagement.id,
                      now=now, details={"filename": draft.filename})
 
 
-def _close(draft: ImportDraft, material: MaterialImport, status: str) -> None:
-    draft.status, draft.import_id = status, material.id
+def _close(draft: ImportDraft, material: MaterialImport) -> None:
+    DRAFT_WORKFLOW.move(draft, DraftStatus.committed)
+    draft.import_id = material.id
 
 
-def _ensure_status(draft: ImportDraft, status: str) -> None:
+def _ensure_status(draft: ImportDraft, status: DraftStatus) -> None:
     if draft.status != status:
         raise MaterialError("该导入草稿已提交或已放弃")

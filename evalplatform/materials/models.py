@@ -1,6 +1,7 @@
 """Submitted materials (申报材料): one import per uploaded file, its rows, and saved column mappings."""
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -10,10 +11,28 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..db import Base, utcnow
 from ..evidence.models import Evidence
+from ..workflow import Workflow
 
 MATERIAL_KINDS = ("target_sheet", "self_assessment", "ledger", "declared_list")
 REVIEW_KINDS = ("target_sheet", "self_assessment")   # opened as a draft the evaluator corrects, then commits
-DRAFT_STATES = ("mapping", "review", "committed", "discarded")
+
+
+class DraftStatus(enum.StrEnum):
+    mapping = "mapping"      # 待确认表头
+    review = "review"        # 待核对 (目标表/自评表, cell by cell)
+    committed = "committed"  # imported
+    discarded = "discarded"
+
+
+DRAFT_STATES = tuple(DraftStatus)
+OPEN_DRAFT_STATES = (DraftStatus.mapping, DraftStatus.review)
+D = DraftStatus
+DRAFT_WORKFLOW = Workflow("import draft", DraftStatus, {
+    D.mapping: {D.review, D.committed, D.discarded},  # a ledger or list commits straight from its mapping
+    D.review: {D.committed, D.discarded},
+    D.committed: set(),
+    D.discarded: set(),
+})
 LEDGER_KINDS = ("到位", "拨付", "支出")
 
 
@@ -142,7 +161,7 @@ class ImportDraft(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(12), default="mapping")
+    status: Mapped[str] = mapped_column(String(12), default=DraftStatus.mapping)  # a DraftStatus
     name: Mapped[str | None] = mapped_column(String(200))          # a declared list's name
     key_column: Mapped[str | None] = mapped_column(String(100))
     filename: Mapped[str] = mapped_column(String(255))

@@ -89,7 +89,7 @@ def read_workbook(path: Path, limits: bounds.Limits | None = None, *, display: b
     return [_grid(workbook, name, scans, limits, stream) for name in workbook.sheet_names]
 
 
-def _grid(workbook, name: str, scans: "_Scans", limits: bounds.Limits, stream: bool) -> Grid:
+def _grid(workbook, name: str, scans: _Scans, limits: bounds.Limits, stream: bool) -> Grid:
     sheet = workbook.get_sheet_by_name(name)
     bounds.check_grid(name, sheet.total_height + 1, sheet.total_width + 1, limits)  # last indexes
     merged = list(sheet.merged_cell_ranges or [])

@@ -14,6 +14,7 @@ from ..evidence.store import BlobStore, BlobTooLarge, StorageFull
 from ..web import now_utc
 from . import drafts, service
 from .forms import ActionForm, MaterialUploadForm
+from .models import DraftStatus
 from ..indicators.target_text import parse_target
 from .reading import column_letter
 
@@ -85,7 +86,7 @@ def draft(engagement_id: int, draft_id: int):
 
 
 def _draft_page(engagement, draft, errors=(), status=200, total=None):
-    template = "materials/review.html" if draft.status == "review" else "materials/mapping.html"
+    template = "materials/review.html" if draft.status == DraftStatus.review else "materials/mapping.html"
     return render_template(template, engagement=engagement, draft=draft, errors=errors,
                            error_total=total or len(errors), form=ActionForm(), kind_labels=service.KIND_LABELS,
                            sections=service.SECTION_FIELDS, layouts=drafts.bureau_layouts(db.session, engagement,

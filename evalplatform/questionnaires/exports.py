@@ -72,7 +72,7 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
                 columns.setdefault(column, (question, item))
     postgres = session.get_bind().dialect.name == "postgresql"
     extracted = []
-    for column, (question, item) in columns.items():
+    for _column, (question, item) in columns.items():
         path = (question["code"], item["code"]) if item else (question["code"],)
         text_value = question["type"] in STRING_ANSWERS
         if postgres:   # plain string arguments (no JSON path binding), aggregated with json_agg below
@@ -166,7 +166,7 @@ def export_table(session: Session, instrument: Instrument, distribution_id=None,
                response.version.number, response.submitted_at.strftime("%Y-%m-%d %H:%M:%S"), response.duration_s,
                "是" if response.valid else "否", response.invalid_reason or "",
                "；".join(FLAG_LABELS.get(f, f) for f in flags)]
-        for column, question, item in columns:
+        for _column, question, item in columns:
             value = cell_value(response.answers, question, item)
             row.append(";".join(value) if isinstance(value, list) else value)
             if choices_of(question):

@@ -59,7 +59,7 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
         "scoring": scoring_summary(session, engagement),
         "surveys": survey_sections(session, engagement, now),
         "inspections": [_inspection(inspection_service.record_sheet(i))
-                        for i in inspection_service.list_inspections(session, engagement) if i.status == "finished"],
+                        for i in inspection_service.list_inspections(session, engagement) if i.is_finished],
         "findings": [dict(zip(FINDING_KEYS, (_cell(v) for v in row)))
                      for row in crosscheck_findings.findings_table(session, engagement)],
         "crosschecks": [_crosscheck_row(c) for c in crosscheck_service.cross_checks(session, engagement)],

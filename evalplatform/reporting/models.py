@@ -13,14 +13,42 @@ from ..db import Base, JSONDocument, utcnow
 from ..engagements.models import Engagement
 from ..evidence.models import Evidence
 from ..integrity import sealed
+from ..workflow import Workflow
 
 
-class ReportStatus(str, enum.Enum):
+class ReportStatus(enum.StrEnum):
     draft = "draft"            # 征求意见稿, being written
     submitted = "submitted"    # 已提交复核
     returned = "returned"      # 复核退回
     approved = "approved"      # 复核通过
     issued = "issued"          # 已出具 (immutable; reopening starts the next version)
+
+
+R = ReportStatus
+# Each action narrows where it starts from (reporting.service); an edit under review returns it (review.py).
+REPORT_WORKFLOW = Workflow("report", ReportStatus, {
+    R.draft: {R.submitted},
+    R.returned: {R.submitted},
+    R.submitted: {R.returned, R.approved},
+    R.approved: {R.issued, R.returned},
+    R.issued: {R.draft},
+})
+
+
+class RenderJobStatus(enum.StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+J = RenderJobStatus
+RENDER_JOB_WORKFLOW = Workflow("render job", RenderJobStatus, {
+    J.queued: {J.running},
+    J.running: {J.done, J.failed},
+    J.done: set(),
+    J.failed: set(),
+})
 
 
 # Narrative sections written by evaluators (design.md §8); the rest is generated from data.
@@ -158,7 +186,7 @@ class RenderJob(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    status: Mapped[str] = mapped_column(String(20), default=RenderJobStatus.queued)  # a RenderJobStatus
     progress: Mapped[int] = mapped_column(default=0)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     pages: Mapped[int | None]

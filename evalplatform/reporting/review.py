@@ -17,7 +17,7 @@ from .. import audit
 from ..accounts.models import Role, User
 from ..audit.models import AuditEvent
 from ..engagements.service import PermissionDenied
-from .models import Report, ReportEvent, ReportStatus
+from .models import REPORT_WORKFLOW, Report, ReportEvent, ReportStatus
 
 # Audit actions that change what the next issued version says (prefixes end with a dot).
 EDIT_ACTIONS = ("indicators.", "finding.", "crosscheck.", "sample.", "evidence.", "inspection.", "material.",
@@ -99,7 +99,7 @@ def _return_on_edit(session: Session, event: AuditEvent) -> None:
     if report is None or report.status not in UNDER_REVIEW:
         return
     comment = f"复核期间修改了{label(event.action)}，报告自动退回撰写人，须重新提交复核"
-    report.status = ReportStatus.returned
+    REPORT_WORKFLOW.move(report, ReportStatus.returned)
     session.add(ReportEvent(report=report, action="return", actor_id=event.actor_id or report.author_id,
                             comment=comment, at=event.occurred_at))
     audit.record(session, actor=None, action="report.return", obj=report, engagement_id=report.engagement_id,

@@ -19,7 +19,8 @@ from ..audit.models import AuditEvent
 from ..integrity import sha256_hex
 from . import annexes, review
 from .assembly import assemble, canonical_content, content_sha256
-from .models import NARRATIVE_SECTIONS, RenderJob, Report, ReportEvent, ReportSection, ReportStatus, ReportVersion
+from .models import (NARRATIVE_SECTIONS, RENDER_JOB_WORKFLOW, REPORT_WORKFLOW, RenderJob, RenderJobStatus, Report,
+                     ReportEvent, ReportSection, ReportStatus, ReportVersion)
 from .render import report_pdf, report_xlsx
 
 MAX_SECTION_CHARS = 20_000
@@ -105,7 +106,7 @@ def _transition(session, report, actor, now, allowed_from, to, action, comment=N
     ensure_can_edit(report.engagement, actor)
     if report.status not in allowed_from:
         raise ReportError("当前状态下不能执行此操作")
-    report.status = to
+    REPORT_WORKFLOW.move(report, to)
     session.add(ReportEvent(report=report, action=action, actor_id=actor.id, comment=comment, at=now))
     audit.record(session, actor=actor, action=f"report.{action}", obj=report, engagement_id=report.engagement_id,
                  now=now, details={"status_to": to.value, "reason": comment})
@@ -197,7 +198,7 @@ def _store(session, store, report, actor, now, data: bytes, filename: str):
 
 
 def create_render_job(session: Session, report: Report, now: datetime) -> RenderJob:
-    job = RenderJob(id=str(uuid.uuid4()), report_id=report.id, status="queued", progress=0, created_at=now)
+    job = RenderJob(id=str(uuid.uuid4()), report_id=report.id, status=RenderJobStatus.queued, progress=0, created_at=now)
     session.add(job)
     session.flush()
     return job
@@ -210,25 +211,27 @@ def run_render_job(database_url: str, storage_dir: str, job_id: str, firm_name: 
     try:
         with Session(engine, expire_on_commit=False) as session:
             job = session.get(RenderJob, job_id)
-            _progress(session, job, "running", 10)
+            _progress(session, job, RenderJobStatus.running, 10)
             report = session.get(Report, job.report_id)
             store = BlobStore(storage_dir)
             try:
                 content = assemble(session, report, store, firm_name=firm_name, now=datetime.now(timezone.utc))
-                _progress(session, job, "running", 40)
+                _progress(session, job, RenderJobStatus.running, 40)
                 pdf, pages = report_pdf(content, storage_dir, draft=True, version=None,
                                         content_sha256=content_sha256(content))
                 blob = store.put(io.BytesIO(pdf), max_bytes=len(pdf) + 1)
             except Exception as error:  # noqa: BLE001 - the job records any failure for the UI
                 job.error = f"{type(error).__name__}: {error}"[:500]
-                _progress(session, job, "failed", 100)
+                _progress(session, job, RenderJobStatus.failed, 100)
                 raise
             job.pdf_sha256, job.pages, job.finished_at = blob.sha256, pages, datetime.now(timezone.utc)
-            _progress(session, job, "done", 100)
+            _progress(session, job, RenderJobStatus.done, 100)
     finally:
         engine.dispose()
 
 
-def _progress(session: Session, job: RenderJob, status: str, progress: int) -> None:
-    job.status, job.progress = status, progress
+def _progress(session: Session, job: RenderJob, status: RenderJobStatus, progress: int) -> None:
+    if job.status != status:
+        RENDER_JOB_WORKFLOW.move(job, status)
+    job.progress = progress
     session.commit()

@@ -18,7 +18,7 @@ from ..evidence.views import send_evidence
 from ..web import error_page, get_or_404, now_utc
 from . import annexes, review, service
 from .forms import AnnexForm, CommentForm, HeaderForm, SectionForm
-from .models import NARRATIVE_SECTIONS, RenderJob, ReportStatus
+from .models import NARRATIVE_SECTIONS, RenderJob, RenderJobStatus, ReportStatus
 
 bp = Blueprint("reporting", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/report")
 ACTIONS = {"submit", "return", "approve", "issue", "reopen"}
@@ -171,7 +171,7 @@ def _job(report, job_id: str) -> RenderJob:
 def job_status(engagement_id: int, job_id: str):
     _engagement, report = _load(engagement_id, for_write=True)
     job = _job(report, job_id)
-    download = url_for(".job_pdf", engagement_id=engagement_id, job_id=job.id) if job.status == "done" else None
+    download = url_for(".job_pdf", engagement_id=engagement_id, job_id=job.id) if job.status == RenderJobStatus.done else None
     return jsonify(status=job.status, progress=job.progress, pages=job.pages, error=job.error, download_url=download)
 
 

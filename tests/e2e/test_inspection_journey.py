@@ -42,8 +42,8 @@ def sign(phone, testid):
 
 def test_an_offline_inspection_arrives_exactly_once(browser, live_server, session, tmp_path):
     world = factories.World(session)
-    site = engagements.save_site(session, world.engagement, world.evaluator, factories.NOW, name="柳湾村段",
-                                 address=None, latitude=None, longitude=None)
+    engagements.save_site(session, world.engagement, world.evaluator, factories.NOW, name="柳湾村段",
+                          address=None, latitude=None, longitude=None)
     instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW, CHECKLIST)
     session.commit()
     photo = Path(tmp_path / "路面.jpg")

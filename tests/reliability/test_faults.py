@@ -194,7 +194,7 @@ def test_a_postgres_restart_mid_load_answers_503_then_the_retry_is_stored_once(d
     assert during.status_code == 503 and during.headers["Retry-After"]
     assert "数据库暂时无法连接" in during.json()["error"]
     assert set(clients.statuses) <= {200, 503}, clients.bodies[:3]  # never a 500, never a dropped connection
-    for status, content_type, body in clients.bodies:
+    for _status, content_type, body in clients.bodies:
         assert content_type.startswith("application/json") and "数据库暂时无法连接" in json.loads(body)["error"]
     counts = reconcile(database_url, instrument_id, clients.accepted)
     assert len(clients.accepted) == len(batch)

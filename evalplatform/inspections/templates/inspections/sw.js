@@ -5,9 +5,7 @@
 var CACHE = "evalplatform-inspect-{{ engagement.id }}-v{{ version }}";
 var PAGES = [{{ url_for('inspections.app_page', engagement_id=engagement.id)|tojson }},
              {{ url_for('inspections.app_data', engagement_id=engagement.id)|tojson }}];
-var STATIC = [{{ url_for('static', filename='css/app.css')|tojson }}, {{ url_for('static', filename='css/inspect.css')|tojson }},
-              {{ url_for('static', filename='js/app.js')|tojson }}, {{ url_for('static', filename='js/inspect.js')|tojson }},
-              {{ url_for('static', filename='js/signature.js')|tojson }}, {{ url_for('static', filename='img/inspect-icon.svg')|tojson }}];
+var STATIC = [{% for asset in assets %}{{ url_for('static', filename=asset)|tojson }}{{ ", " if not loop.last }}{% endfor %}];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) {
