@@ -47,11 +47,11 @@
     });
     row.querySelectorAll("[data-input]").forEach((el) => { body.inputs[el.dataset.input] = numberOrNull(el.value); });
     const band = row.querySelector("[data-band]");
-    if (band && band.value) body.inputs.band = band.value;
+    if (band) body.inputs.band = band.value || null;  // inputs are merged on the server: null clears
     const elements = row.querySelectorAll("[data-element]");
     if (elements.length) body.inputs.met = [...elements].filter((el) => el.checked).map((el) => el.dataset.element);
     const deduction = row.querySelector("[data-deduction]");
-    if (deduction && deduction.value.trim() !== "") body.inputs.deductions = [{ points: deduction.value.trim() }];
+    if (deduction) body.inputs.deductions = deduction.value.trim() !== "" ? [{ points: deduction.value.trim() }] : null;
     return body;
   }
 
