@@ -69,7 +69,7 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
         "engagement": {
             "title": engagement.title, "unit": engagement.evaluated_unit.name,
             "kind": "项目支出" if engagement.kind is EngagementKind.project else "部门整体支出",
-            "fiscal_year": engagement.fiscal_year, "budget_amount": fmt.money(engagement.budget_amount),
+            "fiscal_year": engagement.fiscal_year, "budget_amount": fmt.number(engagement.budget_amount, 2),
             "funding_source": engagement.funding_source or "", "category": engagement.category or "",
             "bureau": engagement.bureau.name, "description": engagement.description or "",
             "period": (f"{fmt.long_date(engagement.period_start)}至{fmt.long_date(engagement.period_end)}"
