@@ -36,12 +36,13 @@ def _register_blueprints(app: Flask) -> None:
     from .indicators.views import bp as indicators_bp
     from .materials.views import bp as materials_bp
     from .reporting.views import bp as reporting_bp
+    from .scoring.views import bp as scoring_bp
     from .instruments.views import bp as instruments_bp
     from .inspections.views import bp as inspections_bp
     from .questionnaires.public import bp as respond_bp
     from .questionnaires.views import bp as questionnaires_bp
 
     for blueprint in (accounts_bp, engagements_bp, audit_bp, evidence_bp, reporting_bp, bureau_bp,
-                      indicators_bp, instruments_bp, questionnaires_bp, respond_bp, materials_bp, crosscheck_bp,
+                      indicators_bp, scoring_bp, instruments_bp, questionnaires_bp, respond_bp, materials_bp, crosscheck_bp,
                       analysis_bp, inspections_bp, commissions_bp):
         app.register_blueprint(blueprint)

@@ -18,10 +18,10 @@ from .engagements import service as engagements
 from .engagements.models import EngagementKind, TeamRole
 from .evidence import service as evidence_service
 from .evidence.store import BlobStore
-from .indicators import feeds
-from .indicators import scoring as indicator_scoring
 from .indicators import service as indicators
 from .inspections.demo import demo_inspection
+from .scoring import feeds
+from .scoring import service as indicator_scoring
 
 DEMO_PASSWORD = "demo-pass-2026"
 FIRM = "华信会计师事务所（特殊普通合伙）"

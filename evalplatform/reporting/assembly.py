@@ -17,7 +17,7 @@ from ..analysis import service as analysis_service
 from ..analysis import sources as analysis_sources
 from ..crosscheck import findings as crosscheck_findings
 from ..crosscheck import service as crosscheck_service
-from ..indicators import scoring
+from ..indicators.rollup import scoring_summary as score_rollup
 from ..inspections import service as inspection_service
 from ..indicators.engine import OPERATOR_SYMBOLS
 
@@ -72,7 +72,7 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
 
 def scoring_summary(session: Session, engagement) -> dict | None:
     """The scoring table, targets and grade, once the engagement has an indicator system (None before)."""
-    summary = scoring.scoring_summary(session, engagement)
+    summary = score_rollup(session, engagement)
     if not summary.rows:
         return None
     path: dict[int, list[str]] = {}
