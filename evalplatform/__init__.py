@@ -27,8 +27,8 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .analysis.views import bp as analysis_bp
-    from .audit.views import bp as audit_bp
     from .crosscheck.views import bp as crosscheck_bp
+    from .engagements.audit_views import bp as audit_bp
     from .engagements.commission_views import bp as commissions_bp
     from .engagements.views import bp as engagements_bp
     from .evidence.views import bp as evidence_bp
