@@ -135,9 +135,10 @@ def sweep_evidence_command(grace_hours, remove) -> None:
 
     from .evidence.store import BlobStore
     from .evidence.sweep import sweep
+    from .models import blob_holders
     with db.new_session() as session:
         report = sweep(session, BlobStore(current_app.config["STORAGE_DIR"]), datetime.now(timezone.utc),
-                       grace=timedelta(hours=grace_hours), remove=remove)
+                       holders=blob_holders(), grace=timedelta(hours=grace_hours), remove=remove)
     for sha256 in report.orphans:
         click.echo(f"UNREFERENCED: {sha256}")
     for name in report.stale_incoming:
