@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from .. import policy
 from ..db import db
-from ..evidence.views import send_evidence
+from ..evidence.downloads import send_evidence
 from ..reporting import annexes
 from ..spreadsheets import xlsx_bytes
 from ..web import committed, form_errors, now_utc, xlsx_download

@@ -14,8 +14,8 @@ from flask_wtf.csrf import generate_csrf
 from ..db import db
 from ..spreadsheets import xlsx_bytes
 from ..engagements.service import load_engagement_for_user
-from ..evidence.store import BlobStore, StorageFull
-from ..web import now_utc, xlsx_download
+from ..evidence.store import StorageFull
+from ..web import current_store, now_utc, xlsx_download
 from . import checklist, service
 from .forms import AddChecklistForm
 
@@ -172,7 +172,7 @@ def sync_photo(engagement_id: int):
         return jsonify({"ok": False, "error": _("缺少照片文件"), "errors": {"file": _("缺少照片文件")}}), 422
     try:
         outcome = service.add_photo(
-            db.session, BlobStore(current_app.config["STORAGE_DIR"]), engagement, current_user, now_utc(),
+            db.session, current_store(), engagement, current_user, now_utc(),
             inspection_uuid=request.form.get("inspection_uuid"), client_uuid=request.form.get("client_uuid"),
             purpose=request.form.get("purpose", "photo"), item_code=request.form.get("item_code") or None,
             stream=upload.stream, filename=upload.filename, max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"],

@@ -10,8 +10,8 @@ from .. import bounds
 from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..evidence.service import EvidenceError
-from ..evidence.store import BlobStore, BlobTooLarge, StorageFull
-from ..web import now_utc
+from ..evidence.store import BlobTooLarge, StorageFull
+from ..web import current_store, now_utc
 from . import drafts, service
 from .forms import ActionForm, MaterialUploadForm
 from ..indicators.target_text import parse_target
@@ -20,10 +20,6 @@ from .reading import column_letter
 bp = Blueprint("materials", __name__, template_folder="templates",
                url_prefix="/engagements/<int:engagement_id>/materials")
 REFUSED = (service.MaterialError, EvidenceError, bounds.LimitExceeded)
-
-
-def _store() -> BlobStore:
-    return BlobStore(current_app.config["STORAGE_DIR"])
 
 
 def _limits() -> bounds.Limits:
@@ -61,7 +57,7 @@ def upload(engagement_id: int):
         return _page(engagement, form, status=422)
     try:
         draft = drafts.start_draft(
-            db.session, _store(), engagement, current_user, now_utc(), kind=form.kind.data,
+            db.session, current_store(), engagement, current_user, now_utc(), kind=form.kind.data,
             stream=form.file.data.stream, filename=form.file.data.filename,
             max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"], name=form.name.data,
             key_column=form.key_column.data, layout_id=form.layout_id.data or None, limits=_limits())
@@ -119,9 +115,9 @@ def mapping(engagement_id: int, draft_id: int):
     engagement, draft = posted
     choice = choice_from_form(request.form, draft)
     if request.form.get("action") == "refresh":
-        return _run(engagement, draft, lambda: drafts.refresh(db.session, _store(), draft, choice, _limits()))
+        return _run(engagement, draft, lambda: drafts.refresh(db.session, current_store(), draft, choice, _limits()))
     return _run(engagement, draft, lambda: drafts.confirm_mapping(
-        db.session, _store(), draft, engagement, current_user, now_utc(), choice,
+        db.session, current_store(), draft, engagement, current_user, now_utc(), choice,
         layout_name=request.form.get("layout_name"), max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"],
         limits=_limits()))
 
@@ -138,7 +134,7 @@ def review(engagement_id: int, draft_id: int):
     def save_and_maybe_commit():
         drafts.edit_cells(db.session, draft, engagement, current_user, now_utc(), edits)
         if request.form.get("action") == "commit":
-            return drafts.commit(db.session, _store(), draft, engagement, current_user, now_utc(),
+            return drafts.commit(db.session, current_store(), draft, engagement, current_user, now_utc(),
                                  max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"], limits=_limits())
         return None
     return _run(engagement, draft, save_and_maybe_commit, keep_edits=True)

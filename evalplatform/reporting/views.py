@@ -13,19 +13,14 @@ from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..evidence import service as evidence_service
 from ..evidence.models import Evidence
-from ..evidence.store import BlobStore
-from ..evidence.views import send_evidence
-from ..web import error_page, get_or_404, now_utc
+from ..evidence.downloads import send_evidence
+from ..web import current_store, error_page, get_or_404, now_utc
 from . import annexes, review, service
 from .forms import AnnexForm, CommentForm, HeaderForm, SectionForm
 from .models import NARRATIVE_SECTIONS, RenderJob, ReportStatus
 
 bp = Blueprint("reporting", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/report")
 ACTIONS = {"submit", "return", "approve", "issue", "reopen"}
-
-
-def _store() -> BlobStore:
-    return BlobStore(current_app.config["STORAGE_DIR"])
 
 
 def _load(engagement_id: int, for_write: bool = False):
@@ -128,7 +123,7 @@ def act(engagement_id: int, action: str):
         "return": lambda: service.return_for_changes(db.session, report, current_user, now, comment),
         "approve": lambda: service.approve(db.session, report, current_user, now),
         "reopen": lambda: service.reopen(db.session, report, current_user, now, comment),
-        "issue": lambda: service.issue(db.session, report, _store(), current_user, now,
+        "issue": lambda: service.issue(db.session, report, current_store(), current_user, now,
                                        firm_name=report.engagement.firm.name),
     }
     try:
@@ -182,7 +177,7 @@ def job_pdf(engagement_id: int, job_id: str):
     job = _job(report, job_id)
     if job.pdf_sha256 is None:
         abort(404)
-    path = _store().path_for(job.pdf_sha256)
+    path = current_store().path_for(job.pdf_sha256)
     if not path.exists():  # drafts are not in backups: after a restore the row is there, the file is not
         return error_page(410, _("草稿已失效"), _("这份草稿 PDF 已不存在（例如系统从备份恢复后），请重新生成草稿。"))
     return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=f"{report.title}-征求意见稿.pdf")
