@@ -6,6 +6,8 @@ from flask import Flask
 
 def create_app(config: dict | None = None) -> Flask:
     """The app factory: configuration from the environment, overridden by `config`."""
+    # Imports here and in _register_blueprints, not at the top: every module of the package imports this
+    # __init__ first, and a worker, a script or a test of a pure module must not load every blueprint.
     from . import config as settings
     from .db import db
     from .web import init_web

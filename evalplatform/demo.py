@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+import random
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from PIL import Image, ImageDraw
@@ -20,6 +21,9 @@ from .evidence import service as evidence_service
 from .evidence.store import BlobStore
 from .indicators import service as indicators
 from .inspections.demo import demo_inspection
+from .instruments import service as instruments
+from .questionnaires import service as questionnaires
+from .questionnaires.simulate import simulate_responses
 from .scoring import feeds
 from .scoring import service as indicator_scoring
 
@@ -181,12 +185,6 @@ def _demo_photos(session: Session, store: BlobStore, engagement, evaluator, now)
 
 def _demo_survey(session: Session, engagement, evaluator, now) -> None:
     """The rural-road satisfaction questionnaire, distributed in two villages, with 390 simulated responses (enough for ±5 % at 95 %)."""
-    import random
-    from datetime import timedelta
-
-    from .instruments import service as instruments
-    from .questionnaires import service as questionnaires
-    from .questionnaires.simulate import simulate_responses
     instrument = instruments.create_instrument(session, engagement, evaluator, now,
                                                instruments.load_template("satisfaction-rural-road"),
                                                "satisfaction-rural-road")
