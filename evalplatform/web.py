@@ -173,17 +173,29 @@ def form_errors(form) -> str:
     return "；".join(str(e) for errors in form.errors.values() for e in errors)
 
 
-def committed(change, *, refused: type[Exception] | tuple, back: str, success=None):
-    """Run a service change in the request's transaction, then redirect to `back` (303): on success commit
-    and flash `success` (a message, or a function of the change's result); on a refusal roll back and flash
-    the refusal's own (Chinese) message, so nothing half-done is kept."""
+@contextlib.contextmanager
+def transaction():
+    """A request's change as one transaction, the one place views commit and roll back: committed when the
+    block ends, rolled back at once when it raises (a refusal or a failure), before the view answers, so no
+    page shows half of a change and nothing half-done is kept. The view's `except` then answers the refusal."""
     try:
-        result = change()
-    except refused as error:
+        yield
+    except BaseException:
         db.session.rollback()
+        raise
+    db.session.commit()
+
+
+def committed(change, *, refused: type[Exception] | tuple, back: str, success=None):
+    """Run a service change in the request's transaction, then redirect to `back` (303): on success flash
+    `success` (a message, or a function of the change's result); on a refusal flash the refusal's own
+    (Chinese) message."""
+    try:
+        with transaction():
+            result = change()
+    except refused as error:
         flash(str(error), "error")
         return redirect(back), 303
-    db.session.commit()
     message = success(result) if callable(success) else success
     if message:
         flash(message, "success")

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from ..db import db
 from ..engagements.service import load_engagement_for_user
-from ..web import committed, now_utc
+from ..web import committed, now_utc, transaction
 from . import frameworks, service
 from .forms import AddIndicatorForm, BalanceOverrideForm, CreateTreeForm, ImportTargetsForm
 from .pages import indicator_or_404 as _indicator
@@ -60,15 +60,14 @@ def add(engagement_id: int):
     if form.parent_id.data:
         parent = _indicator(engagement, _int(form.parent_id.data))
     try:
-        if not form.validate_on_submit():
-            raise service.IndicatorError(_("请填写指标名称"))
-        service.add_indicator(db.session, tree, parent, current_user, now_utc(), name=form.name.data,
-                              points=form.points.data or 0)
+        with transaction():
+            if not form.validate_on_submit():
+                raise service.IndicatorError(_("请填写指标名称"))
+            service.add_indicator(db.session, tree, parent, current_user, now_utc(), name=form.name.data,
+                                  points=form.points.data or 0)
     except service.IndicatorError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for(".tree", engagement_id=engagement_id)), 303
-    db.session.commit()
     flash(_("已添加个性指标“%(name)s”。", name=form.name.data), "success")
     return redirect(url_for(".tree", engagement_id=engagement_id)), 303
 
@@ -107,11 +106,10 @@ def edit(engagement_id: int, indicator_id: int):
     if isinstance(changes.get("key_points"), str):
         changes["key_points"] = changes["key_points"].splitlines()
     try:
-        service.update_indicator(db.session, indicator, current_user, now_utc(), changes)
+        with transaction():
+            service.update_indicator(db.session, indicator, current_user, now_utc(), changes)
     except service.IndicatorError as error:
-        db.session.rollback()
         return jsonify(ok=False, error=str(error)), 422
-    db.session.commit()
     return jsonify(ok=True, check=_check_json(indicator.tree), **_summary_json(engagement))
 
 

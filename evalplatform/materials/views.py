@@ -11,7 +11,7 @@ from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..evidence.service import EvidenceError
 from ..evidence.store import BlobTooLarge, StorageFull
-from ..web import current_store, now_utc
+from ..web import current_store, now_utc, transaction
 from . import drafts, service
 from .forms import ActionForm, MaterialUploadForm
 from ..indicators.target_text import parse_target
@@ -56,20 +56,18 @@ def upload(engagement_id: int):
         flash(_("请选择材料类型和要导入的 Excel 文件"), "error")
         return _page(engagement, form, status=422)
     try:
-        draft = drafts.start_draft(
-            db.session, current_store(), engagement, current_user, now_utc(), kind=form.kind.data,
-            stream=form.file.data.stream, filename=form.file.data.filename,
-            max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"], name=form.name.data,
-            key_column=form.key_column.data, layout_id=form.layout_id.data or None, limits=_limits())
+        with transaction():
+            draft = drafts.start_draft(
+                db.session, current_store(), engagement, current_user, now_utc(), kind=form.kind.data,
+                stream=form.file.data.stream, filename=form.file.data.filename,
+                max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"], name=form.name.data,
+                key_column=form.key_column.data, layout_id=form.layout_id.data or None, limits=_limits())
     except REFUSED as error:
-        db.session.rollback()
         flash(f"{form.file.data.filename}：{error}", "error")
         return _page(engagement, form, status=422)
     except (BlobTooLarge, StorageFull):
-        db.session.rollback()
         flash(_("文件过大或存储空间不足，未导入"), "error")
         return _page(engagement, form, status=413)
-    db.session.commit()
     return redirect(url_for(".draft", engagement_id=engagement_id, draft_id=draft.id)), 303
 
 
@@ -156,19 +154,17 @@ def _run(engagement, draft, change, keep_edits=False):
     """One transaction: the import (or the saved step) commits whole, or a refusal rolls everything back and the
     page shows every error. Review edits are kept even when the commit after them is refused."""
     try:
-        material = change()
+        with transaction():
+            material = change()
     except service.ImportRefused as refused:
-        db.session.rollback()
         if keep_edits:
-            drafts.edit_cells(db.session, draft, engagement, current_user, now_utc(), cell_edits(request.form))
-            db.session.commit()
+            with transaction():
+                drafts.edit_cells(db.session, draft, engagement, current_user, now_utc(), cell_edits(request.form))
         flash(_("文件有 %(n)s 处错误，未导入任何数据。请修改后重新提交。", n=refused.total), "error")
         return _draft_page(engagement, draft, refused.errors, 422, refused.total)
     except REFUSED as error:
-        db.session.rollback()
         flash(str(error), "error")
         return _draft_page(engagement, draft, status=422)
-    db.session.commit()
     if material is not None and hasattr(material, "row_count"):
         flash(_("已导入 %(name)s：%(n)s 行。", name=material.name, n=material.row_count), "success")
         if material.kind == "target_sheet":

@@ -14,7 +14,7 @@ from ..engagements.service import load_engagement_for_user
 from ..evidence import service as evidence_service
 from ..evidence.models import Evidence
 from ..evidence.downloads import send_evidence
-from ..web import current_store, error_page, get_or_404, now_utc
+from ..web import current_store, error_page, get_or_404, now_utc, transaction
 from . import annexes, review, service
 from .forms import AnnexForm, CommentForm, HeaderForm, SectionForm
 from .models import NARRATIVE_SECTIONS, RenderJob, ReportStatus
@@ -30,7 +30,6 @@ def _load(engagement_id: int, for_write: bool = False):
 
 
 def _refused(error: Exception, engagement_id: int):
-    db.session.rollback()
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=str(error)), 409
     flash(str(error), "error")
@@ -81,10 +80,10 @@ def header(engagement_id: int):
         flash(_("请填写报告标题（不超过 200 个字符）"), "error")
         return redirect(url_for(".page", engagement_id=engagement_id), 303)
     try:
-        service.update_header(db.session, report, form.title.data, form.number.data, current_user, now_utc())
+        with transaction():
+            service.update_header(db.session, report, form.title.data, form.number.data, current_user, now_utc())
     except service.ReportError as error:
         return _refused(error, engagement_id)
-    db.session.commit()
     return redirect(url_for(".page", engagement_id=engagement_id), 303)
 
 
@@ -98,10 +97,10 @@ def save_section(engagement_id: int, key: str):
     if not form.validate_on_submit():
         return jsonify(error="；".join(form.body.errors) or _("无效的请求")), 422
     try:
-        section = service.save_section(db.session, report, key, form.body.data or "", current_user, now_utc())
+        with transaction():
+            section = service.save_section(db.session, report, key, form.body.data or "", current_user, now_utc())
     except service.ReportError as error:
         return _refused(error, engagement_id)
-    db.session.commit()
     if request.accept_mimetypes.best == "application/json":
         return jsonify(saved_at=section.updated_at.isoformat(), chars=len(section.body))
     flash(_("已保存。"), "success")
@@ -127,10 +126,10 @@ def act(engagement_id: int, action: str):
                                        firm_name=report.engagement.firm.name),
     }
     try:
-        steps[action]()
+        with transaction():
+            steps[action]()
     except service.ReportError as error:
         return _refused(error, engagement_id)
-    db.session.commit()
     flash(_("操作已完成。"), "success")
     return redirect(url_for(".page", engagement_id=engagement_id), 303)
 
@@ -204,8 +203,8 @@ def annex(engagement_id: int):
     evidence = get_or_404(Evidence, form.evidence_id.data, engagement=engagement)
     change = service.detach_annex if form.remove.data else service.attach_annex
     try:
-        change(db.session, report, evidence, current_user, now_utc())
+        with transaction():
+            change(db.session, report, evidence, current_user, now_utc())
     except (service.ReportError, annexes.AnnexError) as error:
         return _refused(error, engagement_id)
-    db.session.commit()
     return redirect(url_for(".page", engagement_id=engagement_id, _anchor="annexes"), 303)

@@ -17,7 +17,7 @@ from ..indicators.pages import page_context as _context
 from ..indicators.pages import summary_json as _summary_json
 from ..indicators.rollup import scoring_summary
 from ..spreadsheets import xlsx_bytes
-from ..web import committed, now_utc, xlsx_download
+from ..web import committed, now_utc, transaction, xlsx_download
 from . import feeds
 from . import service as scoring
 from .sheet import sheet_table
@@ -44,11 +44,10 @@ def score(engagement_id: int, indicator_id: int):
     allowed = {k: payload[k] for k in ("declared_value", "actual_value", "inputs", "rationale", "not_applicable")
                if k in payload}
     try:
-        scoring.record_score(db.session, indicator, current_user, now_utc(), **allowed)
+        with transaction():
+            scoring.record_score(db.session, indicator, current_user, now_utc(), **allowed)
     except service.IndicatorError as error:
-        db.session.rollback()
         return jsonify(ok=False, error=str(error)), 422
-    db.session.commit()
     return jsonify(ok=True, **_summary_json(engagement))
 
 
@@ -112,12 +111,11 @@ def from_cross_checks(engagement_id: int):
     """采用对照查证复核的核实值: every cross-check result that bears on an indicator."""
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     try:
-        matches = feeds.apply_cross_checks(db.session, engagement, current_user, now_utc())
+        with transaction():
+            matches = feeds.apply_cross_checks(db.session, engagement, current_user, now_utc())
     except service.IndicatorError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for(".workspace", engagement_id=engagement_id)), 303
-    db.session.commit()
     if matches:
         flash(_("已采用对照查证复核的核实值：%(names)s。",
                 names="、".join(f"{m.indicator.name} {m.value.normalize():f}" for m in matches)), "success")
