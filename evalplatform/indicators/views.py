@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import formatting as fmt
 from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..web import committed, now_utc, transaction
@@ -21,8 +22,8 @@ bp = Blueprint("indicators", __name__, template_folder="templates",
 
 @bp.app_template_filter("plain_number")
 def plain_number(value) -> str:
-    """100.0000 → 100, 0.9500 → 0.95: stored precision without trailing zeros or exponents."""
-    return "" if value is None else f"{value.normalize():f}"
+    """100.0000 → 100, 0.9500 → 0.95: stored precision without trailing zeros or exponents (for inputs: no commas)."""
+    return fmt.number(value, grouping=False, missing="")
 
 
 @bp.get("")

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import formatting as fmt
 from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..evidence import service as evidence_service
@@ -28,8 +29,7 @@ bp = Blueprint("scoring", __name__, template_folder="templates",
 
 @bp.app_template_filter("deduction_total")
 def deduction_total(deductions) -> str:
-    total = feeds.deduction_total(deductions)
-    return "" if total is None else f"{total.normalize():f}"
+    return fmt.number(feeds.deduction_total(deductions), grouping=False, missing="")
 
 
 @bp.post("/<int:indicator_id>/score")
@@ -101,8 +101,8 @@ def from_findings(engagement_id: int, indicator_id: int):
     return committed(lambda: feeds.apply_findings(db.session, engagement, indicator, current_user, now_utc()),
                      refused=service.IndicatorError,
                      back=url_for(".workspace", engagement_id=engagement_id) + f"#indicator-{indicator.id}",
-                     success=lambda items: _("“%(name)s”已按问题清单扣分：%(codes)s。", name=indicator.name,
-                                             codes="、".join(f"{d.code} −{d.points.normalize():f}" for d in items)))
+                     success=lambda items: _("“%(name)s”已按问题清单扣分：%(codes)s。", name=indicator.name, codes="、".join(
+                         f"{d.code} −{fmt.number(d.points, grouping=False)}" for d in items)))
 
 
 @bp.post("/crosscheck")
@@ -117,8 +117,8 @@ def from_cross_checks(engagement_id: int):
         flash(str(error), "error")
         return redirect(url_for(".workspace", engagement_id=engagement_id)), 303
     if matches:
-        flash(_("已采用对照查证复核的核实值：%(names)s。",
-                names="、".join(f"{m.indicator.name} {m.value.normalize():f}" for m in matches)), "success")
+        names = "、".join(f"{m.indicator.name} {fmt.number(m.value, grouping=False)}" for m in matches)
+        flash(_("已采用对照查证复核的核实值：%(names)s。", names=names), "success")
     else:
         flash(_("没有与指标对应的对照查证复核结果（按指标名称或“关联指标”匹配）。"), "warning")
     return redirect(url_for(".workspace", engagement_id=engagement_id)), 303
