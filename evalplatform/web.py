@@ -157,12 +157,13 @@ def xlsx_download(body: bytes, filename: str):
     return send_file(io.BytesIO(body), mimetype=XLSX, as_attachment=True, download_name=filename)
 
 
-def get_or_404(model, object_id, *, engagement=None):
+def get_or_404(model, object_id, *, engagement=None, allowed=None):
     """The object with this id if the disclosure policy lets the current user see it (and, given
-    `engagement`, it belongs to that engagement); 404 otherwise, so what one may not see looks absent."""
+    `engagement`, it belongs to that engagement; given `allowed`, a function of the object, it says yes);
+    404 otherwise, so what one may not see looks absent. The one way views answer 404 for an id."""
     found = db.session.get(model, object_id)
     if found is None or (engagement is not None and getattr(found, "engagement_id", None) != engagement.id) \
-            or not policy.may_see(db.session, current_user, found):
+            or (allowed is not None and not allowed(found)) or not policy.may_see(db.session, current_user, found):
         abort(404)
     return found
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.models import User
 from ..db import db
-from ..web import NOT_FOUND, client_ip, error_page, now_utc, transaction
+from ..web import NOT_FOUND, client_ip, error_page, get_or_404, now_utc, transaction
 from . import commissions, service
 from .forms import (STATUS_LABELS, DeleteForm, EngagementForm, SiteForm, StatusForm, TeamMemberForm)
 from .models import ALLOWED_TRANSITIONS, EngagementKind, EngagementStatus, TeamMember, TeamRole
@@ -151,8 +151,8 @@ def add_member(engagement_id: int):
 @login_required
 def remove_member(engagement_id: int, member_id: int):
     engagement = _load(engagement_id, for_write=True)
-    team_member = db.session.get(TeamMember, member_id)
-    if team_member is None or team_member.engagement_id != engagement.id or not DeleteForm().validate_on_submit():
+    team_member = get_or_404(TeamMember, member_id, engagement=engagement)
+    if not DeleteForm().validate_on_submit():
         abort(404)
     service.remove_team_member(db.session, engagement, team_member, current_user, now_utc())
     db.session.commit()

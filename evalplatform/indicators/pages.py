@@ -5,9 +5,11 @@ from flask import abort
 from flask_login import current_user
 
 from ..db import db
+from ..web import get_or_404
 from . import engine, rollup, service
 from .forms import (BAND_LABELS, FORMULA_LABELS, GRADE_LABELS, INPUT_LABELS, METHOD_LABELS, OPERATOR_LABELS,
                     STANDARD_LABELS)
+from .models import Indicator
 
 LABELS = dict(operators=OPERATOR_LABELS, methods=METHOD_LABELS, standards=STANDARD_LABELS, bands=BAND_LABELS,
               formulas=FORMULA_LABELS, inputs=INPUT_LABELS, grades=GRADE_LABELS, FORMULAS=engine.FORMULAS)
@@ -29,10 +31,7 @@ def summary_json(engagement) -> dict:
 
 
 def indicator_or_404(engagement, indicator_id: int):
-    try:
-        return service.load_indicator(db.session, engagement, indicator_id)
-    except service.IndicatorNotFound:
-        abort(404)
+    return get_or_404(Indicator, indicator_id, engagement=engagement)
 
 
 def int_or_404(value) -> int:

@@ -10,10 +10,11 @@ from flask_login import current_user, login_required
 
 from ..db import db
 from ..engagements.service import load_engagement_for_user
-from ..web import now_utc, transaction, xlsx_download
+from ..web import get_or_404, now_utc, transaction, xlsx_download
 from . import languages, service, xlsform, xlsform_export
 from .form import respondent_context
 from .forms import DefinitionForm, LanguageForm, MoveForm, NewInstrumentForm, QuestionForm, TranslationsForm
+from .models import Instrument
 from .schema import DefinitionError
 
 bp = Blueprint("instruments", __name__, template_folder="templates",
@@ -23,10 +24,7 @@ XLSFORM_MAX_BYTES = 20 * 2**20
 
 def _load(engagement_id: int, instrument_id: int, for_write: bool = False):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=for_write)
-    try:
-        return engagement, service.load_instrument(db.session, engagement, instrument_id)
-    except service.InstrumentNotFound:
-        abort(404)
+    return engagement, get_or_404(Instrument, instrument_id, engagement=engagement)
 
 
 def _new_form() -> NewInstrumentForm:
