@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..db import db
 from ..web import get_or_404
-from . import engine, rollup, service
+from . import display, engine, rollup, service
 from .forms import (BAND_LABELS, FORMULA_LABELS, GRADE_LABELS, INPUT_LABELS, METHOD_LABELS, OPERATOR_LABELS,
                     STANDARD_LABELS)
 from .models import Indicator
@@ -19,7 +19,8 @@ def page_context(engagement):
     tree = service.tree_for(db.session, engagement)
     summary = rollup.summarise(tree, engagement.id, rollup.grade_scale_for(db.session, engagement.bureau_id))
     can_edit = current_user.role.is_firm_role and not engagement.is_locked
-    return dict(engagement=engagement, tree=tree, summary=summary, can_edit=can_edit, **LABELS)
+    return dict(engagement=engagement, tree=tree, summary=summary, can_edit=can_edit, line=display.score_line,
+                **LABELS)
 
 
 def summary_json(engagement) -> dict:

@@ -6,6 +6,7 @@ content hash are all made from it, so the hash printed in an issued PDF stands f
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -35,6 +36,26 @@ MAX_PHOTOS = 40
 TEAM_ROLES = {"lead": "项目负责人", "member": "评价人员", "reviewer": "复核合伙人", "expert": "行业专家"}
 
 
+class RenderFailed(Exception):
+    """One part of the report could not be made; the message names it, for the person issuing (Chinese)."""
+
+    def __init__(self, part: str, error: Exception):
+        self.part = part
+        super().__init__(f"报告未能生成：{part}无法处理（{type(error).__name__}: {str(error)[:200]}）。"
+                         "报告状态未改变，请更换或删除该部分后重试。")
+
+
+@contextmanager
+def part(name: str):
+    """Name the part being made, so a failure inside says which one (a photo, a chart, the layout)."""
+    try:
+        yield
+    except RenderFailed:
+        raise
+    except Exception as error:  # noqa: BLE001 - anything a damaged file or a renderer throws
+        raise RenderFailed(name, error) from error
+
+
 def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: str, now: datetime) -> dict:
     engagement = report.engagement
     evidence = evidence_index(session, engagement)
@@ -49,7 +70,7 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
         "engagement": {
             "title": engagement.title, "unit": engagement.evaluated_unit.name,
             "kind": "项目支出" if engagement.kind is EngagementKind.project else "部门整体支出",
-            "fiscal_year": engagement.fiscal_year, "budget_amount": fmt.money(engagement.budget_amount),
+            "fiscal_year": engagement.fiscal_year, "budget_amount": fmt.number(engagement.budget_amount, 2),
             "funding_source": engagement.funding_source or "", "category": engagement.category or "",
             "bureau": engagement.bureau.name, "description": engagement.description or "",
             "period": (f"{fmt.long_date(engagement.period_start)}至{fmt.long_date(engagement.period_end)}"
@@ -67,10 +88,14 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
                      for row in crosscheck_findings.findings_table(session, engagement)],
         "crosschecks": [_crosscheck_row(c) for c in crosscheck_service.cross_checks(session, engagement)],
         "evidence": [_evidence_row(e) for e in evidence],
-        "photos": [{"code": e.code, "caption": e.description or e.original_filename,
-                    "path": str(previews.thumbnail(store, e.blob_sha256, previews.PRINT_SIZE)), "sha256": e.blob_sha256}
-                   for e in evidence if e.mime in ("image/jpeg", "image/png")][:MAX_PHOTOS],
+        "photos": [_photo(store, e) for e in evidence if e.mime in ("image/jpeg", "image/png")][:MAX_PHOTOS],
     }
+
+
+def _photo(store: BlobStore, e) -> dict:
+    with part(f"照片 {e.code}（{e.original_filename}）"):
+        path = previews.thumbnail(store, e.blob_sha256, previews.PRINT_SIZE)
+    return {"code": e.code, "caption": e.description or e.original_filename, "path": str(path), "sha256": e.blob_sha256}
 
 
 def scoring_summary(session: Session, engagement) -> dict | None:
@@ -133,15 +158,17 @@ def survey_sections(session: Session, engagement, now: datetime) -> list[dict]:
             continue
         rows = [r for r in result.satisfaction if r.answers]
         items = [r for r in rows if r.scope == "item"]
+        with part(f"附件2“{data.title}”的图表"):
+            figures = ([{"caption": "各题满意率及 95% 置信区间", "uri": charts.data_uri(charts.rates_svg(items))},
+                        {"caption": "各题满意度分布", "uri": charts.data_uri(charts.levels_svg(result.distributions))}]
+                       if items else [])
         sections.append({
             "title": data.title, "summary": _survey_summary(result),
             "table": {"header": SURVEY_HEADER,
                       "rows": [[("【总体】" if r.scope == "overall" else "【维度】" if r.scope == "dimension" else "")
                                 + r.label, r.answers, r.unknown, _pct(r.rate.estimate), _pct_range(r.rate),
                                 _fixed(r.score.estimate)] for r in rows]},
-            "charts": [{"caption": "各题满意率及 95% 置信区间", "uri": charts.data_uri(charts.rates_svg(items))},
-                       {"caption": "各题满意度分布", "uri": charts.data_uri(charts.levels_svg(result.distributions))}]
-            if items else []})
+            "charts": figures})
     return sections
 
 

@@ -10,7 +10,7 @@ from openpyxl.styles import Font
 
 from .. import formatting as fmt
 from ..spreadsheets import add_sheet, workbook_bytes
-from .assembly import SURVEY_HEADER, photo_uri
+from .assembly import SURVEY_HEADER, part, photo_uri
 from .pdf import TEMPLATES_DIR, render_pdf
 
 SECTION_HEADINGS = [
@@ -33,8 +33,11 @@ def report_html(content: dict, *, draft: bool, version: int | None, content_sha2
 
 def report_pdf(content: dict, storage_dir: str, *, draft: bool, version: int | None,
                content_sha256: str) -> tuple[bytes, int]:
-    html = report_html(content, draft=draft, version=version, content_sha256=content_sha256)
-    pdf, pages, _refused = render_pdf(html, allowed_roots=[Path(storage_dir) / "blobs", Path(storage_dir) / "previews-1200"])
+    with part("正文排版（HTML 模板）"):
+        html = report_html(content, draft=draft, version=version, content_sha256=content_sha256)
+    with part("PDF 排版（WeasyPrint）"):
+        pdf, pages, _refused = render_pdf(html, allowed_roots=[Path(storage_dir) / "blobs",
+                                                               Path(storage_dir) / "previews-1200"])
     return pdf, pages
 
 
@@ -44,6 +47,11 @@ SCORE_FORMATS = {6: "0.00", 7: "0.00", 8: "0.0"}
 
 def report_xlsx(content: dict) -> bytes:
     """The Excel annex: numbers are numbers (a reviewer can sum them), 合计 per 一级指标, the total and grade."""
+    with part("Excel 附表"):
+        return _annex(content)
+
+
+def _annex(content: dict) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     _score_sheet(workbook, content.get("scoring") or {})
