@@ -40,6 +40,6 @@ def status(config: dict, job_id: str) -> str:
 
 
 def _queue(redis_url: str):
-    from redis import Redis
+    from redis import Redis  # as in status(): loaded only where REDIS_URL is set
     from rq import Queue
     return Queue(QUEUE_NAME, connection=Redis.from_url(redis_url))
