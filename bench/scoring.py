@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from bench._support import private_postgres  # noqa: E402
 from evalplatform import create_app  # noqa: E402
-from evalplatform.indicators import engine, scoring, service  # noqa: E402
+from evalplatform.indicators import engine, rollup, service  # noqa: E402
+from evalplatform.scoring import service as scoring  # noqa: E402
 from evalplatform.indicators.models import Indicator, IndicatorTree  # noqa: E402
 from evalplatform.migrate import upgrade  # noqa: E402
 from tests import factories  # noqa: E402
@@ -110,7 +111,7 @@ def bench_database(url: str) -> dict:
             start = time.perf_counter()
             scoring.record_score(session, leaf, evaluator, factories.NOW, actual_value=Decimal(80 + run % 20),
                                  rationale="bench")
-            summary = scoring.scoring_summary(session, engagement)
+            summary = rollup.scoring_summary(session, engagement)
             session.commit()
             service_ms.append((time.perf_counter() - start) * 1000)
         assert summary.total is not None

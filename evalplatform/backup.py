@@ -28,6 +28,7 @@ from .archive_crypto import DecryptingReader, EncryptingWriter, PassphraseError,
 from .evidence.models import EvidenceBlob
 from .evidence.store import BlobStore
 from .models import metadata
+from .verification import verify_installation
 
 FORMAT_VERSION = 1
 
@@ -202,7 +203,6 @@ def _check(engine: Engine, store: BlobStore, manifest: dict, audit_key: str | No
     for blob in manifest["blobs"]:
         if store.rehash(blob["sha256"]) != blob["sha256"]:
             raise RestoreError(f"blob {blob['sha256']} does not verify after restore")
-    from .verification import verify_installation
     with Session(engine) as session:
         result = verify_installation(session, key=audit_key.encode("utf-8") if audit_key else None)
     if not result.ok:

@@ -2,20 +2,35 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import WSGIRequestHandler
 
+from . import create_app
+from .accounts import service as accounts
 from .accounts.models import Role
+from .archive_crypto import is_encrypted
+from .audit import Anchor
+from .backup import RestoreError, backup, restore
+from .config import _instance_dir
 from .db import db
+from .demo import DEMO_PASSWORD, load_demo
+from .evidence.service import verify_store
+from .evidence.sweep import sweep
+from .integrity import KEY_FILE
+from .migrate import upgrade
+from .models import blob_holders
+from .verification import verify_installation
+from .web import current_store
 
 
 def _create_app():
-    from werkzeug.serving import WSGIRequestHandler
-
-    from . import create_app
     # `evalplatform run` (scripts/run.sh --dev): say what serves, not which versions (gunicorn does the same).
     WSGIRequestHandler.version_string = lambda _handler: "evalplatform-dev"
     return create_app()
@@ -36,7 +51,6 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade() -> None:
     """Bring the database to the newest schema (creates it when empty)."""
-    from .migrate import upgrade
     upgrade(current_app.config["DATABASE_URL"])
     click.echo("database is at head")
 
@@ -51,15 +65,14 @@ def db_upgrade() -> None:
 @with_appcontext
 def create_user_command(username, role, firm_name, bureau_name, display_name, password) -> None:
     """Create a user; the firm or bureau is created when it does not exist yet."""
-    from .accounts import service
     password = password or getpass.getpass("密码 / password: ")
     with db.new_session() as session:
-        firm = service.get_or_create_firm(session, firm_name) if firm_name else None
-        bureau = service.get_or_create_bureau(session, bureau_name) if bureau_name else None
+        firm = accounts.get_or_create_firm(session, firm_name) if firm_name else None
+        bureau = accounts.get_or_create_bureau(session, bureau_name) if bureau_name else None
         try:
-            service.create_user(session, username=username, password=password, role=role,
-                                display_name=display_name, firm=firm, bureau=bureau)
-        except service.AccountError as error:
+            accounts.create_user(session, username=username, password=password, role=role,
+                                 display_name=display_name, firm=firm, bureau=bureau)
+        except accounts.AccountError as error:
             raise click.ClickException(str(error)) from None
         session.commit()
     click.echo(f"created {role} {username}")
@@ -92,7 +105,6 @@ def readiness_override_command(firm_name, allow) -> None:
 @with_appcontext
 def load_demo_command() -> None:
     """Load the demo firm, bureau, users and engagements (idempotent)."""
-    from .demo import DEMO_PASSWORD, load_demo
     with db.new_session() as session:
         created = load_demo(session, current_app.config["STORAGE_DIR"])
         session.commit()
@@ -101,7 +113,6 @@ def load_demo_command() -> None:
 
 
 def _anchor(_ctx, _param, values):
-    from .audit import Anchor
     try:
         return tuple(Anchor.parse(v) for v in values)
     except ValueError as error:
@@ -117,7 +128,6 @@ def _anchor(_ctx, _param, values):
 def verify_audit_command(anchors, heads) -> None:
     """Check the keyed audit chains, their anchors and every sealed row (responses, evidence, issued
     versions); exit 1 naming each problem."""
-    from .verification import verify_installation
     with db.new_session() as session:
         result = verify_installation(session, anchors)
     if heads:
@@ -135,10 +145,8 @@ def verify_audit_command(anchors, heads) -> None:
 @with_appcontext
 def verify_evidence_command() -> None:
     """Re-hash every stored evidence blob; exit 1 naming each missing or altered one."""
-    from .evidence.service import verify_store
-    from .evidence.store import BlobStore
     with db.new_session() as session:
-        checked, problems = verify_store(session, BlobStore(current_app.config["STORAGE_DIR"]))
+        checked, problems = verify_store(session, current_store())
     for problem in problems:
         click.echo(f"{problem.problem.upper()}: {problem.sha256}")
     if problems:
@@ -154,13 +162,9 @@ def verify_evidence_command() -> None:
 @with_appcontext
 def sweep_evidence_command(grace_hours, remove) -> None:
     """Unreferenced evidence blobs (left by rolled-back uploads and imports) and stale upload spool files."""
-    from datetime import datetime, timedelta, timezone
-
-    from .evidence.store import BlobStore
-    from .evidence.sweep import sweep
     with db.new_session() as session:
-        report = sweep(session, BlobStore(current_app.config["STORAGE_DIR"]), datetime.now(timezone.utc),
-                       grace=timedelta(hours=grace_hours), remove=remove)
+        report = sweep(session, current_store(), datetime.now(timezone.utc),
+                       holders=blob_holders(), grace=timedelta(hours=grace_hours), remove=remove)
     for sha256 in report.orphans:
         click.echo(f"UNREFERENCED: {sha256}")
     for name in report.stale_incoming:
@@ -175,7 +179,6 @@ PASSPHRASE_ENV = "EVALPLATFORM_BACKUP_PASSPHRASE"
 
 def _passphrase(confirm: bool) -> str:
     """From EVALPLATFORM_BACKUP_PASSPHRASE (unattended runs), else asked for without echo."""
-    import os
     return os.environ.get(PASSPHRASE_ENV) or click.prompt("备份口令 / passphrase", hide_input=True,
                                                            confirmation_prompt=confirm)
 
@@ -190,9 +193,6 @@ def _passphrase(confirm: bool) -> str:
 @with_appcontext
 def backup_command(output, encrypt, with_audit_key) -> None:
     """Write the database, the evidence blobs and a manifest of hashes into one archive."""
-    from pathlib import Path
-
-    from .backup import backup
     if with_audit_key and not encrypt:
         raise click.UsageError("--with-audit-key needs --encrypt: the key must not travel in clear with the data")
     passphrase = _passphrase(confirm=True) if encrypt else None
@@ -207,10 +207,6 @@ def backup_command(output, encrypt, with_audit_key) -> None:
 @with_appcontext
 def restore_command(archive) -> None:
     """Rebuild an empty installation (DATABASE_URL, STORAGE_DIR) from a backup archive and verify it."""
-    from pathlib import Path
-
-    from .archive_crypto import is_encrypted
-    from .backup import RestoreError, restore
     passphrase = _passphrase(confirm=False) if is_encrypted(archive) else None
     try:
         report = restore(db.engine, current_app.config["STORAGE_DIR"], Path(archive), passphrase=passphrase,
@@ -225,11 +221,6 @@ def restore_command(archive) -> None:
 
 def _install_audit_key(key: str) -> str:
     """The archive carried the original installation's key: this one must use it from now on."""
-    import os
-    from pathlib import Path
-
-    from .config import _instance_dir
-    from .integrity import KEY_FILE
     if os.environ.get("AUDIT_KEY"):
         return "NOTE: set AUDIT_KEY to the key stored in the backup (this installation's AUDIT_KEY differs)"
     path = Path(_instance_dir()) / KEY_FILE

@@ -5,6 +5,7 @@ import os
 import secrets
 from pathlib import Path
 
+from .formatting import DEFAULT_TIMEZONE
 from .integrity import load_key
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ def from_env(**overrides) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # field sessions last all day; the token is tied to the session
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         # The bureau's time zone: issued dates, "today" and every time shown (stored times are UTC).
-        "EVALPLATFORM_TIMEZONE": os.environ.get("EVALPLATFORM_TIMEZONE") or "Asia/Shanghai",
+        "EVALPLATFORM_TIMEZONE": os.environ.get("EVALPLATFORM_TIMEZONE") or DEFAULT_TIMEZONE,
         "LOGIN_MAX_FAILURES_PER_ACCOUNT_IP": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT_IP", 5)),
         "LOGIN_MAX_FAILURES_PER_IP": int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", 100)),
         "LOGIN_FAILURE_WINDOW_MINUTES": int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", 15)),

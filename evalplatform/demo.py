@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+import random
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from PIL import Image, ImageDraw
@@ -18,10 +19,14 @@ from .engagements import service as engagements
 from .engagements.models import EngagementKind, TeamRole
 from .evidence import service as evidence_service
 from .evidence.store import BlobStore
-from .indicators import feeds
-from .indicators import scoring as indicator_scoring
 from .indicators import service as indicators
 from .inspections.demo import demo_inspection
+from .instruments import service as instruments
+from .questionnaires import service as questionnaires
+from .questionnaires.simulate import simulate_responses
+from .reporting import service as reporting
+from .scoring import feeds
+from .scoring import service as indicator_scoring
 
 DEMO_PASSWORD = "demo-pass-2026"
 FIRM = "华信会计师事务所（特殊普通合伙）"
@@ -180,7 +185,6 @@ ROAD_NARRATIVE = {
 
 
 def _demo_report(session: Session, engagement, evaluator, now) -> None:
-    from .reporting import service as reporting
     report = reporting.start_report(session, engagement, evaluator, now)
     for key, text in ROAD_NARRATIVE.items():
         reporting.save_section(session, report, key, text, evaluator, now)
@@ -223,12 +227,6 @@ def _demo_photos(session: Session, store: BlobStore, engagement, evaluator, now)
 
 def _demo_survey(session: Session, engagement, evaluator, now) -> None:
     """The rural-road satisfaction questionnaire, distributed in two villages, with 390 simulated responses (enough for ±5 % at 95 %)."""
-    import random
-    from datetime import timedelta
-
-    from .instruments import service as instruments
-    from .questionnaires import service as questionnaires
-    from .questionnaires.simulate import simulate_responses
     instrument = instruments.create_instrument(session, engagement, evaluator, now,
                                                instruments.load_template("satisfaction-rural-road"),
                                                "satisfaction-rural-road")

@@ -14,6 +14,8 @@ from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from flask import current_app
+
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 MISSING = "—"
 UNSCORED = "未评分"
@@ -120,7 +122,6 @@ def timezone_name() -> str:
     """The bureau's time zone: the app's EVALPLATFORM_TIMEZONE inside a request or CLI command, else the
     environment, else Asia/Shanghai (China has one time zone; the setting exists for tests and odd hosts)."""
     try:
-        from flask import current_app
         return current_app.config.get("EVALPLATFORM_TIMEZONE") or DEFAULT_TIMEZONE
     except RuntimeError:  # outside an application context (scripts, the job worker before push)
         return os.environ.get("EVALPLATFORM_TIMEZONE") or DEFAULT_TIMEZONE

@@ -120,7 +120,7 @@ def key_for(bind) -> bytes:
     engine = getattr(bind, "engine", bind)
     key = _bound.get(engine)
     if key is None:
-        from .config import _instance_dir
+        from .config import _instance_dir  # config imports this module (load_key) at its top
         key = load_key(_instance_dir()).encode("utf-8")
         _bound[engine] = key
     return key

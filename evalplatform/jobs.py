@@ -32,7 +32,7 @@ def status(config: dict, job_id: str) -> str:
     """queued / started / finished / failed, or finished for inline jobs (they ran already)."""
     if job_id.startswith("inline-") or not config.get("REDIS_URL"):
         return "finished"
-    from rq.exceptions import NoSuchJobError
+    from rq.exceptions import NoSuchJobError  # rq and redis are loaded only where REDIS_URL is set
     from rq.job import Job
     try:
         return Job.fetch(job_id, connection=_queue(config).connection).get_status(refresh=True).value

@@ -13,11 +13,13 @@ from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_url
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.routing import IntegerConverter
 
+from . import policy
+from .accounts import service as accounts
 from .db import db
-from .evidence.store import IncomingSpool
+from .evidence.store import BlobStore, IncomingSpool
 
 LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
 
@@ -45,14 +47,13 @@ def select_locale() -> str:
 def _load_user(token: str):
     """The one server-side session check, run only for requests carrying a login cookie (anonymous ones, such
     as the public survey, never reach it): one query, plus a write at most once a minute per session."""
-    from .accounts import service
     config, now = current_app.config, now_utc()
-    check = service.check_login_session(db.session, token, now,
+    check = accounts.check_login_session(db.session, token, now,
                                         idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
                                         lifetime=timedelta(hours=config["SESSION_MAX_HOURS"]))
     if check.ended or check.touch:
         with db.engine.begin() as connection:
-            service.record_session_use(connection, check, now)
+            accounts.record_session_use(connection, check, now)
     g.session_ended = check.ended
     return check.user
 
@@ -75,6 +76,11 @@ def client_ip() -> str:
 
 def now_utc() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def current_store() -> BlobStore:
+    """The evidence store of this app (STORAGE_DIR); views pass it to the services that keep files."""
+    return BlobStore(current_app.config["STORAGE_DIR"])
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -156,13 +162,13 @@ def xlsx_download(body: bytes, filename: str):
     return send_file(io.BytesIO(body), mimetype=XLSX, as_attachment=True, download_name=filename)
 
 
-def get_or_404(model, object_id, *, engagement=None):
+def get_or_404(model, object_id, *, engagement=None, allowed=None):
     """The object with this id if the disclosure policy lets the current user see it (and, given
-    `engagement`, it belongs to that engagement); 404 otherwise, so what one may not see looks absent."""
-    from . import policy
+    `engagement`, it belongs to that engagement; given `allowed`, a function of the object, it says yes);
+    404 otherwise, so what one may not see looks absent. The one way views answer 404 for an id."""
     found = db.session.get(model, object_id)
     if found is None or (engagement is not None and getattr(found, "engagement_id", None) != engagement.id) \
-            or not policy.may_see(db.session, current_user, found):
+            or (allowed is not None and not allowed(found)) or not policy.may_see(db.session, current_user, found):
         abort(404)
     return found
 
@@ -172,17 +178,29 @@ def form_errors(form) -> str:
     return "；".join(str(e) for errors in form.errors.values() for e in errors)
 
 
-def committed(change, *, refused: type[Exception] | tuple, back: str, success=None):
-    """Run a service change in the request's transaction, then redirect to `back` (303): on success commit
-    and flash `success` (a message, or a function of the change's result); on a refusal roll back and flash
-    the refusal's own (Chinese) message, so nothing half-done is kept."""
+@contextlib.contextmanager
+def transaction():
+    """A request's change as one transaction, the one place views commit and roll back: committed when the
+    block ends, rolled back at once when it raises (a refusal or a failure), before the view answers, so no
+    page shows half of a change and nothing half-done is kept. The view's `except` then answers the refusal."""
     try:
-        result = change()
-    except refused as error:
+        yield
+    except BaseException:
         db.session.rollback()
+        raise
+    db.session.commit()
+
+
+def committed(change, *, refused: type[Exception] | tuple, back: str, success=None):
+    """Run a service change in the request's transaction, then redirect to `back` (303): on success flash
+    `success` (a message, or a function of the change's result); on a refusal flash the refusal's own
+    (Chinese) message."""
+    try:
+        with transaction():
+            result = change()
+    except refused as error:
         flash(str(error), "error")
         return redirect(back), 303
-    db.session.commit()
     message = success(result) if callable(success) else success
     if message:
         flash(message, "success")
@@ -226,7 +244,6 @@ def _database_unavailable(error: DBAPIError):
 def _is_disconnect(error: DBAPIError) -> bool:
     """psycopg's OperationalError covers 'server closed the connection', 'connection refused' and
     'the database system is starting up / shutting down' (SQLSTATE class 08 and 57P)."""
-    from sqlalchemy.exc import InterfaceError, OperationalError
     if not isinstance(error, (OperationalError, InterfaceError)):
         return False
     sqlstate = getattr(error.orig, "sqlstate", None) or ""

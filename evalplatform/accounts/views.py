@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from ..db import db
-from ..web import client_ip, now_utc
+from ..web import client_ip, now_utc, transaction
 from . import service
 from .forms import ROLE_LABELS, LoginForm, PasswordChangeForm, ToggleUserForm, UserForm
 from .models import Role, User
@@ -73,14 +73,13 @@ def change_password():
     if form.validate_on_submit():
         user, now = current_user._get_current_object(), now_utc()
         try:
-            service.change_password(db.session, user, form.current.data, form.new.data, now, client_ip())
+            with transaction():
+                service.change_password(db.session, user, form.current.data, form.new.data, now, client_ip())
+                service.start_login_session(db.session, user, client_ip(), now)
         except service.AccountError as error:
-            db.session.rollback()
             form.new.errors = [str(error)]
             status = 422
         else:
-            service.start_login_session(db.session, user, client_ip(), now)
-            db.session.commit()
             login_user(user)
             flash(_("密码已修改，其他设备上的登录已全部失效。"), "success")
             return redirect(url_for(user.role.home_endpoint))

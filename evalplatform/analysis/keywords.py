@@ -15,7 +15,7 @@ _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
 
 def _segmenter():
     try:
-        import jieba
+        import jieba  # optional, and its dictionary takes a second to load: only when keywords are asked for
     except ImportError:  # optional dependency missing: fall back to character bigrams
         return None
     jieba.setLogLevel(60)

@@ -33,7 +33,7 @@ class SurveyData:
 class Filters:
     distribution_ids: tuple[int, ...] = ()
     strata: tuple[str, ...] = ()
-    date_from: date | None = None      # local dates (Asia/Shanghai), both inclusive
+    date_from: date | None = None      # local dates (formatting.local_zone), both inclusive
     date_to: date | None = None
 
     @property
@@ -57,7 +57,8 @@ def filter_responses(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
 
 
 def _local_dates(frame: pd.DataFrame) -> pd.Series:
-    return pd.to_datetime(frame["submitted_at"], utc=True).dt.tz_convert(fmt.timezone_name()).dt.tz_localize(None).dt.normalize()
+    local = pd.to_datetime(frame["submitted_at"], utc=True).dt.tz_convert(fmt.timezone_name())
+    return local.dt.tz_localize(None).dt.normalize()
 
 
 @dataclass

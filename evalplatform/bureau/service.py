@@ -17,7 +17,7 @@ from .. import audit, policy
 from ..accounts.models import Role, User
 from ..engagements.models import Engagement, EvaluatedUnit
 from ..engagements.service import EngagementNotFound, PermissionDenied
-from ..indicators import scoring
+from ..indicators import rollup
 from ..pagination import Page, paginate
 from ..reporting.models import Report, ReportVersion
 from .models import ApplicationKind, ApplicationStatus, ReportShare, ResultApplication
@@ -231,8 +231,8 @@ def change_grade_scale(session: Session, actor: User, now: datetime, excellent, 
     """The bureau's own grade bands (优/良/中 lower bounds). They apply to every score computed from now on
     for its engagements; issued reports keep the grade printed in them."""
     _ensure_bureau(actor)
-    before = scoring.grade_scale_for(session, actor.bureau_id)
-    row = scoring.set_grade_scale(session, actor.bureau_id, excellent, good, fair)
+    before = rollup.grade_scale_for(session, actor.bureau_id)
+    row = rollup.set_grade_scale(session, actor.bureau_id, excellent, good, fair)
     audit.record(session, actor=actor, action="bureau.grade_scale", obj=row, now=now,
                  details={"before": _bands(before), "after": _bands(row)})
     return row

@@ -11,12 +11,12 @@ from flask_login import current_user, login_required
 from .. import formatting as fmt
 from .. import policy
 from ..db import db
-from ..evidence.views import send_evidence
+from ..evidence.downloads import send_evidence
 from ..reporting import annexes
 from ..spreadsheets import xlsx_bytes
 from ..web import committed, form_errors, now_utc, xlsx_download
 from . import service
-from ..indicators import scoring
+from ..indicators import rollup
 from ..indicators.service import IndicatorError
 from .forms import KIND_LABELS, STATUS_LABELS, ApplicationForm, GradeScaleForm, ProgressForm, ShareForm
 
@@ -183,7 +183,7 @@ def export_applications():
 
 @bp.get("/grade-scale")
 def grade_scale():
-    current = scoring.grade_scale_for(db.session, current_user.bureau_id)
+    current = rollup.grade_scale_for(db.session, current_user.bureau_id)
     form = GradeScaleForm(data={"excellent": current.excellent, "good": current.good, "fair": current.fair})
     return render_template("bureau/grade_scale.html", form=form, editable=policy.may_record_results(current_user))
 

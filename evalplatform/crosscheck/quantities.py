@@ -23,11 +23,16 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..accounts.models import User
+from ..analysis import satisfaction_for_scoring
+from ..analysis.contract import satisfaction_items
+from ..analysis.sources import questionnaire_surveys
 from ..engagements.models import Engagement
 from ..engagements.service import ensure_can_edit
+from ..inspections.service import inspected_quantities
 from ..materials import service as materials
 from ..materials.models import ColumnMapping, MaterialImport
 from ..materials.reading import normalize_text, parse_decimal
+from .checks import save_check
 from .models import CrossCheck, Finding
 
 MAPPING_KIND = "quantity_targets"   # ColumnMapping row: measure key → target (see parse_target)
@@ -181,7 +186,6 @@ def target_choices(session: Session, engagement: Engagement) -> list[Target]:
 # --- the rules -------------------------------------------------------------------------------------
 
 def _inspected(session: Session, engagement: Engagement) -> list:
-    from ..inspections.service import inspected_quantities   # inspections sit beside crosscheck
     return inspected_quantities(session, engagement)
 
 
@@ -210,7 +214,6 @@ def _auto_target(key_quantities: list, indicators: list, lists: list) -> Target:
 
 def output_quantity_checks(session: Session, engagement: Engagement, actor: User, now: datetime) -> list[CrossCheck]:
     """Declared output quantity vs the inspected quantity, for every measure key the inspections recorded."""
-    from .service import _save
     latest: dict[tuple[int, str], object] = {}
     for quantity in _inspected(session, engagement):      # oldest inspection first: the latest wins per site
         latest[(quantity.site_id, quantity.key)] = quantity
@@ -224,9 +227,9 @@ def output_quantity_checks(session: Session, engagement: Engagement, actor: User
     for key, quantities in sorted(by_key.items()):
         target = chosen.get(key) or _auto_target(quantities, indicators, lists)
         if target.kind == "list":
-            results += _against_list(session, engagement, actor, now, quantities, target, lists, _save)
+            results += _against_list(session, engagement, actor, now, quantities, target, lists, save_check)
         elif target.kind == "indicator":
-            check = _against_indicator(session, engagement, actor, now, quantities, target, indicators, _save,
+            check = _against_indicator(session, engagement, actor, now, quantities, target, indicators, save_check,
                                        explicit=key in chosen)
             results += [check] if check is not None else []
     _forget_stale(session, engagement, "output_quantity", {c.id for c in results})
@@ -294,9 +297,6 @@ class SurveyRate:
 
 def survey_rate(session: Session, engagement: Engagement) -> SurveyRate | None:
     """The first questionnaire with satisfaction questions: its overall top-two-box rate and Wilson interval."""
-    from ..analysis import satisfaction_for_scoring
-    from ..analysis.contract import satisfaction_items
-    from ..analysis.sources import questionnaire_surveys
     survey = next((s for s in questionnaire_surveys(session, engagement) if satisfaction_items(s.questions)), None)
     if survey is None:
         return None
@@ -314,7 +314,6 @@ def _declared_rate(row) -> Decimal | None:
 
 def satisfaction_checks(session: Session, engagement: Engagement, actor: User, now: datetime) -> list[CrossCheck]:
     """Each 满意度指标 row of the 自评表 vs the survey: consistent when it lies inside the 95 % interval."""
-    from .service import _save
     rows = [i for i in materials.self_assessed_indicators(session, engagement)
             if "满意" in f"{i.level1}{i.level2}{i.level3}" and i.actual_number is not None]
     if not rows:
@@ -333,7 +332,7 @@ def satisfaction_checks(session: Session, engagement: Engagement, actor: User, n
             note = f"95% 置信区间 {survey.low * 100:.1f}%–{survey.high * 100:.1f}%；申报值落在区间内视为一致"
         elif survey is not None:
             note = f"问卷“{survey.title}”还没有有效的满意度作答"
-        results.append(_save(session, engagement, actor, now, "satisfaction", row.level3[:200], "%", declared,
+        results.append(save_check(session, engagement, actor, now, "satisfaction", row.level3[:200], "%", declared,
                              f"绩效自评表 {row.level3} 实际完成值（{row.actual_value}）"[:300], verified, source[:300],
                              tolerance=tolerance, note=note, indicator_ref=row.level3))
     _forget_stale(session, engagement, "satisfaction", {c.id for c in results})

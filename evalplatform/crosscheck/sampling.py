@@ -19,6 +19,7 @@ from ..engagements.service import EngagementNotFound, ensure_can_edit, load_owne
 from ..evidence.models import Evidence
 from ..materials import service as materials
 from ..materials.models import MaterialImport
+from .checks import save_check
 from .models import SAMPLE_RESULTS, CrossCheck, SampleItem, VerificationSample
 
 RESULT_LABELS = {"pending": "待核查", "verified": "核实无误", "not_found": "未找到", "differs": "与申报不符"}
@@ -181,7 +182,6 @@ def load_item(session: Session, engagement: Engagement, sample_id: int, item_id:
 
 def list_size_checks(session: Session, engagement: Engagement, actor: User, now: datetime) -> list[CrossCheck]:
     """Declared list size vs the size the latest completed sample projects (declared − projected exceptions)."""
-    from .service import _save
     results, seen = [], set()
     for sample in samples(session, engagement):
         found = estimate(sample)
@@ -190,7 +190,7 @@ def list_size_checks(session: Session, engagement: Engagement, actor: User, now:
         seen.add(sample.import_id)
         projected_valid = Decimal(found.population) - Decimal(str(round(found.projected, 4)))
         low, high = found.projected_range
-        results.append(_save(
+        results.append(save_check(
             session, engagement, actor, now, "list_size", f"{sample.material.name} 数量", "项",
             Decimal(found.population), f"申报清单“{sample.material.name}”行数",
             projected_valid, f"抽样核查推断（样本 {found.checked}，{found.exceptions} 项不实）",

@@ -17,7 +17,8 @@ from ..evidence.models import Evidence
 from ..materials import service as materials
 from ..materials.models import BudgetLine, LedgerEntry
 from ..pagination import Page, paginate
-from . import quantities, sampling  # their functions import this module's _save at call time
+from . import quantities, sampling
+from .checks import save_check
 from .ledger_rules import LedgerTotals, Record, run_ledger_rules, totals
 from .models import CrossCheck, LedgerFlag
 
@@ -26,29 +27,10 @@ RULE_LABELS = {
     "list_size": "申报清单数量", "manual": "核实数", "output_quantity": "产出数量（现场实测）",
     "satisfaction": "满意度（问卷调查）",
 }
-# Defaults: rates within 1 percentage point, amounts within 0.5 %, list sizes within 2 %.
-DEFAULT_TOLERANCE = {"execution_rate": (Decimal("0.01"), None), "executed_amount": (None, Decimal("0.005")),
-                     "funds_in_place": (None, Decimal("0.005")), "list_size": (None, Decimal("0.02"))}
 
 
 class CrossCheckError(Exception):
     """Refused input; the message is for the evaluator (Chinese)."""
-
-
-@dataclass(frozen=True)
-class Comparison:
-    outcome: str
-    difference: Decimal | None
-
-
-def compare(declared: Decimal | None, verified: Decimal | None, *, tolerance_abs: Decimal | None = None,
-            tolerance_rel: Decimal | None = None) -> Comparison:
-    """consistent when |verified − declared| ≤ max(absolute, relative × |declared|); unverifiable without both."""
-    if declared is None or verified is None:
-        return Comparison("unverifiable", None)
-    difference = Decimal(verified) - Decimal(declared)
-    allowed = max(Decimal(tolerance_abs or 0), Decimal(tolerance_rel or 0) * abs(Decimal(declared)))
-    return Comparison("consistent" if abs(difference) <= allowed else "discrepancy", difference)
 
 
 def ledger_records(session: Session, engagement: Engagement) -> list[Record]:
@@ -109,13 +91,13 @@ def run_rules(session: Session, engagement: Engagement, actor: User, now: dateti
             line.executed / line.annual_budget if line.executed is not None and line.annual_budget else None)
     sa_source, ledger_source = "绩效自评表 年度资金总额", "资金台账"
     results = [
-        _save(session, engagement, actor, now, "execution_rate", RULE_LABELS["execution_rate"], "%",
+        save_check(session, engagement, actor, now, "execution_rate", RULE_LABELS["execution_rate"], "%",
               declared_rate, f"{sa_source} 执行率", ledger and ledger.execution_rate,
               f"{ledger_source}（拨付+支出）÷ 到位"),
-        _save(session, engagement, actor, now, "executed_amount", RULE_LABELS["executed_amount"], "元",
+        save_check(session, engagement, actor, now, "executed_amount", RULE_LABELS["executed_amount"], "元",
               line and line.executed, f"{sa_source} 全年执行数", ledger and ledger.executed,
               f"{ledger_source} 拨付+支出合计"),
-        _save(session, engagement, actor, now, "funds_in_place", RULE_LABELS["funds_in_place"], "元",
+        save_check(session, engagement, actor, now, "funds_in_place", RULE_LABELS["funds_in_place"], "元",
               line and line.annual_budget, f"{sa_source} 全年预算数", ledger and ledger.in_place,
               f"{ledger_source} 资金到位合计"),
     ]
@@ -126,32 +108,6 @@ def run_rules(session: Session, engagement: Engagement, actor: User, now: dateti
     audit.record(session, actor=actor, action="crosscheck.run", engagement_id=engagement.id, now=now,
                  object_type="CrossCheck", details={"count": len(results), "result": f"ledger flags: {count}"})
     return results
-
-
-def _save(session: Session, engagement: Engagement, actor: User, now: datetime, rule: str, subject: str, unit: str,
-          declared, declared_source: str, verified, verified_source: str, *, indicator_ref: str | None = None,
-          evidence: Evidence | None = None, tolerance: tuple | None = None, note: str | None = None) -> CrossCheck:
-    tolerance_abs, tolerance_rel = tolerance or DEFAULT_TOLERANCE.get(rule, (None, None))
-    result = compare(declared, verified, tolerance_abs=tolerance_abs, tolerance_rel=tolerance_rel)
-    check = session.scalar(select(CrossCheck).filter_by(engagement_id=engagement.id, rule=rule, subject=subject))
-    if check is None:
-        check = CrossCheck(engagement_id=engagement.id, rule=rule, subject=subject)
-        session.add(check)
-    check.unit, check.indicator_ref, check.note = unit, indicator_ref, note
-    check.declared_value = _round4(declared)
-    check.declared_source = declared_source if declared is not None else f"{declared_source}（无数据）"
-    check.verified_value = _round4(verified)
-    check.verified_source = verified_source if verified is not None else f"{verified_source}（无数据）"
-    check.evidence_id = evidence.id if evidence is not None else None
-    check.tolerance_abs, check.tolerance_rel = tolerance_abs, tolerance_rel
-    check.outcome, check.difference = result.outcome, _round4(result.difference)
-    check.checked_by_id, check.checked_at = actor.id, now
-    session.flush()
-    return check
-
-
-def _round4(value) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(Decimal("0.0001"))
 
 
 def record_verified(session: Session, engagement: Engagement, actor: User, now: datetime, *, subject: str,
@@ -167,7 +123,7 @@ def record_verified(session: Session, engagement: Engagement, actor: User, now: 
         raise CrossCheckError("核实数必须附有本项目的证据")
     if verified is None:
         raise CrossCheckError("请填写核实数")
-    check = _save(session, engagement, actor, now, "manual", subject[:200], unit[:20], declared,
+    check = save_check(session, engagement, actor, now, "manual", subject[:200], unit[:20], declared,
                   declared_source[:300] or "申报数", verified, f"评价人员核实（{evidence.code}）",
                   indicator_ref=indicator_ref, evidence=evidence, tolerance=(tolerance_abs, tolerance_rel), note=note)
     audit.record(session, actor=actor, action="crosscheck.verify", obj=check, engagement_id=engagement.id, now=now,

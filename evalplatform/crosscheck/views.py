@@ -11,7 +11,7 @@ from ..engagements.service import load_engagement_for_user
 from ..evidence import service as evidence_service
 from ..materials import service as materials
 from ..spreadsheets import xlsx_bytes
-from ..web import committed, form_errors, now_utc, xlsx_download
+from ..web import committed, form_errors, now_utc, transaction, xlsx_download
 from . import findings, quantities, sampling, service
 from .forms import ActionForm, FindingForm, ResultForm, SampleForm, VerifyForm
 from .ledger_rules import RULE_LABELS as LEDGER_RULE_LABELS
@@ -93,18 +93,17 @@ def verify(engagement_id: int):
     if indicator is not None and declared is None:
         declared, source = indicator.actual_number, _("自评表 实际完成值")
     try:
-        service.record_verified(
-            db.session, engagement, current_user, now_utc(), subject=form.subject.data, declared=declared,
-            declared_source=source, verified=form.verified.data,
-            evidence=evidence_service.load_evidence(db.session, engagement, form.evidence_id.data),
-            unit=form.unit.data or "", tolerance_abs=form.tolerance_abs.data,
-            tolerance_rel=form.tolerance_rel.data / 100 if form.tolerance_rel.data is not None else None,
-            indicator_ref=indicator.level3 if indicator else None, note=form.note.data or None)
+        with transaction():
+            service.record_verified(
+                db.session, engagement, current_user, now_utc(), subject=form.subject.data, declared=declared,
+                declared_source=source, verified=form.verified.data,
+                evidence=evidence_service.load_evidence(db.session, engagement, form.evidence_id.data),
+                unit=form.unit.data or "", tolerance_abs=form.tolerance_abs.data,
+                tolerance_rel=form.tolerance_rel.data / 100 if form.tolerance_rel.data is not None else None,
+                indicator_ref=indicator.level3 if indicator else None, note=form.note.data or None)
     except service.CrossCheckError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return _index(engagement, form, 422)
-    db.session.commit()
     flash(_("核实数已保存。"), "success")
     return redirect(url_for(".index", engagement_id=engagement_id)), 303
 
@@ -133,12 +132,11 @@ def _make_finding(engagement_id, make):
     if not ActionForm().validate_on_submit():
         return redirect(url_for(".index", engagement_id=engagement_id)), 303
     try:
-        finding = make()
+        with transaction():
+            finding = make()
     except findings.FindingError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for(".index", engagement_id=engagement_id)), 303
-    db.session.commit()
     flash(_("已生成问题 %(code)s。", code=finding.code), "success")
     return redirect(url_for(".findings_page", engagement_id=engagement_id, edit=finding.id)), 303
 
@@ -246,16 +244,15 @@ def draw(engagement_id: int):
         flash(_("未抽样：%(e)s", e=form_errors(form)), "error")
         return _samples(engagement, form, 422)
     try:
-        sample = sampling.draw_sample(
-            db.session, engagement, materials.load_import(db.session, engagement, form.import_id.data), current_user,
-            now_utc(), confidence=float(form.confidence.data), tolerable_error=float(form.tolerable_error.data) / 100,
-            expected_rate=float(form.expected_rate.data) / 100, size=form.size.data, seed=form.seed.data,
-            stratum_column=(form.stratum_column.data or "").strip() or None)
+        with transaction():
+            sample = sampling.draw_sample(
+                db.session, engagement, materials.load_import(db.session, engagement, form.import_id.data), current_user,
+                now_utc(), confidence=float(form.confidence.data), tolerable_error=float(form.tolerable_error.data) / 100,
+                expected_rate=float(form.expected_rate.data) / 100, size=form.size.data, seed=form.seed.data,
+                stratum_column=(form.stratum_column.data or "").strip() or None)
     except sampling.SamplingError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return _samples(engagement, form, 422)
-    db.session.commit()
     flash(_("已抽取 %(n)s 个样本（随机种子 %(seed)s）。", n=sample.size, seed=sample.seed), "success")
     return redirect(url_for(".samples_page", engagement_id=engagement_id, sample=sample.id)), 303
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.models import User
 from ..db import db
-from ..web import NOT_FOUND, client_ip, error_page, now_utc
+from ..web import NOT_FOUND, client_ip, error_page, get_or_404, now_utc, transaction
 from . import commissions, service
 from .forms import (STATUS_LABELS, TEAM_ROLE_LABELS, DeleteForm, EngagementForm, SiteForm, StatusForm,
                     TeamMemberForm)
@@ -77,13 +77,12 @@ def create():
         return redirect(url_for("commissions.index"))
     if form.validate_on_submit():
         try:
-            engagement = service.create_engagement(db.session, _fields_from(form), current_user, now_utc(),
-                                                   client_ip())
+            with transaction():
+                engagement = service.create_engagement(db.session, _fields_from(form), current_user, now_utc(),
+                                                       client_ip())
         except commissions.CommissionError as error:
-            db.session.rollback()
             form.commission_id.errors = [str(error)]
         else:
-            db.session.commit()
             flash(_("评价项目已创建。"), "success")
             return redirect(url_for(".detail", engagement_id=engagement.id))
     return render_template("engagements/form.html", form=form, engagement=None), 422 if form.errors else 200
@@ -124,14 +123,13 @@ def change_status(engagement_id: int):
     if not form.validate_on_submit():
         return error_page(422, _("状态变更不允许"), _("无效的状态。"))
     try:
-        service.change_status(db.session, engagement, EngagementStatus(form.status.data), current_user,
-                              now_utc(), client_ip(), form.reason.data or None)
+        with transaction():
+            service.change_status(db.session, engagement, EngagementStatus(form.status.data), current_user,
+                                  now_utc(), client_ip(), form.reason.data or None)
     except service.TransitionNotAllowed as error:
-        db.session.rollback()
         message = _("不允许从“%(a)s”直接变更为“%(b)s”。", a=STATUS_LABELS[error.current.value],
                     b=STATUS_LABELS[error.wanted.value])
         return error_page(409, _("状态变更不允许"), message)
-    db.session.commit()
     flash(_("状态已更新为“%(s)s”。", s=STATUS_LABELS[form.status.data]), "success")
     return redirect(url_for(".detail", engagement_id=engagement_id))
 
@@ -154,8 +152,8 @@ def add_member(engagement_id: int):
 @login_required
 def remove_member(engagement_id: int, member_id: int):
     engagement = _load(engagement_id, for_write=True)
-    team_member = db.session.get(TeamMember, member_id)
-    if team_member is None or team_member.engagement_id != engagement.id or not DeleteForm().validate_on_submit():
+    team_member = get_or_404(TeamMember, member_id, engagement=engagement)
+    if not DeleteForm().validate_on_submit():
         abort(404)
     service.remove_team_member(db.session, engagement, team_member, current_user, now_utc())
     db.session.commit()

@@ -6,15 +6,15 @@ import io
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from .. import bounds
+from .. import formatting as fmt
 
-_CHINA_OFFSET = timedelta(hours=8)
 SAFE_INLINE_TYPES = frozenset({"image/jpeg", "image/png"})   # previews, and downloads shown inline; all else attachment
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -154,11 +154,11 @@ def _inspect_image(mime: str, path: Path, limits: bounds.Limits) -> ContentFacts
 def _exif_time(exif) -> datetime | None:
     raw = exif.get_ifd(0x8769).get(0x9003) or exif.get(0x0132)  # DateTimeOriginal, else DateTime
     try:
-        # EXIF has no zone; phones record local time, which in China is UTC+8.
+        # EXIF has no zone; phones record local time, the bureau's (formatting.local_zone).
         local = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
     except (TypeError, ValueError):
         return None
-    return local.replace(tzinfo=timezone.utc) - _CHINA_OFFSET
+    return local.replace(tzinfo=fmt.local_zone()).astimezone(timezone.utc)
 
 
 def _exif_gps(exif) -> tuple[Decimal | None, Decimal | None]:

@@ -6,6 +6,7 @@ linked into place only if no blob with that hash exists yet — an existing blob
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import os
 import tempfile
@@ -20,7 +21,6 @@ SYNC_FILE_RANGE_WRITE = 2
 
 def _libc_sync_file_range():
     try:
-        import ctypes
         function = ctypes.CDLL(None, use_errno=True).sync_file_range
     except (OSError, AttributeError):  # not Linux: the final fsync simply does all the work
         return None

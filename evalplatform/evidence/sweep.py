@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from .models import EvidenceBlob
@@ -32,24 +33,22 @@ class SweepReport:
     removed: bool = False
 
 
-def referenced_hashes(session: Session) -> set[str]:
-    # materials and reporting build on evidence, not the reverse
-    from ..materials.models import OPEN_DRAFT_STATES, ImportDraft
-    from ..reporting.models import RenderJob
+def referenced_hashes(session: Session, holders: Iterable[Select]) -> set[str]:
+    """Evidence blobs, plus the hashes each of `holders` selects (rows of later domains that refer to blobs)."""
     hashes = set(session.scalars(select(EvidenceBlob.sha256)))
-    hashes.update(session.scalars(select(RenderJob.pdf_sha256).where(RenderJob.pdf_sha256.is_not(None))))
-    hashes.update(session.scalars(select(ImportDraft.blob_sha256)
-                                  .where(ImportDraft.status.in_(OPEN_DRAFT_STATES))))
+    for holder in holders:
+        hashes.update(session.scalars(holder))
     return hashes
 
 
-def sweep(session: Session, store: BlobStore, now: datetime, *, grace: timedelta = DEFAULT_GRACE,
-          remove: bool = False) -> SweepReport:
-    """Find (and with `remove`, delete) unreferenced blobs and stale spool files idle for longer than `grace`."""
+def sweep(session: Session, store: BlobStore, now: datetime, *, holders: Iterable[Select],
+          grace: timedelta = DEFAULT_GRACE, remove: bool = False) -> SweepReport:
+    """Find (and with `remove`, delete) unreferenced blobs and stale spool files idle for longer than `grace`.
+    `holders`: `evalplatform.models.blob_holders()` (materials and reporting build on evidence, not the reverse)."""
     if grace < timedelta(hours=1):
         raise ValueError("a grace period under an hour could race with uploads in progress")
     idle_before = (now - grace).timestamp()
-    referenced = referenced_hashes(session)  # read before any file's time is, see remove_if_idle
+    referenced = referenced_hashes(session, holders)  # read before any file's time is, see remove_if_idle
     report = SweepReport(removed=remove)
     for path in store.blob_files():
         report.blobs_checked += 1

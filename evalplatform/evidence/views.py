@@ -12,17 +12,14 @@ from .. import bounds
 from ..db import db
 from ..engagements.service import load_engagement_for_user, load_site
 from ..spreadsheets import xlsx_bytes
-from ..web import form_errors, now_utc, xlsx_download
+from ..web import current_store, form_errors, now_utc, xlsx_download
 from . import previews, service
+from .downloads import send_evidence
 from .content import SAFE_INLINE_TYPES, RejectedContent
 from .forms import DeleteEvidenceForm, UploadForm
-from .store import BlobStore, BlobTooLarge, StorageFull
+from .store import BlobTooLarge, StorageFull
 
 bp = Blueprint("evidence", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/evidence")
-
-
-def _store() -> BlobStore:
-    return BlobStore(current_app.config["STORAGE_DIR"])
 
 
 def _upload_form(engagement) -> UploadForm:
@@ -67,7 +64,7 @@ def _store_files(engagement, files, form, site, client_uuid):
         name = _shown_name(upload.filename)
         try:
             result = service.store_upload(
-                db.session, _store(), engagement, current_user, now_utc(), stream=upload.stream,
+                db.session, current_store(), engagement, current_user, now_utc(), stream=upload.stream,
                 filename=upload.filename, max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"],
                 client_uuid=client_uuid, description=form.description.data or None, tags=tags, site=site,
                 limits=limits)
@@ -118,17 +115,6 @@ def _load(engagement_id: int, evidence_id: int, for_write: bool = False):
     return engagement, service.load_evidence(db.session, engagement, evidence_id)
 
 
-def send_evidence(evidence, inline: bool = False):
-    """The original bytes of an evidence record the caller has authorized, sandboxed and never cached; served
-    as what the bytes are (the type sniffed at upload), and only JPEG and PNG open in the browser."""
-    response = send_file(_store().path_for(evidence.blob_sha256), mimetype=evidence.mime,
-                         as_attachment=not (inline and evidence.mime in SAFE_INLINE_TYPES),
-                         download_name=service.download_name(evidence), etag=evidence.blob_sha256, max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.get("/<int:evidence_id>/download")
 @login_required
 def download(engagement_id: int, evidence_id: int):
@@ -143,7 +129,7 @@ def preview(engagement_id: int, evidence_id: int):
     if evidence.mime not in SAFE_INLINE_TYPES:
         abort(404)
     try:
-        path = previews.thumbnail(_store(), evidence.blob_sha256)
+        path = previews.thumbnail(current_store(), evidence.blob_sha256)
     except bounds.LimitExceeded:
         abort(404)   # a photo over a limit lowered since its upload: no thumbnail, the download still works
     response = send_file(path, mimetype="image/jpeg", max_age=0)

@@ -69,6 +69,11 @@ class Indicator(Base):
     tree: Mapped[IndicatorTree] = relationship(back_populates="indicators")
 
     @property
+    def engagement_id(self) -> int:
+        """The engagement whose tree holds it: what web.get_or_404 and the disclosure policy ask."""
+        return self.tree.engagement_id
+
+    @property
     def below_full(self) -> bool:
         return self.score is not None and self.score < self.points
 

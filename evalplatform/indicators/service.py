@@ -1,8 +1,7 @@
-"""Indicator trees: copy a framework into an engagement, edit it, check weights, score and summarise.
+"""Indicator trees: copy a framework into an engagement, edit it, check weights.
 
-The public API other domains call (crosscheck, analysis, reporting):
-  set_verified_value(session, indicator, value, source, actor, now)  — feed a verified figure
-  scoring_summary(session, engagement)                                — total, grade, per-dimension rows
+Scoring them is `evalplatform/scoring/` (values in: `scoring.service.set_verified_value`); the roll-up
+(total, grade, per-dimension rows) is `indicators.rollup.scoring_summary`.
 """
 from __future__ import annotations
 

@@ -37,6 +37,9 @@ def plain(value: Decimal | None) -> str | None:
 
 
 def digest(fields: dict) -> str:
+    # Not integrity.sha256_hex: stored entries' payload_sha256 use this form (spaces after the separators),
+    # and a phone retrying an entry it sent before an upgrade must still match. Moving to sha256_hex needs a
+    # migration recomputing payload_sha256 first.
     return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 

@@ -14,8 +14,8 @@ from flask_wtf.csrf import generate_csrf
 from ..db import db
 from ..spreadsheets import xlsx_bytes
 from ..engagements.service import load_engagement_for_user
-from ..evidence.store import BlobStore, StorageFull
-from ..web import now_utc, xlsx_download
+from ..evidence.store import StorageFull
+from ..web import current_store, now_utc, transaction, xlsx_download
 from . import checklist, service
 from .forms import AddChecklistForm
 
@@ -157,11 +157,10 @@ def sync(engagement_id: int):
     if not isinstance(data, dict) or data.get("op") not in SYNC_OPERATIONS:
         return jsonify({"ok": False, "error": _("请求格式不正确")}), 400
     try:
-        outcome = SYNC_OPERATIONS[data["op"]](db.session, engagement, current_user, now_utc(), data)
+        with transaction():
+            outcome = SYNC_OPERATIONS[data["op"]](db.session, engagement, current_user, now_utc(), data)
     except service.InspectionError as error:
-        db.session.rollback()
         return _refused(error)
-    db.session.commit()
     extra = {}
     if data["op"] == "finish":
         extra["record_url"] = url_for(".record", engagement_id=engagement.id, inspection_id=outcome.obj.id)
@@ -176,19 +175,17 @@ def sync_photo(engagement_id: int):
     if upload is None:
         return jsonify({"ok": False, "error": _("缺少照片文件"), "errors": {"file": _("缺少照片文件")}}), 422
     try:
-        outcome = service.add_photo(
-            db.session, BlobStore(current_app.config["STORAGE_DIR"]), engagement, current_user, now_utc(),
-            inspection_uuid=request.form.get("inspection_uuid"), client_uuid=request.form.get("client_uuid"),
-            purpose=request.form.get("purpose", "photo"), item_code=request.form.get("item_code") or None,
-            stream=upload.stream, filename=upload.filename, max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"],
-            taken_at=request.form.get("taken_at") or None)
+        with transaction():
+            outcome = service.add_photo(
+                db.session, current_store(), engagement, current_user, now_utc(),
+                inspection_uuid=request.form.get("inspection_uuid"), client_uuid=request.form.get("client_uuid"),
+                purpose=request.form.get("purpose", "photo"), item_code=request.form.get("item_code") or None,
+                stream=upload.stream, filename=upload.filename,
+                max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"], taken_at=request.form.get("taken_at") or None)
     except service.InspectionError as error:
-        db.session.rollback()
         return _refused(error)
     except StorageFull:
-        db.session.rollback()
         return jsonify({"ok": False, "error": _("存储空间不足，照片未保存，请联系管理员")}), 507
-    db.session.commit()
     return _reply(outcome, evidence_id=outcome.obj.evidence_id)
 
 

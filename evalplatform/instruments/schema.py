@@ -231,7 +231,7 @@ EXPRESSION_NAMES = {"relevant": "显示条件", "constraint": "约束条件", "c
 
 def _check_references(definition: dict, known: set[str], problems: list[str]) -> None:
     """Every expression parses and reads only questions that exist; no question depends on itself."""
-    from .form import CycleError, Form, is_expression
+    from .form import CycleError, Form, is_expression  # form imports this module (SATISFACTION_CHOICES)
     where_texts = [(f"第 {i} 部分的显示条件", s.get("relevant"), False) for i, s in enumerate(definition["sections"], 1)]
     where_texts += [(f"分组 {g['code']} 的显示条件", g.get("relevant"), False) for g in definition.get("groups") or []]
     for q in questions(definition):

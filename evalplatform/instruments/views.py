@@ -10,10 +10,11 @@ from flask_login import current_user, login_required
 
 from ..db import db
 from ..engagements.service import load_engagement_for_user
-from ..web import now_utc, xlsx_download
+from ..web import get_or_404, now_utc, transaction, xlsx_download
 from . import languages, service, xlsform, xlsform_export
 from .form import respondent_context
 from .forms import DefinitionForm, LanguageForm, MoveForm, NewInstrumentForm, QuestionForm, TranslationsForm
+from .models import Instrument
 from .schema import DefinitionError
 
 bp = Blueprint("instruments", __name__, template_folder="templates",
@@ -23,10 +24,7 @@ XLSFORM_MAX_BYTES = 20 * 2**20
 
 def _load(engagement_id: int, instrument_id: int, for_write: bool = False):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=for_write)
-    try:
-        return engagement, service.load_instrument(db.session, engagement, instrument_id)
-    except service.InstrumentNotFound:
-        abort(404)
+    return engagement, get_or_404(Instrument, instrument_id, engagement=engagement)
 
 
 def _new_form() -> NewInstrumentForm:
@@ -52,14 +50,13 @@ def create(engagement_id: int):
         flash(_("表单无效，请检查后重试"), "error")
         return redirect(url_for(".index", engagement_id=engagement_id)), 303
     try:
-        definition, source, unsupported = _definition_for(form)
-        instrument = service.create_instrument(db.session, engagement, current_user, now_utc(), definition, source)
+        with transaction():
+            definition, source, unsupported = _definition_for(form)
+            instrument = service.create_instrument(db.session, engagement, current_user, now_utc(), definition, source)
     except (DefinitionError, xlsform.XLSFormError) as error:
-        db.session.rollback()
         problems = getattr(error, "problems", [str(error)])
         flash(_("无法创建问卷：%(e)s", e="；".join(problems[:10])), "error")
         return redirect(url_for(".index", engagement_id=engagement_id)), 303
-    db.session.commit()
     for item in unsupported:
         flash(_("未导入：%(item)s", item=item), "warning")
     return redirect(url_for(".builder", engagement_id=engagement_id, instrument_id=instrument.id)), 303
@@ -139,12 +136,11 @@ def _append_question(definition: dict, form: QuestionForm) -> None:
 
 def _save(instrument, definition) -> bool:
     try:
-        version = service.save_definition(db.session, instrument, current_user, now_utc(), definition)
+        with transaction():
+            version = service.save_definition(db.session, instrument, current_user, now_utc(), definition)
     except DefinitionError as error:
-        db.session.rollback()
         flash(_("无法保存：%(e)s", e="；".join(error.problems[:10])), "error")
         return False
-    db.session.commit()
     flash(_("已保存（第 %(n)s 版）", n=version.number), "success")
     return True
 

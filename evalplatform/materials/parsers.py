@@ -10,7 +10,7 @@ from typing import Iterator
 
 from .layout import (CARRY_WORDS, NOTE_STARTS, TOTAL_WORDS, Field, HeaderNotFound, Layout, detect, first_text,
                      is_column_number_row, is_header_repeat, is_note, is_total)
-from .reading import (UNCACHED_FORMULA, Grid, RowError, column_letter, header_key, normalize_text,
+from .reading import (UNCACHED_FORMULA, Grid, RowError, column_letter, header_key, normalize_text, parse_decimal,
                       parse_text, shown)
 from .tables import read_rows, row_is_blank
 
@@ -281,7 +281,6 @@ _NUMBER_IN_TEXT = re.compile(r"[-+]?\d+(?:\.\d+)?")
 
 def number_in(text: str | None):
     """The first number in a text such as 126.4公里 (实际完成值), or None."""
-    from .reading import parse_decimal
     if not text:
         return None
     match = _NUMBER_IN_TEXT.search(normalize_text(text).replace(",", ""))

@@ -15,6 +15,7 @@ from typing import Iterator
 import python_calamine
 
 from .. import bounds
+from ..evidence.content import csv_text
 from ..indicators.target_text import percent_text
 
 UNCACHED_FORMULA = "公式没有缓存的计算结果（请在 Excel 中重新计算并保存后再导入）"
@@ -132,7 +133,6 @@ def _check_cells(rows: list[list], limits: bounds.Limits) -> None:
 def read_csv(path: Path, sheet: str = "CSV", limits: bounds.Limits | None = None) -> list[Grid]:
     """A CSV file as one sheet of text cells (UTF-8 with or without BOM, else GBK; see evidence.content.csv_text).
     A cell such as =1+2 stays text: a CSV has no formulas, and exports pass everything through safe_cell."""
-    from ..evidence.content import csv_text
     limits = limits or bounds.from_environment()
     text = csv_text(path.read_bytes())
     rows = [[cell if cell.strip() else None for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]

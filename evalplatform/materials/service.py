@@ -24,9 +24,9 @@ from ..evidence import service as evidence_service
 from ..evidence.content import CSV, OLE2, XLS, XLSX, ContentFacts, RejectedContent, sniff_mime
 from ..evidence.store import BlobStore
 from . import assessments, storage
-from .storage import (budget_lines, bulk_insert, current_import, declared_items, ledger_entries,  # noqa: F401
-                      list_imports, load_import, self_assessed_indicators)
-from .layout import Field, Layout, layout_from_columns
+from .storage import (ImportRefused, budget_lines, bulk_insert, current_import, declared_items,  # noqa: F401
+                      ledger_entries, list_imports, load_import, self_assessed_indicators)
+from .layout import Field, HeaderNotFound, Layout, detect, layout_from_columns
 from .models import MATERIAL_KINDS, ColumnMapping, MaterialImport
 from .parsers import LEDGER_FIELDS, find_table, ledger_missing
 from .reading import Grid, RowError, read_csv, read_workbook, read_xls
@@ -41,15 +41,6 @@ KIND_SECTIONS = {"target_sheet": ("target",), "self_assessment": ("budget", "ind
 
 class MaterialError(Exception):
     """Refused before reading (wrong type, empty, too large); the message is for the uploader."""
-
-
-class ImportRefused(Exception):
-    """The file was read and has bad rows; nothing was stored. `total` counts errors beyond those kept."""
-
-    def __init__(self, errors: list[RowError], total: int | None = None):
-        super().__init__(f"{total or len(errors)} 处错误")
-        self.errors = errors
-        self.total = total or len(errors)
 
 
 @dataclass
@@ -159,7 +150,6 @@ def _section(saved: dict[str, str], section: str) -> dict[str, str]:
 
 
 def _list_table(grids: list[Grid], key_column: str):
-    from .layout import HeaderNotFound, detect
     if not (key_column or "").strip():
         return RowError("", 0, "", "", "请填写关键列（如 身份证号、户主姓名、项目编号）")
     for grid in grids:

@@ -15,17 +15,27 @@ from ..engagements.models import Engagement
 from ..engagements.service import load_owned
 from ..evidence import service as evidence_service
 from ..evidence.models import Evidence
+from ..indicators.targets import apply_targets
 from . import assessments
 from .models import BudgetLine, DeclaredItem, LedgerEntry, MaterialImport, SelfAssessedIndicator
 from .parsers import MAX_ERRORS, Parsed, ledger_chunks, list_rows
+from .reading import RowError
+
+class ImportRefused(Exception):
+    """The file was read and has bad rows; nothing was stored. `total` counts errors beyond those kept."""
+
+    def __init__(self, errors: list[RowError], total: int | None = None):
+        super().__init__(f"{total or len(errors)} 处错误")
+        self.errors = errors
+        self.total = total or len(errors)
+
 
 TABLES = {"ledger": LedgerEntry, "budget": BudgetLine, "indicators": SelfAssessedIndicator, "items": DeclaredItem}
 
 
 def store(session: Session, engagement: Engagement, actor: User, now: datetime, *, kind: str, detection,
           review: dict | None, evidence: Callable[[], Evidence], name: str | None, filename: str) -> MaterialImport:
-    """Validate and store the rows of one file; raises ImportRefused (from service) with every error."""
-    from .service import ImportRefused
+    """Validate and store the rows of one file; raises ImportRefused with every error."""
     if kind == "ledger":
         return _store_ledger(session, engagement, actor, now, detection, evidence, filename)
     if kind == "declared_list":
@@ -40,7 +50,6 @@ def store(session: Session, engagement: Engagement, actor: User, now: datetime, 
     material.key_column = parsed.mapping.get("key")
     material.row_count = sum(len(r) for r in parsed.rows.values())
     if kind == "target_sheet":
-        from ..indicators.targets import apply_targets
         apply_targets(session, engagement, parsed.rows["targets"], actor, now)
     else:
         _store_rows(session, material, parsed)
@@ -61,7 +70,6 @@ def _material(session, engagement, actor, now, kind, evidence, sheet, name, file
 def _store_ledger(session, engagement, actor, now, detection, evidence, filename) -> MaterialImport:
     """Chunks of 20,000 rows go in as they are read; after the first bad row nothing more is written and the
     rest is only checked, so every error is reported; the caller's rollback then removes what was written."""
-    from .service import ImportRefused
     layout = detection.layouts["ledger"]
     material = _material(session, engagement, actor, now, "ledger", evidence(), detection.grid.sheet, None, filename)
     material.mapping = {k: v for k, v in layout.texts.items()}

@@ -10,8 +10,8 @@ from .. import bounds
 from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..evidence.service import EvidenceError
-from ..evidence.store import BlobStore, BlobTooLarge, StorageFull
-from ..web import now_utc
+from ..evidence.store import BlobTooLarge, StorageFull
+from ..web import current_store, now_utc, transaction
 from . import drafts, service
 from .forms import ActionForm, MaterialUploadForm
 from .models import DraftStatus
@@ -21,10 +21,6 @@ from .reading import column_letter
 bp = Blueprint("materials", __name__, template_folder="templates",
                url_prefix="/engagements/<int:engagement_id>/materials")
 REFUSED = (service.MaterialError, EvidenceError, bounds.LimitExceeded)
-
-
-def _store() -> BlobStore:
-    return BlobStore(current_app.config["STORAGE_DIR"])
 
 
 def _limits() -> bounds.Limits:
@@ -61,20 +57,18 @@ def upload(engagement_id: int):
         flash(_("请选择材料类型和要导入的 Excel 文件"), "error")
         return _page(engagement, form, status=422)
     try:
-        draft = drafts.start_draft(
-            db.session, _store(), engagement, current_user, now_utc(), kind=form.kind.data,
-            stream=form.file.data.stream, filename=form.file.data.filename,
-            max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"], name=form.name.data,
-            key_column=form.key_column.data, layout_id=form.layout_id.data or None, limits=_limits())
+        with transaction():
+            draft = drafts.start_draft(
+                db.session, current_store(), engagement, current_user, now_utc(), kind=form.kind.data,
+                stream=form.file.data.stream, filename=form.file.data.filename,
+                max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"], name=form.name.data,
+                key_column=form.key_column.data, layout_id=form.layout_id.data or None, limits=_limits())
     except REFUSED as error:
-        db.session.rollback()
         flash(f"{form.file.data.filename}：{error}", "error")
         return _page(engagement, form, status=422)
     except (BlobTooLarge, StorageFull):
-        db.session.rollback()
         flash(_("文件过大或存储空间不足，未导入"), "error")
         return _page(engagement, form, status=413)
-    db.session.commit()
     return redirect(url_for(".draft", engagement_id=engagement_id, draft_id=draft.id)), 303
 
 
@@ -120,9 +114,9 @@ def mapping(engagement_id: int, draft_id: int):
     engagement, draft = posted
     choice = choice_from_form(request.form, draft)
     if request.form.get("action") == "refresh":
-        return _run(engagement, draft, lambda: drafts.refresh(db.session, _store(), draft, choice, _limits()))
+        return _run(engagement, draft, lambda: drafts.refresh(db.session, current_store(), draft, choice, _limits()))
     return _run(engagement, draft, lambda: drafts.confirm_mapping(
-        db.session, _store(), draft, engagement, current_user, now_utc(), choice,
+        db.session, current_store(), draft, engagement, current_user, now_utc(), choice,
         layout_name=request.form.get("layout_name"), max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"],
         limits=_limits()))
 
@@ -139,7 +133,7 @@ def review(engagement_id: int, draft_id: int):
     def save_and_maybe_commit():
         drafts.edit_cells(db.session, draft, engagement, current_user, now_utc(), edits)
         if request.form.get("action") == "commit":
-            return drafts.commit(db.session, _store(), draft, engagement, current_user, now_utc(),
+            return drafts.commit(db.session, current_store(), draft, engagement, current_user, now_utc(),
                                  max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"], limits=_limits())
         return None
     return _run(engagement, draft, save_and_maybe_commit, keep_edits=True)
@@ -161,19 +155,17 @@ def _run(engagement, draft, change, keep_edits=False):
     """One transaction: the import (or the saved step) commits whole, or a refusal rolls everything back and the
     page shows every error. Review edits are kept even when the commit after them is refused."""
     try:
-        material = change()
+        with transaction():
+            material = change()
     except service.ImportRefused as refused:
-        db.session.rollback()
         if keep_edits:
-            drafts.edit_cells(db.session, draft, engagement, current_user, now_utc(), cell_edits(request.form))
-            db.session.commit()
+            with transaction():
+                drafts.edit_cells(db.session, draft, engagement, current_user, now_utc(), cell_edits(request.form))
         flash(_("文件有 %(n)s 处错误，未导入任何数据。请修改后重新提交。", n=refused.total), "error")
         return _draft_page(engagement, draft, refused.errors, 422, refused.total)
     except REFUSED as error:
-        db.session.rollback()
         flash(str(error), "error")
         return _draft_page(engagement, draft, status=422)
-    db.session.commit()
     if material is not None and hasattr(material, "row_count"):
         flash(_("已导入 %(name)s：%(n)s 行。", name=material.name, n=material.row_count), "success")
         if material.kind == "target_sheet":

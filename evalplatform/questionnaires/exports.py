@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -57,7 +58,6 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
     No ORM objects: the database extracts each answer column from the JSON (``jsonb_extract_path[_text]``
     on PostgreSQL, aggregated per column with json_agg; ``json_extract`` on SQLite); figures in
     docs/performance.md."""
-    import pandas as pd
 
     def scoped(query):
         return _scoped(query, instrument_or_engagement, distribution_id, stratum)
@@ -108,7 +108,6 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
 def _columns_from_postgres(session: Session, scoped, columns: list) -> list[list]:
     """PostgreSQL: one row of json_agg arrays, one per column, decoded by the C JSON parser — no per-row
     driver or ORM work. Same values as the row path: None for NULL, ints, lists, aware UTC times."""
-    import pandas as pd
     # One scan; every aggregate sees the rows in the same order, so the arrays stay aligned. Rows come
     # ordered by id from the subquery; sorting inside each aggregate would sort once per column.
     inner = scoped(select(*(column.label(f"c{i}") for i, column in enumerate(columns)))).order_by(Response.id).subquery()

@@ -19,7 +19,8 @@ from ..analysis import sources as analysis_sources
 from ..crosscheck import findings as crosscheck_findings
 from ..crosscheck import service as crosscheck_service
 from .. import formatting as fmt
-from ..indicators import display, scoring
+from ..indicators import display
+from ..indicators.rollup import scoring_summary as score_rollup
 from ..inspections import service as inspection_service
 
 from ..engagements.models import EngagementKind
@@ -102,7 +103,7 @@ def scoring_summary(session: Session, engagement) -> dict | None:
 
     Each figure is kept twice: as printed (text, through formatting/display) and as a number (`values`)
     for the Excel annex, which must let a reviewer sum the scores."""
-    summary = scoring.scoring_summary(session, engagement)
+    summary = score_rollup(session, engagement)
     if not summary.rows:
         return None
     path: dict[int, list[str]] = {}

@@ -20,8 +20,13 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..analysis import measures, sources
+from ..crosscheck import findings
 from ..i18n import N_, translate
-
+from ..indicators.rollup import scoring_summary
+from ..indicators.service import tree_for
+from ..questionnaires.models import Distribution, Response
+from ..scoring.service import evidence_by_indicator
 from .models import NARRATIVE_SECTIONS, Report
 
 # Modules holding further @check functions (imported once, lazily: they may import this module).
@@ -96,20 +101,17 @@ def empty_sections(session: Session, report: Report) -> list[Problem]:
 
 
 def _scored_rows(session: Session, report: Report):
-    from ..indicators import scoring
-    summary = scoring.scoring_summary(session, report.engagement)
+    summary = scoring_summary(session, report.engagement)
     return summary, [r for r in summary.rows if r.indicator.level == 3 and not r.indicator.not_applicable]
 
 
 @check("scoring")
 def scoring_complete(session: Session, report: Report) -> list[Problem]:
     """Every applicable 三级指标 scored; every deduction with its reason and at least one piece of evidence."""
-    from ..indicators import scoring
     summary, rows = _scored_rows(session, report)
     if not summary.rows:
         return [Problem("scoring", N_("尚未建立指标体系"), {}, **_link("indicators.tree", report))]
-    from ..indicators.service import tree_for
-    evidence = scoring.evidence_by_indicator(session, tree_for(session, report.engagement)) if rows else {}
+    evidence = evidence_by_indicator(session, tree_for(session, report.engagement)) if rows else {}
     found = [Problem("problems", N_("指标体系有误：%(text)s"), {"text": text}, **_link("indicators.tree", report))
              for text in summary.problems]
     for row in rows:
@@ -129,7 +131,6 @@ def scoring_complete(session: Session, report: Report) -> list[Problem]:
 @check("findings")
 def findings_complete(session: Session, report: Report) -> list[Problem]:
     """A finding in 问题清单 without a rectification suggestion (整改建议) is not yet a finding a bureau can act on."""
-    from ..crosscheck import findings
     return [Problem("recommendation", N_("问题“%(title)s”尚未填写整改建议"), {"title": f.title},
                     **_link("crosscheck.findings_page", report))
             for f in findings.findings(session, report.engagement) if not (f.recommendation or "").strip()]
@@ -140,7 +141,6 @@ def survey_samples(session: Session, report: Report) -> list[Problem]:
     """The satisfaction figures the report prints (overall, over all strata) must rest on the required sample.
     A stratum short of its own sample is disclosed in the survey annex's summary, not a reason to hold the report.
     Counted in SQL: the gate must not load 100,000 answers to count them."""
-    from ..analysis import measures, sources
     found = []
     for instrument in sources.questionnaires_of(session, report.engagement):
         counts = _valid_counts(session, instrument)
@@ -156,13 +156,11 @@ def survey_samples(session: Session, report: Report) -> list[Problem]:
 
 
 def _distributions(session: Session, instrument):
-    from ..questionnaires.models import Distribution
     return list(session.scalars(select(Distribution).where(Distribution.instrument_id == instrument.id)))
 
 
 def _valid_counts(session: Session, instrument) -> pd.DataFrame:
     """One row per response with just its stratum and validity (what adequacy needs), from grouped counts."""
-    from ..questionnaires.models import Distribution, Response
     valid = Response.invalid_reason.is_(None)
     rows = session.execute(select(Distribution.stratum, valid, func.count())
                            .join(Distribution, Response.distribution_id == Distribution.id)

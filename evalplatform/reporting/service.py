@@ -16,6 +16,7 @@ from ..engagements.service import PermissionDenied, ensure_can_edit
 from ..evidence.service import store_upload
 from ..evidence.store import BlobStore
 from ..audit.models import AuditEvent
+from ..db import make_engine
 from ..integrity import sha256_hex
 from . import annexes, readiness, review
 from .assembly import RenderFailed, assemble, canonical_content, content_sha256
@@ -240,7 +241,6 @@ def create_render_job(session: Session, report: Report, now: datetime) -> Render
 
 def run_render_job(database_url: str, storage_dir: str, job_id: str, firm_name: str) -> None:
     """A draft rendering, in a worker or inline: its own session, progress committed as it goes."""
-    from ..db import make_engine
     engine = make_engine(database_url)
     try:
         with Session(engine, expire_on_commit=False) as session:

@@ -13,19 +13,14 @@ from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..evidence import service as evidence_service
 from ..evidence.models import Evidence
-from ..evidence.store import BlobStore
-from ..evidence.views import send_evidence
-from ..web import error_page, get_or_404, now_utc
+from ..evidence.downloads import send_evidence
+from ..web import current_store, error_page, get_or_404, now_utc, transaction
 from . import annexes, readiness, review, service
 from .forms import AnnexForm, CommentForm, HeaderForm, SectionForm
 from .models import NARRATIVE_SECTIONS, RenderJob, RenderJobStatus, ReportStatus
 
 bp = Blueprint("reporting", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/report")
 ACTIONS = {"submit", "return", "approve", "issue", "reopen"}
-
-
-def _store() -> BlobStore:
-    return BlobStore(current_app.config["STORAGE_DIR"])
 
 
 def _load(engagement_id: int, for_write: bool = False):
@@ -35,7 +30,6 @@ def _load(engagement_id: int, for_write: bool = False):
 
 
 def _refused(error: Exception, engagement_id: int):
-    db.session.rollback()
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=str(error)), 409
     flash(str(error), "error")
@@ -88,10 +82,10 @@ def header(engagement_id: int):
         flash(_("请填写报告标题（不超过 200 个字符）"), "error")
         return redirect(url_for(".page", engagement_id=engagement_id), 303)
     try:
-        service.update_header(db.session, report, form.title.data, form.number.data, current_user, now_utc())
+        with transaction():
+            service.update_header(db.session, report, form.title.data, form.number.data, current_user, now_utc())
     except service.ReportError as error:
         return _refused(error, engagement_id)
-    db.session.commit()
     return redirect(url_for(".page", engagement_id=engagement_id), 303)
 
 
@@ -105,10 +99,10 @@ def save_section(engagement_id: int, key: str):
     if not form.validate_on_submit():
         return jsonify(error="；".join(form.body.errors) or _("无效的请求")), 422
     try:
-        section = service.save_section(db.session, report, key, form.body.data or "", current_user, now_utc())
+        with transaction():
+            section = service.save_section(db.session, report, key, form.body.data or "", current_user, now_utc())
     except service.ReportError as error:
         return _refused(error, engagement_id)
-    db.session.commit()
     if request.accept_mimetypes.best == "application/json":
         return jsonify(saved_at=section.updated_at.isoformat(), chars=len(section.body))
     flash(_("已保存。"), "success")
@@ -130,14 +124,14 @@ def act(engagement_id: int, action: str):
         "return": lambda: service.return_for_changes(db.session, report, current_user, now, comment),
         "approve": lambda: service.approve(db.session, report, current_user, now),
         "reopen": lambda: service.reopen(db.session, report, current_user, now, comment),
-        "issue": lambda: service.issue(db.session, report, _store(), current_user, now,
+        "issue": lambda: service.issue(db.session, report, current_store(), current_user, now,
                                        firm_name=report.engagement.firm.name, override_reason=override),
     }
     try:
-        steps[action]()
+        with transaction():
+            steps[action]()
     except service.ReportError as error:
         return _refused(error, engagement_id)
-    db.session.commit()
     flash(_("操作已完成。"), "success")
     return redirect(url_for(".page", engagement_id=engagement_id), 303)
 
@@ -184,7 +178,7 @@ def job_pdf(engagement_id: int, job_id: str):
     job = _job(report, job_id)
     if job.pdf_sha256 is None:
         abort(404)
-    path = _store().path_for(job.pdf_sha256)
+    path = current_store().path_for(job.pdf_sha256)
     if not path.exists():  # drafts are not in backups: after a restore the row is there, the file is not
         return error_page(410, _("草稿已失效"), _("这份草稿 PDF 已不存在（例如系统从备份恢复后），请重新生成草稿。"))
     return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=f"{report.title}-征求意见稿.pdf")
@@ -211,8 +205,8 @@ def annex(engagement_id: int):
     evidence = get_or_404(Evidence, form.evidence_id.data, engagement=engagement)
     change = service.detach_annex if form.remove.data else service.attach_annex
     try:
-        change(db.session, report, evidence, current_user, now_utc())
+        with transaction():
+            change(db.session, report, evidence, current_user, now_utc())
     except (service.ReportError, annexes.AnnexError) as error:
         return _refused(error, engagement_id)
-    db.session.commit()
     return redirect(url_for(".page", engagement_id=engagement_id, _anchor="annexes"), 303)

@@ -10,7 +10,7 @@ import pytest
 
 from evalplatform.analysis import analyse, satisfaction_for_scoring
 from evalplatform.analysis.sources import questionnaire_surveys
-from evalplatform.indicators import feeds
+from evalplatform.scoring import feeds
 from evalplatform.instruments import scales, xlsform
 from evalplatform.instruments import service as instruments
 from evalplatform.questionnaires import service as questionnaires

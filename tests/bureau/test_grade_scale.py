@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from evalplatform.audit.models import AuditEvent
 from evalplatform.audit.service import verify_chains
-from evalplatform.indicators import scoring
+from evalplatform.indicators import rollup
 from evalplatform.indicators.models import BureauGradeScale
 from tests import factories
 from tests.conftest import csrf_token, login
@@ -26,10 +26,10 @@ def test_the_bureau_sets_its_bands_and_the_grades_follow(client, session):
     assert save(client, "85", "75", "60").status_code == 303
     assert "已保存等级分数线" in client.get(PAGE).get_data(as_text=True)
     session.expire_all()
-    mine = scoring.grade_scale_for(session, world.bureau.id)
+    mine = rollup.grade_scale_for(session, world.bureau.id)
     assert (mine.excellent, mine.good, mine.fair) == (Decimal("85.0"), Decimal("75.0"), Decimal("60.0"))
     assert mine.grade(Decimal("86")) == "excellent" and mine.grade(Decimal("84.9")) == "good"
-    assert scoring.grade_scale_for(session, world.other_bureau.id).grade(Decimal("86")) == "good"  # untouched
+    assert rollup.grade_scale_for(session, world.other_bureau.id).grade(Decimal("86")) == "good"  # untouched
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "bureau.grade_scale"))
     assert event.actor_id == world.bureau_user.id
     assert event.details == {"before": ["90.0", "80.0", "60.0"], "after": ["85.0", "75.0", "60.0"]}

@@ -5,7 +5,7 @@ from io import BytesIO
 import pytest
 from sqlalchemy import select
 
-from evalplatform.crosscheck import findings, service
+from evalplatform.crosscheck import checks, findings, service
 from evalplatform.crosscheck.models import CrossCheck, LedgerFlag
 from evalplatform.evidence.models import EvidenceLink
 from evalplatform.evidence.service import store_upload
@@ -42,7 +42,7 @@ def world(session, app):
 ])
 def test_compare_uses_the_larger_of_absolute_and_relative_tolerance(declared, verified, abs_, rel, outcome, difference):
     d = lambda v: None if v is None else Decimal(v)  # noqa: E731
-    result = service.compare(d(declared), d(verified), tolerance_abs=d(abs_), tolerance_rel=d(rel))
+    result = checks.compare(d(declared), d(verified), tolerance_abs=d(abs_), tolerance_rel=d(rel))
     assert (result.outcome, result.difference) == (outcome, d(difference))
 
 

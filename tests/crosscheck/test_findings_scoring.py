@@ -1,4 +1,4 @@
-"""Findings linked to an indicator feed its `deduction` scoring (indicators.feeds.apply_findings)."""
+"""Findings linked to an indicator feed its `deduction` scoring (scoring.feeds.apply_findings)."""
 from decimal import Decimal
 
 import pytest
@@ -9,7 +9,7 @@ from evalplatform.audit.models import AuditEvent
 from evalplatform.crosscheck import findings
 from evalplatform.demo import load_demo
 from evalplatform.engagements.models import Engagement
-from evalplatform.indicators import feeds
+from evalplatform.scoring import feeds
 from evalplatform.indicators import service as indicators
 from tests import factories
 from tests.conftest import login, post_form

@@ -13,6 +13,7 @@ from evalplatform.cli import sweep_evidence_command
 from evalplatform.evidence import service
 from evalplatform.evidence.store import BlobStore
 from evalplatform.evidence.sweep import sweep
+from evalplatform.models import blob_holders
 from evalplatform.reporting.models import RenderJob
 from evalplatform.reporting.service import start_report
 from tests import factories
@@ -65,11 +66,11 @@ def test_only_unreferenced_blobs_idle_past_the_grace_period_are_removed(session,
     for path in (kept, orphan, spool):
         age(path, 2 * DAY)
 
-    dry = sweep(session, store, now(), remove=False)
+    dry = sweep(session, store, now(), holders=blob_holders(), remove=False)
     assert dry.orphans == [orphan.name] and dry.stale_incoming == ["upload-killed"]
     assert orphan.exists() and spool.exists()
 
-    done = sweep(session, store, now(), remove=True)
+    done = sweep(session, store, now(), holders=blob_holders(), remove=True)
     assert done.orphans == [orphan.name] and done.bytes == len(files.jpeg()) + len(b"half an upload")
     assert not orphan.exists() and not spool.exists()
     assert kept.exists() and young_orphan.exists()
@@ -82,7 +83,7 @@ def test_a_draft_pdf_is_referenced_by_its_render_job(session, store, world):
     session.add(RenderJob(id="job-1", report_id=report.id, status="done", pdf_sha256=draft.sha256))
     session.commit()
     age(draft.path, 2 * DAY)
-    assert sweep(session, store, now(), remove=True).orphans == []
+    assert sweep(session, store, now(), holders=blob_holders(), remove=True).orphans == []
     assert draft.path.exists()
 
 
@@ -91,7 +92,7 @@ def test_storing_the_same_bytes_again_marks_an_idle_blob_in_use(session, store, 
     age(orphan, 2 * DAY)
     again = store.put(io.BytesIO(orphan.read_bytes()), 10**7)  # an upload in flight, not yet committed
     assert again.created is False
-    assert sweep(session, store, now(), remove=True).orphans == []
+    assert sweep(session, store, now(), holders=blob_holders(), remove=True).orphans == []
     assert orphan.read_bytes() == again.path.read_bytes()
 
 
@@ -109,7 +110,7 @@ def test_a_blob_taken_up_between_the_check_and_the_removal_is_put_back(store):
 
 def test_a_grace_period_under_an_hour_is_refused(session, store):
     with pytest.raises(ValueError):
-        sweep(session, store, now(), grace=timedelta(minutes=5))
+        sweep(session, store, now(), holders=blob_holders(), grace=timedelta(minutes=5))
 
 
 def test_the_command_lists_by_default_and_removes_when_asked(app, session, store, world):

@@ -2,8 +2,9 @@
 of scoring method that keeps what was entered."""
 from decimal import Decimal
 
-from evalplatform.indicators import display, scoring
+from evalplatform.indicators import display
 from evalplatform.indicators import service as indicators
+from evalplatform.scoring import service as scoring
 from tests import factories
 
 NOW = factories.NOW

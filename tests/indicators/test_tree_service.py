@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from evalplatform.audit.models import AuditEvent
-from evalplatform.indicators import scoring, service
+from evalplatform.indicators import rollup, service
+from evalplatform.scoring import service as scoring
 from evalplatform.indicators.models import Indicator
 from tests import factories
 
@@ -102,7 +103,7 @@ def test_a_verified_value_from_another_module_becomes_the_scored_value(session, 
     scoring.set_verified_value(session, satisfaction, D("85.5"), "满意度调查（有效问卷 312 份）", world.evaluator, NOW)
     assert satisfaction.verified_value == D("85.5") and satisfaction.actual_value == D("85.5")
     assert satisfaction.score == D("9.50")
-    summary = scoring.scoring_summary(session, world.engagement)
+    summary = rollup.scoring_summary(session, world.engagement)
     row = next(r for r in summary.rows if r.indicator.id == satisfaction.id)
     assert row.missing_rationale and row.rate == D("95.0")
 
@@ -112,16 +113,16 @@ def test_the_summary_rescales_around_not_applicable_indicators_and_uses_the_bure
         full = leaf.points if leaf.method in ("manual", "qualitative_bands") else leaf.target_value
         scoring.record_score(session, leaf, world.evaluator, NOW, actual_value=full, inputs={"band": "achieved"}
                              if leaf.method == "qualitative_bands" else _full_inputs(leaf))
-    summary = scoring.scoring_summary(session, world.engagement)
+    summary = rollup.scoring_summary(session, world.engagement)
     assert (summary.total, summary.grade_label, summary.unscored) == (D("100.0"), "优", 0)
     cost = by_name(tree, "成本节约率")
     scoring.record_score(session, cost, world.evaluator, NOW, not_applicable=True)
     scoring.record_score(session, by_name(tree, "质量达标率"), world.evaluator, NOW,
                          inputs={"qualified_output": "80", "actual_output": "100"}, rationale="20 处不达标")
-    summary = scoring.scoring_summary(session, world.engagement)
+    summary = rollup.scoring_summary(session, world.engagement)
     assert summary.total == D("97.8") and summary.rescaled   # (90 − 2) / 90 × 100 = 97.78
-    scoring.set_grade_scale(session, world.bureau.id, 98, 85, 60)
-    assert scoring.scoring_summary(session, world.engagement).grade_label == "良"
+    rollup.set_grade_scale(session, world.bureau.id, 98, 85, 60)
+    assert rollup.scoring_summary(session, world.engagement).grade_label == "良"
     assert [r.indicator.name for r in summary.dimensions] == ["决策", "过程", "产出", "效益"]
 
 

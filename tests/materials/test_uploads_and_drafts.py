@@ -11,6 +11,7 @@ from sqlalchemy import select
 from evalplatform.evidence.models import Evidence
 from evalplatform.evidence.store import BlobStore
 from evalplatform.evidence.sweep import sweep
+from evalplatform.models import blob_holders
 from evalplatform.materials import drafts
 from tests import factories
 from tests.conftest import csrf_token, login
@@ -60,8 +61,9 @@ def test_an_open_drafts_file_is_kept_by_the_sweep_and_a_discarded_ones_is_not(se
     path = store.path_for(draft.blob_sha256)
     old = time.time() - 3 * 24 * 3600
     os.utime(path, (old, old))
-    assert sweep(session, store, datetime.now(timezone.utc), remove=True).orphans == []
+    assert sweep(session, store, datetime.now(timezone.utc), holders=blob_holders(), remove=True).orphans == []
     drafts.discard(session, draft, world.engagement, world.evaluator, factories.NOW)
     session.commit()
-    assert sweep(session, store, datetime.now(timezone.utc), remove=True).orphans == [draft.blob_sha256]
+    swept = sweep(session, store, datetime.now(timezone.utc), holders=blob_holders(), remove=True)
+    assert swept.orphans == [draft.blob_sha256]
     assert not path.exists()

@@ -30,7 +30,7 @@ from evalplatform.engagements.models import Engagement, TeamMember
 from evalplatform.evidence.models import Evidence
 from evalplatform.evidence.service import store_upload
 from evalplatform.evidence.store import BlobStore
-from evalplatform.indicators import scoring
+from evalplatform.scoring import service as scoring
 from evalplatform.indicators.models import Indicator, IndicatorTree
 from evalplatform.inspections.models import Inspection
 from evalplatform.instruments.models import Instrument

@@ -12,7 +12,7 @@ from evalplatform.demo import load_demo
 from evalplatform.engagements.models import Engagement
 from evalplatform.evidence.models import Evidence
 from evalplatform.evidence.store import BlobStore
-from evalplatform.indicators.scoring import scoring_summary
+from evalplatform.indicators.rollup import scoring_summary
 from evalplatform.reporting import service
 from evalplatform.reporting.models import ReportVersion
 from tests import factories

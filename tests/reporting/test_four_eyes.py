@@ -12,7 +12,7 @@ from evalplatform.engagements.models import TeamRole
 from evalplatform.engagements.service import PermissionDenied
 from evalplatform.evidence.service import store_upload
 from evalplatform.evidence.store import BlobStore
-from evalplatform.indicators import scoring
+from evalplatform.scoring import service as scoring
 from evalplatform.indicators import service as indicators
 from evalplatform.reporting import service as reporting
 from evalplatform.reporting.models import ReportStatus

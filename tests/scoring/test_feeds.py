@@ -1,4 +1,4 @@
-"""Verified values fed into scoring: the questionnaire's satisfaction and the cross-checks (indicators.feeds)."""
+"""Verified values fed into scoring: the questionnaire's satisfaction and the cross-checks (scoring.feeds)."""
 import uuid
 from decimal import Decimal
 
@@ -10,7 +10,7 @@ from evalplatform.analysis.sources import questionnaire_surveys
 from evalplatform.audit.models import AuditEvent
 from evalplatform.demo import load_demo
 from evalplatform.engagements.models import Engagement
-from evalplatform.indicators import feeds
+from evalplatform.scoring import feeds
 from evalplatform.indicators import service as indicators
 from evalplatform.instruments import service as instruments
 from evalplatform.questionnaires import service as questionnaires

@@ -17,11 +17,17 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.orm import Session
 
+from ..analysis import satisfaction_for_scoring
+from ..analysis.contract import satisfaction_items
+from ..analysis.sources import questionnaire_surveys
+from ..crosscheck.findings import findings
+from ..crosscheck.service import verified_values
 from ..engagements.models import Engagement
 from ..engagements.service import ensure_can_edit
-from . import engine, scoring
-from .models import Indicator
-from .service import IndicatorError, _audit, ordered, tree_for
+from ..indicators import engine
+from ..indicators.models import Indicator
+from ..indicators.service import IndicatorError, _audit, ordered, tree_for
+from . import service as scoring
 
 HUNDRED, TENTH = Decimal(100), Decimal("0.1")
 
@@ -58,9 +64,6 @@ class SurveyStatus:
 def survey_status(session: Session, engagement: Engagement, survey_key: str | None = None,
                   item: str | None = None) -> SurveyStatus | None:
     """The first questionnaire with satisfaction questions (or the one keyed `survey_key`), overall or `item`."""
-    from ..analysis import satisfaction_for_scoring
-    from ..analysis.contract import satisfaction_items
-    from ..analysis.sources import questionnaire_surveys
     surveys = [s for s in questionnaire_surveys(session, engagement)
                if (s.key == survey_key if survey_key else satisfaction_items(s.questions))]
     if not surveys:
@@ -123,7 +126,6 @@ class CrossCheckMatch:
 def cross_check_matches(session: Session, engagement: Engagement) -> list[CrossCheckMatch]:
     """Level-3 indicators a verified cross-check bears on: by `indicator_ref`, then by subject = name, then
     预算执行率 / 资金到位率 from the built-in rules (rates as %)."""
-    from ..crosscheck.service import verified_values
     values = verified_values(session, engagement)
     by_rule = {v.rule: v for v in values.values()}
     tree = tree_for(session, engagement)
@@ -220,7 +222,6 @@ class FindingDeduction:
 
 def finding_deductions(session: Session, engagement: Engagement) -> dict[str, list[FindingDeduction]]:
     """Findings with a suggested deduction, by the level-3 indicator names they are linked to."""
-    from ..crosscheck.findings import findings   # crosscheck sits beside indicators
     found: dict[str, list[FindingDeduction]] = {}
     for finding in findings(session, engagement):
         if finding.suggested_deduction is None:

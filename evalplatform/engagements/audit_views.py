@@ -1,12 +1,13 @@
-"""The engagement's audit trail page (read-only)."""
+"""The engagement's audit trail page (read-only). Here, not in audit/: audit sits below engagements
+(design.md §2); the blueprint keeps its name, so its URLs and endpoints are unchanged."""
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..audit.models import AuditEvent
 from ..db import db
-from ..engagements.service import load_engagement_for_user
 from ..pagination import paginate
-from .models import AuditEvent
+from .service import load_engagement_for_user
 
 bp = Blueprint("audit", __name__, template_folder="templates")
 
