@@ -35,10 +35,13 @@ import time
 import uuid
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from _support import ROOT, create_survey, gunicorn, percentile, private_postgres, reconcile, survey_answers
 
 WRK_THREADS, WRK_CONNECTIONS = 2, 64
 HEADERS = {"Content-Type": "application/json"}
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 BODIES = 64  # distinct answer sets the Lua script cycles through (the UUID is new on every request)
 WRK_POST = """-- bench/load.py: POST fresh responses; every acknowledged client UUID is written to <dir>/acked-<n>.txt
 local tails = { %(tails)s }
@@ -109,6 +112,42 @@ def wrk_binary() -> str:
     return found
 
 
+def cpu_seconds(pids) -> dict[int, float]:
+    """user + system CPU seconds of each process still there (Linux /proc)."""
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def server_processes(master_pid: int, database: str | None) -> list[int]:
+    """The gunicorn workers under `master_pid`, and PostgreSQL's backends serving `database`."""
+    children = [int(p) for path in Path(f"/proc/{master_pid}/task").glob("*/children")
+                for p in path.read_text().split()]
+    if database:
+        from sqlalchemy import create_engine, text
+        from _support import PG_URL
+        engine = create_engine(PG_URL)
+        with engine.connect() as connection:
+            children += list(connection.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = :d "
+                                                     "AND pid <> pg_backend_pid()"), {"d": database}))
+        engine.dispose()
+    return children
+
+
+def measured(processes, run) -> dict:
+    """run() → wrk's figures, plus the CPU the server's processes spent per 2xx answer (ms)."""
+    before = cpu_seconds(processes())
+    result = run()
+    after = cpu_seconds(processes())
+    spent = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+    return {**result, "cpu_ms": 1000 * spent / max(1, result["requests"] - result["failed"])}
+
+
 def wrk(url: str, seconds: float, script: Path | None = None, args: tuple[str, ...] = ()) -> dict:
     """One wrk run: requests/s of 2xx answers, plus the raw counts."""
     command = [wrk_binary(), "-t", str(WRK_THREADS), "-c", str(WRK_CONNECTIONS), "-d", f"{seconds:g}s", "--timeout", "10s"]
@@ -136,15 +175,19 @@ def post_script(folder: Path) -> Path:
 
 
 def acknowledged(folder: Path) -> set[str]:
-    return {line for path in folder.glob("acked-*.txt") for line in path.read_text().split()}
+    found = {line for path in folder.glob("acked-*.txt") for line in path.read_text().split()}
+    bad = {line for line in found if not UUID_RE.fullmatch(line)}
+    if bad:
+        print(f"malformed acknowledgements in {folder}: {sorted(bad)[:5]}", file=sys.stderr)
+    return found - bad
 
 
-def capacity_phase(base: str, token: str, seconds: float, folder: Path) -> tuple[dict, str, set[str]]:
-    """wrk POSTing fresh responses: (its figures, the UUID prefix of this phase, the acknowledged UUIDs)."""
+def capacity_phase(base: str, token: str, seconds: float, folder: Path) -> tuple[str, set[str], dict]:
+    """wrk POSTing fresh responses: (the UUID prefix of this phase, the acknowledged UUIDs, wrk's figures)."""
     prefix = uuid.uuid4().hex[:8]
     acked_dir = Path(tempfile.mkdtemp(dir=folder))
     result = wrk(f"{base}/s/{token}/responses", seconds, post_script(folder), (prefix, str(acked_dir)))
-    return result, prefix, acknowledged(acked_dir)
+    return prefix, acknowledged(acked_dir), result
 
 
 def respondents(base: str, token: str, vus: int, seconds: float, think: tuple[float, float], tally: Tally) -> dict:
@@ -192,18 +235,28 @@ def run(database_url: str, args) -> dict:
     # idle connection may be closed just as it sends, a client-side race that is not the server's error.
     settings = dict(workers=args.workers, threads=args.threads, extra=("--keep-alive", str(int(args.think_max) + 5)))
     bare_app = dict(settings, extra=(*settings["extra"], "--pythonpath", str(ROOT / "bench")), app="_bare_flask:app")
-    with gunicorn(database_url, tempfile.mkdtemp(), **bare_app) as (bare, _p1), \
-            gunicorn(database_url, tempfile.mkdtemp(), **settings) as (base, _p2):
-        targets = {"bare_flask": f"{bare}/healthz", "healthz": f"{base}/healthz", "survey_get": f"{base}/s/{token}"}
-        for url in targets.values():   # warm every worker up (imports, caches, prepared statements)
+    database = make_url(database_url).database
+    with gunicorn(database_url, tempfile.mkdtemp(), **bare_app) as (bare, bare_master), \
+            gunicorn(database_url, tempfile.mkdtemp(), **settings) as (base, master):
+        bare_processes = lambda: server_processes(bare_master.pid, None)  # noqa: E731
+        processes = lambda: server_processes(master.pid, database)  # noqa: E731
+        targets = {"bare_flask": (f"{bare}/healthz", bare_processes), "healthz": (f"{base}/healthz", processes),
+                   "survey_get": (f"{base}/s/{token}", processes)}
+        for url, _processes in targets.values():   # warm every worker up (imports, caches, prepared statements)
             wrk(url, 2)
         rounds, phases = [], [capacity_phase(base, token, 2, folder)]
         for _ in range(args.rounds):   # alternate, so a burst of other work moves one round, not the figure
-            figures = {name: wrk(url, args.closed)["rps"] for name, url in targets.items()}
-            posted, prefix, acked = capacity_phase(base, token, args.closed, folder)
-            figures["submissions"] = posted["rps"]
+            figures = {}
+            for name, (url, server) in targets.items():
+                result = measured(server, lambda: wrk(url, args.closed))  # noqa: B023
+                figures[name], figures[f"{name}_cpu_ms"] = result["rps"], result["cpu_ms"]
+
+            def post_phase():
+                phases.append(capacity_phase(base, token, args.closed, folder))
+                return phases[-1][2]
+            posted = measured(processes, post_phase)
+            figures["submissions"], figures["submissions_cpu_ms"] = posted["rps"], posted["cpu_ms"]
             rounds.append(figures)
-            phases.append((prefix, acked, posted))
         vu = respondents(base, token, args.vus, args.duration, (args.think_min, args.think_max), tally)
     posts = tally.post_latencies
     counts = reconcile(database_url, instrument_id, tally.accepted | set().union(*(a for _p, a, _r in phases)),
@@ -214,6 +267,10 @@ def run(database_url: str, args) -> dict:
             "survey_get_rps": median("survey_get"), "submissions_per_s": median("submissions"),
             "ratio_to_bare": ratio("submissions", "bare_flask"), "ratio_to_healthz": ratio("submissions", "healthz"),
             "healthz_to_bare": ratio("healthz", "bare_flask"), "survey_get_to_bare": ratio("survey_get", "bare_flask"),
+            **{f"{name}_cpu_ms": median(f"{name}_cpu_ms") for name in ("bare_flask", "healthz", "survey_get", "submissions")},
+            # the same ratio from CPU spent per answer (server processes and their PostgreSQL backends): what
+            # the rate ratio tends to on a machine with nothing else running
+            "cpu_ratio_to_bare": statistics.median(r["bare_flask_cpu_ms"] / r["submissions_cpu_ms"] for r in rounds),
             "rounds": rounds, "post_failures": sum(r["failed"] + r["socket_errors"] for _p, _a, r in phases[1:]),
             "vu_requests_per_s": vu["rps"], "vu_submissions_per_s": vu["submissions_per_s"],
             "p50_post_ms": percentile(posts, 0.50) * 1000, "p95_post_ms": percentile(posts, 0.95) * 1000,
@@ -224,11 +281,12 @@ def run(database_url: str, args) -> dict:
 
 
 FIGURES = ("bare_flask_rps", "healthz_rps", "survey_get_rps", "submissions_per_s", "ratio_to_bare", "ratio_to_healthz",
-           "healthz_to_bare", "survey_get_to_bare", "post_failures", "vu_requests_per_s", "vu_submissions_per_s",
+           "healthz_to_bare", "survey_get_to_bare", "bare_flask_cpu_ms", "healthz_cpu_ms", "survey_get_cpu_ms",
+           "submissions_cpu_ms", "cpu_ratio_to_bare", "post_failures", "vu_requests_per_s", "vu_submissions_per_s",
            "p50_post_ms", "p95_post_ms", "p99_post_ms", "posts", "accepted", "rows", "unacknowledged_rows", "errors",
            "lost", "duplicated")
 SUMMARY = ("bare_flask_rps", "healthz_rps", "survey_get_rps", "submissions_per_s", "ratio_to_bare", "ratio_to_healthz",
-           "p99_post_ms", "lost", "duplicated")
+           "p99_post_ms", "lost", "duplicated", "cpu_ratio_to_bare")
 
 
 def main() -> None:
