@@ -237,3 +237,38 @@ def test_the_intake_runs_without_a_transaction_and_hands_the_connection_back_as_
     assert modes and set(modes) == {"AUTOCOMMIT"}
     with engine.connect() as connection:  # the pooled connection the request used, back to the default
         assert connection.get_isolation_level() == connection.default_isolation_level != "AUTOCOMMIT"
+
+
+def test_the_fast_lane_answers_as_the_full_path_does(app, client, session, survey):
+    """Same status, body shape and headers with or without the fast paths (a cookie keeps a request off them)."""
+    token = survey.distribution.token
+    fast = post(client, token, {"client_uuid": str(uuid.uuid4()), "answers": answers()})
+    full = app.test_client()
+    full.set_cookie("seen", "1")
+    slow = post(full, token, {"client_uuid": str(uuid.uuid4()), "answers": answers()})
+    assert fast.status_code == slow.status_code == 200
+    assert fast.get_json().keys() == slow.get_json().keys() and fast.get_json()["status"] == "accepted"
+    assert len(fast.get_data()) == len(slow.get_data())
+    assert sorted(fast.headers.items()) == sorted(slow.headers.items())
+    for page in (client.get(f"/s/{token}"), client.get(f"/s/{token}"), full.get(f"/s/{token}")):
+        assert page.status_code == 200 and page.get_data() == full.get(f"/s/{token}").get_data()
+    assert client.get("/healthz").get_data() == full.get("/healthz").get_data()
+
+
+def test_the_fast_lane_leaves_refusals_to_the_full_path(client, session, survey):
+    """Invalid answers, a retry, a closed channel: each answered by the full path, with its usual status."""
+    token = survey.distribution.token
+    payload = {"client_uuid": str(uuid.uuid4()), "answers": answers(), "device_token": "same-phone"}
+    assert post(client, token, payload).status_code == 200
+    assert post(client, token, payload).status_code == 200          # a retry: the stored row
+    assert post(client, token, dict(payload, answers=answers(sat01="9"))).status_code == 422
+    second = {"client_uuid": str(uuid.uuid4()), "answers": answers(), "device_token": "same-phone"}
+    assert post(client, token, second).status_code == 200
+    session.expire_all()
+    flags = session.scalar(select(Response.quality_flags).where(Response.client_uuid == uuid.UUID(second["client_uuid"])))
+    assert "duplicate_device" in flags                               # set in SQL on the fast lane
+    survey.distribution.closes_at = factories.NOW
+    session.commit()
+    late = post(client, token, {"client_uuid": str(uuid.uuid4()), "answers": answers()})
+    assert late.status_code == 410
+    assert count(session) == 2
