@@ -116,6 +116,7 @@ def _same_origin(environ) -> bool:
 
 
 def _json(start_response, body: bytes):
+    # Vary: Cookie as Flask sends it (the session is looked at): a cache must not serve this to a logged-in user.
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-                              *SECURITY_HEADERS])
+                              ("Vary", "Cookie"), *SECURITY_HEADERS])
     return [body]
