@@ -21,6 +21,7 @@ stopped (at most one per connection per wrk phase).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -140,12 +141,17 @@ def server_processes(master_pid: int, database: str | None) -> list[int]:
 
 
 def measured(processes, run) -> dict:
-    """run() → wrk's figures, plus the CPU the server's processes spent per 2xx answer (ms)."""
-    before = cpu_seconds(processes())
+    """run() → wrk's figures, plus the CPU the server's processes spent per 2xx answer (ms): all of them,
+    and PostgreSQL's backends alone."""
+    pids = processes()
+    before = cpu_seconds(pids)
     result = run()
-    after = cpu_seconds(processes())
-    spent = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
-    return {**result, "cpu_ms": 1000 * spent / max(1, result["requests"] - result["failed"])}
+    backends = set(processes()) - set(server_processes(processes.master, None))
+    after = cpu_seconds(set(pids) | backends | set(server_processes(processes.master, None)))
+    spent = {pid: cpu - before.get(pid, 0.0) for pid, cpu in after.items()}
+    answers = max(1, result["requests"] - result["failed"])
+    return {**result, "cpu_ms": 1000 * sum(spent.values()) / answers,
+            "pg_cpu_ms": 1000 * sum(v for pid, v in spent.items() if pid in backends) / answers}
 
 
 def wrk(url: str, seconds: float, script: Path | None = None, args: tuple[str, ...] = ()) -> dict:
@@ -238,8 +244,9 @@ def run(database_url: str, args) -> dict:
     database = make_url(database_url).database
     with gunicorn(database_url, tempfile.mkdtemp(), **bare_app) as (bare, bare_master), \
             gunicorn(database_url, tempfile.mkdtemp(), **settings) as (base, master):
-        bare_processes = lambda: server_processes(bare_master.pid, None)  # noqa: E731
-        processes = lambda: server_processes(master.pid, database)  # noqa: E731
+        bare_processes = functools.partial(server_processes, bare_master.pid, None)
+        processes = functools.partial(server_processes, master.pid, database)
+        bare_processes.master, processes.master = bare_master.pid, master.pid
         targets = {"bare_flask": (f"{bare}/healthz", bare_processes), "healthz": (f"{base}/healthz", processes),
                    "survey_get": (f"{base}/s/{token}", processes)}
         for url, _processes in targets.values():   # warm every worker up (imports, caches, prepared statements)
@@ -256,6 +263,7 @@ def run(database_url: str, args) -> dict:
                 return phases[-1][2]
             posted = measured(processes, post_phase)
             figures["submissions"], figures["submissions_cpu_ms"] = posted["rps"], posted["cpu_ms"]
+            figures["submissions_pg_cpu_ms"] = posted["pg_cpu_ms"]
             rounds.append(figures)
         vu = respondents(base, token, args.vus, args.duration, (args.think_min, args.think_max), tally)
     posts = tally.post_latencies
@@ -267,7 +275,8 @@ def run(database_url: str, args) -> dict:
             "survey_get_rps": median("survey_get"), "submissions_per_s": median("submissions"),
             "ratio_to_bare": ratio("submissions", "bare_flask"), "ratio_to_healthz": ratio("submissions", "healthz"),
             "healthz_to_bare": ratio("healthz", "bare_flask"), "survey_get_to_bare": ratio("survey_get", "bare_flask"),
-            **{f"{name}_cpu_ms": median(f"{name}_cpu_ms") for name in ("bare_flask", "healthz", "survey_get", "submissions")},
+            **{f"{name}_cpu_ms": median(f"{name}_cpu_ms") for name in ("bare_flask", "healthz", "survey_get", "submissions",
+                                                                       "submissions_pg")},
             # the same ratio from CPU spent per answer (server processes and their PostgreSQL backends): what
             # the rate ratio tends to on a machine with nothing else running
             "cpu_ratio_to_bare": statistics.median(r["bare_flask_cpu_ms"] / r["submissions_cpu_ms"] for r in rounds),
@@ -282,7 +291,7 @@ def run(database_url: str, args) -> dict:
 
 FIGURES = ("bare_flask_rps", "healthz_rps", "survey_get_rps", "submissions_per_s", "ratio_to_bare", "ratio_to_healthz",
            "healthz_to_bare", "survey_get_to_bare", "bare_flask_cpu_ms", "healthz_cpu_ms", "survey_get_cpu_ms",
-           "submissions_cpu_ms", "cpu_ratio_to_bare", "post_failures", "vu_requests_per_s", "vu_submissions_per_s",
+           "submissions_cpu_ms", "submissions_pg_cpu_ms", "cpu_ratio_to_bare", "post_failures", "vu_requests_per_s", "vu_submissions_per_s",
            "p50_post_ms", "p95_post_ms", "p99_post_ms", "posts", "accepted", "rows", "unacknowledged_rows", "errors",
            "lost", "duplicated")
 SUMMARY = ("bare_flask_rps", "healthz_rps", "survey_get_rps", "submissions_per_s", "ratio_to_bare", "ratio_to_healthz",
