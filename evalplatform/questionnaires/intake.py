@@ -16,6 +16,7 @@ meanwhile, a refusal, an error — returns None, and the caller answers through 
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import queue
@@ -35,6 +36,7 @@ from .service import Submission, content_flags, frozen_definition, payload_diges
 
 BATCH_LIMIT = 500     # rows per statement: bounds one statement's parameters, not the wait
 IDLE_SECONDS = 5.0    # a writer with nothing to do ends (and returns its connection); the next row starts one
+WAIT_SECONDS = 30.0
 
 # The channel's state is checked in the statement itself, against the row's own submitted_at, so a channel
 # closed a moment ago refuses here exactly as in the full path; quota and one-per-device channels never
@@ -127,27 +129,46 @@ class GroupWriter:
         waiting = _Waiting(values)
         with self.lock:
             self.rows.put(waiting)
-            if not self.running:
-                self.running = True
-                threading.Thread(target=self._run, name="intake-writer", daemon=True).start()
-        waiting.done.wait()
+            self._ensure_running()
+        # A writer stuck past this (a database that stopped answering): the full path takes the request; the
+        # unique client UUID keeps the row single whichever insert ends up committing it.
+        waiting.done.wait(WAIT_SECONDS)
         return waiting.new_id
+
+    def _ensure_running(self) -> None:   # under self.lock
+        if not self.running:
+            self.running = True
+            threading.Thread(target=self._run, name="intake-writer", daemon=True).start()
 
     def _run(self) -> None:
         raw = None
         try:
-            while True:
-                batch = self._next_batch()
-                if batch is None:
-                    return
-                if raw is None:
-                    raw = self.engine.raw_connection()
-                    raw.driver_connection.autocommit = True   # the one statement commits by itself
-                raw = self._insert(raw, batch)
+            while (batch := self._next_batch()) is not None:
+                if batch and raw is None:
+                    raw = self._connect(batch)
+                if batch and raw is not None:
+                    raw = self._insert(raw, batch)
         finally:
             if raw is not None:
-                raw.driver_connection.autocommit = False
-                raw.close()   # back to the pool
+                with contextlib.suppress(Exception):
+                    raw.driver_connection.autocommit = False
+                    raw.close()   # back to the pool
+            with self.lock:   # ended by an error: rows put meanwhile still get a writer
+                self.running = False
+                if not self.rows.empty():
+                    self._ensure_running()
+
+    def _connect(self, batch: list[_Waiting]):
+        """A pooled connection in autocommit (the one statement commits by itself); None, and the batch
+        left to the full path, when the database cannot be reached."""
+        try:
+            raw = self.engine.raw_connection()
+            raw.driver_connection.autocommit = True
+            return raw
+        except Exception:   # noqa: BLE001 — the full path answers with its 503
+            for waiting in batch:
+                waiting.done.set()
+            return None
 
     def _next_batch(self) -> list[_Waiting] | None:
         try:
@@ -155,7 +176,6 @@ class GroupWriter:
         except queue.Empty:
             with self.lock:   # rows are put under this lock: nothing can arrive between the check and the end
                 if self.rows.empty():
-                    self.running = False
                     return None
             return []
         while len(batch) < BATCH_LIMIT:

@@ -272,3 +272,16 @@ def test_the_fast_lane_leaves_refusals_to_the_full_path(client, session, survey)
     late = post(client, token, {"client_uuid": str(uuid.uuid4()), "answers": answers()})
     assert late.status_code == 410
     assert count(session) == 2
+
+
+def test_the_group_writer_hands_rows_back_when_the_database_fails(tmp_path):
+    """A writer that cannot connect, or whose statement fails, leaves each row to the full path (None) at
+    once and keeps serving: no request waits for a writer that is gone."""
+    from sqlalchemy import create_engine
+
+    from evalplatform.questionnaires.intake import GroupWriter
+    unreachable = GroupWriter(create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none",
+                                            connect_args={"connect_timeout": 2}))
+    failing = GroupWriter(create_engine(f"sqlite:///{tmp_path / 'empty.db'}"))   # no such table: the INSERT fails
+    for writer in (unreachable, failing):
+        assert [writer.write({"instrument_id": 1, "client_uuid": uuid.uuid4()}) for _ in range(3)] == [None] * 3
