@@ -63,10 +63,10 @@ def gunicorn(database_url: str, storage_dir: str, workers: int = 4, threads: int
         yield base, process
     finally:
         process.terminate()
-        process.wait(20)
+        process.wait(60)  # graceful: requests still open (keep-alive) may hold a worker for a while
 
 
-def _wait_until_up(base: str, timeout: float = 30) -> None:
+def _wait_until_up(base: str, timeout: float = 120) -> None:
     import requests
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -53,11 +53,12 @@ function init(args)
   prefix = args[1]
   out = io.open(args[2] .. "/acked-" .. id .. ".txt", "w")
   out:setvbuf("line")
+  wrk.headers["Content-Type"] = "application/json"   -- added to -H headers (a profile's cookie), not instead
 end
 function request()
   counter = counter + 1
   local body = string.format('{"client_uuid":"%%s-%%04x-4000-8000-%%012x",', prefix, id, counter) .. tails[counter %% #tails + 1]
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", nil, nil, body)
 end
 function response(status, headers, body)
   if status == 200 then out:write(body:match('"client_uuid":%%s*"([^"]+)"'), "\\n") end
