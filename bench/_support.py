@@ -48,13 +48,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(database_url: str, storage_dir: str, workers: int = 4, threads: int = 1, extra: tuple[str, ...] = ()):
+def gunicorn(database_url: str, storage_dir: str, workers: int = 4, threads: int = 1, extra: tuple[str, ...] = (),
+             app: str = "evalplatform:create_app()"):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "STORAGE_DIR": storage_dir, "SECRET_KEY": "bench",
            "EVALPLATFORM_INSTANCE": tempfile.mkdtemp()}
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "--threads", str(threads), "-b",
-         f"127.0.0.1:{port}", "--log-level", "warning", *extra, "evalplatform:create_app()"],
+         f"127.0.0.1:{port}", "--log-level", "warning", *extra, app],
         cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -62,10 +63,10 @@ def gunicorn(database_url: str, storage_dir: str, workers: int = 4, threads: int
         yield base, process
     finally:
         process.terminate()
-        process.wait(20)
+        process.wait(60)  # graceful: requests still open (keep-alive) may hold a worker for a while
 
 
-def _wait_until_up(base: str, timeout: float = 30) -> None:
+def _wait_until_up(base: str, timeout: float = 120) -> None:
     import requests
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -146,8 +147,9 @@ def create_survey_world(database_url: str) -> dict:
     return result
 
 
-def reconcile(database_url: str, instrument_id: int, accepted: set[str]) -> dict:
-    """lost = acknowledged UUIDs without a row; duplicated = rows beyond one per UUID plus rows never acknowledged."""
+def reconcile(database_url: str, instrument_id: int, accepted: set[str], in_flight: int = 0) -> dict:
+    """lost = acknowledged UUIDs without a row; duplicated = rows beyond one per UUID, plus rows never
+    acknowledged beyond `in_flight` (requests a load generator abandoned when it stopped: stored, unanswered)."""
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
@@ -158,9 +160,10 @@ def reconcile(database_url: str, instrument_id: int, accepted: set[str]) -> dict
                                                 .where(Response.instrument_id == instrument_id))]
         total = session.scalar(select(func.count(Response.id)).where(Response.instrument_id == instrument_id))
     engine.dispose()
-    stored = set(rows)
-    return {"rows": total, "lost": len(accepted - stored),
-            "duplicated": (total - len(stored)) + len(stored - accepted)}
+    stored, accepted = set(rows), {str(uuid.UUID(u)) for u in accepted}
+    unacknowledged = len(stored - accepted)
+    return {"rows": total, "accepted": len(accepted), "lost": len(accepted - stored), "unacknowledged": unacknowledged,
+            "duplicated": (total - len(stored)) + max(0, unacknowledged - in_flight)}
 
 
 def percentile(values: list[float], fraction: float) -> float:

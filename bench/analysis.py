@@ -9,10 +9,14 @@ one distribution each; the responses are generated (tests/analysis/data.py: corr
 2 % blank, 5 % invalid with a reason) and inserted in bulk with COPY (not timed). Timed, median of 3 runs after
 one warm-up (imports, jieba's dictionary): `load_s` = the provider (query, JSON answers → contract frame),
 `n_<n>_s` = load + analyse(); the *_without_text_s figures leave out the open question (jieba segmentation).
+`copy_floor_<n>_s` = the time PostgreSQL takes to stream the same rows' answers to this process,
+`COPY (SELECT answers FROM response WHERE instrument_id = …) TO STDOUT`, read to the end and nothing else
+done with them: the floor of any load; `load_vs_floor` = load_s / copy_floor_s at 100,000.
 """
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
@@ -72,7 +76,7 @@ def setup(url: str, n: int):
         session.commit()
         ids = (engagement.id, instrument.id, instrument.latest.id, [c.id for c in channels])
     copy_responses(engine, n, *ids[1:])
-    return engine, ids[0]
+    return engine, ids[0], ids[1]
 
 
 def copy_responses(engine, n: int, instrument_id: int, version_id: int, channel_ids: list[int]) -> None:
@@ -103,6 +107,22 @@ def copy_responses(engine, n: int, instrument_id: int, version_id: int, channel_
         raw.commit()
 
 
+def copy_floor(engine, instrument_id: int) -> float:
+    """Median seconds of COPY (SELECT answers …) TO STDOUT, every block read and dropped."""
+    times = []
+    for _ in range(RUNS):
+        with engine.raw_connection() as raw:
+            cursor = raw.cursor()
+            start = time.perf_counter()
+            with cursor.copy(f"COPY (SELECT answers FROM response WHERE instrument_id = {int(instrument_id)}) "
+                             "TO STDOUT") as copy:
+                for _block in copy:
+                    pass
+            times.append(time.perf_counter() - start)
+            raw.rollback()
+    return statistics.median(times)
+
+
 def timed(engine, engagement_id: int, with_texts: bool = True) -> tuple[float, float, int]:
     from evalplatform.engagements.models import Engagement
     loads, totals = [], []
@@ -123,21 +143,27 @@ def main() -> None:
     analyse(*generated(200, items=ITEMS, text_share=0.5), NOW)   # warm-up: imports, jieba dictionary
     figures = {}
     print("source: PostgreSQL (private database), loaded through analysis.sources.questionnaire_surveys")
-    print(f"{'responses':>10} {'valid':>8} {'load s':>8} {'total s':>9} {'µs/response':>12} {'without text s':>15}")
+    print(f"{'responses':>10} {'valid':>8} {'load s':>8} {'total s':>9} {'µs/response':>12} {'without text s':>15}"
+          f" {'COPY floor s':>13}")
     for n in SIZES:
         with private_postgres() as url:
-            engine, engagement_id = setup(url, n)
+            engine, engagement_id, instrument_id = setup(url, n)
             timed(engine, engagement_id)  # warm-up on this database
             seconds, load, valid = timed(engine, engagement_id)
+            floor = copy_floor(engine, instrument_id)
             bare, _load, _valid = timed(engine, engagement_id, with_texts=False)
             engine.dispose()
         assert valid > 0.9 * n, valid
         figures[f"n_{n}_s"] = round(seconds, 3)
         figures[f"n_{n}_load_s"] = round(load, 3)
         figures[f"n_{n}_without_text_s"] = round(bare, 3)
-        print(f"{n:>10,} {valid:>8,} {load:>8.3f} {seconds:>9.3f} {seconds / n * 1e6:>12.1f} {bare:>15.3f}",
-              flush=True)
+        figures[f"copy_floor_{n}_s"] = round(floor, 3)
+        print(f"{n:>10,} {valid:>8,} {load:>8.3f} {seconds:>9.3f} {seconds / n * 1e6:>12.1f} {bare:>15.3f}"
+              f" {floor:>13.3f}", flush=True)
+    figures["copy_floor_100k_s"] = figures.pop("copy_floor_100000_s")
+    figures["load_vs_floor"] = round(figures["n_100000_load_s"] / figures["copy_floor_100k_s"], 2)
     figures["growth_10k_to_100k"] = round(figures["n_100000_s"] / figures["n_10000_s"], 2)
+    figures["load_average"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     figures["source"] = "postgresql via analysis provider"
     print(json.dumps(figures))
 

@@ -25,6 +25,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions.setdefault("analysis.provider", questionnaire_surveys)
     from .cli import register_cli
     register_cli(app)
+    from .fastpath import FastPaths
+    app.wsgi_app = FastPaths(app, app.wsgi_app)
     return app
 
 

@@ -10,11 +10,12 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler
 
-from . import create_app
+from . import audit, create_app
 from .accounts import service as accounts
-from .accounts.models import Role
+from .accounts.models import Firm, Role
 from .archive_crypto import is_encrypted
 from .audit import Anchor
 from .backup import RestoreError, backup, restore
@@ -84,12 +85,6 @@ def create_user_command(username, role, firm_name, bureau_name, display_name, pa
 @with_appcontext
 def readiness_override_command(firm_name, allow) -> None:
     """Let a firm's partner (复核合伙人) submit or issue an incomplete report with a recorded reason, or not."""
-    from datetime import datetime, timezone
-
-    from sqlalchemy import select
-
-    from . import audit
-    from .accounts.models import Firm
     with db.new_session() as session:
         firm = session.scalar(select(Firm).where(Firm.name == firm_name))
         if firm is None:

@@ -121,3 +121,16 @@ class Database:
 
 
 db = Database()
+
+
+def read_autocommit(engine: Engine, sql: str, params: tuple = ()) -> tuple | None:
+    """The first row of one plain SQL read (driver paramstyle) on a pooled connection in autocommit: one
+    round trip, without the BEGIN before and the ROLLBACK after that a Core connection would send. For the
+    fast paths (evalplatform.fastpath) on PostgreSQL (psycopg)."""
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.autocommit = True
+        return raw.driver_connection.execute(sql, params).fetchone()
+    finally:
+        raw.driver_connection.autocommit = False
+        raw.close()

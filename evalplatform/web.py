@@ -37,6 +37,11 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
+# Sent with every response (web._security_headers; the fast paths send this same list, computed once).
+SECURITY_HEADERS = (("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Content-Type-Options", "nosniff"),
+                    ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
+                    ("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()"))
+
 
 def select_locale() -> str:
     wanted = request.args.get("lang") or session.get("lang")
@@ -118,11 +123,11 @@ def init_web(app: Flask) -> None:
     @app.after_request
     def _security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["X-Frame-Options"] = "DENY"
-        headers["Referrer-Policy"] = "same-origin"
-        headers["Permissions-Policy"] = "geolocation=(self), camera=(self), microphone=()"
+        for name, value in SECURITY_HEADERS:   # a page may set its own policy (CSP) first
+            if name == "Content-Security-Policy":
+                headers.setdefault(name, value)
+            else:
+                headers[name] = value
         try:
             authenticated = current_user and current_user.is_authenticated
         except DBAPIError:  # the database went away mid-request: cannot tell, so do not let it be cached

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Installs what evalplatform needs: system packages (Pango, CJK fonts; Chromium with --test),
+# Installs what evalplatform needs: system packages (Pango, CJK fonts; Chromium with --test; Chromium and
+# wrk plus the profiler with --bench),
 # a virtualenv with the Python packages, compiled translations. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APP_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk fonts-wqy-microhei)
 TEST_PACKAGES=(chromium poppler-utils)
+BENCH_PACKAGES=(wrk)  # the load generator of bench/load.py
 PYTHON=${PYTHON:-python3}
 
 wanted=("${APP_PACKAGES[@]}")
 [[ "${1:-}" == "--test" ]] && wanted+=("${TEST_PACKAGES[@]}")
+[[ "${1:-}" == "--bench" ]] && wanted+=("${TEST_PACKAGES[@]}" "${BENCH_PACKAGES[@]}")
 
 missing=()
 if command -v dpkg-query >/dev/null; then
@@ -38,11 +41,13 @@ if [[ ! -x .venv/bin/python ]]; then
   echo "==> creating .venv"
   "$PYTHON" -m venv .venv
 fi
-stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+extras="dev"
+[[ "${1:-}" == "--bench" ]] && extras="dev,bench"
+stamp=".venv/.installed-${extras/,/-}-$(sha256sum pyproject.toml | cut -c1-16)"
 if [[ ! -f "$stamp" ]]; then
   echo "==> installing Python packages"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  .venv/bin/python -m pip install -q -e ".[$extras]"
   touch "$stamp"
 fi
 .venv/bin/pybabel compile -d evalplatform/translations >/dev/null

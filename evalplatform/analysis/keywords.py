@@ -32,12 +32,29 @@ def tokens(text: str, segment=None) -> list[str]:
     return [w for w in words if len(w) >= 2 and w not in STOPWORDS and not w.isdigit()]
 
 
+# Segmentation was a third of a 100,000-response analysis, and every view of the page did it again for the
+# same answers (responses never change): each distinct answer is cut once per process, then remembered.
+SEGMENTED_KEPT = 300_000
+_segmented: dict[tuple[bool, str], frozenset[str]] = {}
+
+
+def _words(answer: str, segment) -> frozenset[str]:
+    key = (segment is not None, answer)
+    found = _segmented.get(key)
+    if found is None:
+        found = frozenset(tokens(answer, segment))
+        if len(_segmented) >= SEGMENTED_KEPT:
+            _segmented.clear()
+        _segmented[key] = found
+    return found
+
+
 def keyword_frequency(answers: Iterable[str], top: int = 30) -> tuple[list[tuple[str, int]], str]:
     """(word, number of answers mentioning it), most frequent first; and the method used, for the page."""
     segment = _segmenter()
     counter: Counter[str] = Counter()
     for answer, times in Counter(a.strip() for a in answers).items():   # 无、没有意见… recur: cut each once
-        for word in set(tokens(answer, segment)):
+        for word in _words(answer, segment):
             counter[word] += times
     method = "jieba 分词" if segment else "二字组合（未安装 jieba）"
     return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:top], method

@@ -62,7 +62,9 @@ def survey_data(session: Session, instrument: Instrument, *, satisfaction_only: 
     questions = analysis_questions([v.definition for v in reversed(instrument.versions)])
     if satisfaction_only:
         questions = [q for q in questions if q.type == SATISFACTION5]
-    raw = responses_frame(session, instrument, only={q.code for q in questions} if satisfaction_only else None)
+    raw = responses_frame(session, instrument, only={q.code for q in questions} if satisfaction_only else None,
+                          levels={q.code: {code: float(level) for code, level in q.choices}
+                                  for q in questions if q.type == SATISFACTION5})
     distributions = list(session.scalars(select(Distribution).where(Distribution.instrument_id == instrument.id)
                                          .order_by(Distribution.id)))
     return SurveyData(key=str(instrument.id), title=instrument.title, frame=to_contract(raw, questions),
@@ -119,7 +121,9 @@ def to_contract(raw: pd.DataFrame, questions: Sequence[Question]) -> pd.DataFram
     columns = {}
     for q in questions:
         values = raw[q.code] if q.code in raw.columns else pd.Series(None, index=raw.index, dtype=object)
-        if q.type == SATISFACTION5:   # answer code → level k…1, no opinion → 0, anything else → NaN
+        if q.type == SATISFACTION5 and values.dtype.kind == "f":   # mapped in SQL (PostgreSQL)
+            columns[q.code] = values
+        elif q.type == SATISFACTION5:   # answer code → level k…1, no opinion → 0, anything else → NaN
             level_of = {code: float(level) for code, level in q.choices}
             codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
             lookup = np.array([level_of.get(u, np.nan) for u in uniques] + [np.nan], dtype=float)

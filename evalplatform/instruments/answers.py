@@ -48,10 +48,10 @@ def validate_answers(definition: dict, answers, env: expr.Env | None = None) -> 
     if unknown:
         raise AnswerErrors({str(k)[:64]: "问卷中没有这道题" for k in unknown[:20]})
     env = expr.Env(today=(env or expr.Env()).today, now=(env or expr.Env()).now, choice_name=_labeller(form))
-    values, errors, shown = {}, {}, []
+    values, errors, shown, memo = {}, {}, [], {}
     for code in form.order:
         q = form.by_code[code]
-        if q["type"] == "note" or not form.relevant(code, values, env):
+        if q["type"] == "note" or not form.relevant(code, values, env, memo):
             continue  # hidden by skip logic: an answer sent anyway is not kept
         shown.append(q)
         outcome = _value(q, answers.get(code), values, env)
@@ -160,16 +160,30 @@ def _coerce(q: dict, raw, values: dict, env: expr.Env):
 
 def offered(q: dict, values: dict, env: expr.Env | None = None) -> list[str]:
     """Choice codes the respondent is offered now: all, or those passing the question's choice_filter."""
-    choices = choices_of(q)
     rule = q.get("choice_filter")
     if not rule:
-        return [c["code"] for c in choices]
+        return list(_all_codes(q))
+    choices = choices_of(q)
     node = expr.parsed(rule, True)
     base = env or expr.Env()
     return [c["code"] for c in choices
             if expr.truthy(expr.evaluate(node, values, None, expr.Env(
                 today=base.today, now=base.now, choice_name=base.choice_name,
                 choice={**(c.get("filter") or {}), "name": c["code"], "label": c["label"]})))]
+
+
+_codes_kept: dict[int, tuple[dict, tuple[str, ...]]] = {}
+
+
+def _all_codes(q: dict) -> tuple[str, ...]:
+    """The codes of a question without a choice filter, once per question object (frozen definitions are
+    shared and never modified, as in form.compiled)."""
+    entry = _codes_kept.get(id(q))
+    if entry is None or entry[0] is not q:
+        if len(_codes_kept) >= 4096:
+            _codes_kept.clear()
+        entry = _codes_kept[id(q)] = (q, tuple(c["code"] for c in choices_of(q)))
+    return entry[1]
 
 
 def _choice(q, raw, values, env):

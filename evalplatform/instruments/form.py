@@ -10,6 +10,7 @@ in ODK. A question that is not relevant has no value, and an answer sent for it 
 """
 from __future__ import annotations
 
+import functools
 import heapq
 import threading
 
@@ -99,12 +100,34 @@ class Form:
             raise CycleError(sorted(set(needs) - set(order), key=position.get))
         return order
 
-    def relevant(self, code: str, values: dict, env: expr.Env | None = None) -> bool:
-        return all(expr.check(text, values, None, env) for text in self.chains[code])
+    def relevant(self, code: str, values: dict, env: expr.Env | None = None, memo: dict | None = None) -> bool:
+        """`memo`: outcomes already known for this response (one dict per response, same env). A survey's
+        questions often share one relevance rule (24 items behind `${aware} = '1'`): it is evaluated once
+        per distinct value of what it reads, not once per question."""
+        if memo is None:
+            return all(expr.check(text, values, None, env) for text in self.chains[code])
+        for text in self.chains[code]:
+            try:
+                key = (text, *(values.get(name) for name in _ref_names(text)))
+                outcome = memo.get(key)
+            except TypeError:   # reads a list or dict answer (unhashable): evaluate
+                key, outcome = None, None
+            if outcome is None:
+                outcome = expr.check(text, values, None, env)
+                if key is not None:
+                    memo[key] = outcome
+            if not outcome:
+                return False
+        return True
 
     def plan(self) -> dict:
         """What the respondent page needs besides the definition: the same order and chains."""
         return {"order": self.order, "chains": self.chains}
+
+
+@functools.lru_cache(maxsize=4096)
+def _ref_names(text: str) -> tuple[str, ...]:
+    return tuple(sorted(_refs(text)))
 
 
 _lock = threading.Lock()

@@ -1,10 +1,13 @@
 """Responses as tables: the export rows (labelled, codes and labels) and a pandas DataFrame for analysis."""
 from __future__ import annotations
 
+import functools
 import json
+import operator
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..bulk import cycle_collector_paused
@@ -49,11 +52,14 @@ STRING_ANSWERS = ("single_choice", "satisfaction", "matrix", "text", "date", "si
 
 @cycle_collector_paused
 def responses_frame(session: Session, instrument_or_engagement, *, distribution_id: int | None = None,
-                    stratum: str | None = None, labels: bool = False, only: set[str] | None = None):
+                    stratum: str | None = None, labels: bool = False, only: set[str] | None = None,
+                    levels: dict[str, dict[str, float]] | None = None):
     """One row per response: response_id, distribution_id, stratum, submitted_at, valid, invalid_reason,
     quality_flags, then a column per question code (matrix items as "<code>.<item>"), values as answer codes
     (lists for multiple choice). labels=True gives choice labels instead of codes; `only` limits the answer
-    columns to those codes (the meta columns are always there).
+    columns to those codes (the meta columns are always there). `levels` (column → {answer code: level
+    0…9}, the analysis' satisfaction items): on PostgreSQL those columns come as float levels (NaN for no
+    or another answer), mapped in SQL; elsewhere they stay codes (analysis.sources maps either).
 
     No ORM objects: the database extracts each answer column from the JSON (``jsonb_extract_path[_text]``
     on PostgreSQL, aggregated per column with json_agg; ``json_extract`` on SQLite); figures in
@@ -70,7 +76,11 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
         for column, question, item in answer_columns(definition):
             if only is None or column in only:
                 columns.setdefault(column, (question, item))
+    answer_order = list(columns)
     postgres = session.get_bind().dialect.name == "postgresql"
+    packed = {column: mapping for column, mapping in (levels or {}).items()
+              if postgres and column in columns and not labels and _packable(mapping)}
+    packed_columns = {column: columns.pop(column) for column in packed}
     extracted = []
     for _column, (question, item) in columns.items():
         path = (question["code"], item["code"]) if item else (question["code"],)
@@ -86,9 +96,13 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
     statement = scoped(select(*meta_columns, *extracted)).order_by(Response.id)
     json_columns = [i for i, (question, _item) in enumerate(columns.values(), start=len(meta_columns))
                     if question["type"] not in STRING_ANSWERS]
+    level_columns = {}
     if postgres:
         values = _columns_from_postgres(session, scoped, [*meta_columns[:5], Response.quality_flags,
-                                                          meta_columns[6], *extracted])
+                                                          meta_columns[6], *extracted],
+                                        _packed_levels(packed_columns, packed), len(packed))
+        if packed:
+            level_columns = dict(zip(packed, values.pop()))
     else:
         rows = session.execute(statement).all()
         values = [list(column) for column in zip(*rows)] if rows else [[] for _ in range(len(meta_columns) + len(extracted))]
@@ -102,23 +116,64 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
     meta = list(data)
     for (column, (question, _item)), cells in zip(columns.items(), values[len(meta_columns):]):
         data[column] = [_label(question, value) for value in cells] if labels else cells
-    return pd.DataFrame(data, columns=meta + list(columns))
+    data.update(level_columns)
+    order = [c for c in answer_order if c in data]
+    return pd.DataFrame(data, columns=meta + order)
 
 
-def _columns_from_postgres(session: Session, scoped, columns: list) -> list[list]:
+# Satisfaction levels travel as one character per item ('0'…'9', ' ' for none), all of a response's items in
+# one string and all responses' strings in one string_agg: 30 items × 100,000 responses arrive as 3 MB of
+# text that numpy reads as a matrix, instead of 3,000,000 JSON strings to decode and map one by one.
+NO_LEVEL = " "
+
+
+def _packable(mapping: dict[str, float]) -> bool:
+    return all(float(v).is_integer() and 0 <= v <= 9 for v in mapping.values())
+
+
+def _packed_levels(columns: dict[str, tuple[dict, dict | None]], levels: dict[str, dict[str, float]]):
+    """The SQL expression of one response's levels string (None when there is nothing to pack)."""
+    if not columns:
+        return None
+    cells = []
+    for column, (question, item) in columns.items():
+        path = (question["code"], item["code"]) if item else (question["code"],)
+        cells.append(case({code: str(int(level)) for code, level in levels[column].items()},
+                          value=func.jsonb_extract_path_text(Response.answers, *path), else_=NO_LEVEL))
+    return functools.reduce(operator.add, cells)
+
+
+def _unpack_levels(text: str, width: int):
+    """The string_agg of _packed_levels → one float array per column (NaN where there is no level)."""
+    lookup = np.full(256, np.nan)
+    lookup[ord("0"):ord("9") + 1] = np.arange(10, dtype=float)
+    matrix = lookup[np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, width)]
+    return [matrix[:, i].copy() for i in range(width)]
+
+
+def _columns_from_postgres(session: Session, scoped, columns: list, packed=None, width: int = 0) -> list[list]:
     """PostgreSQL: one row of json_agg arrays, one per column, decoded by the C JSON parser — no per-row
-    driver or ORM work. Same values as the row path: None for NULL, ints, lists, aware UTC times."""
+    driver or ORM work. Same values as the row path: None for NULL, ints, lists, aware UTC times. With
+    `packed` (see _packed_levels, `width` items) one more entry at the end: the list of level arrays."""
     # One scan; every aggregate sees the rows in the same order, so the arrays stay aligned. Rows come
     # ordered by id from the subquery; sorting inside each aggregate would sort once per column.
-    inner = scoped(select(*(column.label(f"c{i}") for i, column in enumerate(columns)))).order_by(Response.id).subquery()
-    row = session.execute(select(*(func.json_agg(inner.c[f"c{i}"]) for i in range(len(columns))))).one()
+    selected = [column.label(f"c{i}") for i, column in enumerate(columns)]
+    if packed is not None:
+        selected.append(packed.label("packed"))
+    inner = scoped(select(*selected)).order_by(Response.id).subquery()
+    aggregates = [func.json_agg(inner.c[f"c{i}"]) for i in range(len(columns))]
+    if packed is not None:
+        aggregates.append(func.string_agg(inner.c.packed, ""))
+    row = session.execute(select(*aggregates)).one()
     if row[0] is None:   # no responses
-        return [[] for _ in columns]
-    values = [list(v) for v in row]
+        return [[] for _ in columns] + ([[[] for _ in range(width)]] if packed is not None else [])
+    values = [list(v) for v in row[:len(columns)]]
     if any(a > b for a, b in zip(values[0], values[0][1:])):   # not in id order after all: sort here
         order = sorted(range(len(values[0])), key=values[0].__getitem__)
         values = [[v[i] for i in order] for v in values]
     values[3] = pd.DatetimeIndex(pd.to_datetime(values[3], utc=True, format="ISO8601"))  # no per-row objects
+    if packed is not None:
+        values.append(_unpack_levels(row[-1], width))
     return values   # jsonb cells arrive decoded, text cells as strings
 
 

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -85,16 +83,9 @@ def submit(token: str):
     if len(raw) > limit:
         return _error(413, _("提交内容过大"))
     try:
-        payload = json.loads(raw)
-        client_uuid = uuid.UUID(str(payload["client_uuid"]))
-        answers = payload["answers"]
-        device = payload.get("device_token")
-        duration = payload.get("duration_s")
-        clock = payload.get("clock")
-    except (ValueError, KeyError, TypeError, AttributeError):
+        submission = service.parse_submission(raw)
+    except ValueError:
         return _error(400, _("提交格式不正确"))
-    device = device[:64] if isinstance(device, str) and device else None
-    duration = int(duration) if isinstance(duration, (int, float)) and 0 <= duration < 10**7 else None
     # Reads, then one INSERT … ON CONFLICT DO NOTHING that is atomic by itself (submit_response writes
     # nothing else): no transaction around them, two round trips to the database fewer per respondent.
     statements_autocommit(db.session)
@@ -102,8 +93,9 @@ def submit(token: str):
     if distribution is None:
         return _error(404, _("问卷不存在"))
     try:
-        response, _created = service.submit_response(db.session, distribution, client_uuid, answers, now_utc(),
-                                                      device_token=device, duration_s=duration, clock=clock)
+        response, _created = service.submit_response(
+            db.session, distribution, submission.client_uuid, submission.answers, now_utc(),
+            device_token=submission.device_token, duration_s=submission.duration_s, clock=submission.clock)
     except AnswerErrors as error:
         db.session.rollback()
         return _error(422, _("部分答案需要修改"), errors=error.errors)

@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import event, func, select
+from werkzeug.test import Client
 
 from evalplatform.instruments import service as instruments
 from evalplatform.questionnaires import service
@@ -149,10 +150,22 @@ def test_the_public_page_needs_at_most_two_queries(app, client, session, survey)
 
 
 def test_a_submission_is_one_select_and_one_insert(app, client, session, survey):
+    """Through Flask (a cookie keeps a request off the fast lane): one SELECT and one INSERT."""
+    client.set_cookie("seen", "1")
     post(client, survey.distribution.token, {"client_uuid": str(uuid.uuid4()), "answers": answers()})
     payload = {"client_uuid": str(uuid.uuid4()), "answers": answers()}
     statements = statements_of(app, lambda: post(client, survey.distribution.token, payload))
     assert [s.split()[0] for s in statements] == ["SELECT", "INSERT"], statements
+    assert count(session) == 2
+
+
+def test_the_fast_lane_needs_no_statement_of_its_own_once_warm(app, client, session, survey):
+    """PostgreSQL: the common case skips the ORM session; its row goes in with others, by the group writer."""
+    post(client, survey.distribution.token, {"client_uuid": str(uuid.uuid4()), "answers": answers()})
+    payload = {"client_uuid": str(uuid.uuid4()), "answers": answers()}
+    statements = statements_of(app, lambda: post(client, survey.distribution.token, payload))
+    expected = [] if session.get_bind().dialect.name == "postgresql" else ["SELECT", "INSERT"]
+    assert [s.split()[0] for s in statements] == expected, statements
     assert count(session) == 2
 
 
@@ -211,6 +224,8 @@ def test_quality_flags_mark_failed_attention_and_straight_lining(client, session
 
 
 def test_the_intake_runs_without_a_transaction_and_hands_the_connection_back_as_it_was(app, client, survey):
+    """The full path (a cookie keeps the request off the fast lane, whose writer uses the driver directly)."""
+    client.set_cookie("seen", "1")
     engine = app.extensions["evalplatform.db"].engine
     modes = []
     listener = lambda conn, *args: modes.append(conn.get_execution_options().get("isolation_level"))  # noqa: E731
@@ -223,3 +238,50 @@ def test_the_intake_runs_without_a_transaction_and_hands_the_connection_back_as_
     assert modes and set(modes) == {"AUTOCOMMIT"}
     with engine.connect() as connection:  # the pooled connection the request used, back to the default
         assert connection.get_isolation_level() == connection.default_isolation_level != "AUTOCOMMIT"
+
+
+def test_the_fast_lane_answers_as_the_full_path_does(app, client, session, survey):
+    """Same status, body shape and headers with or without the fast paths (Flask itself behind them)."""
+    token = survey.distribution.token
+    fast = post(client, token, {"client_uuid": str(uuid.uuid4()), "answers": answers()})
+    full = Client(app.wsgi_app.flask)
+    slow = post(full, token, {"client_uuid": str(uuid.uuid4()), "answers": answers()})
+    assert fast.status_code == slow.status_code == 200
+    assert fast.get_json().keys() == slow.get_json().keys() and fast.get_json()["status"] == "accepted"
+    assert len(fast.get_data()) == len(slow.get_data())
+    assert sorted(fast.headers.items()) == sorted(slow.headers.items())
+    for page in (client.get(f"/s/{token}"), client.get(f"/s/{token}"), full.get(f"/s/{token}")):
+        assert page.status_code == 200 and page.get_data() == full.get(f"/s/{token}").get_data()
+    assert client.get("/healthz").get_data() == full.get("/healthz").get_data()
+
+
+def test_the_fast_lane_leaves_refusals_to_the_full_path(client, session, survey):
+    """Invalid answers, a retry, a closed channel: each answered by the full path, with its usual status."""
+    token = survey.distribution.token
+    payload = {"client_uuid": str(uuid.uuid4()), "answers": answers(), "device_token": "same-phone"}
+    assert post(client, token, payload).status_code == 200
+    assert post(client, token, payload).status_code == 200          # a retry: the stored row
+    assert post(client, token, dict(payload, answers=answers(sat01="9"))).status_code == 422
+    second = {"client_uuid": str(uuid.uuid4()), "answers": answers(), "device_token": "same-phone"}
+    assert post(client, token, second).status_code == 200
+    session.expire_all()
+    flags = session.scalar(select(Response.quality_flags).where(Response.client_uuid == uuid.UUID(second["client_uuid"])))
+    assert "duplicate_device" in flags                               # set in SQL on the fast lane
+    survey.distribution.closes_at = factories.NOW
+    session.commit()
+    late = post(client, token, {"client_uuid": str(uuid.uuid4()), "answers": answers()})
+    assert late.status_code == 410
+    assert count(session) == 2
+
+
+def test_the_group_writer_hands_rows_back_when_the_database_fails(tmp_path):
+    """A writer that cannot connect, or whose statement fails, leaves each row to the full path (None) at
+    once and keeps serving: no request waits for a writer that is gone."""
+    from sqlalchemy import create_engine
+
+    from evalplatform.questionnaires.intake import GroupWriter
+    unreachable = GroupWriter(create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none",
+                                            connect_args={"connect_timeout": 2}))
+    failing = GroupWriter(create_engine(f"sqlite:///{tmp_path / 'empty.db'}"))   # no such table: the INSERT fails
+    for writer in (unreachable, failing):
+        assert [writer.write({"instrument_id": 1, "client_uuid": uuid.uuid4()}) for _ in range(3)] == [None] * 3
