@@ -6,7 +6,8 @@ from tests.conftest import login
 
 # Routes anonymous visitors may reach on purpose (respondents, static files, health check).
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "index", "healthz", "openapi", "respond.survey", "respond.submit",
-                    "respond.worker"}  # the respondent page's service worker
+                    "respond.worker",  # the respondent page's service worker
+                    "favicon"}
 # State-changing endpoints that authenticate without the session CSRF token, each with its reason.
 CSRF_EXEMPT_ENDPOINTS: dict[str, str] = {
     # Anonymous JSON intake: no session to ride on; same-origin check, client UUID and validation instead.
