@@ -5,7 +5,10 @@ from sqlalchemy import select
 
 from ..db import db
 from ..engagements.service import load_engagement_for_user
+from ..instruments import service as instruments
+from ..instruments.wording import labels_by_code
 from ..pagination import paginate
+from .describe import describe
 from .models import AuditEvent
 
 bp = Blueprint("audit", __name__, template_folder="templates")
@@ -17,4 +20,6 @@ def engagement_log(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
     query = select(AuditEvent).where(AuditEvent.engagement_id == engagement.id).order_by(AuditEvent.seq.desc())
     page = paginate(db.session, query, request.args.get("page", 1, type=int), 50)
-    return render_template("audit/log.html", engagement=engagement, page=page)
+    names = labels_by_code(i.latest.definition for i in instruments.engagement_instruments(db.session, engagement))
+    return render_template("audit/log.html", engagement=engagement, page=page,
+                           described={event.id: describe(event, names) for event in page.items})

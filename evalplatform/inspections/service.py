@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
 from typing import BinaryIO
 
 from sqlalchemy import select
@@ -32,7 +33,8 @@ NOTE_MAX = 2000
 NAME_MAX = 100
 TEAM_MAX = 20
 MEASURE_MAX = Decimal("1e12")
-PURPOSES = ("photo", "team_signature", "unit_signature")
+PURPOSE_LABELS = {"photo": "勘查照片", "team_signature": "勘查人员签名", "unit_signature": "被勘查单位签名"}
+PURPOSES = tuple(PURPOSE_LABELS)
 
 
 class InspectionError(ValueError):
@@ -310,8 +312,8 @@ def add_photo(session: Session, store: BlobStore, engagement: Engagement, actor,
     if purpose not in PURPOSES:
         errors["purpose"] = "未知的照片用途"
     item_code = item_code or None
-    if item_code is not None and (purpose != "photo" or item_code not in
-                                  {i.code for i in checklist.items(inspection.version.definition)}):
+    item_labels = {i.code: i.label for i in checklist.items(inspection.version.definition)}
+    if item_code is not None and (purpose != "photo" or item_code not in item_labels):
         errors["item_code"] = f"勘查表中没有检查项 {str(item_code)[:64]}"
     taken = _time(taken_at, "taken_at", "拍摄时间", now, errors, required=False)
     if errors:
@@ -322,12 +324,14 @@ def add_photo(session: Session, store: BlobStore, engagement: Engagement, actor,
 
     if inspection.is_finished and existing_photo() is None:
         raise InspectionConflict("勘查已结束并签名，不能再添加照片")
-    label = {"photo": "勘查照片", "team_signature": "勘查人员签名", "unit_signature": "被勘查单位签名"}[purpose]
+    label = PURPOSE_LABELS[purpose]
+    if purpose != "photo":  # the app names a signature after its purpose code; a reader wants the word
+        filename = label + PurePath(filename or ".png").suffix
     try:
         upload = evidence_service.store_upload(
             session, store, engagement, actor, now, stream=stream, filename=filename, max_bytes=max_bytes,
             client_uuid=key, site=inspection.site, tags=["现场勘查"],
-            description=f"{label}：{inspection.site.name}" + (f" / {item_code}" if item_code else ""))
+            description=f"{label}：{inspection.site.name}" + (f" / {item_labels[item_code]}" if item_code else ""))
     except evidence_service.EvidenceConflict as error:
         raise InspectionConflict(str(error)) from None
     except (evidence_service.EvidenceError, RejectedContent) as error:

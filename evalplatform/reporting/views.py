@@ -17,7 +17,7 @@ from ..evidence.store import BlobStore
 from ..evidence.views import send_evidence
 from ..web import error_page, get_or_404, now_utc
 from . import annexes, review, service
-from .forms import AnnexForm, CommentForm, HeaderForm, SectionForm
+from .forms import EVENT_LABELS, AnnexForm, CommentForm, HeaderForm, SectionForm
 from .models import NARRATIVE_SECTIONS, RenderJob, ReportStatus
 
 bp = Blueprint("reporting", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/report")
@@ -50,7 +50,7 @@ def page(engagement_id: int):
                            findings=crosscheck_findings.findings(db.session, engagement),
                            sections=NARRATIVE_SECTIONS, header_form=HeaderForm(obj=report),
                            section_form=SectionForm(), comment_form=CommentForm(), statuses=ReportStatus,
-                           annex_form=AnnexForm(), **_review_facts(engagement, report))
+                           event_labels=EVENT_LABELS, annex_form=AnnexForm(), **_review_facts(engagement, report))
 
 
 def _review_facts(engagement, report) -> dict:
