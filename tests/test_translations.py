@@ -5,7 +5,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "N_": None}
 
 
 def test_every_message_is_translated_to_english():

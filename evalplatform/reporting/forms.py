@@ -3,10 +3,6 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-# The review history (ReportEvent.action) in words.
-EVENT_LABELS = {"submit": _l("提交复核"), "return": _l("退回修改"), "approve": _l("复核通过"), "issue": _l("出具"),
-                "reopen": _l("重新出具")}
-
 
 class HeaderForm(FlaskForm):
     title = StringField(_l("报告标题"), validators=[DataRequired(_l("请填写报告标题")), Length(max=200, message=_l("不超过 200 个字符"))])
@@ -20,6 +16,8 @@ class SectionForm(FlaskForm):
 class CommentForm(FlaskForm):
     """Submit / approve / issue need no text; return and reopen need a comment or reason."""
     comment = TextAreaField(_l("意见或原因"), validators=[Optional(), Length(max=2000)])
+    # The partner's reason for submitting or issuing although the readiness checklist lists missing items.
+    override_reason = TextAreaField(_l("跳过完整性检查的理由"), validators=[Optional(), Length(max=2000)])
 
 
 class AnnexForm(FlaskForm):

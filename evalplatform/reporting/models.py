@@ -12,6 +12,7 @@ from ..accounts.models import User
 from ..db import Base, JSONDocument, utcnow
 from ..engagements.models import Engagement
 from ..evidence.models import Evidence
+from ..i18n import N_
 from ..integrity import sealed
 
 
@@ -25,12 +26,12 @@ class ReportStatus(str, enum.Enum):
 
 # Narrative sections written by evaluators (design.md §8); the rest is generated from data.
 NARRATIVE_SECTIONS = {
-    "overview": "项目概况补充说明",
-    "work_process": "工作过程",
-    "experience": "主要经验及做法",
-    "problems": "存在的问题及原因分析",
-    "suggestions": "有关建议",
-    "other": "其他需要说明的问题",
+    "overview": N_("项目概况补充说明"),
+    "work_process": N_("工作过程"),
+    "experience": N_("主要经验及做法"),
+    "problems": N_("存在的问题及原因分析"),
+    "suggestions": N_("有关建议"),
+    "other": N_("其他需要说明的问题"),
 }
 
 
