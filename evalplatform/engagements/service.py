@@ -159,6 +159,25 @@ def change_status(session: Session, engagement: Engagement, wanted: EngagementSt
                  details={"status_from": previous.value, "status_to": wanted.value, "reason": reason})
 
 
+
+def follow_workflow(session: Session, engagement: Engagement, wanted: EngagementStatus, actor: User | None,
+                    now: datetime, reason: str) -> None:
+    """The engagement's status as its report's workflow moves it (报告 → 复核 → 已出具, back to 报告 when returned
+    or reopened): one state, never 立项 beside an issued report. No step-by-step rule here, since the report's
+    own workflow already decided; an archived engagement stays archived."""
+    if engagement.status in (wanted, EngagementStatus.archived):
+        return
+    previous = engagement.status
+    engagement.status = wanted
+    audit.record(session, actor=actor, action="engagement.status", obj=engagement, engagement_id=engagement.id,
+                 now=now, details={"status_from": previous.value, "status_to": wanted.value, "reason": reason})
+
+
+def start_fieldwork(session: Session, engagement: Engagement, actor: User | None, now: datetime, reason: str) -> None:
+    """The first survey link or inspection moves a 立项 engagement on to its field work (实施)."""
+    if engagement.status is EngagementStatus.setup:
+        follow_workflow(session, engagement, EngagementStatus.fieldwork, actor, now, reason)
+
 def add_team_member(session: Session, engagement: Engagement, member: User, team_role: TeamRole,
                     actor: User, now: datetime) -> TeamMember:
     ensure_can_edit(engagement, actor)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
 from ..engagements.models import Engagement, Site
-from ..engagements.service import EngagementNotFound, ensure_can_edit, load_site, load_owned
+from ..engagements.service import EngagementNotFound, ensure_can_edit, load_owned, load_site, start_fieldwork
 from ..evidence import service as evidence_service
 from ..evidence.content import RejectedContent
 from ..evidence.store import BlobStore, BlobTooLarge
@@ -218,6 +218,7 @@ def start_inspection(session: Session, engagement: Engagement, actor, now: datet
     session.flush()
     audit.record(session, actor=actor, action="inspection.start", obj=inspection, engagement_id=engagement.id,
                  now=now, details={"site": site.name, "title": version.definition.get("title")})
+    start_fieldwork(session, engagement, actor, now, "开始现场勘查")
     return Outcome(inspection, True)
 
 
