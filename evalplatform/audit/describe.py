@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from .. import formatting
+
 ACTIONS = {
     "engagement.create": _l("新建项目"), "engagement.update": _l("修改项目信息"), "engagement.status": _l("变更项目状态"),
     "team.add": _l("添加项目组成员"), "team.remove": _l("移除项目组成员"), "site.save": _l("保存勘查点"),
@@ -99,7 +101,12 @@ def describe(event, names: dict | None = None) -> Described:
     for key, value in details.items():
         if value in (None, "", [], {}):
             continue
-        shown = _short_hash(value) if key == "sha256" else _value(value, names, fields=key == "fields")
+        if key == "sha256":
+            shown = _short_hash(value)
+        elif key == "size":
+            shown = formatting.file_size(value)
+        else:
+            shown = _value(value, names, fields=key == "fields")
         lines.append((str(DETAILS.get(key, key)), shown))
     target = f"{OBJECTS.get(event.object_type, event.object_type)} {event.object_id or ''}".strip()
     return Described(str(ACTIONS.get(event.action, event.action)), target, lines)

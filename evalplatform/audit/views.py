@@ -6,8 +6,10 @@ from sqlalchemy import select
 from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..instruments import service as instruments
+from ..materials.service import KIND_LABELS as MATERIAL_KINDS
 from ..instruments.wording import labels_by_code
 from ..pagination import paginate
+from ..reporting.models import NARRATIVE_SECTIONS
 from .describe import describe
 from .models import AuditEvent
 
@@ -20,6 +22,7 @@ def engagement_log(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
     query = select(AuditEvent).where(AuditEvent.engagement_id == engagement.id).order_by(AuditEvent.seq.desc())
     page = paginate(db.session, query, request.args.get("page", 1, type=int), 50)
-    names = labels_by_code(i.latest.definition for i in instruments.engagement_instruments(db.session, engagement))
+    names = {**NARRATIVE_SECTIONS, **MATERIAL_KINDS,
+             **labels_by_code(i.latest.definition for i in instruments.engagement_instruments(db.session, engagement))}
     return render_template("audit/log.html", engagement=engagement, page=page,
                            described={event.id: describe(event, names) for event in page.items})
