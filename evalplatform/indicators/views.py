@@ -11,13 +11,14 @@ from ..evidence import service as evidence_service
 from ..spreadsheets import xlsx_bytes
 from ..web import committed, now_utc, xlsx_download
 from . import engine, feeds, frameworks, scoring, service
-from .forms import (BAND_LABELS, FORMULA_LABELS, GRADE_LABELS, INPUT_LABELS, METHOD_LABELS, OPERATOR_LABELS,
-                    STANDARD_LABELS, AddIndicatorForm, BalanceOverrideForm, CreateTreeForm, ImportTargetsForm)
+from .forms import (BAND_LABELS, FORMULA_LABELS, GRADE_LABELS, INPUT_LABELS, INPUT_UNITS, METHOD_LABELS,
+                    OPERATOR_LABELS, STANDARD_LABELS, AddIndicatorForm, BalanceOverrideForm, CreateTreeForm, ImportTargetsForm)
 
 bp = Blueprint("indicators", __name__, template_folder="templates",
                url_prefix="/engagements/<int:engagement_id>/indicators")
 LABELS = dict(operators=OPERATOR_LABELS, methods=METHOD_LABELS, standards=STANDARD_LABELS, bands=BAND_LABELS,
-              formulas=FORMULA_LABELS, inputs=INPUT_LABELS, grades=GRADE_LABELS, FORMULAS=engine.FORMULAS)
+              formulas=FORMULA_LABELS, inputs=INPUT_LABELS, input_units=INPUT_UNITS, grades=GRADE_LABELS,
+              FORMULAS=engine.FORMULAS)
 
 
 @bp.app_template_filter("deduction_total")
