@@ -12,6 +12,7 @@ from ..accounts.models import User
 from ..db import Base, JSONDocument, utcnow
 from ..engagements.models import Engagement, EngagementStatus
 from ..evidence.models import Evidence
+from .. import formatting as fmt
 from ..i18n import N_
 from ..integrity import sealed
 
@@ -140,7 +141,7 @@ class ReportVersion(Base):
         e = self.report.engagement
         return {"title": self.report.title, "scoring": None, "surveys": [], "findings": [], "annexes": [],
                 "engagement": {"title": e.title, "unit": e.evaluated_unit.name, "fiscal_year": e.fiscal_year,
-                               "category": e.category or "", "budget_amount": f"{e.budget_amount:,.2f}"}}
+                               "category": e.category or "", "budget_amount": fmt.number(e.budget_amount, 2)}}
 
 
 class ReportAnnex(Base):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, formatting
 from ..accounts.models import Role, User
 from ..engagements.models import Engagement
 from ..engagements.service import PermissionDenied, ensure_can_edit
@@ -18,7 +18,7 @@ from ..evidence.store import BlobStore
 from ..audit.models import AuditEvent
 from ..integrity import sha256_hex
 from . import annexes, readiness, review
-from .assembly import assemble, canonical_content, content_sha256
+from .assembly import RenderFailed, assemble, canonical_content, content_sha256
 from .models import NARRATIVE_SECTIONS, RenderJob, Report, ReportEvent, ReportSection, ReportStatus, ReportVersion
 from .render import report_pdf, report_xlsx
 
@@ -186,18 +186,23 @@ def issue(session: Session, report: Report, store: BlobStore, actor: User, now: 
     version_number = report.issued_versions + 1
     chain = audit.chain_for(report.engagement_id)
     anchor_seq, anchor_hash = audit.chain_head(session, chain)
-    content = assemble(session, report, store, firm_name=firm_name, now=now)
-    content["annexes"] = [annexes.row(e) for e in annexes.pending(session, report)]
-    content["audit_anchor"] = {"chain": chain, "seq": anchor_seq, "hash": anchor_hash}
-    canonical = canonical_content(content)
-    digest = sha256_hex(canonical)
-    pdf, pages = report_pdf(content, str(store.root), draft=False, version=version_number, content_sha256=digest)
+    try:  # everything that can fail on the report's content, before any state changes
+        content = assemble(session, report, store, firm_name=firm_name, now=now)
+        content["annexes"] = [annexes.row(e) for e in annexes.pending(session, report)]
+        content["audit_anchor"] = {"chain": chain, "seq": anchor_seq, "hash": anchor_hash}
+        canonical = canonical_content(content)
+        digest = sha256_hex(canonical)
+        pdf, pages = report_pdf(content, str(store.root), draft=False, version=version_number, content_sha256=digest)
+        xlsx = report_xlsx(content)
+    except RenderFailed as error:
+        raise ReportError(str(error)) from error
     # Issued before its files are stored: storing them is the issuance, not an edit of a version under review.
     reason = next((e.comment for e in reversed(report.events) if e.action == "reopen"), None)
     _transition(session, report, actor, now, {S.approved}, S.issued, "issue", reason)
-    stem = f"{report.title}-第{version_number}版"
+    # The title stays as written inside the documents; the files get a name safe on every system.
+    stem = f"{formatting.filename_stem(report.title)}-第{version_number}版"
     pdf_evidence = _store(session, store, report, actor, now, pdf, f"{stem}.pdf")
-    xlsx_evidence = _store(session, store, report, actor, now, report_xlsx(content), f"{stem}-附表.xlsx")
+    xlsx_evidence = _store(session, store, report, actor, now, xlsx, f"{stem}-附表.xlsx")
     version = ReportVersion(report=report, version=version_number, issued_at=now, issued_by_id=actor.id,
                             reason=reason, content_sha256=digest, pdf_evidence_id=pdf_evidence.id,
                             xlsx_evidence_id=xlsx_evidence.id, pages=pages, content=canonical,
