@@ -34,7 +34,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .analysis.views import bp as analysis_bp
     from .crosscheck.views import bp as crosscheck_bp
-    from .engagements.audit_views import bp as audit_bp
+    from .reporting.audit_views import bp as audit_bp
     from .engagements.commission_views import bp as commissions_bp
     from .engagements.views import bp as engagements_bp
     from .evidence.views import bp as evidence_bp

@@ -192,14 +192,14 @@ def _demo_report(session: Session, engagement, evaluator, now) -> None:
 
 def _demo_satisfaction(session: Session, engagement, indicator, evaluator, now) -> None:
     """From the engagement's own questionnaire where it has one (从问卷结果取值), so the score, the report's
-    survey annex and the analysis page agree; engagements without one get a stated value."""
+    survey annex and the analysis page agree. Without one the indicator is not applicable: a score there would
+    contradict the annex's 未开展满意度调查 (reporting.contradictions)."""
     status = feeds.survey_status(session, engagement)
     if status is None:
-        indicator_scoring.set_verified_value(session, indicator, Decimal("88.6"), "满意度调查（有效问卷 412 份）",
-                                             evaluator, now)
-        rate = Decimal("88.6")
-    else:
-        rate = feeds.apply_survey(session, engagement, indicator, evaluator, now).rate
+        indicator_scoring.record_score(session, indicator, evaluator, now, not_applicable=True,
+                                       rationale="本次评价未开展满意度调查，该指标不适用，其分值按比例分摊")
+        return
+    rate = feeds.apply_survey(session, engagement, indicator, evaluator, now).rate
     target = indicator.target_value or Decimal(90)
     rationale = f"满意度 {rate}%，{'低于' if rate < target else '达到'} {target.normalize():f}% 的目标"
     indicator_scoring.record_score(session, indicator, evaluator, now, rationale=rationale)

@@ -90,6 +90,18 @@ ENGAGEMENT_WORKFLOW = Workflow("engagement", EngagementStatus, {
     S.archived: set(),
 })
 ALLOWED_TRANSITIONS = ENGAGEMENT_WORKFLOW.transitions
+# The moves its report's workflow makes on an engagement (engagements.service.follow_workflow): the first field
+# work moves 立项 on to 实施, the report's states carry it to 报告, 复核 and 已出具 (back to 报告 when returned or
+# reopened); an archived engagement stays archived.
+ENGAGEMENT_FOLLOWS_REPORT = Workflow("engagement following its report", EngagementStatus, {
+    S.setup: {S.fieldwork, S.reporting},
+    S.fieldwork: {S.reporting},
+    S.analysis: {S.reporting},
+    S.reporting: {S.review},
+    S.review: {S.reporting, S.issued},
+    S.issued: {S.reporting},
+    S.archived: set(),
+})
 
 
 class TeamRole(str, enum.Enum):

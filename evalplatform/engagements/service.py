@@ -14,7 +14,7 @@ from ..accounts.models import Role, User
 from ..pagination import Page, paginate
 from ..workflow import TransitionNotAllowed
 from . import commissions
-from .models import (ENGAGEMENT_WORKFLOW, Engagement, EngagementKind, EngagementStatus, EvaluatedUnit, Site,
+from .models import (ENGAGEMENT_FOLLOWS_REPORT, ENGAGEMENT_WORKFLOW, Engagement, EngagementKind, EngagementStatus, EvaluatedUnit, Site,
                      TeamMember, TeamRole)
 
 
@@ -152,6 +152,24 @@ def change_status(session: Session, engagement: Engagement, wanted: EngagementSt
                  engagement_id=engagement.id, ip=ip, now=now,
                  details={"status_from": previous.value, "status_to": wanted.value, "reason": reason})
 
+
+
+def follow_workflow(session: Session, engagement: Engagement, wanted: EngagementStatus, actor: User | None,
+                    now: datetime, reason: str) -> None:
+    """The engagement's status as its report's workflow moves it (报告 → 复核 → 已出具, back to 报告 when returned
+    or reopened): one state, never 立项 beside an issued report. Its own moves (ENGAGEMENT_FOLLOWS_REPORT), not
+    the step-by-step ones of change_status, since the report's workflow already decided."""
+    if engagement.status in (wanted, EngagementStatus.archived):
+        return
+    previous = ENGAGEMENT_FOLLOWS_REPORT.move(engagement, wanted)
+    audit.record(session, actor=actor, action="engagement.status", obj=engagement, engagement_id=engagement.id,
+                 now=now, details={"status_from": previous.value, "status_to": wanted.value, "reason": reason})
+
+
+def start_fieldwork(session: Session, engagement: Engagement, actor: User | None, now: datetime, reason: str) -> None:
+    """The first survey link or inspection moves a 立项 engagement on to its field work (实施)."""
+    if engagement.status is EngagementStatus.setup:
+        follow_workflow(session, engagement, EngagementStatus.fieldwork, actor, now, reason)
 
 def add_team_member(session: Session, engagement: Engagement, member: User, team_role: TeamRole,
                     actor: User, now: datetime) -> TeamMember:

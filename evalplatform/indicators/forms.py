@@ -25,6 +25,9 @@ INPUT_LABELS = {
     "planned_output": _l("计划产出数"), "qualified_output": _l("质量达标产出数"), "planned_cost": _l("计划成本"),
     "actual_cost": _l("实际成本"),
 }
+# Money inputs are entered in 元 (engine: rates of two amounts); the page says so beside each box.
+INPUT_UNITS = {key: "元" for key in ("funds_in_place", "budget", "actual_spent", "annual_executed", "annual_budget",
+                                     "planned_cost", "actual_cost")}
 GRADE_LABELS = {"excellent": _l("优"), "good": _l("良"), "fair": _l("中"), "poor": _l("差")}
 
 

@@ -7,12 +7,13 @@ from flask_login import current_user
 from ..db import db
 from ..web import get_or_404
 from . import display, engine, rollup, service
-from .forms import (BAND_LABELS, FORMULA_LABELS, GRADE_LABELS, INPUT_LABELS, METHOD_LABELS, OPERATOR_LABELS,
-                    STANDARD_LABELS)
+from .forms import (BAND_LABELS, FORMULA_LABELS, GRADE_LABELS, INPUT_LABELS, INPUT_UNITS, METHOD_LABELS,
+                    OPERATOR_LABELS, STANDARD_LABELS)
 from .models import Indicator
 
 LABELS = dict(operators=OPERATOR_LABELS, methods=METHOD_LABELS, standards=STANDARD_LABELS, bands=BAND_LABELS,
-              formulas=FORMULA_LABELS, inputs=INPUT_LABELS, grades=GRADE_LABELS, FORMULAS=engine.FORMULAS)
+              formulas=FORMULA_LABELS, inputs=INPUT_LABELS, input_units=INPUT_UNITS, grades=GRADE_LABELS,
+              FORMULAS=engine.FORMULAS)
 
 
 def page_context(engagement):

@@ -67,7 +67,7 @@ def demo_inspection(session, storage_dir: str, engagement, evaluator, now: datet
             seed += 1
             service.add_photo(session, store, engagement, evaluator, now, inspection_uuid=inspection.client_uuid,
                               client_uuid=uuid.uuid4(), purpose="photo", item_code=code, stream=_photo(code, seed),
-                              filename=f"{site.name}-{code}-{seed}.jpg", max_bytes=10 * 2**20,
+                              filename=f"IMG_{started:%Y%m%d}_{seed:04d}.jpg", max_bytes=10 * 2**20,
                               taken_at=(started + timedelta(minutes=6 * seed)).isoformat())
     signatures = {}
     for purpose, s in (("team_signature", 1), ("unit_signature", 3)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePath
 from typing import BinaryIO
 
 from sqlalchemy import select
@@ -78,9 +79,15 @@ def _checked_photo(inspection: Inspection, purpose: str, item_code: str | None, 
     return taken
 
 
-def _store(session, store, engagement, actor, now, inspection, key, purpose, item_code, **upload):
-    """The image as evidence of the engagement; the evidence service's refusals in the sync's terms."""
-    description = f"{PURPOSE_LABELS[purpose]}：{inspection.site.name}" + (f" / {item_code}" if item_code else "")
+def _store(session, store, engagement, actor, now, inspection, key, purpose, item_code, *, filename, **upload):
+    """The image as evidence of the engagement, captioned with the item's label (not its code); the evidence
+    service's refusals in the sync's terms."""
+    label = PURPOSE_LABELS[purpose]
+    if purpose != "photo":  # the app names a signature after its purpose code; a reader wants the word
+        filename = label + PurePath(filename or ".png").suffix
+    item_labels = {i.code: i.label for i in checklist.items(inspection.version.definition)}
+    description = f"{label}：{inspection.site.name}" + (f" / {item_labels.get(item_code, item_code)}" if item_code else "")
+    upload["filename"] = filename
     try:
         return evidence_service.store_upload(session, store, engagement, actor, now, client_uuid=key,
                                              site=inspection.site, tags=["现场勘查"], description=description,

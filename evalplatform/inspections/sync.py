@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..engagements.models import Engagement, Site
-from ..engagements.service import EngagementNotFound, ensure_can_edit, load_site
+from ..engagements.service import EngagementNotFound, ensure_can_edit, load_site, start_fieldwork
 from ..instruments import service as instruments
 from ..instruments.models import InstrumentVersion
 from . import checklist
@@ -79,6 +79,7 @@ def start_inspection(session: Session, engagement: Engagement, actor, now: datet
     session.flush()
     audit.record(session, actor=actor, action="inspection.start", obj=inspection, engagement_id=engagement.id,
                  now=now, details={"site": site.name, "title": version.definition.get("title")})
+    start_fieldwork(session, engagement, actor, now, "开始现场勘查")
     return Outcome(inspection, True)
 
 

@@ -10,6 +10,8 @@ QUESTION_TYPE_LABELS = [
     ("decimal", _l("小数")), ("date", _l("日期")), ("site", _l("地点选择")), ("note", _l("说明文字")),
 ]
 
+KIND_LABELS = {"questionnaire": _l("问卷"), "checklist": _l("勘查表")}
+
 
 class NewInstrumentForm(FlaskForm):
     mode = SelectField(_l("创建方式"), choices=[("scratch", _l("空白问卷")), ("template", _l("从模板")),

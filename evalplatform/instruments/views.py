@@ -11,15 +11,17 @@ from flask_login import current_user, login_required
 from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..web import get_or_404, now_utc, transaction, xlsx_download
-from . import languages, service, xlsform, xlsform_export
+from . import languages, service, wording, xlsform, xlsform_export
 from .form import respondent_context
-from .forms import DefinitionForm, LanguageForm, MoveForm, NewInstrumentForm, QuestionForm, TranslationsForm
+from .forms import (KIND_LABELS, QUESTION_TYPE_LABELS, DefinitionForm, LanguageForm, MoveForm, NewInstrumentForm,
+                    QuestionForm, TranslationsForm)
 from .models import Instrument
 from .schema import DefinitionError
 
 bp = Blueprint("instruments", __name__, template_folder="templates",
                url_prefix="/engagements/<int:engagement_id>/instruments")
 XLSFORM_MAX_BYTES = 20 * 2**20
+bp.add_app_template_filter(wording.in_words, "in_words")
 
 
 def _load(engagement_id: int, instrument_id: int, for_write: bool = False):
@@ -37,7 +39,9 @@ def _new_form() -> NewInstrumentForm:
 @login_required
 def index(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
-    return render_template("instruments/index.html", engagement=engagement, form=_new_form(),
+    library = {t["name"]: t["title"] for t in service.list_templates()}  # a template's slug → its title
+    return render_template("instruments/index.html", engagement=engagement, form=_new_form(), kinds=KIND_LABELS,
+                           library=library,
                            instruments=service.engagement_instruments(db.session, engagement))
 
 
@@ -88,6 +92,7 @@ def builder(engagement_id: int, instrument_id: int):
     latest = instrument.latest
     return render_template("instruments/builder.html", engagement=engagement, instrument=instrument, version=latest,
                            definition=latest.definition, question_form=QuestionForm(), move_form=MoveForm(),
+                           question_types=dict(QUESTION_TYPE_LABELS),
                            definition_form=DefinitionForm(definition=json.dumps(latest.definition, ensure_ascii=False, indent=2)))
 
 

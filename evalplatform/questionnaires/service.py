@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ..audit.service import record
 from ..engagements.models import Engagement
+from ..engagements.service import start_fieldwork
 from ..instruments.answers import attention_failed, respondent_clock, validate_answers
 from ..integrity import seal_values, sha256_hex
 from ..instruments.schema import DONT_KNOW, AnswerErrors, questions
@@ -94,6 +95,7 @@ def create_distribution(session: Session, instrument, actor, now: datetime, fiel
     session.flush()
     record(session, actor=actor, action="distribution.create", obj=distribution,
            engagement_id=instrument.engagement_id, details={"name": fields.name, "version": version.number}, now=now)
+    start_fieldwork(session, session.get(Engagement, instrument.engagement_id), actor, now, "发放问卷")
     return distribution
 
 

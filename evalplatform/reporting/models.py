@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..db import Base, JSONDocument, utcnow
-from ..engagements.models import Engagement
+from ..engagements.models import Engagement, EngagementStatus
 from ..evidence.models import Evidence
 from .. import formatting as fmt
 from ..i18n import N_
@@ -52,6 +52,10 @@ RENDER_JOB_WORKFLOW = Workflow("render job", RenderJobStatus, {
     J.failed: set(),
 })
 
+# The engagement's status while its report is in each state (engagements.service.follow_workflow).
+ENGAGEMENT_STATUS_OF = {ReportStatus.draft: EngagementStatus.reporting, ReportStatus.returned: EngagementStatus.reporting,
+                        ReportStatus.submitted: EngagementStatus.review, ReportStatus.approved: EngagementStatus.review,
+                        ReportStatus.issued: EngagementStatus.issued}
 
 # Narrative sections written by evaluators (design.md §8); the rest is generated from data.
 NARRATIVE_SECTIONS = {

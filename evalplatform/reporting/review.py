@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..accounts.models import Role, User
 from ..audit.models import AuditEvent
+from ..engagements import service as engagements
 from ..engagements.service import PermissionDenied
-from .models import REPORT_WORKFLOW, Report, ReportEvent, ReportStatus
+from .models import ENGAGEMENT_STATUS_OF, REPORT_WORKFLOW, Report, ReportEvent, ReportStatus
 
 # Audit actions that change what the next issued version says (prefixes end with a dot).
 EDIT_ACTIONS = ("indicators.", "finding.", "crosscheck.", "sample.", "evidence.", "inspection.", "material.",
@@ -104,3 +105,10 @@ def _return_on_edit(session: Session, event: AuditEvent) -> None:
                             comment=comment, at=event.occurred_at))
     audit.record(session, actor=None, action="report.return", obj=report, engagement_id=report.engagement_id,
                  now=event.occurred_at, details={"status_to": ReportStatus.returned.value, "reason": comment})
+    engagement_follows(session, report, None, event.occurred_at)
+
+
+def engagement_follows(session: Session, report: Report, actor, now) -> None:
+    """The engagement's status follows the report's (立项 → … → 报告 → 复核 → 已出具)."""
+    engagements.follow_workflow(session, report.engagement, ENGAGEMENT_STATUS_OF[report.status], actor, now,
+                                reason="报告流程")

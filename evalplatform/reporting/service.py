@@ -71,6 +71,7 @@ def start_report(session: Session, engagement: Engagement, actor: User, now: dat
         session.add(report)
         session.flush()
         audit.record(session, actor=actor, action="report.create", obj=report, engagement_id=engagement.id, now=now)
+        review.engagement_follows(session, report, actor, now)
     return report
 
 
@@ -137,6 +138,7 @@ def _transition(session, report, actor, now, allowed_from, to, action, comment=N
     session.add(ReportEvent(report=report, action=action, actor_id=actor.id, comment=comment, at=now))
     audit.record(session, actor=actor, action=f"report.{action}", obj=report, engagement_id=report.engagement_id,
                  now=now, details={"status_to": to.value, "reason": comment})
+    review.engagement_follows(session, report, actor, now)
 
 
 def _ensure_reviewer(report: Report, actor: User) -> None:

@@ -165,6 +165,49 @@ def _match(indicator: Indicator, values: dict, by_rule: dict) -> CrossCheckMatch
     return CrossCheckMatch(indicator, _quantize(value), _source(check), (check.cross_check_id,), inputs)
 
 
+
+# How far the figure scoring uses may stray from the verified one before the workspace warns: half a
+# percentage point for a rate, half a percent of the verified figure otherwise.
+RATE_TOLERANCE, RELATIVE_TOLERANCE = Decimal("0.5"), Decimal("0.005")
+
+
+@dataclass(frozen=True)
+class Divergence:
+    used: Decimal        # the figure the score rests on now (实际值, else 申报值)
+    verified: Decimal    # what the cross-check verified
+    source: str
+
+    @property
+    def difference(self) -> Decimal:
+        return self.used - self.verified
+
+
+def divergences(session: Session, engagement: Engagement) -> dict[int, Divergence]:
+    """Indicators scored on a figure that differs from its verified one beyond tolerance (issue 21: scoring
+    used the declared 预算执行率 90% while the cross-check verified 79.83%, and nothing said so)."""
+    found = {}
+    for match in cross_check_matches(session, engagement):
+        indicator = match.indicator
+        used = _figure_used(indicator)
+        if used is None:
+            continue  # nothing scored yet
+        allowed = RATE_TOLERANCE if indicator.unit == "%" else RELATIVE_TOLERANCE * abs(match.value)
+        if abs(used - match.value) > allowed:
+            found[indicator.id] = Divergence(used, match.value, match.source)
+    return found
+
+
+def _figure_used(indicator: Indicator) -> Decimal | None:
+    """A formula's rate from its inputs (预算执行率 = 实际支出 / 实际到位), else the 实际值, else the 申报值."""
+    if indicator.method == "formula":
+        try:
+            rate = engine.formula_value(str((indicator.params or {}).get("formula")), indicator.inputs or {})
+        except engine.ScoringError:
+            rate = None
+        if rate is not None:
+            return rate
+    return indicator.actual_value if indicator.actual_value is not None else indicator.declared_value
+
 def _formula_inputs(indicator: Indicator, by_rule: dict) -> dict | None:
     if indicator.method != "formula":
         return None

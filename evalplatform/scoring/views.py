@@ -64,6 +64,7 @@ def workspace(engagement_id: int):
             survey = None
     return render_template("scoring/scoring.html", survey=survey,
                            finding_deductions=feeds.finding_deductions(db.session, engagement),
+                           divergences=feeds.divergences(db.session, engagement),
                            cited=scoring.evidence_by_indicator(db.session, context["tree"]),
                            evidence=evidence_service.evidence_index(db.session, engagement), **context)
 

@@ -122,3 +122,21 @@ def test_demo_cross_checks_and_survey_feed_the_road_scores(client, session, app)
     assert status.excluded > 0  # the simulated respondents answer 不了解 now and then
     assert satisfaction.verified_source == (f"满意度调查（有效问卷 390 份，“不了解”等 {status.excluded} 个回答不计入满意率，"
                                             f"95% 区间 {status.low}–{status.high}%）")
+
+
+def test_the_workspace_warns_while_a_score_rests_on_a_figure_the_cross_check_did_not_verify(client, session, app):
+    """Issue 21: 预算执行率 scored on the declared 90 % while the cross-check verified 79.83 %."""
+    load_demo(session, app.config["STORAGE_DIR"], portfolio=False)
+    road = session.scalar(select(Engagement).where(Engagement.title.like("%农村公路%")))
+    execution = _indicator(session, road, "预算执行率")
+    execution.inputs = {"actual_spent": "34740000", "funds_in_place": "38600000"}   # as declared: 90 %
+    session.commit()
+    assert feeds.divergences(session, road)[execution.id].verified == Decimal("79.83")
+    login(client, "evaluator", "demo-pass-2026")
+    html = client.get(f"/engagements/{road.id}/indicators/scoring").get_data(as_text=True)
+    row = html[html.index(f'id="indicator-{execution.id}"'):][:3000]
+    assert "与核实值不一致：评分所用 90%，核实 79.83%，相差 +10.17个百分点" in row, row
+
+    execution.inputs = {"actual_spent": "30813374.24", "funds_in_place": "38600000"}   # the verified figures
+    session.commit()
+    assert execution.id not in feeds.divergences(session, road)
