@@ -16,6 +16,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .integrity import bind_key
     bind_key(app.extensions["evalplatform.db"].engine, app.config["AUDIT_KEY"])
     init_web(app)
+    from . import formatting
+    formatting.register(app)
     _register_blueprints(app)
     from .analysis.sources import questionnaire_surveys
     app.extensions.setdefault("analysis.provider", questionnaire_surveys)

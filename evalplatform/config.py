@@ -42,7 +42,8 @@ def from_env(**overrides) -> dict:
         "EVIDENCE_MAX_FILE_BYTES": int(os.environ.get("EVIDENCE_MAX_FILE_BYTES", 50 * 1024 * 1024)),
         "WTF_CSRF_TIME_LIMIT": None,  # field sessions last all day; the token is tied to the session
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        # The bureau's time zone: issued dates, "today" and every time shown (stored times are UTC).
+        "EVALPLATFORM_TIMEZONE": os.environ.get("EVALPLATFORM_TIMEZONE") or "Asia/Shanghai",
         "LOGIN_MAX_FAILURES_PER_ACCOUNT_IP": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT_IP", 5)),
         "LOGIN_MAX_FAILURES_PER_IP": int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", 100)),
         "LOGIN_FAILURE_WINDOW_MINUTES": int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", 15)),
@@ -52,6 +53,7 @@ def from_env(**overrides) -> dict:
         "PAGE_SIZE": 20,
     }
     config.update(overrides)
+    config.setdefault("BABEL_DEFAULT_TIMEZONE", config["EVALPLATFORM_TIMEZONE"])
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(instance)
     # The audit chain's HMAC key: never in the database, never in a backup unless asked (docs/security.md).

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import (Flask, Request, abort, current_app, flash, g, jsonify, make_response, redirect, render_template,
                    request, send_file, send_from_directory, session, url_for)
-from flask_babel import Babel, format_datetime
+from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_url
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -103,7 +103,6 @@ def init_web(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_locale=select_locale)
     app.jinja_env.filters["reject_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
-    app.jinja_env.filters["local_dt"] = lambda value: format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
 
     @app.before_request
     def _remember_language():
