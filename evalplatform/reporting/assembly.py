@@ -19,13 +19,17 @@ from ..crosscheck import findings as crosscheck_findings
 from ..crosscheck import service as crosscheck_service
 from ..indicators import scoring
 from ..inspections import service as inspection_service
+from ..indicators import engine
 from ..indicators.engine import OPERATOR_SYMBOLS
+from ..crosscheck import sampling
+from .. import formatting
 
 from ..engagements.models import EngagementKind
 from ..integrity import canonical_json, sha256_hex
 from ..evidence import previews
 from ..evidence.service import evidence_index
 from ..evidence.store import BlobStore
+from . import drafting, wording
 from .models import NARRATIVE_SECTIONS, Report
 
 TEMPLATE_VERSION = "report-2026.1"
@@ -38,26 +42,20 @@ TEAM_ROLES = {"lead": "项目负责人", "member": "评价人员", "reviewer": "
 def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: str, now: datetime) -> dict:
     engagement = report.engagement
     evidence = evidence_index(session, engagement)
-    return {
+    content = {
         "template": TEMPLATE_VERSION,
         "title": report.title,
         "number": report.number or "",
         "firm": firm_name,
         "date": now.astimezone().date().isoformat(),
-        "engagement": {
-            "title": engagement.title, "unit": engagement.evaluated_unit.name,
-            "kind": "项目支出" if engagement.kind is EngagementKind.project else "部门整体支出",
-            "fiscal_year": engagement.fiscal_year, "budget_amount": f"{engagement.budget_amount:,.2f}",
-            "funding_source": engagement.funding_source or "", "category": engagement.category or "",
-            "bureau": engagement.bureau.name, "description": engagement.description or "",
-            "period": f"{engagement.period_start or ''} ~ {engagement.period_end or ''}",
-        },
+        "engagement": engagement_facts(engagement),
+        "wording": wording.for_kind(EngagementKind(engagement.kind).value),
         "team": [{"name": m.user.display_name, "role": TEAM_ROLES[m.team_role.value]} for m in engagement.team],
         "sites": [{"name": s.name, "address": s.address or "", "coordinates":
                    f"{s.latitude}, {s.longitude}" if s.latitude is not None else ""} for s in engagement.sites],
-        "narrative": {key: report.section_text(key) for key in NARRATIVE_SECTIONS},
         "scoring": scoring_summary(session, engagement),
         "surveys": survey_sections(session, engagement, now),
+        "samples": [_sample_row(s) for s in sampling.samples(session, engagement)],
         "inspections": [_inspection(inspection_service.record_sheet(i))
                         for i in inspection_service.list_inspections(session, engagement) if i.status == "finished"],
         "findings": [dict(zip(FINDING_KEYS, (_cell(v) for v in row)))
@@ -68,6 +66,53 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
                     "path": str(previews.thumbnail(store, e.blob_sha256, previews.PRINT_SIZE)), "sha256": e.blob_sha256}
                    for e in evidence if e.mime in ("image/jpeg", "image/png")][:MAX_PHOTOS],
     }
+    # Sections the evaluators have not written yet print the draft made from the data (never "待填写").
+    drafts = drafting.draft_sections(content)
+    content["narrative"] = {key: report.section_text(key).strip() or drafts[key] for key in NARRATIVE_SECTIONS}
+    content["drafted"] = [key for key in NARRATIVE_SECTIONS if not report.section_text(key).strip()]
+    return content
+
+
+def engagement_facts(engagement) -> dict:
+    """一、基本情况: who, what, when and the money (budget, in place, spent) as the engagement records them."""
+    budget, in_place, spent = engagement.budget_amount, engagement.funds_in_place, engagement.funds_spent
+    return {
+        "title": engagement.title, "unit": engagement.evaluated_unit.name, "kind_code": EngagementKind(engagement.kind).value,
+        "kind": "项目支出" if engagement.kind is EngagementKind.project else "部门整体支出",
+        "fiscal_year": engagement.fiscal_year, "budget_amount": f"{budget:,.2f}",
+        "budget": formatting.money(budget), "budget_wan": formatting.money(budget, "万元", 2),
+        "funds_in_place": formatting.money(in_place) if in_place is not None else "",
+        "funds_spent": formatting.money(spent) if spent is not None else "",
+        "in_place_rate": _share(in_place, budget), "execution_rate": _share(spent, in_place),
+        "funding_source": engagement.funding_source or "", "category": engagement.category or "",
+        "bureau": engagement.bureau.name, "description": engagement.description or "",
+        "period": _period(engagement.period_start, engagement.period_end),
+    }
+
+
+def _share(part, whole) -> str:
+    """财预〔2020〕10号 附件2: 资金到位率 = 到位/预算, 预算执行率 = 支出/到位 ("" when a figure is missing)."""
+    if part is None or not whole:
+        return ""
+    return formatting.percent(Decimal(part) / Decimal(whole) * 100, 2)
+
+
+def _period(start, end) -> str:
+    """The evaluation period in words, saying only what is known (never "~" between blanks)."""
+    if start and end:
+        return f"{formatting.long_date(start)}至{formatting.long_date(end)}"
+    if start:
+        return f"{formatting.long_date(start)}起"
+    if end:
+        return f"截至{formatting.long_date(end)}"
+    return ""
+
+
+def _sample_row(sample) -> dict:
+    """抽样核查: what was sampled and how many (方法与样本量, 二、工作开展情况)."""
+    estimate = sampling.estimate(sample)
+    return {"name": sample.material.name or "申报清单", "population": sample.population_size, "size": sample.size,
+            "checked": estimate.checked, "exceptions": estimate.exceptions}
 
 
 def scoring_summary(session: Session, engagement) -> dict | None:
@@ -75,6 +120,8 @@ def scoring_summary(session: Session, engagement) -> dict | None:
     summary = scoring.scoring_summary(session, engagement)
     if not summary.rows:
         return None
+    tree = scoring.tree_for(session, engagement)
+    cited = {k: [e.code for e in v] for k, v in scoring.evidence_by_indicator(session, tree).items()}
     path: dict[int, list[str]] = {}
     rows, dimensions = [], []
     for row in summary.rows:
@@ -85,15 +132,22 @@ def scoring_summary(session: Session, engagement) -> dict | None:
                                "rate": _rate(row), "indicators": []})
         if i.level == 3:
             names = path[i.id] + ["", "", ""]
-            rows.append({"level1": names[0], "level2": names[1], "level3": names[2], "points": _num(i.points),
-                         "score": "不适用" if i.not_applicable else _num(row.score), "rate": _rate(row),
-                         "rationale": i.rationale, "target": _target(i), "actual": _actual(i)})
-            dimensions[-1]["indicators"].append({"name": i.name, "target": _target(i), "actual": _actual(i),
-                                                 "points": _num(i.points), "score": rows[-1]["score"],
-                                                 "rationale": i.rationale})
+            rows.append({"level1": names[0], "level2": names[1], "level3": names[2], **_indicator_row(i, row),
+                         "evidence": "、".join(cited.get(i.id, []))})
+            dimensions[-1]["indicators"].append({"name": i.name, **{k: rows[-1][k] for k in INDICATOR_KEYS}})
     targets = [{"name": r["level3"], "value": r["target"]} for r in rows if r["target"] not in ("", "定性")]
     return {"total": _num(summary.total), "grade": summary.grade_label, "rescaled": summary.rescaled,
             "problems": summary.problems, "dimensions": dimensions, "rows": rows, "targets": targets}
+
+
+INDICATOR_KEYS = ("target", "actual", "points", "score", "rate", "lost", "rationale", "source", "evidence")
+
+
+def _indicator_row(i, row) -> dict:
+    lost = None if row.score is None or i.not_applicable else Decimal(i.points) - Decimal(row.score)
+    return {"points": _num(i.points), "score": "不适用" if i.not_applicable else _num(row.score), "rate": _rate(row),
+            "lost": _num(lost) if lost else "", "rationale": i.rationale, "target": _target(i), "actual": _actual(i),
+            "source": i.verified_source or ""}
 
 
 def _inspection(sheet: dict) -> dict:
@@ -124,7 +178,7 @@ def survey_sections(session: Session, engagement, now: datetime) -> list[dict]:
         rows = [r for r in result.satisfaction if r.answers]
         items = [r for r in rows if r.scope == "item"]
         sections.append({
-            "title": data.title, "summary": _survey_summary(result),
+            "title": data.title, "summary": _survey_summary(result), "total": result.total, "valid": result.valid,
             "table": {"header": SURVEY_HEADER,
                       "rows": [[("【总体】" if r.scope == "overall" else "【维度】" if r.scope == "dimension" else "")
                                 + r.label, r.answers, r.unknown, _pct(r.rate.estimate), _pct_range(r.rate),
@@ -179,9 +233,28 @@ def _target(i) -> str:
     return f"{OPERATOR_SYMBOLS[i.operator]}{_num(i.target_value)}{i.unit}"
 
 
+BAND_LABELS = {"achieved": "达成目标", "partly": "部分达成", "not_achieved": "未达成"}
+
+
 def _actual(i) -> str:
+    """实际完成: the value scored, else what the scoring inputs show (a formula's rate, 要点 met, deductions)."""
     value = i.actual_value if i.actual_value is not None else i.verified_value
-    return "" if value is None else f"{_num(value)}{i.unit}"
+    inputs = i.inputs or {}
+    if value is not None and i.method != "qualitative_bands":
+        return f"{_num(value)}{i.unit}"
+    if i.method == "formula":
+        try:
+            rate = engine.formula_value(str(i.params.get("formula", "")), inputs)
+        except engine.ScoringError:
+            rate = None
+        return "" if rate is None else formatting.percent(rate, 2)
+    if i.method == "elements" and inputs.get("met") is not None:
+        return f"满足 {len(inputs['met'])}/{len(i.params.get('elements') or [])} 项评价要点"
+    if i.method == "deduction" and inputs.get("deductions") is not None:
+        taken = sum((engine.dec(d.get("points") if isinstance(d, dict) else d) or 0 for d in inputs["deductions"]),
+                    Decimal(0))
+        return f"扣 {_num(taken)} 分" if taken else "未发现问题"
+    return BAND_LABELS.get(inputs.get("band"), "")
 
 
 FINDING_KEYS = ("code", "title", "description", "severity", "indicators", "cause", "recommendation",

@@ -23,14 +23,17 @@ class ReportStatus(str, enum.Enum):
     issued = "issued"          # 已出具 (immutable; reopening starts the next version)
 
 
-# Narrative sections written by evaluators (design.md §8); the rest is generated from data.
+# Narrative sections written by evaluators from a first draft made of the data (design.md §8, reporting.drafting);
+# the tables (funds, targets, scores, annexes) are generated from data.
 NARRATIVE_SECTIONS = {
-    "overview": "项目概况补充说明",
-    "work_process": "工作过程",
-    "experience": "主要经验及做法",
-    "problems": "存在的问题及原因分析",
-    "suggestions": "有关建议",
-    "other": "其他需要说明的问题",
+    "overview": "一、基本情况",
+    "work_process": "二、绩效评价工作开展情况",
+    "conclusion": "三、综合评价情况及评价结论",
+    "analysis": "四、绩效评价指标分析",
+    "experience": "五（一）主要经验及做法",
+    "problems": "五（二）存在的问题及原因分析",
+    "suggestions": "六、有关建议",
+    "other": "七、其他需要说明的问题",
 }
 
 
