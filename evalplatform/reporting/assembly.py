@@ -78,7 +78,7 @@ def engagement_facts(engagement) -> dict:
     budget, in_place, spent = engagement.budget_amount, engagement.funds_in_place, engagement.funds_spent
     return {
         "title": engagement.title, "unit": engagement.evaluated_unit.name, "kind_code": EngagementKind(engagement.kind).value,
-        "kind": "项目支出" if engagement.kind is EngagementKind.project else "部门整体支出",
+        "kind": "项目支出" if EngagementKind(engagement.kind) is EngagementKind.project else "部门整体支出",
         "fiscal_year": engagement.fiscal_year, "budget_amount": f"{budget:,.2f}",
         "budget": formatting.money(budget), "budget_wan": formatting.money(budget, "万元", 2),
         "funds_in_place": formatting.money(in_place) if in_place is not None else "",
@@ -249,7 +249,7 @@ def _actual(i) -> str:
             rate = None
         return "" if rate is None else formatting.percent(rate, 2)
     if i.method == "elements" and inputs.get("met") is not None:
-        return f"满足 {len(inputs['met'])}/{len(i.params.get('elements') or [])} 项评价要点"
+        return f"要点满足 {len(inputs['met'])}/{len(i.params.get('elements') or [])}"
     if i.method == "deduction" and inputs.get("deductions") is not None:
         taken = sum((engine.dec(d.get("points") if isinstance(d, dict) else d) or 0 for d in inputs["deductions"]),
                     Decimal(0))

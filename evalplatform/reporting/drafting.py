@@ -118,7 +118,7 @@ def _dimension(d: dict, heading: str) -> str:
 
 def _achieved(i: dict) -> str:
     target = f"目标值{i['target']}" if i["target"] and i["target"] != "定性" else ""
-    actual = f"实际{i['actual']}" if i["actual"] else ""
+    actual = (f"实际{i['actual']}" if i["actual"][:1].isdigit() else i["actual"]) if i["actual"] else ""
     return "，".join(x for x in (target, actual) if x) or "未完全达到评价要求"
 
 
