@@ -68,8 +68,12 @@ def methods(c: dict) -> list[str]:
     """The methods actually used, each with its sample size (公众评判法 = 问卷调查, 比较法 = 对照查证)."""
     used = ["比较法（绩效目标与实际完成情况对比）", "因素分析法"]
     valid = sum(_int(s.get("valid")) for s in c.get("surveys") or [])
+    outside = [r["source"] for r in (c.get("scoring") or {}).get("rows") or []
+               if "满意度" in r["level3"] and r.get("source") and r.get("actual")]
     if valid:
         used.append(f"公众评判法（满意度问卷调查，有效问卷 {valid} 份）")
+    elif outside:
+        used.append(f"公众评判法（{outside[0]}）")
     if c.get("inspections"):
         used.append(f"现场勘查（{len(c['inspections'])} 个勘查点）")
     if c.get("crosschecks"):
