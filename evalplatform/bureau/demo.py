@@ -92,15 +92,16 @@ def _issue(session, store, engagement, evaluator, reviewer, now, firm_name, narr
 def _applications(session, reports, bureau_user, now) -> None:
     today = now.date()
     plans = [
-        ("rectification", "建立补贴对象动态核查机制，清退重复领取人员", today - timedelta(days=20), "in_progress"),
-        ("budget_adjustment", "下一年度预算按评价结果调减 10%", None, "done"),
-        ("rectification", "对返黑返臭水体制定整改方案并报送", today + timedelta(days=45), "open"),
-        ("policy", "修订农田建设项目管护办法", date(today.year, 12, 31), "open"),
+        ("rectification", "建立补贴对象动态核查机制，清退重复领取人员", today - timedelta(days=20), "in_progress",
+         "江州市民政局"),
+        ("budget_adjustment", "下一年度预算按评价结果调减 10%", None, "done", "江州市财政局预算科"),
+        ("rectification", "对返黑返臭水体制定整改方案并报送", today + timedelta(days=45), "open", "江州市生态环境局"),
+        ("policy", "修订农田建设项目管护办法", date(today.year, 12, 31), "open", "江州市农业农村局"),
     ]
-    for report, (kind, text, due, status) in zip(reports, plans):
+    for report, (kind, text, due, status, unit) in zip(reports, plans):
         item = service.add_application(session, report, service.ApplicationInput(
-            kind=kind, requirement=text, due_date=due,
-            budget_change=Decimal("-1280000.00") if kind == "budget_adjustment" else None), bureau_user, now)
+            kind=kind, requirement=text, due_date=due, responsible_unit=unit,
+            budget_change=Decimal("-4650000.00") if kind == "budget_adjustment" else None), bureau_user, now)
         if status != "open":
             service.update_application(session, item, status, "已按要求推进" if status == "in_progress" else "已完成",
                                        bureau_user, now)
