@@ -36,6 +36,7 @@ def load_demo(session: Session, storage_dir: str, *, portfolio: bool = True) -> 
         return False
     now = datetime.now(timezone.utc)
     firm = accounts.get_or_create_firm(session, FIRM)
+    firm.allows_readiness_override = True  # the portfolio's back-filled reports are issued by the partner's override
     bureau = accounts.get_or_create_bureau(session, BUREAU, region="江州市")
     people = {
         "admin": ("周管理", "admin"), "evaluator": ("李评价", "evaluator"),
@@ -64,6 +65,8 @@ def load_demo(session: Session, storage_dir: str, *, portfolio: bool = True) -> 
     _demo_scores(session, road, "project_common_2020", ROAD_SCORES, evaluator, now)
     demo_inspection(session, storage_dir, road, evaluator, now)
     load_materials_demo(session, BlobStore(storage_dir), road, evaluator, now, photos[0] if photos else None)
+    _demo_citations(session, road, evaluator, now)
+    _demo_report(session, road, evaluator, now)
     dept = engagements.create_engagement(session, engagements.EngagementFields(
         title=dept_title, evaluated_unit_name="江州市民政局",
         kind=EngagementKind.department, fiscal_year=2025, budget_amount=Decimal("215400000.00"),
@@ -146,6 +149,45 @@ def _demo_scores(session: Session, engagement, framework_code: str, scores: dict
     satisfaction = next((i for i in tree.indicators if i.name == "服务对象满意度"), None)
     if satisfaction is not None:
         _demo_satisfaction(session, engagement, satisfaction, evaluator, now)
+
+
+# Each deducted indicator cites the file its deduction rests on (readiness: no deduction without evidence).
+CITATIONS = (("资金", "台账"), ("预算", "台账"), ("质量", "jpg"), ("完成", "jpg"), ("制度", "自评表"),
+             ("指标", "自评表"), ("效益", "受益农户"), ("影响", "jpg"), ("满意", "受益农户"))
+
+
+def _demo_citations(session: Session, engagement, evaluator, now) -> None:
+    tree = indicators.tree_for(session, engagement)
+    cited = indicator_scoring.evidence_by_indicator(session, tree)
+    files = evidence_service.evidence_index(session, engagement)
+    for indicator in tree.indicators:
+        if indicator.level != 3 or indicator.score is None or not indicator.below_full or cited.get(indicator.id):
+            continue
+        wanted = next((f for word, f in CITATIONS if word in indicator.name), "自评表")
+        evidence = next((e for e in files if wanted in e.original_filename), files[0])
+        indicator_scoring.attach_evidence(session, indicator, evidence, evaluator, now)
+
+
+# The road report as drafted by the evaluator (附件3 sections an evaluator writes; the rest comes from data).
+ROAD_NARRATIVE = {
+    "overview": "项目由江州市交通运输局组织实施，2025年计划改造提升农村公路 126 公里，覆盖 9 个乡镇 48 个行政村，"
+                "资金来源为中央车购税补助资金和市级财政资金。",
+    "work_process": "评价组于2025年9月进场，查阅项目立项、资金拨付和验收资料，对两个典型路段开展现场勘查，"
+                    "在柳湾村和白沙乡发放满意度问卷 390 份，并对资金台账进行全量比对和抽样核查。",
+    "experience": "建立了“县道县管、乡道乡管、村道村管”的分级管护机制；项目实施前逐村公示改造计划，群众参与度高。",
+    "problems": "一是部分路段未按期完工；二是年末尚有工程尾款未支付，预算执行率偏低；三是个别支出凭证重复入账、"
+                "合同签订前付款；四是长效管护资金尚未全部落实。",
+    "suggestions": "一是加快未完工路段建设和竣工验收；二是按工程进度编制和执行预算；三是完善报账审核，杜绝重复入账；"
+                   "四是将管护经费纳入年度预算，建立长效管护机制。",
+    "other": "本报告所用数据截至2025年12月31日；满意度调查白沙乡分层样本量未达到要求，相关结论仅作参考。",
+}
+
+
+def _demo_report(session: Session, engagement, evaluator, now) -> None:
+    from .reporting import service as reporting
+    report = reporting.start_report(session, engagement, evaluator, now)
+    for key, text in ROAD_NARRATIVE.items():
+        reporting.save_section(session, report, key, text, evaluator, now)
 
 
 def _demo_satisfaction(session: Session, engagement, indicator, evaluator, now) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -166,6 +167,18 @@ def date_time(moment: datetime | None, seconds: bool = False) -> str:
     """A moment for tables: "2026-12-05 08:30" in the bureau's zone; empty when unknown."""
     local = to_local(moment)
     return "" if local is None else local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+# ---------------------------------------------------------------- file names
+
+_UNSAFE_IN_FILENAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+
+
+def filename_stem(text: str, max_chars: int = 80) -> str:
+    """A title made safe as a file name on every system ("道路/桥梁：评价" → "道路-桥梁-评价"); the title itself
+    stays as written in the document. Never empty."""
+    stem = " ".join(_UNSAFE_IN_FILENAMES.sub("-", text or "").split()).strip(" .-")
+    return stem[:max_chars].rstrip(" .-") or "报告"
 
 
 FILTERS = {"number": number, "score": score, "percent": percent, "percent_range": percent_range,

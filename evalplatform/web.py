@@ -133,6 +133,11 @@ def init_web(app: Flask) -> None:
             return redirect(url_for(current_user.role.home_endpoint))
         return redirect(url_for("accounts.login"))
 
+    @app.get("/favicon.ico")
+    def favicon():
+        """Browsers ask for it on every page, whatever the page links; a local file, cached for a day."""
+        return app.send_static_file("favicon.ico"), {"Cache-Control": "public, max-age=86400"}
+
     @app.get("/healthz")
     def healthz():
         return {"status": "ok"}

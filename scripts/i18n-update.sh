@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pot=$(mktemp --suffix=.pot)
-.venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o "$pot" --no-location . 2>/dev/null
+.venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o "$pot" --no-location . 2>/dev/null
 .venv/bin/pybabel update -i "$pot" -d evalplatform/translations --no-fuzzy-matching --ignore-obsolete 2>/dev/null
 rm -f "$pot"
 .venv/bin/python - <<'PY'

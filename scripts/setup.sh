@@ -46,3 +46,10 @@ if [[ ! -f "$stamp" ]]; then
   touch "$stamp"
 fi
 .venv/bin/pybabel compile -d evalplatform/translations >/dev/null
+# Font caches after the fonts: fontconfig's (WeasyPrint/Pango) and matplotlib's (charts). Charts also find the
+# CJK font by its file path, so a stale cache cannot break them; rebuilding keeps the two in step anyway.
+if command -v fc-cache >/dev/null; then
+  echo "==> building the font cache"
+  fc-cache -f >/dev/null 2>&1 || fc-cache >/dev/null 2>&1 || true
+fi
+.venv/bin/python -c "from matplotlib import font_manager; font_manager._load_fontmanager(try_read_cache=False)" >/dev/null 2>&1 || true

@@ -144,3 +144,11 @@ def login(client, username: str, password: str = "correct-horse-1"):
     response = post_form(client, "/login", {"username": username, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
+
+
+@pytest.fixture
+def readiness_waived(monkeypatch):
+    """For tests of the review workflow itself (four eyes, tampering, commissions): their minimal worlds have no
+    indicator system or narrative, so the readiness checklist (tests/reporting/test_readiness.py) is set aside."""
+    from evalplatform.reporting import readiness
+    monkeypatch.setattr(readiness, "problems", lambda session, report: [])

@@ -68,3 +68,10 @@ def test_a_server_error_shows_a_chinese_page_without_details(app):
     html = response.get_data(as_text=True)
     assert response.status_code == 500
     assert "系统错误" in html and "secret internals" not in html
+
+
+def test_the_favicon_is_served_locally_and_every_page_links_it(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert 'rel="icon" href="/static/img/favicon.svg"' in client.get("/login").get_data(as_text=True)
+    assert client.get("/static/img/favicon.svg").status_code == 200

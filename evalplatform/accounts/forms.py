@@ -11,12 +11,16 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码")), Length(max=200)])
 
 
+# Every role as a page names it (the users list, the role choice).
+ROLE_LABELS = {Role.evaluator.value: _l("评价人员"), Role.reviewer.value: _l("复核人"), Role.admin.value: _l("管理员"),
+               Role.bureau.value: _l("财政局用户"), Role.auditor.value: _l("审计部门")}
+
+
 class UserForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=60)])
     display_name = StringField(_l("姓名"), validators=[DataRequired(_l("请输入姓名")), Length(max=100)])
-    role = SelectField(_l("角色"), choices=[(Role.evaluator.value, _l("评价人员")),
-                                           (Role.reviewer.value, _l("复核人")),
-                                           (Role.admin.value, _l("管理员"))])
+    role = SelectField(_l("角色"), choices=[(r.value, ROLE_LABELS[r.value])
+                                           for r in (Role.evaluator, Role.reviewer, Role.admin)])
     password = PasswordField(_l("初始密码"), validators=[DataRequired(_l("请输入密码")),
                                                        Length(max=200, message=_l("密码不超过 200 个字符"))])
 

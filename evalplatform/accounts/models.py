@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
@@ -50,6 +50,9 @@ class Firm(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     invitation_code: Mapped[str] = mapped_column(String(9), unique=True, default=new_invitation_code)
+    # Whether the partner (复核合伙人) may submit or issue a report the readiness checklist still finds
+    # incomplete, giving a reason that is recorded; off unless the firm decides otherwise.
+    allows_readiness_override: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Bureau(Base):

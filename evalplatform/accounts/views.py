@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..db import db
 from ..web import client_ip, now_utc
 from . import service
-from .forms import LoginForm, PasswordChangeForm, ToggleUserForm, UserForm
+from .forms import ROLE_LABELS, LoginForm, PasswordChangeForm, ToggleUserForm, UserForm
 from .models import Role, User
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -116,7 +116,7 @@ def users():
         status = 422
     members = db.session.scalars(select(User).where(User.firm_id == current_user.firm_id)
                                  .order_by(User.username)).all()
-    return render_template("accounts/users.html", form=form, users=members,
+    return render_template("accounts/users.html", form=form, users=members, roles=ROLE_LABELS,
                            toggle_form=ToggleUserForm()), status
 
 

@@ -1,13 +1,17 @@
 """Charts of an analysis as SVG strings (matplotlib, Agg), for the analysis page and the PDF report alike.
 
-Chinese labels are drawn with Noto Sans CJK SC (Debian/Ubuntu package fonts-noto-cjk), found through
-matplotlib's font manager; text is converted to paths, so the SVG shows the same without the font installed.
+Chinese labels are drawn with Noto Sans CJK SC (Debian/Ubuntu package fonts-noto-cjk), found by its file
+path and added to matplotlib's font manager at first use: a font cache built before the fonts were installed
+cannot hide it. Text is converted to paths, so the SVG shows the same without the font installed.
 """
 from __future__ import annotations
 
 import base64
+import functools
 import io
+import os
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Sequence
 
 import matplotlib
@@ -28,18 +32,38 @@ class MissingCJKFont(RuntimeError):
     """Noto Sans CJK SC is not installed: Chinese labels would be drawn as empty boxes."""
 
 
-def cjk_font_path() -> str:
-    """File of the CJK font charts use; raises MissingCJKFont rather than drawing tofu."""
-    try:
-        return font_manager.findfont(font_manager.FontProperties(family=CJK_FAMILY), fallback_to_default=False)
+# Where Debian/Ubuntu (fonts-noto-cjk, fonts-wqy-microhei) and Fedora put them; EVALPLATFORM_CJK_FONT first.
+CJK_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+             "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+             "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+             "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+@functools.cache
+def cjk_font() -> tuple[str, str]:
+    """(family, file) of the CJK font charts use, registered by path; raises MissingCJKFont rather than
+    drawing tofu."""
+    for path in filter(None, (os.environ.get("EVALPLATFORM_CJK_FONT"), *CJK_FILES)):
+        if Path(path).is_file():
+            font_manager.fontManager.addfont(path)  # every face of a .ttc, whatever the cache says
+            names = {f.name for f in font_manager.fontManager.ttflist if f.fname == path}
+            return (CJK_FAMILY if CJK_FAMILY in names else min(names)), path
+    try:  # an installation elsewhere that the font manager knows of
+        path = font_manager.findfont(font_manager.FontProperties(family=CJK_FAMILY), fallback_to_default=False)
+        return CJK_FAMILY, path
     except ValueError as error:
         raise MissingCJKFont("未找到中文字体 Noto Sans CJK SC，请安装 fonts-noto-cjk") from error
 
 
+def cjk_font_path() -> str:
+    """File of the CJK font charts use; raises MissingCJKFont rather than drawing tofu."""
+    return cjk_font()[1]
+
+
 @contextmanager
 def _style():
-    cjk_font_path()
-    with plt.rc_context({"font.family": [CJK_FAMILY, "DejaVu Sans"], "font.size": 9, "svg.fonttype": "path",
+    family, _path = cjk_font()
+    with plt.rc_context({"font.family": [family, "DejaVu Sans"], "font.size": 9, "svg.fonttype": "path",
                          "svg.hashsalt": "evalplatform", "axes.spines.top": False, "axes.spines.right": False,
                          "axes.unicode_minus": False}):
         yield

@@ -1,10 +1,10 @@
 """Every table of an analysis as (title, header, rows), and as one XLSX workbook."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
 
+from .. import formatting as fmt
 from ..spreadsheets import xlsx_bytes
-from .service import LOCAL_TZ, Analysis
+from .service import Analysis
 
 METHODS = ("满意度 = “非常满意”+“满意”占有效回答（不含“不了解”和未答）的比例，95% Wilson 区间；"
            "维度和总体按全部回答合计，区间以受访者为群计算有效样本量。"
@@ -17,7 +17,7 @@ def _r(value, digits: int = 4):
 
 
 def _local(moment) -> str:
-    return moment.astimezone(ZoneInfo(LOCAL_TZ)).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return fmt.date_time(moment)
 
 
 def tables(analysis: Analysis) -> list[tuple[str, list[str], list[list]]]:

@@ -11,10 +11,10 @@ from typing import NamedTuple, Sequence
 
 import pandas as pd
 
+from .. import formatting as fmt
 from . import comparisons, keywords, measures, stats
 from .contract import TEXT, Question, check_contract, satisfaction_items
 
-LOCAL_TZ = "Asia/Shanghai"
 TEXT_LIST_LIMIT = 200
 
 
@@ -57,7 +57,7 @@ def filter_responses(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
 
 
 def _local_dates(frame: pd.DataFrame) -> pd.Series:
-    return pd.to_datetime(frame["submitted_at"], utc=True).dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).dt.normalize()
+    return pd.to_datetime(frame["submitted_at"], utc=True).dt.tz_convert(fmt.timezone_name()).dt.tz_localize(None).dt.normalize()
 
 
 @dataclass

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -69,8 +69,18 @@ def _bad_data(error: ContractError):
 
 
 def _figures(result: service.Analysis) -> dict[str, str]:
+    """The charts; without a CJK font on the server the page still shows its tables, and says why."""
     if not result.valid:
         return {}
+    try:
+        return _charts(result)
+    except charts.MissingCJKFont as error:
+        current_app.logger.error("analysis charts: %s", error)
+        flash(_("图表未能生成：服务器缺少中文字体（请管理员安装 fonts-noto-cjk 后运行 fc-cache）。"), "error")
+        return {}
+
+
+def _charts(result: service.Analysis) -> dict[str, str]:
     return {"rates": charts.data_uri(charts.rates_svg(result.satisfaction)),
             "levels": charts.data_uri(charts.levels_svg(result.distributions)),
             "timeline": charts.data_uri(charts.timeline_svg(result.timeline))}

@@ -23,7 +23,7 @@ from .models import GENESIS_HASH, AuditEvent
 ALLOWED_DETAIL_KEYS = frozenset({
     "title", "status_from", "status_to", "fields", "username", "role", "reason", "name",
     "count", "sha256", "filename", "version", "member", "site", "before", "after", "result",
-    "size",
+    "size", "missing",
 })
 
 

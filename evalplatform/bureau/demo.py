@@ -71,6 +71,9 @@ def demo_portfolio(session: Session, storage_dir: str, *, bureau, firm_name: str
     _applications(session, issued, bureau_user, now)
 
 
+BACKFILL_REASON = "历史报告补录：评价底稿为纸质归档，未逐项上传系统"
+
+
 def _finding(session, engagement, evaluator, now, finding) -> None:
     title, description, cause, recommendation = finding
     findings.create_finding(session, engagement, evaluator, now, findings.FindingFields(
@@ -83,9 +86,11 @@ def _issue(session, store, engagement, evaluator, reviewer, now, firm_name, narr
     for key, text in narrative.items():
         reporting.save_section(session, report, key, text, evaluator, now)
     reporting.generate_drafts(session, report, store, evaluator, now, firm_name=firm_name)
-    reporting.submit(session, report, evaluator, now)
+    # Reports of past years, entered after the fact: their working papers are on paper, so the checklist finds
+    # deductions without evidence; the partner issues them with a recorded reason.
+    reporting.submit(session, report, reviewer, now, override_reason=BACKFILL_REASON)
     reporting.approve(session, report, reviewer, now)
-    reporting.issue(session, report, store, reviewer, now, firm_name=firm_name)
+    reporting.issue(session, report, store, reviewer, now, firm_name=firm_name, override_reason=BACKFILL_REASON)
     return report
 
 

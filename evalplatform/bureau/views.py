@@ -1,14 +1,14 @@
 """Finance-bureau portal pages: dashboard, issued reports, shares, 结果应用 tracking."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from decimal import Decimal
 
-from babel.dates import get_timezone
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import formatting as fmt
 from .. import policy
 from ..db import db
 from ..evidence.views import send_evidence
@@ -22,7 +22,6 @@ from ..indicators.service import IndicatorError
 from .forms import KIND_LABELS, STATUS_LABELS, ApplicationForm, GradeScaleForm, ProgressForm, ShareForm
 
 bp = Blueprint("bureau", __name__, template_folder="templates", url_prefix="/bureau")
-BEIJING = get_timezone("Asia/Shanghai")
 
 
 @bp.before_request
@@ -33,7 +32,7 @@ def _bureau_side_only():
 
 
 def _today() -> date:
-    return datetime.now(timezone.utc).astimezone(BEIJING).date()
+    return fmt.local_now().date()
 
 
 def _filters() -> service.DashboardFilters:
@@ -60,7 +59,7 @@ def export_dashboard():
               "问题数", "未完成结果应用", "逾期"]
     facts = [r.latest.as_issued["engagement"] for r in rows]
     body = [[f["fiscal_year"], f["unit"], f["title"], f["category"], Decimal(f["budget_amount"].replace(",", "")),
-             r.latest.version, r.latest.issued_at.astimezone(BEIJING).date().isoformat(),
+             r.latest.version, fmt.short_date(r.latest.issued_at),
              r.latest.total_score, r.latest.grade or "", sum((r.latest.findings_by_severity or {}).values()),
              r.open_items, r.overdue_items] for r, f in zip(rows, facts)]
     data = xlsx_bytes([("评价结果汇总", header, body)])

@@ -134,3 +134,20 @@ def load_materials_demo(session: Session, store: BlobStore, engagement: Engageme
             finding.title, finding.description, finding.severity, ["资金使用合规性"],
             cause="报销审核环节未核对凭证号和合同签订日期", recommendation=finding.recommendation,
             suggested_deduction=Decimal(points)))
+    _recommend(session, engagement, evaluator, now)
+
+
+# A finding without a rectification suggestion is not one a bureau can act on (the report's readiness check).
+RECOMMENDATIONS = (("里程", "建议交通运输局组织复测，按实际完成里程调整自评结果和资金结算。"),
+                   ("执行", "建议加快工程尾款结算支付，按工程进度编报下年度预算。"),
+                   ("重复", "建议全面清查重复入账凭证，追回多付资金并完善报账审核。"),
+                   ("合同", "建议严格执行先签合同后付款的规定，对合同签订前付款的责任人予以问责。"))
+
+
+def _recommend(session: Session, engagement: Engagement, evaluator: User, now: datetime) -> None:
+    for finding in findings.findings(session, engagement):
+        text = next((t for word, t in RECOMMENDATIONS if word in finding.title + finding.description),
+                    "建议被评价单位对照问题逐项整改，并于 30 日内报送整改情况。")
+        findings.update_finding(session, engagement, finding, evaluator, now, findings.FindingFields(
+            finding.title, finding.description, finding.severity, finding.indicator_refs, finding.cause, text,
+            finding.unit_response, finding.suggested_deduction))

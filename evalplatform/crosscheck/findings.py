@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import audit
+from .. import formatting as fmt
 from ..accounts.models import User
 from ..engagements.models import Engagement
 from ..engagements.service import ensure_can_edit, load_owned
@@ -126,8 +127,8 @@ def shown_value(value, unit: str) -> str:
     if value is None:
         return "—"
     if unit == "%":
-        return f"{value * 100:.2f}%"
-    return f"{value:,.2f} {unit}".strip()
+        return fmt.percent(value, 2, fraction=True)
+    return f"{fmt.number(value, 2)} {unit}".strip()
 
 
 def findings(session: Session, engagement: Engagement) -> list[Finding]:

@@ -9,7 +9,8 @@ from ..accounts.models import User
 from ..db import db
 from ..web import NOT_FOUND, client_ip, error_page, now_utc
 from . import commissions, service
-from .forms import (STATUS_LABELS, DeleteForm, EngagementForm, SiteForm, StatusForm, TeamMemberForm)
+from .forms import (STATUS_LABELS, TEAM_ROLE_LABELS, DeleteForm, EngagementForm, SiteForm, StatusForm,
+                    TeamMemberForm)
 from .models import ALLOWED_TRANSITIONS, EngagementKind, EngagementStatus, TeamMember, TeamRole
 
 bp = Blueprint("engagements", __name__, template_folder="templates", url_prefix="/engagements")
@@ -99,8 +100,8 @@ def detail(engagement_id: int):
     return render_template(
         "engagements/detail.html", engagement=engagement, status_form=StatusForm(),
         next_statuses=sorted(ALLOWED_TRANSITIONS[engagement.status], key=lambda s: list(EngagementStatus).index(s)),
-        statuses=STATUS_LABELS, team_form=team_form, site_form=SiteForm(), delete_form=DeleteForm(),
-        can_edit=current_user.role.is_firm_role and not engagement.is_locked)
+        statuses=STATUS_LABELS, team_roles=TEAM_ROLE_LABELS, team_form=team_form, site_form=SiteForm(),
+        delete_form=DeleteForm(), can_edit=current_user.role.is_firm_role and not engagement.is_locked)
 
 
 @bp.route("/<int:engagement_id>/edit", methods=["GET", "POST"])

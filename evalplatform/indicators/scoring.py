@@ -41,6 +41,9 @@ def record_score(session: Session, indicator: Indicator, actor, now: datetime, *
         else indicator.actual_value
     if not isinstance(new["inputs"], dict):
         raise IndicatorError("评分输入格式不正确")
+    # Merged, not replaced: each method reads its own keys, so what was entered under another method survives
+    # a switch of method and is there again on switching back (a key sent as null clears it).
+    new["inputs"] = {**(indicator.inputs or {}), **new["inputs"]}
     new["rationale"] = str(new["rationale"] or "").strip()[:5000]
     new["not_applicable"] = bool(new["not_applicable"])
     score = _score_with(indicator, new)

@@ -10,7 +10,7 @@ from ..engagements.service import load_engagement_for_user
 from ..evidence import service as evidence_service
 from ..spreadsheets import xlsx_bytes
 from ..web import committed, now_utc, xlsx_download
-from . import engine, feeds, frameworks, scoring, service
+from . import display, engine, feeds, frameworks, scoring, service
 from .forms import (BAND_LABELS, FORMULA_LABELS, GRADE_LABELS, INPUT_LABELS, METHOD_LABELS, OPERATOR_LABELS,
                     STANDARD_LABELS, AddIndicatorForm, BalanceOverrideForm, CreateTreeForm, ImportTargetsForm)
 
@@ -36,7 +36,8 @@ def _context(engagement):
     tree = service.tree_for(db.session, engagement)
     summary = scoring.summarise(tree, engagement.id, scoring.grade_scale_for(db.session, engagement.bureau_id))
     can_edit = current_user.role.is_firm_role and not engagement.is_locked
-    return dict(engagement=engagement, tree=tree, summary=summary, can_edit=can_edit, **LABELS)
+    return dict(engagement=engagement, tree=tree, summary=summary, can_edit=can_edit, line=display.score_line,
+                **LABELS)
 
 
 @bp.get("")

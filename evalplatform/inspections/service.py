@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
+from .. import formatting as fmt
 from ..engagements.models import Engagement, Site
 from ..engagements.service import EngagementNotFound, ensure_can_edit, load_site, load_owned
 from ..evidence import service as evidence_service
@@ -507,14 +508,12 @@ def record_sheet(inspection: Inspection) -> dict:
 
 ENTRIES_HEADER = ["勘查点", "勘查表", "开始时间", "状态", "勘查人员", "检查项", "结果", "实测值", "备注", "照片",
                   "记录时间"]
-BEIJING = timezone(timedelta(hours=8))
 
 
 def entries_table(session: Session, engagement: Engagement) -> list[list]:
     """Every checklist item of every inspection with its latest entry (勘查记录汇总), oldest inspection first,
     rows in ENTRIES_HEADER's order; photos by evidence code."""
-    def local(moment: datetime | None) -> str:
-        return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if moment else ""
+    local = fmt.date_time
 
     rows = []
     for inspection in sorted(list_inspections(session, engagement), key=lambda i: (i.started_at, i.id)):

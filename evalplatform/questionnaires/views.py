@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timezone
-from zoneinfo import ZoneInfo
 
 import segno
 from flask import Blueprint, Response as HTTPResponse, abort, current_app, flash, redirect, render_template, request, url_for
@@ -13,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
+from .. import formatting as fmt
 from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..instruments import service as instruments
@@ -25,7 +25,6 @@ from .models import Distribution, Response
 
 bp = Blueprint("questionnaires", __name__, template_folder="templates",
                url_prefix="/engagements/<int:engagement_id>/surveys")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _distribution(engagement, distribution_id: int) -> Distribution:
@@ -70,7 +69,7 @@ def create(engagement_id: int):
         flash(_("无法创建渠道：%(e)s", e=form_errors(form)), "error")
         return redirect(url_for(".index", engagement_id=engagement_id)), 303
     instrument = instruments.load_instrument(db.session, engagement, form.instrument_id.data)
-    local = lambda v: v.replace(tzinfo=SHANGHAI).astimezone(timezone.utc) if v else None  # noqa: E731
+    local = lambda v: v.replace(tzinfo=fmt.local_zone()).astimezone(timezone.utc) if v else None  # noqa: E731
     fields = service.DistributionFields(name=form.name.data.strip(), stratum=form.stratum.data.strip(),
                                         opens_at=local(form.opens_at.data), closes_at=local(form.closes_at.data),
                                         quota=form.quota.data, population=form.population.data,

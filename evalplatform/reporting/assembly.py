@@ -6,7 +6,8 @@ content hash are all made from it, so the hash printed in an issued PDF stands f
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from contextlib import contextmanager
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,12 +18,10 @@ from ..analysis import service as analysis_service
 from ..analysis import sources as analysis_sources
 from ..crosscheck import findings as crosscheck_findings
 from ..crosscheck import service as crosscheck_service
-from ..indicators import scoring
+from .. import formatting as fmt
+from ..indicators import display, scoring
 from ..inspections import service as inspection_service
-from ..indicators import engine
-from ..indicators.engine import OPERATOR_SYMBOLS
 from ..crosscheck import sampling
-from .. import formatting
 
 from ..engagements.models import EngagementKind
 from ..integrity import canonical_json, sha256_hex
@@ -32,11 +31,30 @@ from ..evidence.store import BlobStore
 from . import drafting, wording
 from .models import NARRATIVE_SECTIONS, Report
 
-TEMPLATE_VERSION = "report-2026.1"
-BEIJING = timezone(timedelta(hours=8))  # report times are local (China has one time zone)
+TEMPLATE_VERSION = "report-2026.2"
 MAX_PHOTOS = 40
 # The report is always Chinese, whatever language the person rendering it uses.
 TEAM_ROLES = {"lead": "项目负责人", "member": "评价人员", "reviewer": "复核合伙人", "expert": "行业专家"}
+
+
+class RenderFailed(Exception):
+    """One part of the report could not be made; the message names it, for the person issuing (Chinese)."""
+
+    def __init__(self, part: str, error: Exception):
+        self.part = part
+        super().__init__(f"报告未能生成：{part}无法处理（{type(error).__name__}: {str(error)[:200]}）。"
+                         "报告状态未改变，请更换或删除该部分后重试。")
+
+
+@contextmanager
+def part(name: str):
+    """Name the part being made, so a failure inside says which one (a photo, a chart, the layout)."""
+    try:
+        yield
+    except RenderFailed:
+        raise
+    except Exception as error:  # noqa: BLE001 - anything a damaged file or a renderer throws
+        raise RenderFailed(name, error) from error
 
 
 def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: str, now: datetime) -> dict:
@@ -47,7 +65,9 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
         "title": report.title,
         "number": report.number or "",
         "firm": firm_name,
-        "date": now.astimezone().date().isoformat(),
+        # The bureau's calendar day (EVALPLATFORM_TIMEZONE), never the server's: 23:30 UTC is the next day in Beijing.
+        "date": fmt.long_date(now),
+        "date_iso": fmt.short_date(now),
         "engagement": engagement_facts(engagement),
         "wording": wording.for_kind(EngagementKind(engagement.kind).value),
         "team": [{"name": m.user.display_name, "role": TEAM_ROLES[m.team_role.value]} for m in engagement.team],
@@ -62,9 +82,7 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
                      for row in crosscheck_findings.findings_table(session, engagement)],
         "crosschecks": [_crosscheck_row(c) for c in crosscheck_service.cross_checks(session, engagement)],
         "evidence": [_evidence_row(e) for e in evidence],
-        "photos": [{"code": e.code, "caption": e.description or e.original_filename,
-                    "path": str(previews.thumbnail(store, e.blob_sha256, previews.PRINT_SIZE)), "sha256": e.blob_sha256}
-                   for e in evidence if e.mime in ("image/jpeg", "image/png")][:MAX_PHOTOS],
+        "photos": [_photo(store, e) for e in evidence if e.mime in ("image/jpeg", "image/png")][:MAX_PHOTOS],
     }
     # Sections the evaluators have not written yet print the draft made from the data (never "待填写").
     drafts = drafting.draft_sections(content)
@@ -80,9 +98,9 @@ def engagement_facts(engagement) -> dict:
         "title": engagement.title, "unit": engagement.evaluated_unit.name, "kind_code": EngagementKind(engagement.kind).value,
         "kind": "项目支出" if EngagementKind(engagement.kind) is EngagementKind.project else "部门整体支出",
         "fiscal_year": engagement.fiscal_year, "budget_amount": f"{budget:,.2f}",
-        "budget": formatting.money(budget), "budget_wan": formatting.money(budget, "万元", 2),
-        "funds_in_place": formatting.money(in_place) if in_place is not None else "",
-        "funds_spent": formatting.money(spent) if spent is not None else "",
+        "budget": fmt.money(budget), "budget_wan": fmt.money(budget, "万元", 2),
+        "funds_in_place": fmt.money(in_place) if in_place is not None else "",
+        "funds_spent": fmt.money(spent) if spent is not None else "",
         "in_place_rate": _share(in_place, budget), "execution_rate": _share(spent, in_place),
         "funding_source": engagement.funding_source or "", "category": engagement.category or "",
         "bureau": engagement.bureau.name, "description": engagement.description or "",
@@ -94,17 +112,17 @@ def _share(part, whole) -> str:
     """财预〔2020〕10号 附件2: 资金到位率 = 到位/预算, 预算执行率 = 支出/到位 ("" when a figure is missing)."""
     if part is None or not whole:
         return ""
-    return formatting.percent(Decimal(part) / Decimal(whole) * 100, 2)
+    return fmt.percent(Decimal(part) / Decimal(whole) * 100, 2)
 
 
 def _period(start, end) -> str:
     """The evaluation period in words, saying only what is known (never "~" between blanks)."""
     if start and end:
-        return f"{formatting.long_date(start)}至{formatting.long_date(end)}"
+        return f"{fmt.long_date(start)}至{fmt.long_date(end)}"
     if start:
-        return f"{formatting.long_date(start)}起"
+        return f"{fmt.long_date(start)}起"
     if end:
-        return f"截至{formatting.long_date(end)}"
+        return f"截至{fmt.long_date(end)}"
     return ""
 
 
@@ -115,8 +133,17 @@ def _sample_row(sample) -> dict:
             "checked": estimate.checked, "exceptions": estimate.exceptions}
 
 
+def _photo(store: BlobStore, e) -> dict:
+    with part(f"照片 {e.code}（{e.original_filename}）"):
+        path = previews.thumbnail(store, e.blob_sha256, previews.PRINT_SIZE)
+    return {"code": e.code, "caption": e.description or e.original_filename, "path": str(path), "sha256": e.blob_sha256}
+
+
 def scoring_summary(session: Session, engagement) -> dict | None:
-    """The scoring table, targets and grade, once the engagement has an indicator system (None before)."""
+    """The scoring table, targets and grade, once the engagement has an indicator system (None before).
+
+    Each figure is kept twice: as printed (text, through formatting/display) and as a number (`values`)
+    for the Excel annex, which must let a reviewer sum the scores."""
     summary = scoring.scoring_summary(session, engagement)
     if not summary.rows:
         return None
@@ -128,26 +155,34 @@ def scoring_summary(session: Session, engagement) -> dict | None:
         i = row.indicator
         path[i.id] = path.get(i.parent_id, []) + [i.name]
         if i.level == 1:
-            dimensions.append({"name": i.name, "points": _num(i.points), "score": _num(row.score),
-                               "rate": _rate(row), "indicators": []})
+            dimensions.append({"name": i.name, "points": fmt.number(i.points), "score": fmt.score(row.score),
+                               "rate": fmt.percent(row.rate), "indicators": []})
         if i.level == 3:
+            line = display.score_line(i, row.score)
             names = path[i.id] + ["", "", ""]
-            rows.append({"level1": names[0], "level2": names[1], "level3": names[2], **_indicator_row(i, row),
-                         "evidence": "、".join(cited.get(i.id, []))})
-            dimensions[-1]["indicators"].append({"name": i.name, **{k: rows[-1][k] for k in INDICATOR_KEYS}})
+            rows.append({"level1": names[0], "level2": names[1], "level3": names[2], "points": fmt.number(i.points),
+                         "score": line.score, "rate": fmt.percent(row.rate), "rationale": i.rationale,
+                         "target": line.target, "actual": line.actual, "computed": line.computed,
+                         **_deduction_facts(i, row, cited),
+                         "values": {"points": i.points, "score": None if i.not_applicable else row.score,
+                                    "rate": row.rate, "computed": line.rate}})
+            dimensions[-1]["indicators"].append({k: rows[-1][k] for k in INDICATOR_KEYS} | {"name": i.name})
     targets = [{"name": r["level3"], "value": r["target"]} for r in rows if r["target"] not in ("", "定性")]
-    return {"total": _num(summary.total), "grade": summary.grade_label, "rescaled": summary.rescaled,
+    return {"total": _num(summary.total), "total_text": fmt.score(summary.total),
+            "grade": summary.grade_label or "待定", "rescaled": summary.rescaled,
+            "points_total": fmt.number(sum((r.indicator.points for r in summary.dimensions), Decimal(0))),
             "problems": summary.problems, "dimensions": dimensions, "rows": rows, "targets": targets}
 
 
-INDICATOR_KEYS = ("target", "actual", "points", "score", "rate", "lost", "rationale", "source", "evidence")
+INDICATOR_KEYS = ("target", "actual", "computed", "points", "score", "rate", "lost", "rationale", "source",
+                  "evidence")
 
 
-def _indicator_row(i, row) -> dict:
+def _deduction_facts(i, row, cited: dict) -> dict:
+    """What the prose of 三/四 quotes beside the table: points lost, where the actual value came from, evidence."""
     lost = None if row.score is None or i.not_applicable else Decimal(i.points) - Decimal(row.score)
-    return {"points": _num(i.points), "score": "不适用" if i.not_applicable else _num(row.score), "rate": _rate(row),
-            "lost": _num(lost) if lost else "", "rationale": i.rationale, "target": _target(i), "actual": _actual(i),
-            "source": i.verified_source or ""}
+    return {"lost": fmt.number(lost) if lost else "", "source": i.verified_source or "",
+            "evidence": "、".join(cited.get(i.id, []))}
 
 
 def _inspection(sheet: dict) -> dict:
@@ -156,7 +191,7 @@ def _inspection(sheet: dict) -> dict:
     where = f"{inspection.latitude}, {inspection.longitude}" if inspection.latitude is not None else "未取得定位"
     signed = "被评价单位代表已签字" if sheet["unit_signature"] else f"被评价单位拒绝签字：{inspection.refusal_reason or ''}"
     return {"title": f"{sheet['title']}（{sheet['site'].name}）",
-            "summary": (f"勘查时间 {inspection.started_at.astimezone(BEIJING):%Y-%m-%d %H:%M}；位置 {where}；"
+            "summary": (f"勘查时间 {fmt.date_time(inspection.started_at)}；位置 {where}；"
                         f"勘查人员 {'、'.join(inspection.team_members)}；单位代表 {inspection.unit_representative or '—'}；"
                         f"{signed}。"),
             "items": [{"label": row["item"].label, "result": row["result_label"], "measured": row["value"],
@@ -177,15 +212,17 @@ def survey_sections(session: Session, engagement, now: datetime) -> list[dict]:
             continue
         rows = [r for r in result.satisfaction if r.answers]
         items = [r for r in rows if r.scope == "item"]
+        with part(f"附件2“{data.title}”的图表"):
+            figures = ([{"caption": "各题满意率及 95% 置信区间", "uri": charts.data_uri(charts.rates_svg(items))},
+                        {"caption": "各题满意度分布", "uri": charts.data_uri(charts.levels_svg(result.distributions))}]
+                       if items else [])
         sections.append({
             "title": data.title, "summary": _survey_summary(result), "total": result.total, "valid": result.valid,
             "table": {"header": SURVEY_HEADER,
                       "rows": [[("【总体】" if r.scope == "overall" else "【维度】" if r.scope == "dimension" else "")
                                 + r.label, r.answers, r.unknown, _pct(r.rate.estimate), _pct_range(r.rate),
                                 _fixed(r.score.estimate)] for r in rows]},
-            "charts": [{"caption": "各题满意率及 95% 置信区间", "uri": charts.data_uri(charts.rates_svg(items))},
-                       {"caption": "各题满意度分布", "uri": charts.data_uri(charts.levels_svg(result.distributions))}]
-            if items else []})
+            "charts": figures})
     return sections
 
 
@@ -202,59 +239,20 @@ def _survey_summary(result) -> str:
 
 
 def _pct(value) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+    return fmt.percent(value, fraction=True)
 
 
 def _pct_range(interval) -> str:
-    return "—" if interval.low is None else f"{interval.low * 100:.1f}%–{interval.high * 100:.1f}%"
+    return fmt.percent_range(interval.low, interval.high, fraction=True)
 
 
 def _fixed(value) -> str:
-    return "—" if value is None else f"{value:.1f}"
+    return fmt.number(value, 1)
 
 
 def _num(value) -> str:
     """Decimals as the report prints them: no trailing zeros beyond what was entered, never exponent form."""
-    if value is None:
-        return "—"
-    text = format(Decimal(value).normalize(), "f")
-    return text
-
-
-def _rate(row) -> str:
-    return "—" if row.rate is None else f"{_num(row.rate)}%"
-
-
-def _target(i) -> str:
-    if i.operator == "qualitative":
-        return i.target_text or "定性"
-    if i.target_value is None:
-        return ""
-    return f"{OPERATOR_SYMBOLS[i.operator]}{_num(i.target_value)}{i.unit}"
-
-
-BAND_LABELS = {"achieved": "达成目标", "partly": "部分达成", "not_achieved": "未达成"}
-
-
-def _actual(i) -> str:
-    """实际完成: the value scored, else what the scoring inputs show (a formula's rate, 要点 met, deductions)."""
-    value = i.actual_value if i.actual_value is not None else i.verified_value
-    inputs = i.inputs or {}
-    if value is not None and i.method != "qualitative_bands":
-        return f"{_num(value)}{i.unit}"
-    if i.method == "formula":
-        try:
-            rate = engine.formula_value(str(i.params.get("formula", "")), inputs)
-        except engine.ScoringError:
-            rate = None
-        return "" if rate is None else formatting.percent(rate, 2)
-    if i.method == "elements" and inputs.get("met") is not None:
-        return f"要点满足 {len(inputs['met'])}/{len(i.params.get('elements') or [])}"
-    if i.method == "deduction" and inputs.get("deductions") is not None:
-        taken = sum((engine.dec(d.get("points") if isinstance(d, dict) else d) or 0 for d in inputs["deductions"]),
-                    Decimal(0))
-        return f"扣 {_num(taken)} 分" if taken else "未发现问题"
-    return BAND_LABELS.get(inputs.get("band"), "")
+    return fmt.number(value, grouping=False)
 
 
 FINDING_KEYS = ("code", "title", "description", "severity", "indicators", "cause", "recommendation",
@@ -277,14 +275,10 @@ KIND_NAMES = {"image/jpeg": "照片", "image/png": "图片", "image/heic": "照�
               "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word"}
 
 
-def _size_text(size: int) -> str:
-    return f"{size / 1024:,.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:,.1f} MB"
-
-
 def _evidence_row(e) -> dict:
     return {"code": e.code, "name": e.original_filename, "mime": e.mime, "kind": KIND_NAMES.get(e.mime, "其他"),
-            "size": e.size, "size_text": _size_text(e.size), "sha256": e.blob_sha256,
-            "captured_at": e.captured_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if e.captured_at else "",
+            "size": e.size, "size_text": fmt.file_size(e.size), "sha256": e.blob_sha256,
+            "captured_at": fmt.date_time(e.captured_at),
             "location": f"{e.latitude}, {e.longitude}" if e.latitude is not None else ""}
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 NUMERALS = "一二三四五六七八九十"
 MAX_REASONS = 5
+UNSCORED = ("—", "不适用", "未评分")
 
 
 def draft_sections(c: dict) -> dict[str, str]:
@@ -89,7 +90,7 @@ def conclusion(c: dict) -> str:
     if not scoring:
         return "指标体系尚未完成评分，综合评价结论待评分完成后形成。"
     parts = [f"经综合评价，{w['subject']}绩效评价得分为{scoring['total']}分，评价等级为“{scoring['grade']}”。"]
-    parts.append("其中，" + "；".join(f"{d['name']}指标分值{d['points']}分，得分{d['score']}分，得分率{d['rate']}"
+    parts.append("其中，" + "；".join(f"{d['name']}指标分值{d['points']}分，得分{d['score']}，得分率{d['rate']}"
                                    for d in scoring["dimensions"]) + "。")
     reasons = sorted(_deductions(scoring), key=lambda i: -_dec(i["lost"]))[:MAX_REASONS]
     if reasons:
@@ -109,12 +110,12 @@ def analysis(c: dict) -> str:
 
 
 def _dimension(d: dict, heading: str) -> str:
-    text = f"{heading}。该部分指标分值{d['points']}分，得分{d['score']}分，得分率{d['rate']}。"
+    text = f"{heading}。该部分指标分值{d['points']}分，得分{d['score']}，得分率{d['rate']}。"
     for i in d["indicators"]:
         if i["lost"]:
-            text += f"“{i['name']}”：{_achieved(i)}，得{i['score']}分（分值{i['points']}分），扣{i['lost']}分，"
+            text += f"“{i['name']}”：{_achieved(i)}，得{i['score']}（分值{i['points']}分），扣{i['lost']}分，"
             text += f"原因是{i['rationale'] or '未达到目标值'}{_evidence(i)}。"
-    full = [i["name"] for i in d["indicators"] if not i["lost"] and i["score"] not in ("—", "不适用")]
+    full = [i["name"] for i in d["indicators"] if not i["lost"] and i["score"] not in UNSCORED]
     if full:
         text += f"“{'”“'.join(full)}”指标达到目标，得满分。"
     return text
@@ -122,7 +123,8 @@ def _dimension(d: dict, heading: str) -> str:
 
 def _achieved(i: dict) -> str:
     target = f"目标值{i['target']}" if i["target"] and i["target"] != "定性" else ""
-    actual = (f"实际{i['actual']}" if i["actual"][:1].isdigit() else i["actual"]) if i["actual"] else ""
+    shown = i["actual"] if i["actual"] not in ("", "直接评分") else i.get("computed", "")
+    actual = (f"实际{shown}" if shown[:1].isdigit() else shown) if shown else ""
     return "，".join(x for x in (target, actual) if x) or "未完全达到评价要求"
 
 
@@ -139,7 +141,7 @@ def experience(c: dict) -> str:
     strong = [d for d in scoring["dimensions"] if _dec(d["rate"].rstrip("%")) >= 90]
     lines = [f"{w['subject']}{'、'.join(d['name'] for d in strong)}方面表现较好，得分率均在 90% 以上。"] if strong else []
     full = [i["name"] for d in scoring["dimensions"] for i in d["indicators"] if not i["lost"]
-            and i["score"] not in ("—", "不适用")]
+            and i["score"] not in UNSCORED]
     if full:
         lines.append(f"“{'”“'.join(full[:8])}”等指标达到目标，相关做法可在同类工作中推广。")
     return "\n".join(lines) or "评价未发现需要专门总结的经验做法。"

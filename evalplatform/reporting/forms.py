@@ -16,6 +16,8 @@ class SectionForm(FlaskForm):
 class CommentForm(FlaskForm):
     """Submit / approve / issue need no text; return and reopen need a comment or reason."""
     comment = TextAreaField(_l("意见或原因"), validators=[Optional(), Length(max=2000)])
+    # The partner's reason for submitting or issuing although the readiness checklist lists missing items.
+    override_reason = TextAreaField(_l("跳过完整性检查的理由"), validators=[Optional(), Length(max=2000)])
 
 
 class AnnexForm(FlaskForm):

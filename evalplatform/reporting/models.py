@@ -12,6 +12,8 @@ from ..accounts.models import User
 from ..db import Base, JSONDocument, utcnow
 from ..engagements.models import Engagement
 from ..evidence.models import Evidence
+from .. import formatting as fmt
+from ..i18n import N_
 from ..integrity import sealed
 
 
@@ -26,14 +28,14 @@ class ReportStatus(str, enum.Enum):
 # Narrative sections written by evaluators from a first draft made of the data (design.md §8, reporting.drafting);
 # the tables (funds, targets, scores, annexes) are generated from data.
 NARRATIVE_SECTIONS = {
-    "overview": "一、基本情况",
-    "work_process": "二、绩效评价工作开展情况",
-    "conclusion": "三、综合评价情况及评价结论",
-    "analysis": "四、绩效评价指标分析",
-    "experience": "五（一）主要经验及做法",
-    "problems": "五（二）存在的问题及原因分析",
-    "suggestions": "六、有关建议",
-    "other": "七、其他需要说明的问题",
+    "overview": N_("一、基本情况"),
+    "work_process": N_("二、绩效评价工作开展情况"),
+    "conclusion": N_("三、综合评价情况及评价结论"),
+    "analysis": N_("四、绩效评价指标分析"),
+    "experience": N_("五（一）主要经验及做法"),
+    "problems": N_("五（二）存在的问题及原因分析"),
+    "suggestions": N_("六、有关建议"),
+    "other": N_("七、其他需要说明的问题"),
 }
 
 
@@ -137,7 +139,7 @@ class ReportVersion(Base):
         e = self.report.engagement
         return {"title": self.report.title, "scoring": None, "surveys": [], "findings": [], "annexes": [],
                 "engagement": {"title": e.title, "unit": e.evaluated_unit.name, "fiscal_year": e.fiscal_year,
-                               "category": e.category or "", "budget_amount": f"{e.budget_amount:,.2f}"}}
+                               "category": e.category or "", "budget_amount": fmt.number(e.budget_amount, 2)}}
 
 
 class ReportAnnex(Base):

@@ -1,12 +1,16 @@
 """Turn assembled report content into the PDF (WeasyPrint) and the Excel annex."""
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
-from ..spreadsheets import xlsx_bytes
-from .assembly import SURVEY_HEADER, photo_uri
+from .. import formatting as fmt
+from ..spreadsheets import add_sheet, workbook_bytes
+from .assembly import SURVEY_HEADER, part, photo_uri
 from .pdf import TEMPLATES_DIR, render_pdf
 
 SECTION_HEADINGS = [
@@ -50,25 +54,82 @@ def satisfaction_sources(rows: list[dict]) -> list[dict]:
 
 def report_pdf(content: dict, storage_dir: str, *, draft: bool, version: int | None,
                content_sha256: str) -> tuple[bytes, int]:
-    html = report_html(content, draft=draft, version=version, content_sha256=content_sha256)
-    pdf, pages, _refused = render_pdf(html, allowed_roots=[Path(storage_dir) / "blobs", Path(storage_dir) / "previews-1200"])
+    with part("正文排版（HTML 模板）"):
+        html = report_html(content, draft=draft, version=version, content_sha256=content_sha256)
+    with part("PDF 排版（WeasyPrint）"):
+        pdf, pages, _refused = render_pdf(html, allowed_roots=[Path(storage_dir) / "blobs",
+                                                               Path(storage_dir) / "previews-1200"])
     return pdf, pages
 
 
+SCORE_HEADER = ["一级指标", "二级指标", "三级指标", "指标值", "实际完成", "计算", "分值", "得分", "得分率（%）", "扣分原因"]
+SCORE_FORMATS = {6: "0.00", 7: "0.00", 8: "0.0"}
+
+
 def report_xlsx(content: dict) -> bytes:
-    scoring = content.get("scoring") or {}
-    sheets = [("评分表", ["一级指标", "二级指标", "三级指标", "分值", "得分", "得分率", "扣分原因"],
-               [[r["level1"], r["level2"], r["level3"], r["points"], r["score"], r["rate"], r["rationale"]]
-                for r in scoring.get("rows", [])]),
-              ("满意度调查", ["问卷", *(content.get("surveys") or [{"table": {"header": SURVEY_HEADER}}])[0]["table"]["header"]],
-               [[survey["title"], *row] for survey in content.get("surveys", []) for row in survey["table"]["rows"]]),
-              ("对照查证", ["核查事项", "申报值", "申报来源", "核实值", "核实来源", "差异", "结论"],
-               [[c["subject"], c["declared"], c["declared_source"], c["verified"], c["verified_source"],
-                 c["difference"], c["outcome"]] for c in content.get("crosschecks", [])]),
-              ("问题清单", ["编号", "问题", "问题描述", "严重程度", "相关指标", "原因分析", "整改建议", "证据"],
-               [[f["code"], f["title"], f["description"], f["severity"], f["indicators"], f["cause"],
-                 f["recommendation"], f["evidence"]] for f in content.get("findings", [])]),
-              ("证据索引", ["编号", "文件名", "类型", "大小（字节）", "拍摄时间", "位置", "SHA-256"],
-               [[e["code"], e["name"], e["mime"], e["size"], e["captured_at"], e["location"], e["sha256"]]
-                for e in content["evidence"]])]
-    return xlsx_bytes(sheets)
+    """The Excel annex: numbers are numbers (a reviewer can sum them), 合计 per 一级指标, the total and grade."""
+    with part("Excel 附表"):
+        return _annex(content)
+
+
+def _annex(content: dict) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    _score_sheet(workbook, content.get("scoring") or {})
+    surveys = content.get("surveys") or []
+    add_sheet(workbook, "满意度调查", ["问卷", *SURVEY_HEADER],
+              [[survey["title"], *_survey_cells(row)] for survey in surveys for row in survey["table"]["rows"]],
+              {3: "0.0%", 6: "0.0"})
+    add_sheet(workbook, "对照查证", ["核查事项", "申报值", "申报来源", "核实值", "核实来源", "差异", "结论"],
+              [[c["subject"], c["declared"], c["declared_source"], c["verified"], c["verified_source"],
+                c["difference"], c["outcome"]] for c in content.get("crosschecks", [])])
+    add_sheet(workbook, "问题清单", ["编号", "问题", "问题描述", "严重程度", "相关指标", "原因分析", "整改建议", "证据"],
+              [[f["code"], f["title"], f["description"], f["severity"], f["indicators"], f["cause"],
+                f["recommendation"], f["evidence"]] for f in content.get("findings", [])])
+    add_sheet(workbook, "证据索引", ["编号", "文件名", "类型", "大小（字节）", "拍摄时间", "位置", "SHA-256"],
+              [[e["code"], e["name"], e["mime"], e["size"], e["captured_at"], e["location"], e["sha256"]]
+               for e in content["evidence"]], {3: "#,##0"})
+    return workbook_bytes(workbook)
+
+
+def _score_sheet(workbook, scoring: dict) -> None:
+    rows, level1 = [], None
+    for r in scoring.get("rows", []):
+        if level1 is not None and r["level1"] != level1:
+            rows.append(_subtotal(level1, scoring["rows"]))
+        level1 = r["level1"]
+        values = r["values"]
+        rows.append([r["level1"], r["level2"], r["level3"], r["target"], r["actual"], r["computed"],
+                     _number(values["points"]), _number(values["score"]) if values["score"] is not None else r["score"],
+                     _number(values["rate"]), r["rationale"]])
+    if level1 is not None:
+        rows.append(_subtotal(level1, scoring["rows"]))
+        rows.append(["总分", "", "", "", "", "", _number(scoring.get("points_total")), _number(scoring.get("total")),
+                     None, f"评价等级：{scoring.get('grade') or '待定'}"])
+    sheet = add_sheet(workbook, "评分表", SCORE_HEADER, rows, SCORE_FORMATS)
+    for row in sheet.iter_rows(min_row=2):
+        if str(row[0].value).startswith(("合计", "总分")):
+            for cell in row:
+                cell.font = Font(bold=True)
+    for letter, width in zip("ABCDEFGHIJ", (10, 14, 18, 12, 12, 36, 8, 8, 10, 40)):
+        sheet.column_dimensions[letter].width = width
+
+
+def _subtotal(level1: str, rows: list[dict]) -> list:
+    """合计 of one 一级指标: the sum of its 三级指标 (not-applicable and unscored ones count as nothing)."""
+    mine = [r["values"] for r in rows if r["level1"] == level1]
+    points = sum((_number(v["points"]) or Decimal(0) for v in mine), Decimal(0))
+    score = sum((_number(v["score"]) or Decimal(0) for v in mine), Decimal(0))
+    return [f"合计：{level1}", "", "", "", "", "", points, score, None, ""]
+
+
+def _number(value) -> Decimal | None:
+    """A number cell from a Decimal (or its canonical text, as an issued version keeps it)."""
+    return fmt.decimal(value)
+
+
+def _survey_cells(row: list) -> list:
+    """The survey table's text cells as numbers: answers as integers, rates as fractions formatted 0.0%."""
+    label, answers, unknown, rate, interval, score = row
+    share = fmt.decimal(str(rate).rstrip("%"))
+    return [label, answers, unknown, None if share is None else share / 100, interval, fmt.decimal(score)]

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, formatting
 from ..accounts.models import Role, User
 from ..engagements.models import Engagement
 from ..engagements.service import PermissionDenied, ensure_can_edit
@@ -17,8 +17,8 @@ from ..evidence.service import store_upload
 from ..evidence.store import BlobStore
 from ..audit.models import AuditEvent
 from ..integrity import sha256_hex
-from . import annexes, drafting, review
-from .assembly import assemble, canonical_content, content_sha256
+from . import annexes, drafting, readiness, review
+from .assembly import RenderFailed, assemble, canonical_content, content_sha256
 from .models import NARRATIVE_SECTIONS, RenderJob, Report, ReportEvent, ReportSection, ReportStatus, ReportVersion
 from .render import report_pdf, report_xlsx
 
@@ -28,6 +28,32 @@ S = ReportStatus
 
 class ReportError(Exception):
     """Refused action; the message is for the user (Chinese)."""
+
+
+class NotReady(ReportError):
+    """Submitting or issuing refused: the readiness checklist still lists what is missing."""
+
+    def __init__(self, problems: list):
+        self.problems = problems
+        shown = "；".join(str(p) for p in problems[:5]) + ("等" if len(problems) > 5 else "")
+        super().__init__(f"报告尚不完整，共 {len(problems)} 项待补充：{shown}")
+
+
+def ensure_ready(session: Session, report: Report, actor: User, now: datetime, override_reason: str | None) -> None:
+    """The gate before 提交复核 and 签发: nothing missing — or the partner overrides, if the firm allows it,
+    with a reason kept in the report's history and on the audit chain together with what was missing."""
+    found = readiness.problems(session, report)
+    reason = (override_reason or "").strip()
+    if not found:
+        return
+    if not reason:
+        raise NotReady(found)
+    if actor.role not in (Role.reviewer, Role.admin) or not report.engagement.firm.allows_readiness_override:
+        raise NotReady(found)  # only the partner of a firm that allows it may override
+    missing = [str(p) for p in found]
+    session.add(ReportEvent(report=report, action="override", actor_id=actor.id, comment=reason, at=now))
+    audit.record(session, actor=actor, action="report.override", obj=report, engagement_id=report.engagement_id,
+                 now=now, details={"reason": reason, "missing": missing})
 
 
 def report_for(session: Session, engagement: Engagement) -> Report | None:
@@ -130,7 +156,9 @@ def _ensure_reviewer(report: Report, actor: User) -> None:
         raise PermissionDenied("复核人不能复核自己撰写的报告")
 
 
-def submit(session, report, actor, now) -> None:
+def submit(session, report, actor, now, override_reason: str | None = None) -> None:
+    if report.status in (S.draft, S.returned):
+        ensure_ready(session, report, actor, now, override_reason)
     _transition(session, report, actor, now, {S.draft, S.returned}, S.submitted, "submit")
 
 
@@ -156,7 +184,7 @@ def reopen(session, report, actor, now, reason: str) -> None:
 
 
 def issue(session: Session, report: Report, store: BlobStore, actor: User, now: datetime,
-          *, firm_name: str) -> ReportVersion:
+          *, firm_name: str, override_reason: str | None = None) -> ReportVersion:
     """Render the final PDF and XLSX, store both as evidence, and freeze them as the next version, with the
     engagement's audit chain head printed in it (docs/security.md: anchoring)."""
     review.ensure_independent(session, report, actor)
@@ -164,21 +192,27 @@ def issue(session: Session, report: Report, store: BlobStore, actor: User, now: 
         raise ReportError("报告须经复核通过后才能出具")
     if not report.engagement.commission.is_accepted:
         raise ReportError("该项目的委托已撤回，不能出具报告")
+    ensure_ready(session, report, actor, now, override_reason)
     version_number = report.issued_versions + 1
     chain = audit.chain_for(report.engagement_id)
     anchor_seq, anchor_hash = audit.chain_head(session, chain)
-    content = assemble(session, report, store, firm_name=firm_name, now=now)
-    content["annexes"] = [annexes.row(e) for e in annexes.pending(session, report)]
-    content["audit_anchor"] = {"chain": chain, "seq": anchor_seq, "hash": anchor_hash}
-    canonical = canonical_content(content)
-    digest = sha256_hex(canonical)
-    pdf, pages = report_pdf(content, str(store.root), draft=False, version=version_number, content_sha256=digest)
+    try:  # everything that can fail on the report's content, before any state changes
+        content = assemble(session, report, store, firm_name=firm_name, now=now)
+        content["annexes"] = [annexes.row(e) for e in annexes.pending(session, report)]
+        content["audit_anchor"] = {"chain": chain, "seq": anchor_seq, "hash": anchor_hash}
+        canonical = canonical_content(content)
+        digest = sha256_hex(canonical)
+        pdf, pages = report_pdf(content, str(store.root), draft=False, version=version_number, content_sha256=digest)
+        xlsx = report_xlsx(content)
+    except RenderFailed as error:
+        raise ReportError(str(error)) from error
     # Issued before its files are stored: storing them is the issuance, not an edit of a version under review.
     reason = next((e.comment for e in reversed(report.events) if e.action == "reopen"), None)
     _transition(session, report, actor, now, {S.approved}, S.issued, "issue", reason)
-    stem = f"{report.title}-第{version_number}版"
+    # The title stays as written inside the documents; the files get a name safe on every system.
+    stem = f"{formatting.filename_stem(report.title)}-第{version_number}版"
     pdf_evidence = _store(session, store, report, actor, now, pdf, f"{stem}.pdf")
-    xlsx_evidence = _store(session, store, report, actor, now, report_xlsx(content), f"{stem}-附表.xlsx")
+    xlsx_evidence = _store(session, store, report, actor, now, xlsx, f"{stem}-附表.xlsx")
     version = ReportVersion(report=report, version=version_number, issued_at=now, issued_by_id=actor.id,
                             reason=reason, content_sha256=digest, pdf_evidence_id=pdf_evidence.id,
                             xlsx_evidence_id=xlsx_evidence.id, pages=pages, content=canonical,

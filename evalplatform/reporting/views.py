@@ -16,7 +16,7 @@ from ..evidence.models import Evidence
 from ..evidence.store import BlobStore
 from ..evidence.views import send_evidence
 from ..web import error_page, get_or_404, now_utc
-from . import annexes, review, service, wording
+from . import annexes, readiness, review, service, wording
 from .forms import AnnexForm, CommentForm, HeaderForm, SectionForm
 from .models import NARRATIVE_SECTIONS, RenderJob, ReportStatus
 
@@ -56,14 +56,16 @@ def page(engagement_id: int):
 def _review_facts(engagement, report) -> dict:
     """Four eyes, shown where the reviewer decides: who changed this version, what changed under review."""
     if report is None:
-        return {"editors": {}, "review_edits": [], "annexes_pending": [], "annexes_issued": {}, "evidence": []}
+        return {"editors": {}, "review_edits": [], "annexes_pending": [], "annexes_issued": {}, "evidence": [],
+                "problems": []}
     people = {m.user_id: m.user.display_name for m in engagement.team}
     return {"editors": {people.get(a, _("系统")): s.text() for a, s in
                         review.summary_by_actor(review.edits_of_version(db.session, report)).items()},
             "review_edits": review.edits_during_review(db.session, report), "people": people,
             "edit_label": review.label, "annexes_pending": annexes.pending(db.session, report),
             "annexes_issued": annexes.issued(db.session, report),
-            "evidence": evidence_service.evidence_index(db.session, engagement)}
+            "evidence": evidence_service.evidence_index(db.session, engagement),
+            "problems": readiness.problems(db.session, report) if report.status is not ReportStatus.issued else []}
 
 
 @bp.post("/start")
@@ -140,14 +142,14 @@ def act(engagement_id: int, action: str):
     form = CommentForm()
     if report is None or not form.validate_on_submit():
         abort(400)
-    now, comment = now_utc(), form.comment.data or ""
+    now, comment, override = now_utc(), form.comment.data or "", form.override_reason.data or None
     steps = {
-        "submit": lambda: service.submit(db.session, report, current_user, now),
+        "submit": lambda: service.submit(db.session, report, current_user, now, override),
         "return": lambda: service.return_for_changes(db.session, report, current_user, now, comment),
         "approve": lambda: service.approve(db.session, report, current_user, now),
         "reopen": lambda: service.reopen(db.session, report, current_user, now, comment),
         "issue": lambda: service.issue(db.session, report, _store(), current_user, now,
-                                       firm_name=report.engagement.firm.name),
+                                       firm_name=report.engagement.firm.name, override_reason=override),
     }
     try:
         steps[action]()

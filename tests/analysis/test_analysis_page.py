@@ -110,3 +110,15 @@ def test_data_that_breaks_the_contract_is_explained_not_a_traceback(client, worl
     app.extensions[PROVIDER_KEY] = lambda _s, _e: [SurveyData("s1", "坏数据", broken, QUESTIONS)]
     response = client.get(url(world))
     assert response.status_code == 500 and "答卷数据缺少列：valid" in response.get_data(as_text=True)
+
+
+def test_without_a_cjk_font_the_page_shows_its_tables_and_says_why(client, world, monkeypatch):
+    from evalplatform.analysis import charts
+
+    def missing():
+        raise charts.MissingCJKFont("未找到中文字体 Noto Sans CJK SC，请安装 fonts-noto-cjk")
+    monkeypatch.setattr(charts, "cjk_font", missing)
+    response = client.get(url(world))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "服务器缺少中文字体" in html and "60.0%" in html
+    assert 'src="data:image/svg+xml;base64,' not in html

@@ -66,3 +66,25 @@ def test_charts_of_an_empty_or_tiny_analysis_still_render():
         for svg in (charts.rates_svg(result.satisfaction), charts.levels_svg(result.distributions),
                     charts.timeline_svg(result.timeline)):
             assert svg.startswith("<svg")
+
+
+def test_a_font_cache_built_before_the_cjk_fonts_were_installed_does_not_matter(analysis, monkeypatch):
+    """The font is registered by its file path: a stale cache (no CJK font in it) still draws Chinese."""
+    manager = font_manager.fontManager
+    monkeypatch.setattr(manager, "ttflist", [f for f in manager.ttflist if "CJK" not in f.name])
+    manager._findfont_cached.cache_clear()
+    charts.cjk_font.cache_clear()
+    try:
+        with pytest.raises(ValueError):  # as the stale cache knows it: no such font
+            manager.findfont(font_manager.FontProperties(family=charts.CJK_FAMILY), fallback_to_default=False)
+        family, path = charts.cjk_font()
+        assert family == charts.CJK_FAMILY and Path(path).name.startswith("NotoSansCJK")
+        figure = charts.rates_figure(analysis.satisfaction)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            charts.to_png(figure)
+        assert not [w for w in caught if "missing from font" in str(w.message)]
+    finally:
+        manager._findfont_cached.cache_clear()
+        charts.cjk_font.cache_clear()
+

@@ -1,9 +1,12 @@
 """Evaluator writes and submits; reviewer returns, then approves and issues; the bureau reads, downloads, records 整改."""
+import pytest
 from playwright.sync_api import expect
 
 from evalplatform.engagements import service as engagements
 from evalplatform.engagements.models import TeamRole
 from tests import factories
+
+pytestmark = pytest.mark.usefixtures("readiness_waived")  # these test the workflow, not completeness
 
 
 def sign_in(page, live_server, user):

@@ -105,6 +105,7 @@ def test_the_bureau_may_decline_a_request_with_a_reason(session):
         commissions.accept(session, asked, world.bureau_user, NOW)
 
 
+@pytest.mark.usefixtures("readiness_waived")
 def test_withdrawal_is_audited_and_the_firm_can_no_longer_issue(session, app):
     world = factories.World(session)
     commission = world.engagement.commission
@@ -134,6 +135,7 @@ def test_reassignment_moves_the_project_to_another_firm_on_the_record(session):
     assert new in commissions.open_commissions(session, world.other_firm.id)
 
 
+@pytest.mark.usefixtures("readiness_waived")
 def test_once_a_report_is_issued_the_commission_stands(session, app):
     from evalplatform.evidence.store import BlobStore
     world = factories.World(session)

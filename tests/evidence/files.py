@@ -32,12 +32,22 @@ def png(width=32, height=32) -> bytes:
     return buffer.getvalue()
 
 
+def chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk with its correct CRC."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
 def png_pixel_bomb(width=50_000, height=50_000) -> bytes:
     """A valid PNG header claiming 2.5 gigapixels, with a tiny body."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b"")
+
+
+def png_corrupt(width=64, height=48) -> bytes:
+    """A PNG whose every chunk has a correct CRC, but whose image data is not a zlib stream: only decoding
+    the pixels finds it (a header check and verify() accept it)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"not zlib" * 40) + chunk(b"IEND", b"")
 
 
 def pdf() -> bytes:

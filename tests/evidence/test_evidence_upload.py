@@ -73,6 +73,7 @@ BAD_FILES = [
     ("photo.jpg", files.SVG_AS_JPG, "不支持的文件类型"),
     ("bomb.png", files.png_pixel_bomb(), "像素过多"),
     ("cut.jpg", files.jpeg(width=400, height=300)[:-600], "已损坏或不完整"),
+    ("柳湾村/路面.png", files.png_corrupt(), "已损坏或不完整"),
     ("empty.jpg", b"", "文件为空"),
     ("长" * 300 + ".jpg", files.jpeg(), "文件名过长"),
     ("..", files.jpeg(), "文件名为空"),
@@ -240,3 +241,13 @@ def test_a_filename_with_nothing_left_is_refused(name):
 
 def test_unicode_filenames_are_kept_normalised():
     assert service.clean_filename(" 现场照片（一）.jpg ") == "现场照片（一）.jpg"
+
+
+def test_a_corrupt_png_is_refused_naming_the_file(client, session, world):
+    """Decoded at upload: the refusal names the file, so the PDF never meets it later."""
+    response = upload(client, world.engagement.id, ("柳湾村路面.png", files.png_corrupt()), ("好照片.png", files.png()),
+                      accept_json=False)
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "柳湾村路面.png：图片文件已损坏或不完整" in page
+    assert [e.original_filename for e in session.scalars(select(Evidence))] == ["好照片.png"]

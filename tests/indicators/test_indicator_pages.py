@@ -86,7 +86,9 @@ def test_the_score_sheet_exports_the_same_layout(client, world, tree, session):
     post_json(client, world, f"{base(world)}/{indicator.id}/score",
               {"inputs": {"funds_in_place": "3600", "budget": "4000"}, "rationale": "市级资金未足额到位"})
     html = client.get(base(world) + "/sheet").get_data(as_text=True)
-    assert "市级资金未足额到位" in html and "2.70" in html
+    assert "市级资金未足额到位" in html and "2.7分" in html and "90.0%" in html
+    assert "资金到位率 = 实际到位资金 / 预算资金 = 3,600 / 4,000 = 90.0%" in html
+    assert "未评分" in html  # the indicators not scored yet, never 0 or a dash
     response = client.get(base(world) + "/sheet.xlsx")
     sheet = load_workbook(BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))

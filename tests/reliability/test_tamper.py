@@ -26,6 +26,8 @@ from evalplatform.verification import verify_installation
 from tests import factories
 from tests.evidence.files import jpeg
 
+pytestmark = pytest.mark.usefixtures("readiness_waived")  # these test the workflow, not completeness
+
 DEFINITION = {"title": "满意度问卷", "sections": [{"code": "s", "questions": [
     {"code": "q1", "type": "satisfaction", "label": "您对道路质量是否满意？"},
     {"code": "q2", "type": "text", "label": "建议"}]}]}

@@ -20,6 +20,8 @@ from tests import factories
 from tests.conftest import csrf_token, login
 from tests.evidence import files
 
+pytestmark = pytest.mark.usefixtures("readiness_waived")  # these test the workflow, not completeness
+
 NOW = factories.NOW
 
 

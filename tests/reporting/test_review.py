@@ -13,6 +13,8 @@ from evalplatform.reporting.models import Report, ReportStatus, ReportVersion
 from tests import factories
 from tests.conftest import csrf_token, login
 
+pytestmark = pytest.mark.usefixtures("readiness_waived")  # these test the workflow, not completeness
+
 
 @pytest.fixture
 def world(session):

@@ -25,12 +25,15 @@
     bar.querySelector(".rescaled").hidden = !summary.rescaled;
     const problems = bar.querySelector("[data-testid=problems]");
     problems.replaceChildren(...summary.problems.map((p) => Object.assign(document.createElement("li"), { textContent: p })));
-    const naLabel = document.querySelector("[data-na-label]")?.dataset.naLabel || "N/A";
+    const labels = document.querySelector("[data-na-label]")?.dataset || {};
     document.querySelectorAll("[data-score-for]").forEach((cell) => {
       const value = summary.scores[cell.dataset.scoreFor];
       const row = cell.closest("tr");
       const na = row.querySelector("[data-k=not_applicable]")?.checked;
-      cell.textContent = na ? naLabel : (value ?? "—");
+      // As the server writes it (formatting.score): "8.5分", "未评分" for a level-3 indicator without a score.
+      const unscored = row.dataset.indicator ? (labels.unscoredLabel || "—") : "—";
+      const shown = value == null ? unscored : `${Number(value)}${labels.scoreUnit || ""}`;
+      cell.textContent = na ? (labels.naLabel || "N/A") : shown;
       if (row.dataset.indicator) row.classList.toggle("missing", summary.missing.includes(Number(row.dataset.indicator)));
     });
   }
@@ -47,11 +50,11 @@
     });
     row.querySelectorAll("[data-input]").forEach((el) => { body.inputs[el.dataset.input] = numberOrNull(el.value); });
     const band = row.querySelector("[data-band]");
-    if (band && band.value) body.inputs.band = band.value;
+    if (band) body.inputs.band = band.value || null;  // inputs are merged on the server: null clears
     const elements = row.querySelectorAll("[data-element]");
     if (elements.length) body.inputs.met = [...elements].filter((el) => el.checked).map((el) => el.dataset.element);
     const deduction = row.querySelector("[data-deduction]");
-    if (deduction && deduction.value.trim() !== "") body.inputs.deductions = [{ points: deduction.value.trim() }];
+    if (deduction) body.inputs.deductions = deduction.value.trim() !== "" ? [{ points: deduction.value.trim() }] : null;
     return body;
   }
 
