@@ -1,14 +1,14 @@
 """funds in place and spent on the engagement (一、基本情况), responsible unit of a 结果应用 item
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-05 00:45:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0014'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
