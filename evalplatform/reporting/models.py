@@ -37,6 +37,9 @@ NARRATIVE_SECTIONS = {
     "suggestions": N_("六、有关建议"),
     "other": N_("七、其他需要说明的问题"),
 }
+# Sections whose draft is complete from the scores alone (三 conclusion, 四 analysis): the readiness checklist does
+# not ask the evaluator to write them, and the report prints the draft while they are empty.
+GENERATED_WHEN_EMPTY = ("conclusion", "analysis")
 
 
 class Report(Base):
