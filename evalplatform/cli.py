@@ -65,6 +65,29 @@ def create_user_command(username, role, firm_name, bureau_name, display_name, pa
     click.echo(f"created {role} {username}")
 
 
+@click.command("readiness-override")
+@click.option("--firm", "firm_name", required=True, help="会计师事务所名称")
+@click.option("--allow/--forbid", required=True, help="whether its partner may override the readiness checklist")
+@with_appcontext
+def readiness_override_command(firm_name, allow) -> None:
+    """Let a firm's partner (复核合伙人) submit or issue an incomplete report with a recorded reason, or not."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import select
+
+    from . import audit
+    from .accounts.models import Firm
+    with db.new_session() as session:
+        firm = session.scalar(select(Firm).where(Firm.name == firm_name))
+        if firm is None:
+            raise click.ClickException(f"no firm named {firm_name!r}")
+        before, firm.allows_readiness_override = firm.allows_readiness_override, allow
+        audit.record(session, actor=None, action="firm.readiness_override", obj=firm,
+                     now=datetime.now(timezone.utc), details={"before": before, "after": allow})
+        session.commit()
+    click.echo(f"{firm_name}: readiness override {'allowed' if allow else 'forbidden'}")
+
+
 @click.command("load-demo")
 @with_appcontext
 def load_demo_command() -> None:
@@ -219,6 +242,6 @@ def _install_audit_key(key: str) -> str:
 
 
 def register_cli(app) -> None:
-    for command in (db_group, create_user_command, load_demo_command, verify_audit_command,
+    for command in (db_group, create_user_command, readiness_override_command, load_demo_command, verify_audit_command,
                     verify_evidence_command, sweep_evidence_command, backup_command, restore_command):
         app.cli.add_command(command)

@@ -15,6 +15,9 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..i18n import N_, translate
@@ -136,15 +139,36 @@ def findings_complete(session: Session, report: Report) -> list[Problem]:
 @check("samples")
 def survey_samples(session: Session, report: Report) -> list[Problem]:
     """The satisfaction figures the report prints (overall, over all strata) must rest on the required sample.
-    A stratum short of its own sample is disclosed in the survey annex's summary, not a reason to hold the report."""
+    A stratum short of its own sample is disclosed in the survey annex's summary, not a reason to hold the report.
+    Counted in SQL: the gate must not load 100,000 answers to count them."""
     from ..analysis import measures, sources
     found = []
-    for data in sources.questionnaire_surveys(session, report.engagement, satisfaction_only=True):
-        if data.frame.empty:
+    for instrument in sources.questionnaires_of(session, report.engagement):
+        counts = _valid_counts(session, instrument)
+        if counts.empty:
             continue
-        for row in measures.adequacy_table(data.frame, data.adequacy)[-1:]:
-            if not row.adequate:
-                found.append(Problem("sample", N_("问卷“%(title)s”有效样本 %(got)s 份，低于所需 %(need)s 份"),
-                                     {"title": data.title, "got": row.achieved_valid, "need": row.required_valid},
-                                     **_link("analysis.page", report)))
+        settings = sources.adequacy_settings(_distributions(session, instrument))
+        overall = measures.adequacy_table(counts, settings)[-1]
+        if not overall.adequate:
+            found.append(Problem("sample", N_("问卷“%(title)s”有效样本 %(got)s 份，低于所需 %(need)s 份"),
+                                 {"title": instrument.title, "got": overall.achieved_valid,
+                                  "need": overall.required_valid}, **_link("analysis.page", report)))
     return found
+
+
+def _distributions(session: Session, instrument):
+    from ..questionnaires.models import Distribution
+    return list(session.scalars(select(Distribution).where(Distribution.instrument_id == instrument.id)))
+
+
+def _valid_counts(session: Session, instrument) -> pd.DataFrame:
+    """One row per response with just its stratum and validity (what adequacy needs), from grouped counts."""
+    from ..questionnaires.models import Distribution, Response
+    valid = Response.invalid_reason.is_(None)
+    rows = session.execute(select(Distribution.stratum, valid, func.count())
+                           .join(Distribution, Response.distribution_id == Distribution.id)
+                           .where(Response.instrument_id == instrument.id)
+                           .group_by(Distribution.stratum, valid)).all()
+    counts = [n for *_key, n in rows]
+    return pd.DataFrame({"stratum": np.repeat([r[0] for r in rows], counts).astype(object),
+                         "valid": np.repeat([bool(r[1]) for r in rows], counts)})

@@ -110,3 +110,19 @@ def test_checks_registered_in_other_modules_run_too(session, road, monkeypatch):
     _engagement, report, *_ = road
     monkeypatch.setitem(readiness.CHECKS, "extra", lambda s, r: [readiness.Problem("extra", "另一模块的检查")])
     assert [str(p) for p in readiness.problems(session, report)] == ["另一模块的检查"]
+
+
+def test_the_firm_decides_whether_its_partner_may_override(app, session):
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from evalplatform.cli import readiness_override_command
+    firm = factories.firm(session)
+    session.commit()
+    result = CliRunner().invoke(readiness_override_command, ["--firm", firm.name, "--allow"],
+                                obj=ScriptInfo(create_app=lambda: app))
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    assert firm.allows_readiness_override is True
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "firm.readiness_override"))
+    assert event.details == {"before": False, "after": True}
