@@ -55,6 +55,7 @@ def load_demo(session: Session, storage_dir: str, *, portfolio: bool = True) -> 
     road = engagements.create_engagement(session, engagements.EngagementFields(
         title=road_title, evaluated_unit_name="江州市交通运输局",
         kind=EngagementKind.project, fiscal_year=2025, budget_amount=Decimal("38600000.00"),
+        funds_in_place=Decimal("38600000.00"), funds_spent=Decimal("34740000.00"),
         commission_id=demo_commission(session, bureau, users["bureau"], firm, road_title, 2025, now),
         funding_source="中央车购税补助资金、市级财政资金", category="基础设施",
         period_start=date(2025, 1, 1), period_end=date(2025, 12, 31),
@@ -74,8 +75,11 @@ def load_demo(session: Session, storage_dir: str, *, portfolio: bool = True) -> 
     dept = engagements.create_engagement(session, engagements.EngagementFields(
         title=dept_title, evaluated_unit_name="江州市民政局",
         kind=EngagementKind.department, fiscal_year=2025, budget_amount=Decimal("215400000.00"),
+        funds_in_place=Decimal("215400000.00"), funds_spent=Decimal("201800000.00"),
         commission_id=demo_commission(session, bureau, users["bureau"], firm, dept_title, 2025, now),
-        funding_source="一般公共预算", category="民生"), evaluator, now)
+        funding_source="一般公共预算", category="民生", period_start=date(2025, 1, 1), period_end=date(2025, 12, 31),
+        description="江州市民政局内设 9 个科室，下属 4 个事业单位，编制 186 人；主要职责为社会救助、养老服务、"
+                    "社会事务和基层政权建设。"), evaluator, now)
     engagements.add_team_member(session, dept, reviewer, TeamRole.reviewer, evaluator, now)
     _demo_scores(session, dept, "department_overall", DEPARTMENT_SCORES, evaluator, now)
     session.flush()

@@ -14,6 +14,7 @@ class ApplicationForm(FlaskForm):
     kind = SelectField(_l("应用方式"), choices=list(KIND_LABELS.items()))
     requirement = TextAreaField(_l("内容与要求"), validators=[
         DataRequired(_l("请填写结果应用内容")), Length(max=2000, message=_l("不超过 2000 个字符"))])
+    responsible_unit = StringField(_l("责任单位"), validators=[Optional(), Length(max=200, message=_l("不超过 200 个字符"))])
     due_date = DateField(_l("整改期限"), validators=[Optional()])
     budget_change = MoneyField(_l("预算调整金额（元，调减填负数）"), validators=[
         Optional(), NumberRange(min=-10**15, max=10**15, message=_l("金额超出范围"))])
@@ -21,6 +22,9 @@ class ApplicationForm(FlaskForm):
 
 class ProgressForm(FlaskForm):
     status = SelectField(_l("整改状态"), choices=list(STATUS_LABELS.items()))
+    responsible_unit = StringField(_l("责任单位"), validators=[Optional(), Length(max=200, message=_l("不超过 200 个字符"))])
+    budget_change = MoneyField(_l("预算调整金额（元，调减填负数）"), validators=[
+        Optional(), NumberRange(min=-10**15, max=10**15, message=_l("金额超出范围"))])
     progress_note = TextAreaField(_l("整改情况"), validators=[Optional(), Length(max=2000, message=_l("不超过 2000 个字符"))])
 
 

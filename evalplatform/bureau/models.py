@@ -34,6 +34,7 @@ class ResultApplication(Base):
     engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"), index=True)
     kind: Mapped[ApplicationKind] = mapped_column(Enum(ApplicationKind, native_enum=False, length=30))
     requirement: Mapped[str] = mapped_column(Text)
+    responsible_unit: Mapped[str | None] = mapped_column(String(200))  # 责任单位 that carries it out
     budget_change: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))  # 元; negative = 调减
     due_date: Mapped[date | None]
     status: Mapped[ApplicationStatus] = mapped_column(Enum(ApplicationStatus, native_enum=False, length=20),

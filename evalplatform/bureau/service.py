@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from .. import audit, policy
+from .. import audit, formatting, policy
 from ..accounts.models import Role, User
 from ..engagements.models import Engagement, EvaluatedUnit
 from ..engagements.service import EngagementNotFound, PermissionDenied
@@ -116,23 +116,53 @@ class DashboardSummary:
     by_category: dict = field(default_factory=dict)  # category → (count, mean score)
     open_items: int = 0
     overdue_items: int = 0
+    funds: Decimal = Decimal(0)                      # 涉及资金: the budgets the issued reports cover (元)
+    funds_by_year: dict = field(default_factory=dict)  # year → 元
+    by_unit: dict = field(default_factory=dict)      # evaluated unit → (count, mean score)
+
+    GRADES = ("优", "良", "中", "差")
+
+    @property
+    def grade_rows(self) -> list[tuple[str, int]]:
+        """All four grades, even when none is in the selection (and 未评分 when there is one)."""
+        extra = ("未评分",) if self.grades["未评分"] else ()
+        return [(g, self.grades[g]) for g in (*self.GRADES, *extra)]
 
 
 def summarize(rows: list[DashboardRow]) -> DashboardSummary:
     summary = DashboardSummary(reports=len(rows))
-    by_year: dict[int, list[Decimal | None]] = {}
-    by_category: dict[str, list[Decimal | None]] = {}
+    groups: dict[str, dict] = {"year": {}, "category": {}, "unit": {}}
     for row in rows:
         summary.grades[row.latest.grade or "未评分"] += 1
         summary.findings.update(row.latest.findings_by_severity or {})
         summary.open_items += row.open_items
         summary.overdue_items += row.overdue_items
         facts = row.latest.as_issued["engagement"]
-        for groups, key in ((by_year, facts["fiscal_year"]), (by_category, facts["category"] or "其他")):
-            groups.setdefault(key, []).append(row.latest.total_score)
-    summary.by_year = {k: _count_and_mean(by_year[k]) for k in sorted(by_year, reverse=True)}
-    summary.by_category = {k: _count_and_mean(v) for k, v in sorted(by_category.items())}
+        budget = issued_budget(facts)
+        summary.funds += budget
+        summary.funds_by_year[facts["fiscal_year"]] = summary.funds_by_year.get(facts["fiscal_year"], 0) + budget
+        for name, key in (("year", facts["fiscal_year"]), ("category", facts["category"] or "其他"),
+                          ("unit", facts["unit"])):
+            groups[name].setdefault(key, []).append(row.latest.total_score)
+    summary.by_year = {k: _count_and_mean(groups["year"][k]) for k in sorted(groups["year"], reverse=True)}
+    summary.by_category = {k: _count_and_mean(v) for k, v in sorted(groups["category"].items())}
+    summary.by_unit = {k: _count_and_mean(v) for k, v in sorted(groups["unit"].items())}
     return summary
+
+
+def dashboard_charts(summary: DashboardSummary) -> dict[str, list[tuple[str, float, str]]]:
+    """Bars for the dashboard's comparisons: (label, length, figure as written) per year or unit."""
+    def scores(groups: dict, suffix: str = "") -> list:
+        return [(f"{key}{suffix}", float(mean), f"{formatting.number(mean, 1)}分（{n}份）")
+                for key, (n, mean) in groups.items() if mean is not None]
+    return {"funds_by_year": [(f"{year}年", float(amount), formatting.money(amount, "万元", 0))
+                              for year, amount in sorted(summary.funds_by_year.items(), reverse=True)],
+            "score_by_year": scores(summary.by_year, "年"), "score_by_unit": scores(summary.by_unit)}
+
+
+def issued_budget(facts: dict) -> Decimal:
+    """The budget an issued version states (kept as "38,600,000.00")."""
+    return Decimal(str(facts.get("budget_amount") or "0").replace(",", ""))
 
 
 def _count_and_mean(scores: list[Decimal | None]) -> tuple[int, Decimal | None]:
@@ -171,6 +201,7 @@ class ApplicationInput:
     requirement: str
     due_date: date | None = None
     budget_change: Decimal | None = None
+    responsible_unit: str | None = None
 
 
 def add_application(session: Session, report: Report, data: ApplicationInput, actor: User,
@@ -183,7 +214,7 @@ def add_application(session: Session, report: Report, data: ApplicationInput, ac
         raise ApplicationError("无效的结果应用类型")
     item = ResultApplication(engagement_id=report.engagement_id, kind=ApplicationKind(data.kind),
                              requirement=requirement, due_date=data.due_date, budget_change=data.budget_change,
-                             created_by_id=actor.id, created_at=now, updated_at=now, progress_note="")
+                             responsible_unit=(data.responsible_unit or "").strip()[:200] or None, created_by_id=actor.id, created_at=now, updated_at=now, progress_note="")
     session.add(item)
     session.flush()
     audit.record(session, actor=actor, action="result_application.create", obj=item,
@@ -193,18 +224,36 @@ def add_application(session: Session, report: Report, data: ApplicationInput, ac
     return item
 
 
+UNCHANGED = object()
+
+
 def update_application(session: Session, item: ResultApplication, status: str, progress_note: str,
-                       actor: User, now: datetime) -> None:
+                       actor: User, now: datetime, *, responsible_unit=UNCHANGED, budget_change=UNCHANGED) -> None:
+    """Edited in place on the report page: status, 整改情况, and (when given) 责任单位 and 预算调整."""
     _ensure_bureau(actor)
     if status not in ApplicationStatus.__members__:
         raise ApplicationError("无效的整改状态")
     if len(progress_note or "") > MAX_TEXT:
         raise ApplicationError(f"整改情况不超过 {MAX_TEXT} 字")
-    before = item.status.value
+    before = {"status": item.status.value, "responsible_unit": item.responsible_unit or "",
+              "budget_change": str(item.budget_change or "")}
     item.status, item.progress_note, item.updated_at = ApplicationStatus(status), (progress_note or "").strip(), now
+    if responsible_unit is not UNCHANGED:
+        item.responsible_unit = (responsible_unit or "").strip()[:200] or None
+    if budget_change is not UNCHANGED:
+        item.budget_change = budget_change
     item.completed_on = now.date() if item.status is ApplicationStatus.done else None
+    after = {"status": status, "responsible_unit": item.responsible_unit or "", "budget_change": str(item.budget_change or "")}
     audit.record(session, actor=actor, action="result_application.update", obj=item,
-                 engagement_id=item.engagement_id, now=now, details={"status_from": before, "status_to": status})
+                 engagement_id=item.engagement_id, now=now,
+                 details={"status_from": before["status"], "status_to": status,
+                          "before": before, "after": after})
+
+
+def report_ids(session: Session, engagement_ids: list[int]) -> dict[int, int]:
+    """Report id per engagement, for linking 结果应用 rows to the issued report they follow from."""
+    return dict(session.execute(select(Report.engagement_id, Report.id)
+                                .where(Report.engagement_id.in_(engagement_ids))).all())
 
 
 def load_application(session: Session, application_id: int, user: User) -> ResultApplication:

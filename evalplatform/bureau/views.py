@@ -13,6 +13,7 @@ from .. import policy
 from ..db import db
 from ..evidence.downloads import send_evidence
 from ..reporting import annexes
+from ..integrity import sha256_hex
 from ..spreadsheets import xlsx_bytes
 from ..web import committed, form_errors, now_utc, xlsx_download
 from . import service
@@ -47,6 +48,7 @@ def dashboard():
                                   per_page=current_app.config["PAGE_SIZE"], today=today)
     summary = service.summarize(service.all_dashboard_rows(db.session, current_user, filters, today))
     return render_template("bureau/dashboard.html", page=page, summary=summary, filters=filters,
+                           charts=service.dashboard_charts(summary),
                            may_record=policy.may_record_results(current_user))
 
 
@@ -80,11 +82,21 @@ def report(report_id: int):
     share_form = ShareForm()
     share_form.auditor_id.choices = [(u.id, u.display_name) for u in service.auditors_of(db.session, current_user.bureau_id)]
     latest = report.versions[-1]
-    return render_template("bureau/report.html", report=report, latest=latest, issued=latest.as_issued,
+    issued = latest.as_issued
+    return render_template("bureau/report.html", report=report, latest=latest, issued=issued,
+                           budget=service.issued_budget(issued["engagement"]),
                            annexes=annexes.issued(db.session, report), today=_today(),
                            applications=service.applications_for(db.session, report.engagement_id),
                            application_form=ApplicationForm(), progress_form=ProgressForm(), share_form=share_form,
                            kinds=KIND_LABELS, statuses=STATUS_LABELS, may_record=policy.may_record_results(current_user))
+
+
+@bp.get("/reports/<int:report_id>/verify")
+def verify(report_id: int):
+    """核验: each issued version's content hash recomputed from what it says, and the audit chain anchor."""
+    report = _report(report_id)
+    checks = [(v, sha256_hex(v.content) == v.content_sha256 if v.content else None) for v in report.versions]
+    return render_template("bureau/verify.html", report=report, checks=checks, issued=report.versions[-1].as_issued)
 
 
 @bp.get("/reports/<int:report_id>/versions/<int:version>/<kind>")
@@ -130,7 +142,8 @@ def add_application(report_id: int):
         flash(form_errors(form), "error")
         return _back(report_id)
     data = service.ApplicationInput(kind=form.kind.data, requirement=form.requirement.data,
-                                    due_date=form.due_date.data, budget_change=form.budget_change.data)
+                                    due_date=form.due_date.data, budget_change=form.budget_change.data,
+                                    responsible_unit=form.responsible_unit.data)
     return _apply(report_id, lambda: service.add_application(db.session, report, data, current_user, now_utc()),
                   _("已记录结果应用。"))
 
@@ -144,9 +157,12 @@ def update_application(application_id: int):
     if not form.validate_on_submit():
         flash(form_errors(form), "error")
         return _back(report_id)
+    # The in-place row form sends every field; the older status-only form leaves unit and budget as they are.
+    extra = {name: getattr(form, name).data for name in ("responsible_unit", "budget_change") if name in request.form}
     return _apply(report_id, lambda: service.update_application(db.session, item, form.status.data,
-                                                                form.progress_note.data, current_user, now_utc()),
-                  _("已更新整改情况。"))
+                                                                form.progress_note.data, current_user, now_utc(),
+                                                                **extra),
+                  _("已更新结果应用。"))
 
 
 
@@ -166,17 +182,18 @@ def _tracked():
 def applications():
     items, today, overdue_only = _tracked()
     return render_template("bureau/applications.html", items=items, today=today, overdue_only=overdue_only,
-                           kinds=KIND_LABELS, statuses=STATUS_LABELS)
+                           kinds=KIND_LABELS, statuses=STATUS_LABELS,
+                           report_ids=service.report_ids(db.session, [a.engagement_id for a in items]))
 
 
 @bp.get("/applications.xlsx")
 def export_applications():
     """The tracking list as a workbook (the same rows and filter as the page), for 整改 follow-up meetings."""
     items, today, _overdue_only = _tracked()
-    header = ["被评价单位", "评价项目", "应用方式", "内容与要求", "预算调整金额（元）", "整改期限", "状态", "整改情况",
-              "完成日期", "是否逾期"]
+    header = ["被评价单位", "评价项目", "应用方式", "内容与要求", "责任单位", "预算调整金额（元）", "整改期限", "状态",
+              "整改情况", "完成日期", "是否逾期"]
     body = [[a.engagement.evaluated_unit.name, a.engagement.title, str(KIND_LABELS[a.kind.value]), a.requirement,
-             a.budget_change, a.due_date, str(STATUS_LABELS[a.status.value]), a.progress_note, a.completed_on,
+             a.responsible_unit or "", a.budget_change, a.due_date, str(STATUS_LABELS[a.status.value]), a.progress_note, a.completed_on,
              "是" if a.is_overdue(today) else ""] for a in items]
     return xlsx_download(xlsx_bytes([("结果应用跟踪", header, body)]), "结果应用跟踪.xlsx")
 

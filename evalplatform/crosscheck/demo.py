@@ -132,6 +132,7 @@ def load_materials_demo(session: Session, store: BlobStore, engagement: Engageme
         # linked to the 扣分法 indicator: shown in the scoring workspace, applied there by the evaluator
         findings.update_finding(session, engagement, finding, evaluator, now, findings.FindingFields(
             finding.title, finding.description, finding.severity, ["资金使用合规性"],
+            cause="报销审核环节未核对凭证号和合同签订日期", recommendation=finding.recommendation,
             suggested_deduction=Decimal(points)))
     _recommend(session, engagement, evaluator, now)
 

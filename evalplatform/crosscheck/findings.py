@@ -92,7 +92,9 @@ def finding_from_cross_check(session: Session, engagement: Engagement, check: Cr
         description=(f"{check.declared_source}为 {shown_value(check.declared_value, check.unit)}，"
                      f"{check.verified_source}为 {shown_value(check.verified_value, check.unit)}，"
                      f"差异 {shown_value(check.difference, check.unit)}，超出允许误差。"),
-        severity=severity, indicator_refs=[check.indicator_ref] if check.indicator_ref else [])
+        severity=severity, indicator_refs=[check.indicator_ref] if check.indicator_ref else [],
+        recommendation=(f"{check.subject}的申报数与核实数不一致：查明差异原因，按核实数更正申报和自评数据，"
+                        "补充相关佐证材料，并完善数据填报的复核程序。"))
     return create_finding(session, engagement, actor, now, fields, cross_check=check,
                           evidence=[check.evidence, *_source_evidence(session, engagement, check.rule)])
 
@@ -107,7 +109,9 @@ def finding_from_ledger_flags(session: Session, engagement: Engagement, rule: st
                     for f in flags[:50])
     more = f"；另有 {len(flags) - 50} 笔" if len(flags) > 50 else ""
     fields = FindingFields(title=f"资金台账：{LEDGER_RULE_LABELS[rule]}（{len(flags)} 笔）",
-                           description=rows + more, severity=severity)
+                           description=rows + more, severity=severity,
+                           recommendation=(f"逐笔核查被标记的 {len(flags)} 笔支出，补齐审批、合同和验收手续，"
+                                           "不合规支出予以纠正，并健全资金支付审核制度。"))
     return create_finding(session, engagement, actor, now, fields,
                           evidence=_source_evidence(session, engagement, "ledger"))
 

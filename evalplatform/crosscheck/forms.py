@@ -28,7 +28,8 @@ class FindingForm(FlaskForm):
                            default="medium")
     indicator_refs = StringField(_l("相关指标（以逗号分隔）"), validators=[Optional(), Length(max=500)])
     cause = TextAreaField(_l("原因分析"), validators=[Optional(), Length(max=5000)])
-    recommendation = TextAreaField(_l("整改建议"), validators=[Optional(), Length(max=5000)])
+    recommendation = TextAreaField(_l("整改建议"), validators=[DataRequired(_l("请填写整改建议：每个问题都要有对应的建议")),
+                                                         Length(max=5000)])
     unit_response = TextAreaField(_l("被评价单位反馈"), validators=[Optional(), Length(max=5000)])
     suggested_deduction = DecimalField(_l("建议扣分"), validators=[Optional(), NumberRange(min=0)])
     evidence_ids = SelectMultipleField(_l("证据"), coerce=int, validators=[Optional()])

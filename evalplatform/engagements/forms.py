@@ -30,6 +30,10 @@ class EngagementForm(FlaskForm):
     budget_amount = MoneyField(_l("预算金额（元）"), validators=[
         InputRequired(_l("请填写预算金额")),
         NumberRange(min=0, max=10**15, message=_l("预算金额不能为负数"))])
+    funds_in_place = MoneyField(_l("实际到位资金（元）"), validators=[
+        Optional(), NumberRange(min=0, max=10**15, message=_l("金额不能为负数"))])
+    funds_spent = MoneyField(_l("实际支出资金（元）"), validators=[
+        Optional(), NumberRange(min=0, max=10**15, message=_l("金额不能为负数"))])
     funding_source = StringField(_l("资金来源"), validators=[Optional(), Length(max=200, message=_l("不超过 200 个字符"))])
     category = SelectField(_l("项目类别"), choices=[("", "—")] + [(c, c) for c in CATEGORIES],
                            validators=[Optional()])

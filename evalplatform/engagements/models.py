@@ -139,6 +139,9 @@ class Engagement(Base):
     kind: Mapped[EngagementKind] = mapped_column(Enum(EngagementKind, native_enum=False, length=20))
     fiscal_year: Mapped[int]
     budget_amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))  # 元
+    # 财预〔2020〕10号 附件2: 实际到位资金 and 实际支出资金 (元), quoted in the report's 一、基本情况.
+    funds_in_place: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    funds_spent: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     funding_source: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[str | None] = mapped_column(String(60))
     period_start: Mapped[date | None]

@@ -38,6 +38,8 @@ class EngagementFields:
     kind: EngagementKind
     fiscal_year: int
     budget_amount: Decimal
+    funds_in_place: Decimal | None = None
+    funds_spent: Decimal | None = None
     commission_id: int | None = None  # only on creation: the accepted commission it is opened under
     funding_source: str | None = None
     category: str | None = None

@@ -59,7 +59,8 @@ def _fields_from(form: EngagementForm) -> service.EngagementFields:
     return service.EngagementFields(
         title=form.title.data, evaluated_unit_name=form.evaluated_unit_name.data,
         kind=EngagementKind(form.kind.data), fiscal_year=form.fiscal_year.data,
-        budget_amount=form.budget_amount.data,
+        budget_amount=form.budget_amount.data, funds_in_place=form.funds_in_place.data,
+        funds_spent=form.funds_spent.data,
         commission_id=form.commission_id.data if hasattr(form, "commission_id") else None,
         funding_source=form.funding_source.data or None, category=form.category.data or None,
         period_start=form.period_start.data, period_end=form.period_end.data,

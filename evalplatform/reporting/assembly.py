@@ -21,13 +21,17 @@ from ..crosscheck import service as crosscheck_service
 from .. import formatting as fmt
 from ..indicators import display
 from ..indicators.rollup import scoring_summary as score_rollup
+from ..indicators.service import tree_for
 from ..inspections import service as inspection_service
+from ..crosscheck import sampling
 
 from ..engagements.models import EngagementKind
 from ..integrity import canonical_json, sha256_hex
 from ..evidence import previews
 from ..evidence.service import evidence_index
 from ..evidence.store import BlobStore
+from ..scoring.service import evidence_by_indicator
+from . import drafting, wording
 from .models import NARRATIVE_SECTIONS, Report
 
 TEMPLATE_VERSION = "report-2026.2"
@@ -59,7 +63,7 @@ def part(name: str):
 def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: str, now: datetime) -> dict:
     engagement = report.engagement
     evidence = evidence_index(session, engagement)
-    return {
+    content = {
         "template": TEMPLATE_VERSION,
         "title": report.title,
         "number": report.number or "",
@@ -67,21 +71,14 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
         # The bureau's calendar day (EVALPLATFORM_TIMEZONE), never the server's: 23:30 UTC is the next day in Beijing.
         "date": fmt.long_date(now),
         "date_iso": fmt.short_date(now),
-        "engagement": {
-            "title": engagement.title, "unit": engagement.evaluated_unit.name,
-            "kind": "项目支出" if engagement.kind is EngagementKind.project else "部门整体支出",
-            "fiscal_year": engagement.fiscal_year, "budget_amount": fmt.number(engagement.budget_amount, 2),
-            "funding_source": engagement.funding_source or "", "category": engagement.category or "",
-            "bureau": engagement.bureau.name, "description": engagement.description or "",
-            "period": (f"{fmt.long_date(engagement.period_start)}至{fmt.long_date(engagement.period_end)}"
-                       if engagement.period_start and engagement.period_end else "—"),
-        },
+        "engagement": engagement_facts(engagement),
+        "wording": wording.for_kind(EngagementKind(engagement.kind).value),
         "team": [{"name": m.user.display_name, "role": TEAM_ROLES[m.team_role.value]} for m in engagement.team],
         "sites": [{"name": s.name, "address": s.address or "", "coordinates":
                    f"{s.latitude}, {s.longitude}" if s.latitude is not None else ""} for s in engagement.sites],
-        "narrative": {key: report.section_text(key) for key in NARRATIVE_SECTIONS},
         "scoring": scoring_summary(session, engagement),
         "surveys": survey_sections(session, engagement, now),
+        "samples": [_sample_row(s) for s in sampling.samples(session, engagement)],
         "inspections": [_inspection(inspection_service.record_sheet(i))
                         for i in inspection_service.list_inspections(session, engagement) if i.is_finished],
         "findings": [dict(zip(FINDING_KEYS, (_cell(v) for v in row)))
@@ -90,6 +87,53 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
         "evidence": [_evidence_row(e) for e in evidence],
         "photos": [_photo(store, e) for e in evidence if e.mime in ("image/jpeg", "image/png")][:MAX_PHOTOS],
     }
+    # Sections the evaluators have not written yet print the draft made from the data (never "待填写").
+    drafts = drafting.draft_sections(content)
+    content["narrative"] = {key: report.section_text(key).strip() or drafts[key] for key in NARRATIVE_SECTIONS}
+    content["drafted"] = [key for key in NARRATIVE_SECTIONS if not report.section_text(key).strip()]
+    return content
+
+
+def engagement_facts(engagement) -> dict:
+    """一、基本情况: who, what, when and the money (budget, in place, spent) as the engagement records them."""
+    budget, in_place, spent = engagement.budget_amount, engagement.funds_in_place, engagement.funds_spent
+    return {
+        "title": engagement.title, "unit": engagement.evaluated_unit.name, "kind_code": EngagementKind(engagement.kind).value,
+        "kind": "项目支出" if EngagementKind(engagement.kind) is EngagementKind.project else "部门整体支出",
+        "fiscal_year": engagement.fiscal_year, "budget_amount": f"{budget:,.2f}",
+        "budget": fmt.money(budget), "budget_wan": fmt.money(budget, "万元", 2),
+        "funds_in_place": fmt.money(in_place) if in_place is not None else "",
+        "funds_spent": fmt.money(spent) if spent is not None else "",
+        "in_place_rate": _share(in_place, budget), "execution_rate": _share(spent, in_place),
+        "funding_source": engagement.funding_source or "", "category": engagement.category or "",
+        "bureau": engagement.bureau.name, "description": engagement.description or "",
+        "period": _period(engagement.period_start, engagement.period_end),
+    }
+
+
+def _share(part, whole) -> str:
+    """财预〔2020〕10号 附件2: 资金到位率 = 到位/预算, 预算执行率 = 支出/到位 ("" when a figure is missing)."""
+    if part is None or not whole:
+        return ""
+    return fmt.percent(Decimal(part) / Decimal(whole) * 100, 2)
+
+
+def _period(start, end) -> str:
+    """The evaluation period in words, saying only what is known (never "~" between blanks)."""
+    if start and end:
+        return f"{fmt.long_date(start)}至{fmt.long_date(end)}"
+    if start:
+        return f"{fmt.long_date(start)}起"
+    if end:
+        return f"截至{fmt.long_date(end)}"
+    return ""
+
+
+def _sample_row(sample) -> dict:
+    """抽样核查: what was sampled and how many (方法与样本量, 二、工作开展情况)."""
+    estimate = sampling.estimate(sample)
+    return {"name": sample.material.name or "申报清单", "population": sample.population_size, "size": sample.size,
+            "checked": estimate.checked, "exceptions": estimate.exceptions}
 
 
 def _photo(store: BlobStore, e) -> dict:
@@ -106,6 +150,8 @@ def scoring_summary(session: Session, engagement) -> dict | None:
     summary = score_rollup(session, engagement)
     if not summary.rows:
         return None
+    tree = tree_for(session, engagement)
+    cited = {k: [e.code for e in v] for k, v in evidence_by_indicator(session, tree).items()}
     path: dict[int, list[str]] = {}
     rows, dimensions = [], []
     for row in summary.rows:
@@ -120,15 +166,26 @@ def scoring_summary(session: Session, engagement) -> dict | None:
             rows.append({"level1": names[0], "level2": names[1], "level3": names[2], "points": fmt.number(i.points),
                          "score": line.score, "rate": fmt.percent(row.rate), "rationale": i.rationale,
                          "target": line.target, "actual": line.actual, "computed": line.computed,
+                         **_deduction_facts(i, row, cited),
                          "values": {"points": i.points, "score": None if i.not_applicable else row.score,
                                     "rate": row.rate, "computed": line.rate}})
-            dimensions[-1]["indicators"].append({k: rows[-1][k] for k in (
-                "target", "actual", "computed", "points", "score", "rationale")} | {"name": i.name})
+            dimensions[-1]["indicators"].append({k: rows[-1][k] for k in INDICATOR_KEYS} | {"name": i.name})
     targets = [{"name": r["level3"], "value": r["target"]} for r in rows if r["target"] not in ("", "定性")]
     return {"total": _num(summary.total), "total_text": fmt.score(summary.total),
             "grade": summary.grade_label or "待定", "rescaled": summary.rescaled,
             "points_total": fmt.number(sum((r.indicator.points for r in summary.dimensions), Decimal(0))),
             "problems": summary.problems, "dimensions": dimensions, "rows": rows, "targets": targets}
+
+
+INDICATOR_KEYS = ("target", "actual", "computed", "points", "score", "rate", "lost", "rationale", "source",
+                  "evidence")
+
+
+def _deduction_facts(i, row, cited: dict) -> dict:
+    """What the prose of 三/四 quotes beside the table: points lost, where the actual value came from, evidence."""
+    lost = None if row.score is None or i.not_applicable else Decimal(i.points) - Decimal(row.score)
+    return {"lost": fmt.number(lost) if lost else "", "source": i.verified_source or "",
+            "evidence": "、".join(cited.get(i.id, []))}
 
 
 def _inspection(sheet: dict) -> dict:
@@ -163,7 +220,7 @@ def survey_sections(session: Session, engagement, now: datetime) -> list[dict]:
                         {"caption": "各题满意度分布", "uri": charts.data_uri(charts.levels_svg(result.distributions))}]
                        if items else [])
         sections.append({
-            "title": data.title, "summary": _survey_summary(result),
+            "title": data.title, "summary": _survey_summary(result), "total": result.total, "valid": result.valid,
             "table": {"header": SURVEY_HEADER,
                       "rows": [[("【总体】" if r.scope == "overall" else "【维度】" if r.scope == "dimension" else "")
                                 + r.label, r.answers, r.unknown, _pct(r.rate.estimate), _pct_range(r.rate),

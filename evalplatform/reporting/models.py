@@ -57,15 +57,21 @@ ENGAGEMENT_STATUS_OF = {ReportStatus.draft: EngagementStatus.reporting, ReportSt
                         ReportStatus.submitted: EngagementStatus.review, ReportStatus.approved: EngagementStatus.review,
                         ReportStatus.issued: EngagementStatus.issued}
 
-# Narrative sections written by evaluators (design.md §8); the rest is generated from data.
+# Narrative sections written by evaluators from a first draft made of the data (design.md §8, reporting.drafting);
+# the tables (funds, targets, scores, annexes) are generated from data.
 NARRATIVE_SECTIONS = {
-    "overview": N_("项目概况补充说明"),
-    "work_process": N_("工作过程"),
-    "experience": N_("主要经验及做法"),
-    "problems": N_("存在的问题及原因分析"),
-    "suggestions": N_("有关建议"),
-    "other": N_("其他需要说明的问题"),
+    "overview": N_("一、基本情况"),
+    "work_process": N_("二、绩效评价工作开展情况"),
+    "conclusion": N_("三、综合评价情况及评价结论"),
+    "analysis": N_("四、绩效评价指标分析"),
+    "experience": N_("五（一）主要经验及做法"),
+    "problems": N_("五（二）存在的问题及原因分析"),
+    "suggestions": N_("六、有关建议"),
+    "other": N_("七、其他需要说明的问题"),
 }
+# Sections whose draft is complete from the scores alone (三 conclusion, 四 analysis): the readiness checklist does
+# not ask the evaluator to write them, and the report prints the draft while they are empty.
+GENERATED_WHEN_EMPTY = ("conclusion", "analysis")
 
 
 class Report(Base):

@@ -27,7 +27,7 @@ from ..indicators.rollup import scoring_summary
 from ..indicators.service import tree_for
 from ..questionnaires.models import Distribution, Response
 from ..scoring.service import evidence_by_indicator
-from .models import NARRATIVE_SECTIONS, Report
+from .models import GENERATED_WHEN_EMPTY, NARRATIVE_SECTIONS, Report
 
 # Modules holding further @check functions (imported once, lazily: they may import this module).
 CHECK_MODULES = ("evalplatform.reporting.contradictions",)
@@ -97,7 +97,8 @@ def empty_sections(session: Session, report: Report) -> list[Problem]:
     """Every narrative section of the 附件3 outline must say something (even "无")."""
     return [Problem("empty_sections", N_("报告章节“%(name)s”尚未填写"), {"name": name},
                     **_link("reporting.page", report))
-            for key, name in NARRATIVE_SECTIONS.items() if not report.section_text(key).strip()]
+            for key, name in NARRATIVE_SECTIONS.items()
+            if key not in GENERATED_WHEN_EMPTY and not report.section_text(key).strip()]
 
 
 def _scored_rows(session: Session, report: Report):

@@ -26,9 +26,30 @@ _environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=se
 
 def report_html(content: dict, *, draft: bool, version: int | None, content_sha256: str) -> str:
     photos = [{**p, "uri": photo_uri(p["path"])} for p in content["photos"]]
+    rows = (content.get("scoring") or {}).get("rows") or []
     return _environment.get_template("report.html").render(
         c={**content, "photos": photos}, draft=draft, version=version, content_sha256=content_sha256,
-        sections=SECTION_HEADINGS)
+        sections=SECTION_HEADINGS, score_rows=merged_levels(rows), satisfaction=satisfaction_sources(rows))
+
+
+def merged_levels(rows: list[dict]) -> list[dict]:
+    """The score table's rows with rowspans: a 一级/二级 name is printed once over the rows it covers
+    (span1/span2 = rows covered, 0 where the cell is merged into the one above)."""
+    merged = [dict(r, span1=0, span2=0) for r in rows]
+    for level, span in (("level1", "span1"), ("level2", "span2")):
+        start = 0
+        for n in range(1, len(merged) + 1):
+            if n == len(merged) or merged[n][level] != merged[start][level] or \
+                    (level == "level2" and merged[n]["level1"] != merged[start]["level1"]):
+                merged[start][span] = n - start
+                start = n
+    return merged
+
+
+def satisfaction_sources(rows: list[dict]) -> list[dict]:
+    """Satisfaction indicators scored from a survey outside the platform: 附件2 says where the figure came from
+    rather than "no survey" next to a scored 满意度 (the contradiction issue 21 found)."""
+    return [r for r in rows if "满意度" in r["level3"] and r.get("actual") and r.get("source")]
 
 
 def report_pdf(content: dict, storage_dir: str, *, draft: bool, version: int | None,

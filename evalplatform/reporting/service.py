@@ -18,7 +18,7 @@ from ..evidence.store import BlobStore
 from ..audit.models import AuditEvent
 from ..db import make_engine
 from ..integrity import sha256_hex
-from . import annexes, readiness, review
+from . import annexes, drafting, readiness, review
 from .assembly import RenderFailed, assemble, canonical_content, content_sha256
 from .models import (NARRATIVE_SECTIONS, RENDER_JOB_WORKFLOW, REPORT_WORKFLOW, RenderJob, RenderJobStatus, Report,
                      ReportEvent, ReportSection, ReportStatus, ReportVersion)
@@ -90,6 +90,18 @@ def save_section(session: Session, report: Report, key: str, body: str, actor: U
         session.flush()
         _record_edit(session, report, actor, now, "report.section", key, len(body))
     return section
+
+
+def generate_drafts(session: Session, report: Report, store: BlobStore, actor: User, now: datetime, *,
+                    firm_name: str) -> list[str]:
+    """生成初稿: write the data-made draft into every narrative section that is still empty (never over text
+    someone wrote); returns the keys filled."""
+    _ensure_editable(report, actor)
+    drafts = drafting.draft_sections(assemble(session, report, store, firm_name=firm_name, now=now))
+    filled = [key for key in NARRATIVE_SECTIONS if not report.section_text(key).strip()]
+    for key in filled:
+        save_section(session, report, key, drafts[key], actor, now)
+    return filled
 
 
 def _record_edit(session: Session, report: Report, actor: User, now: datetime, action: str, name: str,

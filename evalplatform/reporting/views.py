@@ -15,7 +15,7 @@ from ..evidence import service as evidence_service
 from ..evidence.models import Evidence
 from ..evidence.downloads import send_evidence
 from ..web import current_store, error_page, get_or_404, now_utc, transaction
-from . import annexes, readiness, review, service
+from . import annexes, readiness, review, service, wording
 from .forms import AnnexForm, CommentForm, HeaderForm, SectionForm
 from .models import NARRATIVE_SECTIONS, RenderJob, RenderJobStatus, ReportStatus
 
@@ -42,7 +42,7 @@ def page(engagement_id: int):
     engagement, report = _load(engagement_id)
     return render_template("reporting/report.html", engagement=engagement, report=report,
                            findings=crosscheck_findings.findings(db.session, engagement),
-                           sections=NARRATIVE_SECTIONS, header_form=HeaderForm(obj=report),
+                           sections=NARRATIVE_SECTIONS, guidance=wording.guidance(), header_form=HeaderForm(obj=report),
                            section_form=SectionForm(), comment_form=CommentForm(), statuses=ReportStatus,
                            annex_form=AnnexForm(), **_review_facts(engagement, report))
 
@@ -106,6 +106,24 @@ def save_section(engagement_id: int, key: str):
     if request.accept_mimetypes.best == "application/json":
         return jsonify(saved_at=section.updated_at.isoformat(), chars=len(section.body))
     flash(_("已保存。"), "success")
+    return redirect(url_for(".page", engagement_id=engagement_id), 303)
+
+
+@bp.post("/drafts")
+@login_required
+def drafts(engagement_id: int):
+    """生成初稿: fill the empty sections from the data; text already written stays as it is."""
+    engagement, report = _load(engagement_id, for_write=True)
+    if report is None or not CommentForm().validate_on_submit():
+        abort(400)
+    try:
+        with transaction():
+            filled = service.generate_drafts(db.session, report, current_store(), current_user, now_utc(),
+                                             firm_name=engagement.firm.name)
+    except service.ReportError as error:
+        return _refused(error, engagement_id)
+    flash(_("已为 %(n)s 个空白章节生成初稿，请逐节修改。", n=len(filled)) if filled
+          else _("各章节均已有内容，未作改动。"), "success")
     return redirect(url_for(".page", engagement_id=engagement_id), 303)
 
 

@@ -142,9 +142,9 @@ def test_result_applications_are_recorded_tracked_and_audited(client, session, p
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("被评价单位", "评价项目", "应用方式", "内容与要求") and len(rows) == 3
     by_kind = {row[2]: row for row in rows[1:]}
-    assert by_kind["整改要求"][3] == "<script>alert(1)</script>补齐管护台账" and by_kind["整改要求"][6] == "已完成"
-    assert by_kind["整改要求"][7] == "已建立台账并报备" and by_kind["整改要求"][9] is None  # done: not overdue
-    assert by_kind["预算调整"][4] == -200000
+    assert by_kind["整改要求"][3] == "<script>alert(1)</script>补齐管护台账" and by_kind["整改要求"][7] == "已完成"
+    assert by_kind["整改要求"][8] == "已建立台账并报备" and by_kind["整改要求"][10] is None  # done: not overdue
+    assert rows[0][4] == "责任单位" and by_kind["预算调整"][5] == -200000
     overdue = load_workbook(BytesIO(client.get("/bureau/applications.xlsx?overdue=1").data)).active
     assert overdue.max_row == 1  # the header only: nothing is overdue any more
 

@@ -93,3 +93,18 @@ def test_workspace_lists_the_findings_and_the_button_applies_them(client, sessio
     html = client.get(page).get_data(as_text=True)
     assert "已按问题清单扣分：F-003 −1、F-004 −0.5" in html
     assert 'data-deduction inputmode="decimal" value="2"' in html   # 扣分合计 shows the sum
+
+
+def test_every_demo_finding_carries_a_recommendation(session, demo):
+    road, _ = demo
+    assert all(f.recommendation for f in findings.findings(session, road))
+
+
+def test_the_finding_form_requires_a_recommendation(client, session):
+    world = factories.World(session)
+    login(client, world.evaluator.username)
+    page = f"/engagements/{world.engagement.id}/findings"
+    base = {"title": "台账未单独核算", "description": "项目资金与其他资金混合核算", "severity": "medium"}
+    refused = post_form(client, page, base, page=page)
+    assert refused.status_code != 303 and findings.findings(session, world.engagement) == []
+    assert post_form(client, page, {**base, "recommendation": "按项目设置辅助核算"}, page=page).status_code == 303

@@ -37,7 +37,7 @@ def test_a_report_goes_from_draft_to_the_bureau(page, live_server, session):
     suggestions.fill("建议<b>加强</b>道路养护资金保障。")
     suggestions.blur()
     page.get_by_text("已自动保存").first.wait_for(timeout=45_000)
-    assert "20 字" in page.locator("[data-wordcount]").nth(4).inner_text()
+    assert "20 字" in suggestions.locator("xpath=ancestor::form").locator("[data-wordcount]").inner_text()
     page.get_by_role("button", name="提交复核").click()
     expect(page.get_by_test_id("report-status")).to_have_text("待复核", timeout=60_000)
     sign_out(page)

@@ -64,7 +64,8 @@ def test_crosscheck_findings_and_sample_pages_render_and_export(client, session,
         assert client.get(url).status_code == 200
     response = client.post(f"{base}/findings", data={"csrf_token": csrf_token(client, f"{base}/findings"),
                                                      "title": "=HYPERLINK(\"x\")", "description": "台账未按项目单独核算",
-                                                     "severity": "high", "indicator_refs": "财务监控，资金使用合规性"})
+                                                     "severity": "high", "indicator_refs": "财务监控，资金使用合规性",
+                                                     "recommendation": "按项目设置辅助核算"})
     assert response.status_code == 303
     sheet = load_workbook(BytesIO(client.get(f"{base}/findings.xlsx").data)).active
     assert sheet["A2"].value == "F-001" and sheet["B2"].value.startswith("'=")

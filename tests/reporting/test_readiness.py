@@ -74,9 +74,9 @@ def test_each_missing_item_blocks_submission_and_is_listed_on_the_page(session, 
     session.commit()
     login(client, evaluator.username, DEMO_PASSWORD)
     page = client.get(f"/engagements/{engagement.id}/report").get_data(as_text=True)
-    assert 'data-testid="readiness"' in page and "报告章节“其他需要说明的问题”尚未填写" in page
+    assert 'data-testid="readiness"' in page and "报告章节“七、其他需要说明的问题”尚未填写" in page
     english = client.get(f"/engagements/{engagement.id}/report?lang=en").get_data(as_text=True)
-    assert "Report section “Other matters” has not been written" in english
+    assert "Report section “7. Other matters” has not been written" in english
 
 
 def test_issuing_is_gated_too_and_only_a_partner_may_override_with_a_recorded_reason(session, app, road):
