@@ -1,4 +1,5 @@
 """Shared by the benchmarks: a private PostgreSQL database and a gunicorn server on loopback."""
+
 from __future__ import annotations
 
 import contextlib
@@ -27,6 +28,7 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 def private_postgres():
     """A fresh database migrated to head; dropped afterwards."""
     from evalplatform.migrate import upgrade
+
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     name = f"evalplatform_bench_{uuid.uuid4().hex[:8]}"
     with admin.connect() as c:
@@ -48,15 +50,39 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(database_url: str, storage_dir: str, workers: int = 4, threads: int = 1, extra: tuple[str, ...] = (),
-             app: str = "evalplatform:create_app()"):
+def gunicorn(
+    database_url: str,
+    storage_dir: str,
+    workers: int = 4,
+    threads: int = 1,
+    extra: tuple[str, ...] = (),
+    app: str = "evalplatform:create_app()",
+):
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "STORAGE_DIR": storage_dir, "SECRET_KEY": "bench",
-           "EVALPLATFORM_INSTANCE": tempfile.mkdtemp()}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "STORAGE_DIR": storage_dir,
+        "SECRET_KEY": "bench",
+        "EVALPLATFORM_INSTANCE": tempfile.mkdtemp(),
+    }
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "--threads", str(threads), "-b",
-         f"127.0.0.1:{port}", "--log-level", "warning", *extra, app],
-        cwd=ROOT, env=env)
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            *extra,
+            app,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base)
@@ -68,6 +94,7 @@ def gunicorn(database_url: str, storage_dir: str, workers: int = 4, threads: int
 
 def _wait_until_up(base: str, timeout: float = 120) -> None:
     import requests
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         # A worker still importing answers slowly on a loaded machine: keep waiting rather than fail.
@@ -80,10 +107,12 @@ def _wait_until_up(base: str, timeout: float = 120) -> None:
 
 def logged_in_session(base: str, username: str, password: str):
     import requests
+
     http = requests.Session()
     token = CSRF_RE.search(http.get(f"{base}/login").text).group(1)
-    response = http.post(f"{base}/login", data={"username": username, "password": password, "csrf_token": token},
-                         allow_redirects=False)
+    response = http.post(
+        f"{base}/login", data={"username": username, "password": password, "csrf_token": token}, allow_redirects=False
+    )
     assert response.status_code == 302, response.text[:300]
     return http
 
@@ -97,25 +126,56 @@ QUESTIONS = 30
 
 
 def survey_definition() -> dict:
-    questions = [{"code": "gender", "type": "single_choice", "label": "性别", "required": True,
-                  "choices": [{"code": "1", "label": "男"}, {"code": "2", "label": "女"}]},
-                 {"code": "age", "type": "integer", "label": "年龄", "min": 10, "max": 110, "required": True},
-                 {"code": "aware", "type": "single_choice", "label": "是否了解", "required": True,
-                  "choices": [{"code": "1", "label": "是"}, {"code": "2", "label": "否"}]}]
-    questions += [{"code": f"sat{i:02d}", "type": "satisfaction", "label": f"满意度第{i}项", "required": True,
-                   "relevant": "${aware} = '1'"} for i in range(1, 25)]
-    questions += [{"code": "uses", "type": "multiple_choice", "label": "出行方式",
-                   "choices": [{"code": c, "label": c} for c in ("bus", "walk", "car", "bike")]},
-                  {"code": "minutes", "type": "decimal", "label": "单程分钟", "constraint": ". > 0"},
-                  {"code": "advice", "type": "text", "label": "建议", "max_length": 500}]
+    questions = [
+        {
+            "code": "gender",
+            "type": "single_choice",
+            "label": "性别",
+            "required": True,
+            "choices": [{"code": "1", "label": "男"}, {"code": "2", "label": "女"}],
+        },
+        {"code": "age", "type": "integer", "label": "年龄", "min": 10, "max": 110, "required": True},
+        {
+            "code": "aware",
+            "type": "single_choice",
+            "label": "是否了解",
+            "required": True,
+            "choices": [{"code": "1", "label": "是"}, {"code": "2", "label": "否"}],
+        },
+    ]
+    questions += [
+        {
+            "code": f"sat{i:02d}",
+            "type": "satisfaction",
+            "label": f"满意度第{i}项",
+            "required": True,
+            "relevant": "${aware} = '1'",
+        }
+        for i in range(1, 25)
+    ]
+    questions += [
+        {
+            "code": "uses",
+            "type": "multiple_choice",
+            "label": "出行方式",
+            "choices": [{"code": c, "label": c} for c in ("bus", "walk", "car", "bike")],
+        },
+        {"code": "minutes", "type": "decimal", "label": "单程分钟", "constraint": ". > 0"},
+        {"code": "advice", "type": "text", "label": "建议", "max_length": 500},
+    ]
     assert len(questions) == QUESTIONS
     return {"title": "基准问卷", "sections": [{"code": "s1", "title": "", "questions": questions}]}
 
 
 def survey_answers(rng: random.Random) -> dict:
-    values = {"gender": rng.choice("12"), "age": rng.randint(18, 90), "aware": "1",
-              "uses": sorted(rng.sample(["bus", "walk", "car", "bike"], 2)), "minutes": round(rng.uniform(5, 90), 1),
-              "advice": "希望加强道路养护" * rng.randint(1, 5)}
+    values = {
+        "gender": rng.choice("12"),
+        "age": rng.randint(18, 90),
+        "aware": "1",
+        "uses": sorted(rng.sample(["bus", "walk", "car", "bike"], 2)),
+        "minutes": round(rng.uniform(5, 90), 1),
+        "advice": "希望加强道路养护" * rng.randint(1, 5),
+    }
     values.update({f"sat{i:02d}": rng.choice(["5", "4", "4", "3", "2", "dk"]) for i in range(1, 25)})
     return values
 
@@ -133,16 +193,23 @@ def create_survey_world(database_url: str) -> dict:
     from evalplatform.instruments import service as instruments
     from evalplatform.questionnaires import service
     from tests import factories
+
     engine = create_engine(database_url)
     with Session(engine) as session:
         world = factories.World(session)
-        instrument = instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW,
-                                                   survey_definition())
-        distribution = service.create_distribution(session, instrument, world.evaluator, factories.NOW,
-                                                   service.DistributionFields(name="基准", stratum="全体"))
+        instrument = instruments.create_instrument(
+            session, world.engagement, world.evaluator, factories.NOW, survey_definition()
+        )
+        distribution = service.create_distribution(
+            session, instrument, world.evaluator, factories.NOW, service.DistributionFields(name="基准", stratum="全体")
+        )
         session.commit()
-        result = {"token": distribution.token, "instrument_id": instrument.id, "engagement_id": world.engagement.id,
-                  "evaluator": world.evaluator.username}
+        result = {
+            "token": distribution.token,
+            "instrument_id": instrument.id,
+            "engagement_id": world.engagement.id,
+            "evaluator": world.evaluator.username,
+        }
     engine.dispose()
     return result
 
@@ -154,16 +221,23 @@ def reconcile(database_url: str, instrument_id: int, accepted: set[str], in_flig
     from sqlalchemy.orm import Session
 
     from evalplatform.questionnaires.models import Response
+
     engine = create_engine(database_url)
     with Session(engine) as session:
-        rows = [str(u) for u in session.scalars(select(Response.client_uuid)
-                                                .where(Response.instrument_id == instrument_id))]
+        rows = [
+            str(u) for u in session.scalars(select(Response.client_uuid).where(Response.instrument_id == instrument_id))
+        ]
         total = session.scalar(select(func.count(Response.id)).where(Response.instrument_id == instrument_id))
     engine.dispose()
     stored, accepted = set(rows), {str(uuid.UUID(u)) for u in accepted}
     unacknowledged = len(stored - accepted)
-    return {"rows": total, "accepted": len(accepted), "lost": len(accepted - stored), "unacknowledged": unacknowledged,
-            "duplicated": (total - len(stored)) + max(0, unacknowledged - in_flight)}
+    return {
+        "rows": total,
+        "accepted": len(accepted),
+        "lost": len(accepted - stored),
+        "unacknowledged": unacknowledged,
+        "duplicated": (total - len(stored)) + max(0, unacknowledged - in_flight),
+    }
 
 
 def percentile(values: list[float], fraction: float) -> float:

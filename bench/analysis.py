@@ -13,6 +13,7 @@ one warm-up (imports, jieba's dictionary): `load_s` = the provider (query, JSON 
 `COPY (SELECT answers FROM response WHERE instrument_id = …) TO STDOUT`, read to the end and nothing else
 done with them: the floor of any load; `load_vs_floor` = load_s / copy_floor_s at 100,000.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,15 +47,42 @@ CODES = {1.0: "1", 2.0: "2", 3.0: "3", 4.0: "4", 5.0: "5", 0.0: "dk"}
 
 
 def definition() -> dict:
-    matrices = [{"code": f"d{d + 1}", "type": "matrix", "label": f"维度{d + 1}",
-                 "items": [{"code": f"s{d * PER_DIMENSION + i + 1:02d}", "label": f"满意度题{d * PER_DIMENSION + i + 1}"}
-                           for i in range(PER_DIMENSION)]} for d in range(DIMENSIONS)]
-    return {"title": "基准问卷", "kind": "questionnaire", "sections": [
-        {"code": "profile", "title": "基本情况", "questions": [
-            {"code": "role", "type": "single_choice", "label": "身份",
-             "choices": [{"code": "a", "label": "村民"}, {"code": "b", "label": "村干部"}, {"code": "c", "label": "商户"}]}]},
-        {"code": "sat", "title": "满意度", "questions": matrices},
-        {"code": "end", "title": "建议", "questions": [{"code": "advice", "type": "text", "label": "建议"}]}]}
+    matrices = [
+        {
+            "code": f"d{d + 1}",
+            "type": "matrix",
+            "label": f"维度{d + 1}",
+            "items": [
+                {"code": f"s{d * PER_DIMENSION + i + 1:02d}", "label": f"满意度题{d * PER_DIMENSION + i + 1}"}
+                for i in range(PER_DIMENSION)
+            ],
+        }
+        for d in range(DIMENSIONS)
+    ]
+    return {
+        "title": "基准问卷",
+        "kind": "questionnaire",
+        "sections": [
+            {
+                "code": "profile",
+                "title": "基本情况",
+                "questions": [
+                    {
+                        "code": "role",
+                        "type": "single_choice",
+                        "label": "身份",
+                        "choices": [
+                            {"code": "a", "label": "村民"},
+                            {"code": "b", "label": "村干部"},
+                            {"code": "c", "label": "商户"},
+                        ],
+                    }
+                ],
+            },
+            {"code": "sat", "title": "满意度", "questions": matrices},
+            {"code": "end", "title": "建议", "questions": [{"code": "advice", "type": "text", "label": "建议"}]},
+        ],
+    }
 
 
 def setup(url: str, n: int):
@@ -65,14 +93,26 @@ def setup(url: str, n: int):
         firm = accounts.get_or_create_firm(session, "基准事务所")
         bureau = accounts.get_or_create_bureau(session, "基准财政局")
         actor = accounts.create_user(session, username="bench", password="bench-pass-2026", role="evaluator", firm=firm)
-        engagement = engagements.create_engagement(session, engagements.EngagementFields(
-            title="基准项目", evaluated_unit_name="某单位", kind=EngagementKind.project, fiscal_year=2025,
-            budget_amount=1, commission_id=commissions.commission_firm(session, bureau, firm.name, "基准项目", 2025,
-                                                                       None, now).id), actor, now)
+        engagement = engagements.create_engagement(
+            session,
+            engagements.EngagementFields(
+                title="基准项目",
+                evaluated_unit_name="某单位",
+                kind=EngagementKind.project,
+                fiscal_year=2025,
+                budget_amount=1,
+                commission_id=commissions.commission_firm(session, bureau, firm.name, "基准项目", 2025, None, now).id,
+            ),
+            actor,
+            now,
+        )
         instrument = instruments.create_instrument(session, engagement, actor, now, definition())
-        channels = [questionnaires.create_distribution(session, instrument, actor, now,
-                                                       questionnaires.DistributionFields(name=f"{s}链接", stratum=s))
-                    for s in STRATA]
+        channels = [
+            questionnaires.create_distribution(
+                session, instrument, actor, now, questionnaires.DistributionFields(name=f"{s}链接", stratum=s)
+            )
+            for s in STRATA
+        ]
         session.commit()
         ids = (engagement.id, instrument.id, instrument.latest.id, [c.id for c in channels])
     copy_responses(engine, n, *ids[1:])
@@ -86,24 +126,48 @@ def copy_responses(engine, n: int, instrument_id: int, version_id: int, channel_
     durations = np.random.default_rng(3).normal(300, 90, n).clip(20).astype(int)
     with engine.raw_connection() as raw:
         cursor = raw.cursor()
-        columns = ("instrument_id, distribution_id, version_id, client_uuid, answers, payload_sha256, duration_s, "
-                   "submitted_at, quality_flags, invalid_reason, content_mac")
+        columns = (
+            "instrument_id, distribution_id, version_id, client_uuid, answers, payload_sha256, duration_s, "
+            "submitted_at, quality_flags, invalid_reason, content_mac"
+        )
         with cursor.copy(f"COPY response ({columns}) FROM STDIN") as copy:
-            for row, (level_row, stratum, role, advice, submitted, reason, duration) in enumerate(zip(
-                    levels, strata, frame["role"], frame["advice"], frame["submitted_at"], frame["invalid_reason"],
-                    durations)):
+            for row, (level_row, stratum, role, advice, submitted, reason, duration) in enumerate(
+                zip(
+                    levels,
+                    strata,
+                    frame["role"],
+                    frame["advice"],
+                    frame["submitted_at"],
+                    frame["invalid_reason"],
+                    durations,
+                )
+            ):
                 answers = {"role": role}
                 for d in range(DIMENSIONS):
-                    cells = {f"s{d * PER_DIMENSION + i + 1:02d}": CODES[v]
-                             for i, v in enumerate(level_row[d * PER_DIMENSION:(d + 1) * PER_DIMENSION]) if v == v}
+                    cells = {
+                        f"s{d * PER_DIMENSION + i + 1:02d}": CODES[v]
+                        for i, v in enumerate(level_row[d * PER_DIMENSION : (d + 1) * PER_DIMENSION])
+                        if v == v
+                    }
                     if cells:
                         answers[f"d{d + 1}"] = cells
                 if isinstance(advice, str) and advice:
                     answers["advice"] = advice
-                copy.write_row((instrument_id, channel_ids[stratum], version_id, uuid.UUID(int=row + 1),
-                                json.dumps(answers, ensure_ascii=False), "0" * 64, int(duration),
-                                submitted.to_pydatetime(), "[]", reason if isinstance(reason, str) else None,
-                                "0" * 64))  # not sealed: a benchmark of the analysis, never verified
+                copy.write_row(
+                    (
+                        instrument_id,
+                        channel_ids[stratum],
+                        version_id,
+                        uuid.UUID(int=row + 1),
+                        json.dumps(answers, ensure_ascii=False),
+                        "0" * 64,
+                        int(duration),
+                        submitted.to_pydatetime(),
+                        "[]",
+                        reason if isinstance(reason, str) else None,
+                        "0" * 64,
+                    )
+                )  # not sealed: a benchmark of the analysis, never verified
         raw.commit()
 
 
@@ -114,8 +178,9 @@ def copy_floor(engine, instrument_id: int) -> float:
         with engine.raw_connection() as raw:
             cursor = raw.cursor()
             start = time.perf_counter()
-            with cursor.copy(f"COPY (SELECT answers FROM response WHERE instrument_id = {int(instrument_id)}) "
-                             "TO STDOUT") as copy:
+            with cursor.copy(
+                f"COPY (SELECT answers FROM response WHERE instrument_id = {int(instrument_id)}) TO STDOUT"
+            ) as copy:
                 for _block in copy:
                     pass
             times.append(time.perf_counter() - start)
@@ -125,6 +190,7 @@ def copy_floor(engine, instrument_id: int) -> float:
 
 def timed(engine, engagement_id: int, with_texts: bool = True) -> tuple[float, float, int]:
     from evalplatform.engagements.models import Engagement
+
     loads, totals = [], []
     for _ in range(RUNS):
         with Session(engine) as session:
@@ -140,11 +206,13 @@ def timed(engine, engagement_id: int, with_texts: bool = True) -> tuple[float, f
 
 
 def main() -> None:
-    analyse(*generated(200, items=ITEMS, text_share=0.5), NOW)   # warm-up: imports, jieba dictionary
+    analyse(*generated(200, items=ITEMS, text_share=0.5), NOW)  # warm-up: imports, jieba dictionary
     figures = {}
     print("source: PostgreSQL (private database), loaded through analysis.sources.questionnaire_surveys")
-    print(f"{'responses':>10} {'valid':>8} {'load s':>8} {'total s':>9} {'µs/response':>12} {'without text s':>15}"
-          f" {'COPY floor s':>13}")
+    print(
+        f"{'responses':>10} {'valid':>8} {'load s':>8} {'total s':>9} {'µs/response':>12} {'without text s':>15}"
+        f" {'COPY floor s':>13}"
+    )
     for n in SIZES:
         with private_postgres() as url:
             engine, engagement_id, instrument_id = setup(url, n)
@@ -158,8 +226,11 @@ def main() -> None:
         figures[f"n_{n}_load_s"] = round(load, 3)
         figures[f"n_{n}_without_text_s"] = round(bare, 3)
         figures[f"copy_floor_{n}_s"] = round(floor, 3)
-        print(f"{n:>10,} {valid:>8,} {load:>8.3f} {seconds:>9.3f} {seconds / n * 1e6:>12.1f} {bare:>15.3f}"
-              f" {floor:>13.3f}", flush=True)
+        print(
+            f"{n:>10,} {valid:>8,} {load:>8.3f} {seconds:>9.3f} {seconds / n * 1e6:>12.1f} {bare:>15.3f}"
+            f" {floor:>13.3f}",
+            flush=True,
+        )
     figures["copy_floor_100k_s"] = figures.pop("copy_floor_100000_s")
     figures["load_vs_floor"] = round(figures["n_100000_load_s"] / figures["copy_floor_100k_s"], 2)
     figures["growth_10k_to_100k"] = round(figures["n_100000_s"] / figures["n_10000_s"], 2)

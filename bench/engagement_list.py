@@ -3,6 +3,7 @@
 Run: .venv/bin/python bench/engagement_list.py   (PostgreSQL part uses EVALPLATFORM_BENCH_POSTGRES_URL,
 default postgresql+psycopg://postgres@127.0.0.1:5432/test, in a private database it creates and drops)
 """
+
 from __future__ import annotations
 
 import json
@@ -41,15 +42,19 @@ def measure(url: str) -> dict:
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    client.post("/login", data={"username": world.evaluator.username, "password": factories.PASSWORD,
-                                "csrf_token": token})
+    client.post(
+        "/login", data={"username": world.evaluator.username, "password": factories.PASSWORD, "csrf_token": token}
+    )
     queries = {"n": 0}
     event.listen(engine, "before_cursor_execute", lambda *a: queries.__setitem__("n", queries["n"] + 1))
     timings = {"list": [], "search": [], "healthz": []}
     list_queries = []
     for _ in range(RUNS):
-        for name, path in [("list", "/engagements?page=7"), ("search", "/engagements?q=项目12"),
-                           ("healthz", "/healthz")]:
+        for name, path in [
+            ("list", "/engagements?page=7"),
+            ("search", "/engagements?q=项目12"),
+            ("healthz", "/healthz"),
+        ]:
             before, start = queries["n"], time.perf_counter()
             assert client.get(path).status_code == 200
             timings[name].append((time.perf_counter() - start) * 1000)
@@ -76,8 +81,11 @@ def main() -> None:
     print(f"{'backend':<12}{'list p50 ms':>14}{'search p50 ms':>16}{'/healthz p50 ms':>18}{'list queries':>14}")
     for backend, r in results.items():
         print(f"{backend:<12}{r['list']:>14.2f}{r['search']:>16.2f}{r['healthz']:>18.2f}{r['queries']:>14.2f}")
-    figures = {f"{b}_{k}_ms" if k != "queries" else f"{b}_list_queries": round(v, 2)
-               for b, r in results.items() for k, v in r.items()}
+    figures = {
+        f"{b}_{k}_ms" if k != "queries" else f"{b}_list_queries": round(v, 2)
+        for b, r in results.items()
+        for k, v in r.items()
+    }
     figures["engagements"] = N_ENGAGEMENTS
     print(json.dumps(figures))
 

@@ -8,6 +8,7 @@ page_kb = what a respondent's phone downloads for the survey page: the HTML, eve
 names and the service worker (uncompressed, KiB; budget 100). page_queries = SQL statements of one GET of the
 page once the definition is cached (budget 2), counted in-process on the same database.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,6 +31,7 @@ WORKER_RE = re.compile(r'data-worker="([^"]+)"')
 def page_weight(base: str, token: str) -> float:
     """KiB of the respondent page, its scripts and stylesheets, and its service worker."""
     import requests
+
     html = requests.get(f"{base}/s/{token}", timeout=30)
     assert html.status_code == 200, html.status_code
     urls = ASSET_RE.findall(html.text) + WORKER_RE.findall(html.text)
@@ -44,6 +46,7 @@ def page_queries(database_url: str, token: str) -> int:
     from sqlalchemy import event
 
     from evalplatform import create_app
+
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench", "STORAGE_DIR": _tempfile.mkdtemp()})
     client = app.test_client()
     assert client.get(f"/s/{token}").status_code == 200
@@ -60,11 +63,14 @@ def page_queries(database_url: str, token: str) -> int:
 
 def run(database_url: str) -> dict:
     import requests
+
     token, instrument_id = create_survey(database_url)
     local = threading.local()
     rng = random.Random(7)
-    payloads = [{"client_uuid": str(uuid.uuid4()), "answers": survey_answers(rng), "duration_s": rng.randint(60, 900)}
-                for _ in range(SUBMISSIONS)]
+    payloads = [
+        {"client_uuid": str(uuid.uuid4()), "answers": survey_answers(rng), "duration_s": rng.randint(60, 900)}
+        for _ in range(SUBMISSIONS)
+    ]
     accepted, failures, lock = set(), [], threading.Lock()
     with gunicorn(database_url, tempfile.mkdtemp(), workers=3, threads=8) as (base, _process):
         url = f"{base}/s/{token}/responses"
@@ -91,27 +97,56 @@ def run(database_url: str) -> dict:
             latencies = [x for batch in pool.map(send, range(SUBMISSIONS)) for x in batch]
         wall = time.perf_counter() - start
     counts = reconcile(database_url, instrument_id, accepted)
-    return {"submissions_per_s": SUBMISSIONS / wall, "requests": len(latencies),
-            "p50_ms": statistics.median(latencies) * 1000,
-            "p99_ms": sorted(latencies)[int(len(latencies) * 0.99) - 1] * 1000,
-            "lost": counts["lost"], "duplicated": counts["duplicated"],
-            "refused": len(failures), "rows": counts["rows"], "page_kb": kib,
-            "page_queries": page_queries(database_url, token)}
+    return {
+        "submissions_per_s": SUBMISSIONS / wall,
+        "requests": len(latencies),
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": sorted(latencies)[int(len(latencies) * 0.99) - 1] * 1000,
+        "lost": counts["lost"],
+        "duplicated": counts["duplicated"],
+        "refused": len(failures),
+        "rows": counts["rows"],
+        "page_kb": kib,
+        "page_queries": page_queries(database_url, token),
+    }
 
 
 def main() -> None:
     with private_postgres() as url:
         result = run(url)
-    print(f"{SUBMISSIONS} responses × {QUESTIONS} questions, {CLIENTS} concurrent clients, every 10th posted twice;"
-          " gunicorn -w 3 --threads 8, PostgreSQL")
+    print(
+        f"{SUBMISSIONS} responses × {QUESTIONS} questions, {CLIENTS} concurrent clients, every 10th posted twice;"
+        " gunicorn -w 3 --threads 8, PostgreSQL"
+    )
     print(f"{'figure':<28}{'value':>12}")
-    for key in ("submissions_per_s", "p50_ms", "p99_ms", "requests", "rows", "lost", "duplicated", "refused",
-                "page_kb", "page_queries"):
+    for key in (
+        "submissions_per_s",
+        "p50_ms",
+        "p99_ms",
+        "requests",
+        "rows",
+        "lost",
+        "duplicated",
+        "refused",
+        "page_kb",
+        "page_queries",
+    ):
         print(f"{key:<28}{result[key]:>12.1f}" if isinstance(result[key], float) else f"{key:<28}{result[key]:>12}")
-    print(json.dumps({"submissions_per_s": round(result["submissions_per_s"], 1), "p99_ms": round(result["p99_ms"], 1),
-                      "lost": result["lost"], "duplicated": result["duplicated"], "refused": result["refused"],
-                      "clients": CLIENTS, "questions": QUESTIONS, "page_kb": round(result["page_kb"], 1),
-                      "page_queries": result["page_queries"]}))
+    print(
+        json.dumps(
+            {
+                "submissions_per_s": round(result["submissions_per_s"], 1),
+                "p99_ms": round(result["p99_ms"], 1),
+                "lost": result["lost"],
+                "duplicated": result["duplicated"],
+                "refused": result["refused"],
+                "clients": CLIENTS,
+                "questions": QUESTIONS,
+                "page_kb": round(result["page_kb"], 1),
+                "page_queries": result["page_queries"],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

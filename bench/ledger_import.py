@@ -11,6 +11,7 @@ first, rows stream in chunks); peak_rss_mb = the process's resident-memory high-
 (VmHWM, reset just before); crosscheck_page_ms = median time of GET /engagements/<id>/crosscheck over it
 (totals summed and flags paged in the database). Goals: < 30 s, < 1,000 MB, < 1,000 ms.
 """
+
 from __future__ import annotations
 
 import gc
@@ -55,13 +56,13 @@ def make_ledger(path: Path, rows: int) -> None:
         day = start + timedelta(days=rng.randrange(365))
         kind = "资金到位" if n % 50 == 0 else rng.choice(["支出", "支出", "支出", "拨付"])
         amount = round(rng.uniform(500, 400_000), 2)
-        voucher = f"记-{n:06d}" if n % 20_000 else f"记-{n - 1:06d}"        # a few duplicates
+        voucher = f"记-{n:06d}" if n % 20_000 else f"记-{n - 1:06d}"  # a few duplicates
         contract = day - timedelta(days=rng.randrange(1, 200)) if kind == "支出" else None
         cells = [n, day, voucher, kind, f"工程款第{n}笔", rng.choice(PAYEES), amount, contract]
         if n % 7 == 0:
-            cells[1] = day.strftime("%Y/%m/%d")          # dates typed as text
+            cells[1] = day.strftime("%Y/%m/%d")  # dates typed as text
         if n % 11 == 0:
-            cells[6] = f"{amount:,.2f}"                  # thousands separators
+            cells[6] = f"{amount:,.2f}"  # thousands separators
         sheet.append(cells)
     workbook.save(path)
 
@@ -115,19 +116,28 @@ def hundred_thousand() -> dict:
     speedup = openpyxl_s / figures["import_s"]
     print(f"{ROWS:,} ledger rows, PostgreSQL")
     print(f"{'figure':<44}{'value':>12}")
-    for label, value in [("our import: read, validate, store, commit (s)", figures["import_s"]),
-                         ("all rules incl. ledger flags stored (s)", figures["rules_s"]),
-                         ("pandas.read_excel(engine=openpyxl) (s)", openpyxl_s),
-                         ("speedup vs openpyxl", speedup), ("ledger rows stored", figures["stored"]),
-                         ("ledger flags raised", figures["flags"])]:
+    for label, value in [
+        ("our import: read, validate, store, commit (s)", figures["import_s"]),
+        ("all rules incl. ledger flags stored (s)", figures["rules_s"]),
+        ("pandas.read_excel(engine=openpyxl) (s)", openpyxl_s),
+        ("speedup vs openpyxl", speedup),
+        ("ledger rows stored", figures["stored"]),
+        ("ledger flags raised", figures["flags"]),
+    ]:
         print(f"{label:<44}{value:>12.3f}")
-    return {"import_s": round(figures["import_s"], 2), "rules_s": round(figures["rules_s"], 2),
-            "speedup_vs_openpyxl": round(speedup, 2), "openpyxl_s": round(openpyxl_s, 2), "rows": ROWS,
-            "flags": figures["flags"]}
+    return {
+        "import_s": round(figures["import_s"], 2),
+        "rules_s": round(figures["rules_s"], 2),
+        "speedup_vs_openpyxl": round(speedup, 2),
+        "openpyxl_s": round(openpyxl_s, 2),
+        "rows": ROWS,
+        "flags": figures["flags"],
+    }
 
 
 def million() -> dict:
     from _ledger_million import crosscheck_page_ms, import_with_peak, write_ledger
+
     workdir = Path(tempfile.mkdtemp())
     path = workdir / "ledger-1m.xlsx"
     write_ledger(path, MILLION)
@@ -136,8 +146,11 @@ def million() -> dict:
         page_ms = crosscheck_page_ms(url, engagement_id, username)
     shutil.rmtree(workdir, ignore_errors=True)
     print(f"{MILLION:,} ledger rows, PostgreSQL")
-    for label, value in [("import, 1,000,000 rows (s)", import_s), ("peak RSS during the import (MB)", peak_mb),
-                         ("cross-check page over them (ms)", page_ms)]:
+    for label, value in [
+        ("import, 1,000,000 rows (s)", import_s),
+        ("peak RSS during the import (MB)", peak_mb),
+        ("cross-check page over them (ms)", page_ms),
+    ]:
         print(f"{label:<44}{value:>12.1f}")
     return {"import_1m_s": round(import_s, 2), "peak_rss_mb": round(peak_mb), "crosscheck_page_ms": round(page_ms)}
 

@@ -18,6 +18,7 @@ Every response is reconciled with the database: lost = acknowledged client UUIDs
 rows beyond one per UUID, plus rows never acknowledged beyond the requests wrk still had in flight when it
 stopped (at most one per connection per wrk phase).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -83,6 +84,7 @@ class Tally:
 
     def post(self, http, url: str, payload: dict, body: str) -> None:
         import requests
+
         start = time.perf_counter()
         try:
             response = http.post(url, data=body, headers=HEADERS, timeout=30)
@@ -109,8 +111,9 @@ def new_payload(rng: random.Random) -> tuple[dict, str]:
 def wrk_binary() -> str:
     found = shutil.which("wrk")
     if not found:
-        sys.exit("bench/load.py needs wrk, the C load generator: run scripts/setup.sh --bench "
-                 "(or: sudo apt-get install wrk)")
+        sys.exit(
+            "bench/load.py needs wrk, the C load generator: run scripts/setup.sh --bench (or: sudo apt-get install wrk)"
+        )
     return found
 
 
@@ -128,15 +131,21 @@ def cpu_seconds(pids) -> dict[int, float]:
 
 def server_processes(master_pid: int, database: str | None) -> list[int]:
     """The gunicorn workers under `master_pid`, and PostgreSQL's backends serving `database`."""
-    children = [int(p) for path in Path(f"/proc/{master_pid}/task").glob("*/children")
-                for p in path.read_text().split()]
+    children = [
+        int(p) for path in Path(f"/proc/{master_pid}/task").glob("*/children") for p in path.read_text().split()
+    ]
     if database:
         from sqlalchemy import create_engine, text
         from _support import PG_URL
+
         engine = create_engine(PG_URL)
         with engine.connect() as connection:
-            children += list(connection.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = :d "
-                                                     "AND pid <> pg_backend_pid()"), {"d": database}))
+            children += list(
+                connection.scalars(
+                    text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"),
+                    {"d": database},
+                )
+            )
         engine.dispose()
     return children
 
@@ -151,31 +160,50 @@ def measured(processes, run) -> dict:
     after = cpu_seconds(set(pids) | backends | set(server_processes(processes.master, None)))
     spent = {pid: cpu - before.get(pid, 0.0) for pid, cpu in after.items()}
     answers = max(1, result["requests"] - result["failed"])
-    return {**result, "cpu_ms": 1000 * sum(spent.values()) / answers,
-            "pg_cpu_ms": 1000 * sum(v for pid, v in spent.items() if pid in backends) / answers}
+    return {
+        **result,
+        "cpu_ms": 1000 * sum(spent.values()) / answers,
+        "pg_cpu_ms": 1000 * sum(v for pid, v in spent.items() if pid in backends) / answers,
+    }
 
 
 def wrk(url: str, seconds: float, script: Path | None = None, args: tuple[str, ...] = ()) -> dict:
     """One wrk run: requests/s of 2xx answers, plus the raw counts."""
-    command = [wrk_binary(), "-t", str(WRK_THREADS), "-c", str(WRK_CONNECTIONS), "-d", f"{seconds:g}s", "--timeout", "10s"]
+    command = [
+        wrk_binary(),
+        "-t",
+        str(WRK_THREADS),
+        "-c",
+        str(WRK_CONNECTIONS),
+        "-d",
+        f"{seconds:g}s",
+        "--timeout",
+        "10s",
+    ]
     if script:
         command += ["-s", str(script)]
-    output = subprocess.run([*command, url, *(["--", *args] if args else [])], capture_output=True, text=True,
-                            check=True).stdout
+    output = subprocess.run(
+        [*command, url, *(["--", *args] if args else [])], capture_output=True, text=True, check=True
+    ).stdout
     total, wall = re.search(r"(\d+) requests in ([\d.]+)(m?s)", output).groups()[:2]
     unit = re.search(r"requests in [\d.]+(m?s)", output).group(1)
     wall_s = float(wall) / (1000 if unit == "ms" else 1)
     failed = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", output)) else 0
-    errors = sum(map(int, m.groups())) if (m := re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)) else 0
+    errors = (
+        sum(map(int, m.groups()))
+        if (m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output))
+        else 0
+    )
     return {"rps": (int(total) - failed) / wall_s, "requests": int(total), "failed": failed, "socket_errors": errors}
 
 
 def post_script(folder: Path) -> Path:
     """The Lua script: BODIES answer sets, each request a fresh UUID, acknowledged UUIDs written down."""
     rng = random.Random(7)
-    tails = [json.dumps({"answers": survey_answers(rng), "duration_s": rng.randint(60, 900)},
-                        ensure_ascii=False)[1:] for _ in range(BODIES)]
+    tails = [
+        json.dumps({"answers": survey_answers(rng), "duration_s": rng.randint(60, 900)}, ensure_ascii=False)[1:]
+        for _ in range(BODIES)
+    ]
     script = folder / "post.lua"
     script.write_text(WRK_POST % {"tails": ", ".join(f"[==[{t}]==]" for t in tails)}, encoding="utf-8")
     return script
@@ -199,6 +227,7 @@ def capacity_phase(base: str, token: str, seconds: float, folder: Path) -> tuple
 
 def respondents(base: str, token: str, vus: int, seconds: float, think: tuple[float, float], tally: Tally) -> dict:
     import requests
+
     page, url = f"{base}/s/{token}", f"{base}/s/{token}/responses"
     ramp = seconds / 4
     start = time.monotonic()
@@ -231,8 +260,11 @@ def respondents(base: str, token: str, vus: int, seconds: float, think: tuple[fl
     for thread in threads:
         thread.join()
     wall = time.monotonic() - start
-    return {"rps": (tally.requests - requests_before) / wall,
-            "submissions_per_s": (tally.submissions - submissions_before) / wall, "wall_s": wall}
+    return {
+        "rps": (tally.requests - requests_before) / wall,
+        "submissions_per_s": (tally.submissions - submissions_before) / wall,
+        "wall_s": wall,
+    }
 
 
 def run(database_url: str, args) -> dict:
@@ -243,17 +275,22 @@ def run(database_url: str, args) -> dict:
     settings = dict(workers=args.workers, threads=args.threads, extra=("--keep-alive", str(int(args.think_max) + 5)))
     bare_app = dict(settings, extra=(*settings["extra"], "--pythonpath", str(ROOT / "bench")), app="_bare_flask:app")
     database = make_url(database_url).database
-    with gunicorn(database_url, tempfile.mkdtemp(), **bare_app) as (bare, bare_master), \
-            gunicorn(database_url, tempfile.mkdtemp(), **settings) as (base, master):
+    with (
+        gunicorn(database_url, tempfile.mkdtemp(), **bare_app) as (bare, bare_master),
+        gunicorn(database_url, tempfile.mkdtemp(), **settings) as (base, master),
+    ):
         bare_processes = functools.partial(server_processes, bare_master.pid, None)
         processes = functools.partial(server_processes, master.pid, database)
         bare_processes.master, processes.master = bare_master.pid, master.pid
-        targets = {"bare_flask": (f"{bare}/healthz", bare_processes), "healthz": (f"{base}/healthz", processes),
-                   "survey_get": (f"{base}/s/{token}", processes)}
-        for url, _processes in targets.values():   # warm every worker up (imports, caches, prepared statements)
+        targets = {
+            "bare_flask": (f"{bare}/healthz", bare_processes),
+            "healthz": (f"{base}/healthz", processes),
+            "survey_get": (f"{base}/s/{token}", processes),
+        }
+        for url, _processes in targets.values():  # warm every worker up (imports, caches, prepared statements)
             wrk(url, 2)
         rounds, phases = [], [capacity_phase(base, token, 2, folder)]
-        for _ in range(args.rounds):   # alternate, so a burst of other work moves one round, not the figure
+        for _ in range(args.rounds):  # alternate, so a burst of other work moves one round, not the figure
             figures = {}
             for name, (url, server) in targets.items():
                 result = measured(server, lambda: wrk(url, args.closed))  # noqa: B023
@@ -262,48 +299,105 @@ def run(database_url: str, args) -> dict:
             def post_phase():
                 phases.append(capacity_phase(base, token, args.closed, folder))
                 return phases[-1][2]
+
             posted = measured(processes, post_phase)
             figures["submissions"], figures["submissions_cpu_ms"] = posted["rps"], posted["cpu_ms"]
             figures["submissions_pg_cpu_ms"] = posted["pg_cpu_ms"]
             rounds.append(figures)
         vu = respondents(base, token, args.vus, args.duration, (args.think_min, args.think_max), tally)
     posts = tally.post_latencies
-    counts = reconcile(database_url, instrument_id, tally.accepted | set().union(*(a for _p, a, _r in phases)),
-                       in_flight=WRK_CONNECTIONS * len(phases))
+    counts = reconcile(
+        database_url,
+        instrument_id,
+        tally.accepted | set().union(*(a for _p, a, _r in phases)),
+        in_flight=WRK_CONNECTIONS * len(phases),
+    )
     median = lambda key: statistics.median(r[key] for r in rounds)  # noqa: E731
     ratio = lambda a, b: statistics.median(r[a] / r[b] for r in rounds)  # noqa: E731
-    return {"bare_flask_rps": median("bare_flask"), "healthz_rps": median("healthz"),
-            "survey_get_rps": median("survey_get"), "submissions_per_s": median("submissions"),
-            "ratio_to_bare": ratio("submissions", "bare_flask"), "ratio_to_healthz": ratio("submissions", "healthz"),
-            "healthz_to_bare": ratio("healthz", "bare_flask"), "survey_get_to_bare": ratio("survey_get", "bare_flask"),
-            **{f"{name}_cpu_ms": median(f"{name}_cpu_ms") for name in ("bare_flask", "healthz", "survey_get", "submissions",
-                                                                       "submissions_pg")},
-            # the same ratio from CPU spent per answer (server processes and their PostgreSQL backends): what
-            # the rate ratio tends to on a machine with nothing else running
-            "cpu_ratio_to_bare": statistics.median(r["bare_flask_cpu_ms"] / r["submissions_cpu_ms"] for r in rounds),
-            "rounds": rounds, "post_failures": sum(r["failed"] + r["socket_errors"] for _p, _a, r in phases[1:]),
-            "vu_requests_per_s": vu["rps"], "vu_submissions_per_s": vu["submissions_per_s"],
-            "p50_post_ms": percentile(posts, 0.50) * 1000, "p95_post_ms": percentile(posts, 0.95) * 1000,
-            "p99_post_ms": percentile(posts, 0.99) * 1000, "posts": len(posts),
-            "errors": sum(tally.errors.values()), "error_kinds": tally.errors,
-            "accepted": counts["accepted"], "rows": counts["rows"], "unacknowledged_rows": counts["unacknowledged"],
-            "lost": counts["lost"], "duplicated": counts["duplicated"]}
+    return {
+        "bare_flask_rps": median("bare_flask"),
+        "healthz_rps": median("healthz"),
+        "survey_get_rps": median("survey_get"),
+        "submissions_per_s": median("submissions"),
+        "ratio_to_bare": ratio("submissions", "bare_flask"),
+        "ratio_to_healthz": ratio("submissions", "healthz"),
+        "healthz_to_bare": ratio("healthz", "bare_flask"),
+        "survey_get_to_bare": ratio("survey_get", "bare_flask"),
+        **{
+            f"{name}_cpu_ms": median(f"{name}_cpu_ms")
+            for name in ("bare_flask", "healthz", "survey_get", "submissions", "submissions_pg")
+        },
+        # the same ratio from CPU spent per answer (server processes and their PostgreSQL backends): what
+        # the rate ratio tends to on a machine with nothing else running
+        "cpu_ratio_to_bare": statistics.median(r["bare_flask_cpu_ms"] / r["submissions_cpu_ms"] for r in rounds),
+        "rounds": rounds,
+        "post_failures": sum(r["failed"] + r["socket_errors"] for _p, _a, r in phases[1:]),
+        "vu_requests_per_s": vu["rps"],
+        "vu_submissions_per_s": vu["submissions_per_s"],
+        "p50_post_ms": percentile(posts, 0.50) * 1000,
+        "p95_post_ms": percentile(posts, 0.95) * 1000,
+        "p99_post_ms": percentile(posts, 0.99) * 1000,
+        "posts": len(posts),
+        "errors": sum(tally.errors.values()),
+        "error_kinds": tally.errors,
+        "accepted": counts["accepted"],
+        "rows": counts["rows"],
+        "unacknowledged_rows": counts["unacknowledged"],
+        "lost": counts["lost"],
+        "duplicated": counts["duplicated"],
+    }
 
 
-FIGURES = ("bare_flask_rps", "healthz_rps", "survey_get_rps", "submissions_per_s", "ratio_to_bare", "ratio_to_healthz",
-           "healthz_to_bare", "survey_get_to_bare", "bare_flask_cpu_ms", "healthz_cpu_ms", "survey_get_cpu_ms",
-           "submissions_cpu_ms", "submissions_pg_cpu_ms", "cpu_ratio_to_bare", "post_failures", "vu_requests_per_s", "vu_submissions_per_s",
-           "p50_post_ms", "p95_post_ms", "p99_post_ms", "posts", "accepted", "rows", "unacknowledged_rows", "errors",
-           "lost", "duplicated")
-SUMMARY = ("bare_flask_rps", "healthz_rps", "survey_get_rps", "submissions_per_s", "ratio_to_bare", "ratio_to_healthz",
-           "p99_post_ms", "lost", "duplicated", "cpu_ratio_to_bare")
+FIGURES = (
+    "bare_flask_rps",
+    "healthz_rps",
+    "survey_get_rps",
+    "submissions_per_s",
+    "ratio_to_bare",
+    "ratio_to_healthz",
+    "healthz_to_bare",
+    "survey_get_to_bare",
+    "bare_flask_cpu_ms",
+    "healthz_cpu_ms",
+    "survey_get_cpu_ms",
+    "submissions_cpu_ms",
+    "submissions_pg_cpu_ms",
+    "cpu_ratio_to_bare",
+    "post_failures",
+    "vu_requests_per_s",
+    "vu_submissions_per_s",
+    "p50_post_ms",
+    "p95_post_ms",
+    "p99_post_ms",
+    "posts",
+    "accepted",
+    "rows",
+    "unacknowledged_rows",
+    "errors",
+    "lost",
+    "duplicated",
+)
+SUMMARY = (
+    "bare_flask_rps",
+    "healthz_rps",
+    "survey_get_rps",
+    "submissions_per_s",
+    "ratio_to_bare",
+    "ratio_to_healthz",
+    "p99_post_ms",
+    "lost",
+    "duplicated",
+    "cpu_ratio_to_bare",
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=60, help="seconds of the respondents' phase (default 60)")
     parser.add_argument("--closed", type=float, default=10, help="seconds of each wrk phase (default 10)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of the four wrk phases, medians quoted (default 3)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of the four wrk phases, medians quoted (default 3)"
+    )
     parser.add_argument("--vus", type=int, default=300)
     parser.add_argument("--think-min", type=float, default=2.0)
     parser.add_argument("--think-max", type=float, default=8.0)
@@ -313,20 +407,28 @@ def main() -> None:
     wrk_binary()
     with private_postgres() as url:
         result = run(url, args)
-    print(f"gunicorn -w {args.workers} --threads {args.threads}, PostgreSQL, loopback; wrk -t{WRK_THREADS} "
-          f"-c{WRK_CONNECTIONS}, {args.closed:g} s per phase, {args.rounds} alternating rounds (medians); "
-          f"{args.vus} respondents (think {args.think_min:g}–{args.think_max:g} s, 10 % retry every POST) for "
-          f"{args.duration:g} s; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"gunicorn -w {args.workers} --threads {args.threads}, PostgreSQL, loopback; wrk -t{WRK_THREADS} "
+        f"-c{WRK_CONNECTIONS}, {args.closed:g} s per phase, {args.rounds} alternating rounds (medians); "
+        f"{args.vus} respondents (think {args.think_min:g}–{args.think_max:g} s, 10 % retry every POST) for "
+        f"{args.duration:g} s; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     print(f"{'figure':<34}{'value':>12}")
     for key in FIGURES:
         value = result[key]
         print(f"{key:<34}{value:>12.2f}" if isinstance(value, float) else f"{key:<34}{value:>12}")
-    print("rounds (bare / healthz / survey page / submissions per s):",
-          "; ".join(f"{r['bare_flask']:.0f} / {r['healthz']:.0f} / {r['survey_get']:.0f} / {r['submissions']:.0f}"
-                    for r in result["rounds"]))
+    print(
+        "rounds (bare / healthz / survey page / submissions per s):",
+        "; ".join(
+            f"{r['bare_flask']:.0f} / {r['healthz']:.0f} / {r['survey_get']:.0f} / {r['submissions']:.0f}"
+            for r in result["rounds"]
+        ),
+    )
     if result["error_kinds"]:
         print("errors by kind:", result["error_kinds"])
-    print(json.dumps({key: round(result[key], 3) if isinstance(result[key], float) else result[key] for key in SUMMARY}))
+    print(
+        json.dumps({key: round(result[key], 3) if isinstance(result[key], float) else result[key] for key in SUMMARY})
+    )
 
 
 if __name__ == "__main__":

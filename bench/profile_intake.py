@@ -6,6 +6,7 @@ the profile of the Flask route, as before the fast lane. Needs wrk and py-spy (s
 Prints the functions with most samples on the stack ("total") and most samples at the top ("self") across
 the gunicorn workers, PostgreSQL excluded (it is another process: see `top` during a run).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,9 +41,26 @@ def main() -> None:
                 command += [f"{base}/s/{token}"]
             load = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
             stacks = folder / "stacks.txt"
-            subprocess.run([str(ROOT / ".venv/bin/py-spy"), "record", "--pid", str(process.pid), "--subprocesses",
-                            "--duration", str(args.seconds), "--rate", "200", "--format", "raw", "--output",
-                            str(stacks), "--nonblocking"], check=True, capture_output=True)
+            subprocess.run(
+                [
+                    str(ROOT / ".venv/bin/py-spy"),
+                    "record",
+                    "--pid",
+                    str(process.pid),
+                    "--subprocesses",
+                    "--duration",
+                    str(args.seconds),
+                    "--rate",
+                    "200",
+                    "--format",
+                    "raw",
+                    "--output",
+                    str(stacks),
+                    "--nonblocking",
+                ],
+                check=True,
+                capture_output=True,
+            )
             print(load.communicate()[0])
     report(stacks, args.top)
 
@@ -52,9 +70,18 @@ def report(stacks: Path, top: int) -> None:
     for line in stacks.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = [f for f in stack.split(";") if f and not f.startswith("process ") and not f.startswith("thread ")]
-        if not frames or any(idle in frames[-1] for idle in ("wait (threading", "select (selectors", "_recv_into",
-                                                             "poll (selectors", "accept (socket", "sleep")):
-            continue   # idle threads
+        if not frames or any(
+            idle in frames[-1]
+            for idle in (
+                "wait (threading",
+                "select (selectors",
+                "_recv_into",
+                "poll (selectors",
+                "accept (socket",
+                "sleep",
+            )
+        ):
+            continue  # idle threads
         n = int(count)
         samples += n
         own[frames[-1]] += n

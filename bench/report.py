@@ -10,6 +10,7 @@ report with 100 responses; `render_100k_s` the same with 100,000;
 `ratio_100k_vs_100` their ratio (target ≤ 1.5). Extra responses are copies of the demo's simulated answers
 made in SQL (new UUIDs, spread over the distributions), so they look like real ones to the analysis.
 """
+
 from __future__ import annotations
 
 import io
@@ -58,12 +59,24 @@ def prepare(url: str, storage: str) -> int:
         road = session.scalar(select(Engagement).where(Engagement.title.like("%农村公路%")))
         store = BlobStore(storage)
         for n in range(PHOTOS):
-            store_upload(session, store, road, road.team[0].user, datetime.now(timezone.utc), stream=photo(n),
-                         filename=f"现场照片{n + 1:02d}.jpg", max_bytes=10 * 2**20, description=f"现场照片 {n + 1}",
-                         tags=["现场照片"])
+            store_upload(
+                session,
+                store,
+                road,
+                road.team[0].user,
+                datetime.now(timezone.utc),
+                stream=photo(n),
+                filename=f"现场照片{n + 1:02d}.jpg",
+                max_bytes=10 * 2**20,
+                description=f"现场照片 {n + 1}",
+                tags=["现场照片"],
+            )
         report = service.start_report(session, road, road.team[0].user, datetime.now(timezone.utc))
-        for key, body in {"experience": "建立了“路长制”管护机制。" * 20, "problems": "部分路段未按期完工。" * 30,
-                          "suggestions": "落实长效管护资金。" * 20}.items():
+        for key, body in {
+            "experience": "建立了“路长制”管护机制。" * 20,
+            "problems": "部分路段未按期完工。" * 30,
+            "suggestions": "落实长效管护资金。" * 20,
+        }.items():
             service.save_section(session, report, key, body, road.team[0].user, datetime.now(timezone.utc))
         session.commit()
         engagement_id = road.id
@@ -75,10 +88,18 @@ def set_responses(url: str, engagement_id: int, n: int) -> int:
     """Keep the first 100 demo responses, then add copies until there are n."""
     engine = create_engine(url)
     with engine.begin() as c:
-        instrument = c.execute(text("SELECT id FROM instrument WHERE engagement_id = :e"), {"e": engagement_id}).scalar()
-        c.execute(text("DELETE FROM response WHERE instrument_id = :i AND id NOT IN "
-                       "(SELECT id FROM response WHERE instrument_id = :i ORDER BY id LIMIT 100)"), {"i": instrument})
-        c.execute(text("""
+        instrument = c.execute(
+            text("SELECT id FROM instrument WHERE engagement_id = :e"), {"e": engagement_id}
+        ).scalar()
+        c.execute(
+            text(
+                "DELETE FROM response WHERE instrument_id = :i AND id NOT IN "
+                "(SELECT id FROM response WHERE instrument_id = :i ORDER BY id LIMIT 100)"
+            ),
+            {"i": instrument},
+        )
+        c.execute(
+            text("""
             INSERT INTO response (instrument_id, distribution_id, version_id, client_uuid, answers, payload_sha256,
                                   duration_s, submitted_at, quality_flags, invalid_reason, content_mac)
             SELECT r.instrument_id, r.distribution_id, r.version_id, gen_random_uuid(), r.answers, r.payload_sha256,
@@ -86,7 +107,8 @@ def set_responses(url: str, engagement_id: int, n: int) -> int:
                    r.content_mac
             FROM generate_series(1, :copies) AS g
             CROSS JOIN (SELECT * FROM response WHERE instrument_id = :i ORDER BY id LIMIT 100) AS r"""),
-                  {"i": instrument, "copies": max(0, (n - 100) // 100)})
+            {"i": instrument, "copies": max(0, (n - 100) // 100)},
+        )
         count = c.execute(text("SELECT count(*) FROM response WHERE instrument_id = :i"), {"i": instrument}).scalar()
     engine.dispose()
     return count
@@ -98,7 +120,9 @@ def render_once(url: str, storage: str, engagement_id: int) -> tuple[float, int,
         start = time.perf_counter()
         report = service.report_for(session, session.get(Engagement, engagement_id))
         readiness.problems(session, report)
-        content = assemble(session, report, BlobStore(storage), firm_name="华信会计师事务所", now=datetime.now(timezone.utc))
+        content = assemble(
+            session, report, BlobStore(storage), firm_name="华信会计师事务所", now=datetime.now(timezone.utc)
+        )
         assembled = time.perf_counter()
         pdf, pages = report_pdf(content, storage, draft=True, version=None, content_sha256=content_sha256(content))
         report_xlsx(content)

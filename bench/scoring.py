@@ -7,6 +7,7 @@ workspace's JSON request end to end. SQLite always; PostgreSQL too when reachabl
 
 Run: .venv/bin/python bench/scoring.py
 """
+
 from __future__ import annotations
 
 import json
@@ -30,15 +31,16 @@ from evalplatform.indicators.models import Indicator, IndicatorTree  # noqa: E40
 from evalplatform.migrate import upgrade  # noqa: E402
 from tests import factories  # noqa: E402
 
-LEVEL1, LEVEL2_EACH, LEVEL3_EACH = 4, 4, 11   # 4 + 16 + 16 × 11 = 196, and 4 branches get a 12th leaf
+LEVEL1, LEVEL2_EACH, LEVEL3_EACH = 4, 4, 11  # 4 + 16 + 16 × 11 = 196, and 4 branches get a 12th leaf
 ENGINE_RUNS, DB_RUNS = 1000, 60
 
 
 def tree_shape() -> list[tuple[int, int | None, int, Decimal]]:
     """(key, parent, level, points) for 200 indicators whose weights add up to 100."""
     branches = LEVEL1 * LEVEL2_EACH
-    leaves_per_branch = [LEVEL3_EACH + (1 if n < 200 - LEVEL1 - branches - LEVEL3_EACH * branches else 0)
-                         for n in range(branches)]
+    leaves_per_branch = [
+        LEVEL3_EACH + (1 if n < 200 - LEVEL1 - branches - LEVEL3_EACH * branches else 0) for n in range(branches)
+    ]
     total_leaves = sum(leaves_per_branch)
     cents = [10000 // total_leaves] * total_leaves
     cents[-1] += 10000 - sum(cents)
@@ -83,10 +85,23 @@ def build_tree(session, engagement) -> Indicator:
     session.flush()
     ids = {}
     for key, parent, level, points in tree_shape():
-        indicator = Indicator(tree=tree, parent_id=ids.get(parent), level=level, position=key, name=f"指标{key}",
-                              points=points, operator="ge", method="ratio_higher_better",
-                              target_value=Decimal(100) if level == 3 else None, params={}, inputs={}, key_points=[],
-                              rationale="", explanation="", actual_value=Decimal(90) if level == 3 else None)
+        indicator = Indicator(
+            tree=tree,
+            parent_id=ids.get(parent),
+            level=level,
+            position=key,
+            name=f"指标{key}",
+            points=points,
+            operator="ge",
+            method="ratio_higher_better",
+            target_value=Decimal(100) if level == 3 else None,
+            params={},
+            inputs={},
+            key_points=[],
+            rationale="",
+            explanation="",
+            actual_value=Decimal(90) if level == 3 else None,
+        )
         session.add(indicator)
         session.flush()
         ids[key] = indicator.id
@@ -109,8 +124,9 @@ def bench_database(url: str) -> dict:
         service_ms = []
         for run in range(DB_RUNS):
             start = time.perf_counter()
-            scoring.record_score(session, leaf, evaluator, factories.NOW, actual_value=Decimal(80 + run % 20),
-                                 rationale="bench")
+            scoring.record_score(
+                session, leaf, evaluator, factories.NOW, actual_value=Decimal(80 + run % 20), rationale="bench"
+            )
             summary = rollup.scoring_summary(session, engagement)
             session.commit()
             service_ms.append((time.perf_counter() - start) * 1000)
@@ -122,9 +138,11 @@ def bench_database(url: str) -> dict:
     request_ms = []
     for run in range(DB_RUNS):
         start = time.perf_counter()
-        response = client.post(f"/engagements/{engagement_id}/indicators/{leaf_id}/score",
-                               json={"actual_value": str(70 + run % 30), "rationale": "bench"},
-                               headers={"X-CSRFToken": token})
+        response = client.post(
+            f"/engagements/{engagement_id}/indicators/{leaf_id}/score",
+            json={"actual_value": str(70 + run % 30), "rationale": "bench"},
+            headers={"X-CSRFToken": token},
+        )
         request_ms.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
     engine_.dispose()

@@ -6,6 +6,7 @@ for the same bytes just received into the store's incoming/ directory, as upload
 hashes them as they arrive). receive_and_store_vs_copy counts the receiving too: (spool receive + put −
 plain-file receive − copy) / (plain-file receive + copy), so the hashing moved into receiving is not hidden.
 """
+
 from __future__ import annotations
 
 import io
@@ -59,8 +60,12 @@ def http_upload(photos, database_url) -> dict:
         def send(n):
             http, token = sessions[n % CLIENTS], tokens[n % CLIENTS]
             start = time.perf_counter()
-            response = http.post(url, data={"csrf_token": token}, headers={"Accept": "application/json"},
-                                 files={"files": (f"现场照片{n}.jpg", photos[n], "image/jpeg")})
+            response = http.post(
+                url,
+                data={"csrf_token": token},
+                headers={"Accept": "application/json"},
+                files={"files": (f"现场照片{n}.jpg", photos[n], "image/jpeg")},
+            )
             assert response.status_code == 200, response.text[:300]
             return time.perf_counter() - start
 
@@ -73,8 +78,13 @@ def http_upload(photos, database_url) -> dict:
     engine.dispose()
     shutil.rmtree(storage, ignore_errors=True)
     megabytes = sum(len(p) for p in photos) / 2**20
-    return {"mb_per_s": megabytes / wall, "p50_ms": statistics.median(latencies) * 1000,
-            "p99_ms": sorted(latencies)[int(len(latencies) * 0.99) - 1] * 1000, "stored": stored, "wall_s": wall}
+    return {
+        "mb_per_s": megabytes / wall,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": sorted(latencies)[int(len(latencies) * 0.99) - 1] * 1000,
+        "stored": stored,
+        "wall_s": wall,
+    }
 
 
 RECEIVE_CHUNK = 64 * 1024  # about what the multipart parser hands over at a time
@@ -83,7 +93,7 @@ RECEIVE_CHUNK = 64 * 1024  # about what the multipart parser hands over at a tim
 def receive(spool, photo: bytes) -> float:
     start = time.perf_counter()
     for offset in range(0, len(photo), RECEIVE_CHUNK):
-        spool.write(photo[offset:offset + RECEIVE_CHUNK])
+        spool.write(photo[offset : offset + RECEIVE_CHUNK])
     spool.flush()
     return time.perf_counter() - start
 
@@ -110,11 +120,15 @@ def store_vs_copy(photos) -> dict:
             times["store"].append(time.perf_counter() - start)
     shutil.rmtree(root, ignore_errors=True)
     ms = {key: statistics.median(values) * 1000 for key, values in times.items()}
-    return {"copy_ms": ms["copy"], "store_ms": ms["store"],
-            "overhead_vs_copy": (ms["store"] - ms["copy"]) / ms["copy"],
-            "plain_receive_ms": ms["plain_receive"], "spool_receive_ms": ms["spool_receive"],
-            "receive_and_store_vs_copy": ((ms["spool_receive"] + ms["store"]) - (ms["plain_receive"] + ms["copy"]))
-            / (ms["plain_receive"] + ms["copy"])}
+    return {
+        "copy_ms": ms["copy"],
+        "store_ms": ms["store"],
+        "overhead_vs_copy": (ms["store"] - ms["copy"]) / ms["copy"],
+        "plain_receive_ms": ms["plain_receive"],
+        "spool_receive_ms": ms["spool_receive"],
+        "receive_and_store_vs_copy": ((ms["spool_receive"] + ms["store"]) - (ms["plain_receive"] + ms["copy"]))
+        / (ms["plain_receive"] + ms["copy"]),
+    }
 
 
 def main() -> None:
@@ -124,19 +138,32 @@ def main() -> None:
     local = store_vs_copy(photos)
     print(f"{PHOTOS} photos × {len(photos[0]) / 2**20:.2f} MB, {CLIENTS} concurrent clients, gunicorn -w 4, PostgreSQL")
     print(f"{'figure':<38}{'value':>12}")
-    for label, value in [("throughput (MB/s)", http["mb_per_s"]), ("request p50 (ms)", http["p50_ms"]),
-                         ("request p99 (ms)", http["p99_ms"]), ("evidence rows stored", http["stored"]),
-                         ("receive into a plain file, p50 (ms)", local["plain_receive_ms"]),
-                         ("receive into IncomingSpool, p50 (ms)", local["spool_receive_ms"]),
-                         ("plain copy per photo, p50 (ms)", local["copy_ms"]),
-                         ("BlobStore.put per photo, p50 (ms)", local["store_ms"]),
-                         ("overhead vs copy", local["overhead_vs_copy"]),
-                         ("receive + store vs receive + copy", local["receive_and_store_vs_copy"])]:
+    for label, value in [
+        ("throughput (MB/s)", http["mb_per_s"]),
+        ("request p50 (ms)", http["p50_ms"]),
+        ("request p99 (ms)", http["p99_ms"]),
+        ("evidence rows stored", http["stored"]),
+        ("receive into a plain file, p50 (ms)", local["plain_receive_ms"]),
+        ("receive into IncomingSpool, p50 (ms)", local["spool_receive_ms"]),
+        ("plain copy per photo, p50 (ms)", local["copy_ms"]),
+        ("BlobStore.put per photo, p50 (ms)", local["store_ms"]),
+        ("overhead vs copy", local["overhead_vs_copy"]),
+        ("receive + store vs receive + copy", local["receive_and_store_vs_copy"]),
+    ]:
         print(f"{label:<38}{value:>12.3f}")
-    print(json.dumps({"mb_per_s": round(http["mb_per_s"], 1), "overhead_vs_copy": round(local["overhead_vs_copy"], 3),
-                      "receive_and_store_vs_copy": round(local["receive_and_store_vs_copy"], 3),
-                      "p50_ms": round(http["p50_ms"], 1), "p99_ms": round(http["p99_ms"], 1),
-                      "stored": http["stored"], "photos": PHOTOS}))
+    print(
+        json.dumps(
+            {
+                "mb_per_s": round(http["mb_per_s"], 1),
+                "overhead_vs_copy": round(local["overhead_vs_copy"], 3),
+                "receive_and_store_vs_copy": round(local["receive_and_store_vs_copy"], 3),
+                "p50_ms": round(http["p50_ms"], 1),
+                "p99_ms": round(http["p99_ms"], 1),
+                "stored": http["stored"],
+                "photos": PHOTOS,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

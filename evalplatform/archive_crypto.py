@@ -6,6 +6,7 @@ derived with the data key, so a wrong passphrase is told apart before anything i
 length (4, big-endian) | AES-GCM(counter nonce, plaintext, AAD = counter ‖ last-chunk flag): chunks cannot
 be reordered, dropped or cut off at the end without the authentication failing.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -80,7 +81,7 @@ class DecryptingReader:
         header = source.read(len(MAGIC) + 16 + 8 + 32)
         if not header.startswith(MAGIC) or len(header) < len(MAGIC) + 56:
             raise PassphraseError("这不是加密的备份文件 / not an encrypted backup")
-        salt, self._prefix, check = header[len(MAGIC):][:16], header[len(MAGIC) + 16:][:8], header[-32:]
+        salt, self._prefix, check = header[len(MAGIC) :][:16], header[len(MAGIC) + 16 :][:8], header[-32:]
         key, check_key = _keys(passphrase, salt)
         if not hmac.compare_digest(hmac.new(check_key, salt, hashlib.sha256).digest(), check):
             raise PassphraseError("备份口令不正确，未恢复任何数据 / wrong passphrase: nothing was restored")

@@ -6,6 +6,7 @@ count, and a restore is checked against it (and the audit chains and sealed rows
 reports OK. Archives are written readable by their owner only (0600); with a passphrase they are encrypted
 (evalplatform.archive_crypto). The audit key goes in only when asked, and only into an encrypted archive.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,19 +53,34 @@ def table_counts(engine: Engine) -> dict[str, int]:
         return {t.name: session.scalar(select(func.count()).select_from(t)) for t in metadata.sorted_tables}
 
 
-def backup(engine: Engine, storage_dir: str, output: Path, now: datetime | None = None, *,
-           passphrase: str | None = None, audit_key: str | None = None) -> dict:
+def backup(
+    engine: Engine,
+    storage_dir: str,
+    output: Path,
+    now: datetime | None = None,
+    *,
+    passphrase: str | None = None,
+    audit_key: str | None = None,
+) -> dict:
     """Write the archive (0600); encrypted when a passphrase is given; with the audit key only if one is
     passed, and then only encrypted (the key next to the rows it protects, in clear, would protect nothing)."""
     if audit_key and not passphrase:
         raise ValueError("the audit key goes into encrypted backups only")
     store = BlobStore(storage_dir)
     with Session(engine) as session:
-        blobs = [{"sha256": s, "size": n} for s, n in session.execute(
-            select(EvidenceBlob.sha256, EvidenceBlob.size).order_by(EvidenceBlob.sha256))]
-    manifest = {"format": FORMAT_VERSION, "created_at": (now or datetime.now(timezone.utc)).isoformat(),
-                "backend": engine.dialect.name, "alembic_revision": _revision(engine),
-                "tables": table_counts(engine), "blobs": blobs, "audit_key_included": bool(audit_key)}
+        blobs = [
+            {"sha256": s, "size": n}
+            for s, n in session.execute(select(EvidenceBlob.sha256, EvidenceBlob.size).order_by(EvidenceBlob.sha256))
+        ]
+    manifest = {
+        "format": FORMAT_VERSION,
+        "created_at": (now or datetime.now(timezone.utc)).isoformat(),
+        "backend": engine.dialect.name,
+        "alembic_revision": _revision(engine),
+        "tables": table_counts(engine),
+        "blobs": blobs,
+        "audit_key_included": bool(audit_key),
+    }
     with tempfile.TemporaryDirectory() as work, _owner_only(output) as raw:
         dump = Path(work) / ("database.sqlite" if engine.dialect.name == "sqlite" else "database.pgdump")
         _dump_database(engine, dump)
@@ -113,16 +129,21 @@ def _dump_database(engine: Engine, target: Path) -> None:
         source.close()
         destination.close()
         return
-    subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target), _libpq_url(engine)],
-                   check=True, capture_output=True, timeout=3600)
+    subprocess.run(
+        ["pg_dump", "--format=custom", "--no-owner", "--file", str(target), _libpq_url(engine)],
+        check=True,
+        capture_output=True,
+        timeout=3600,
+    )
 
 
 def _libpq_url(engine: Engine) -> str:
     return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def restore(engine: Engine, storage_dir: str, archive_path: Path, *, passphrase: str | None = None,
-            audit_key: str | None = None) -> RestoreReport:
+def restore(
+    engine: Engine, storage_dir: str, archive_path: Path, *, passphrase: str | None = None, audit_key: str | None = None
+) -> RestoreReport:
     """Rebuild an EMPTY installation (no tables, no blobs) from an archive, then check it with `audit_key`
     (the installation's) — or with the key the archive carries, if it carries one."""
     _ensure_empty(engine, storage_dir)
@@ -191,8 +212,12 @@ def _restore_database(engine: Engine, work: Path, backend: str) -> None:
         source.close()
         destination.close()
         return
-    subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "--dbname", _libpq_url(engine),
-                    str(work / "database.pgdump")], check=True, capture_output=True, timeout=3600)
+    subprocess.run(
+        ["pg_restore", "--no-owner", "--exit-on-error", "--dbname", _libpq_url(engine), str(work / "database.pgdump")],
+        check=True,
+        capture_output=True,
+        timeout=3600,
+    )
 
 
 def _check(engine: Engine, store: BlobStore, manifest: dict, audit_key: str | None) -> RestoreReport:
@@ -206,8 +231,15 @@ def _check(engine: Engine, store: BlobStore, manifest: dict, audit_key: str | No
     with Session(engine) as session:
         result = verify_installation(session, key=audit_key.encode("utf-8") if audit_key else None)
     if not result.ok:
-        raise RestoreError("restored, but the audit record does not verify (made with another audit key? set "
-                           "AUDIT_KEY to the original installation's, or back up with --with-audit-key): "
-                           + "; ".join(result.problems()[:3]))
-    return RestoreReport(tables=len(counts), rows=sum(counts.values()), blobs=len(manifest["blobs"]),
-                         audit_events=result.chains.checked, sealed_rows=result.sealed_rows)
+        raise RestoreError(
+            "restored, but the audit record does not verify (made with another audit key? set "
+            "AUDIT_KEY to the original installation's, or back up with --with-audit-key): "
+            + "; ".join(result.problems()[:3])
+        )
+    return RestoreReport(
+        tables=len(counts),
+        rows=sum(counts.values()),
+        blobs=len(manifest["blobs"]),
+        audit_events=result.chains.checked,
+        sealed_rows=result.sealed_rows,
+    )

@@ -4,6 +4,7 @@ images. One place for the limits and their Chinese messages; every reader of an 
 The limits are configurable (environment variables in `ENVIRONMENT`, or the app's `FILE_LIMITS`); a refusal
 names the limit and the value found, so the uploader knows what to change.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,18 +20,23 @@ MB = 2**20
 @dataclass(frozen=True)
 class Limits:
     max_unpacked_bytes: int = 1024 * MB  # a 1,000,000-row ledger unpacks to about 400 MB
-    max_ratio: int = 200                 # per entry; real sheet XML compresses 5–40 times, a bomb 1,000 times
-    max_entries: int = 10_000            # files inside one ZIP container
-    max_rows: int = 1_040_000            # above the 1,000,000-row ledgers imported, below Excel's 1,048,576
-    max_columns: int = 1_024             # a county table has dozens; a runaway sheet reaches column XFD (16,384)
-    max_cell_chars: int = 32_767         # Excel's own limit for one cell
-    max_pixels: int = 32_000_000         # a 32-megapixel photo; phones default to 12–24 MP
+    max_ratio: int = 200  # per entry; real sheet XML compresses 5–40 times, a bomb 1,000 times
+    max_entries: int = 10_000  # files inside one ZIP container
+    max_rows: int = 1_040_000  # above the 1,000,000-row ledgers imported, below Excel's 1,048,576
+    max_columns: int = 1_024  # a county table has dozens; a runaway sheet reaches column XFD (16,384)
+    max_cell_chars: int = 32_767  # Excel's own limit for one cell
+    max_pixels: int = 32_000_000  # a 32-megapixel photo; phones default to 12–24 MP
 
 
-ENVIRONMENT = {"max_unpacked_bytes": "EVALPLATFORM_MAX_UNPACKED_MB", "max_ratio": "EVALPLATFORM_MAX_ZIP_RATIO",
-               "max_entries": "EVALPLATFORM_MAX_ZIP_ENTRIES", "max_rows": "EVALPLATFORM_MAX_SHEET_ROWS",
-               "max_columns": "EVALPLATFORM_MAX_SHEET_COLUMNS", "max_cell_chars": "EVALPLATFORM_MAX_CELL_CHARS",
-               "max_pixels": "EVALPLATFORM_MAX_IMAGE_PIXELS"}
+ENVIRONMENT = {
+    "max_unpacked_bytes": "EVALPLATFORM_MAX_UNPACKED_MB",
+    "max_ratio": "EVALPLATFORM_MAX_ZIP_RATIO",
+    "max_entries": "EVALPLATFORM_MAX_ZIP_ENTRIES",
+    "max_rows": "EVALPLATFORM_MAX_SHEET_ROWS",
+    "max_columns": "EVALPLATFORM_MAX_SHEET_COLUMNS",
+    "max_cell_chars": "EVALPLATFORM_MAX_CELL_CHARS",
+    "max_pixels": "EVALPLATFORM_MAX_IMAGE_PIXELS",
+}
 
 
 def from_environment(environ: Mapping[str, str] | None = None) -> Limits:
@@ -62,8 +68,9 @@ class LimitExceeded(ValueError):
 
 def _refuse(limit: str, what: str, found, allowed, unit: str = "") -> LimitExceeded:
     found = f"{found:,}" if isinstance(found, int) else found
-    return LimitExceeded(limit, f"文件超出上限：{what}为 {found}{unit}，上限为 {allowed:,}{unit}"
-                                f"（配置项 {ENVIRONMENT[limit]}）")
+    return LimitExceeded(
+        limit, f"文件超出上限：{what}为 {found}{unit}，上限为 {allowed:,}{unit}（配置项 {ENVIRONMENT[limit]}）"
+    )
 
 
 # --- ZIP containers --------------------------------------------------------------------------------------------
@@ -85,9 +92,12 @@ def check_zip(path: Path | BinaryIO, limits: Limits) -> list[zipfile.ZipInfo]:
     for info in entries:
         if info.file_size > 1 * MB and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)
-            raise LimitExceeded("max_ratio", f"文件超出上限：压缩包内“{info.filename[:60]}”的压缩比为 {ratio:,}:1，"
-                                             f"上限为 {limits.max_ratio:,}:1（疑似压缩炸弹；配置项 "
-                                             f"{ENVIRONMENT['max_ratio']}）")
+            raise LimitExceeded(
+                "max_ratio",
+                f"文件超出上限：压缩包内“{info.filename[:60]}”的压缩比为 {ratio:,}:1，"
+                f"上限为 {limits.max_ratio:,}:1（疑似压缩炸弹；配置项 "
+                f"{ENVIRONMENT['max_ratio']}）",
+            )
     return entries
 
 
@@ -104,7 +114,9 @@ def read_entry(archive: zipfile.ZipFile, name: str, on_chunk: Callable[[bytes], 
                 total += len(chunk)
                 on_chunk(chunk)
     except zipfile.BadZipFile as error:
-        raise LimitExceeded("max_unpacked_bytes", f"压缩包内“{name[:60]}”的实际内容与目录不符（疑似压缩炸弹）") from error
+        raise LimitExceeded(
+            "max_unpacked_bytes", f"压缩包内“{name[:60]}”的实际内容与目录不符（疑似压缩炸弹）"
+        ) from error
     return total
 
 
@@ -133,8 +145,13 @@ _ROW_END = b"</row>"
 
 
 def xml_unescape(text: str) -> str:
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-            .replace("&apos;", "'").replace("&amp;", "&"))
+    return (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
 
 
 def worksheet_entries(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -144,8 +161,11 @@ def worksheet_entries(archive: zipfile.ZipFile) -> dict[str, str]:
         target, rid = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
         target = target.decode().lstrip("/")
         rels[rid.decode()] = target if target.startswith("xl/") else "xl/" + target
-    return {xml_unescape(m.group(1).decode()): rels[m.group(2).decode()]
-            for m in _SHEET_RE.finditer(archive.read("xl/workbook.xml")) if m.group(2).decode() in rels}
+    return {
+        xml_unescape(m.group(1).decode()): rels[m.group(2).decode()]
+        for m in _SHEET_RE.finditer(archive.read("xl/workbook.xml"))
+        if m.group(2).decode() in rels
+    }
 
 
 def column_number(letters: bytes) -> int:
@@ -168,11 +188,16 @@ class _SheetCounter:
     def __call__(self, chunk: bytes) -> None:
         data = self.tail + chunk
         end = data.rfind(_ROW_END)
-        whole, self.tail = (data[:end + len(_ROW_END)], data[end + len(_ROW_END):]) if end >= 0 else (b"", data)
+        whole, self.tail = (data[: end + len(_ROW_END)], data[end + len(_ROW_END) :]) if end >= 0 else (b"", data)
         self._check(whole)
         if len(self.tail) > self.limits.max_columns * (self.limits.max_cell_chars * 4 + 64):
-            raise _refuse("max_cell_chars", f"工作表“{self.sheet}”一行的内容长度", len(self.tail),
-                          self.limits.max_columns * self.limits.max_cell_chars * 4, " 字节")
+            raise _refuse(
+                "max_cell_chars",
+                f"工作表“{self.sheet}”一行的内容长度",
+                len(self.tail),
+                self.limits.max_columns * self.limits.max_cell_chars * 4,
+                " 字节",
+            )
 
     def finish(self) -> None:
         self._check(self.tail)
@@ -183,8 +208,13 @@ class _SheetCounter:
             raise _refuse("max_rows", f"工作表“{self.sheet}”的行数", self.rows, self.limits.max_rows, " 行")
         for m in self.wide.finditer(xml):
             if column_number(m.group(1)) > self.limits.max_columns:
-                raise _refuse("max_columns", f"工作表“{self.sheet}”的列数", column_number(m.group(1)),
-                              self.limits.max_columns, " 列")
+                raise _refuse(
+                    "max_columns",
+                    f"工作表“{self.sheet}”的列数",
+                    column_number(m.group(1)),
+                    self.limits.max_columns,
+                    " 列",
+                )
         _check_runs(xml, self.limits, f"工作表“{self.sheet}”")
         if self.on_rows and xml:
             self.on_rows(xml)
@@ -205,12 +235,12 @@ def _check_runs(xml: bytes, limits: Limits, where: str) -> None:
     span = limits.max_cell_chars * 4
     for start in range(0, len(xml) - span + 1, span):
         if xml.find(b"<", start, start + span) < 0:
-            raise _refuse("max_cell_chars", f"{where}单元格内容长度", f"{span // 4}+", limits.max_cell_chars,
-                          " 个字符")
+            raise _refuse("max_cell_chars", f"{where}单元格内容长度", f"{span // 4}+", limits.max_cell_chars, " 个字符")
 
 
-def check_xlsx(path: Path | BinaryIO, limits: Limits,
-               on_sheet_rows: Callable[[str], Callable[[bytes], None] | None] | None = None) -> dict[str, int]:
+def check_xlsx(
+    path: Path | BinaryIO, limits: Limits, on_sheet_rows: Callable[[str], Callable[[bytes], None] | None] | None = None
+) -> dict[str, int]:
     """The whole workbook read once, streaming: the ZIP directory, every entry's real size, each sheet's rows,
     columns and cell lengths. `on_sheet_rows(sheet)` may give a callback that sees the sheet's XML, whole rows
     at a time (for scans of its own). Returns rows per sheet."""
@@ -237,8 +267,11 @@ def check_xlsx(path: Path | BinaryIO, limits: Limits,
 
 def check_pixels(width: int, height: int, limits: Limits, name: str = "图片") -> None:
     if width * height > limits.max_pixels:
-        raise LimitExceeded("max_pixels", f"文件超出上限：{name}为 {width}×{height} 像素（{width * height:,}），"
-                                          f"上限为 {limits.max_pixels:,} 像素（配置项 {ENVIRONMENT['max_pixels']}）")
+        raise LimitExceeded(
+            "max_pixels",
+            f"文件超出上限：{name}为 {width}×{height} 像素（{width * height:,}），"
+            f"上限为 {limits.max_pixels:,} 像素（配置项 {ENVIRONMENT['max_pixels']}）",
+        )
 
 
 def check_grid(sheet: str, height: int, width: int, limits: Limits) -> None:

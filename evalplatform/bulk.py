@@ -1,4 +1,5 @@
 """Helpers for work on many rows at once (survey frames, imported ledgers)."""
+
 from __future__ import annotations
 
 import functools
@@ -12,6 +13,7 @@ def cycle_collector_paused(function):
     the collector would walk the growing heap again and again: a third of a 100k survey load, a tenth of a
     100k ledger import (docs/performance.md). Reference counting still frees everything. A caller that had
     paused the collector itself keeps it paused."""
+
     @functools.wraps(function)
     def paused(*args, **kwargs):
         was_enabled = gc.isenabled()
@@ -21,4 +23,5 @@ def cycle_collector_paused(function):
         finally:
             if was_enabled:
                 gc.enable()
+
     return paused

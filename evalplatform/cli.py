@@ -1,4 +1,5 @@
 """The `evalplatform` command: database, users, demo data, audit verification, serving."""
+
 from __future__ import annotations
 
 import getpass
@@ -37,8 +38,7 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
-             set_debug_flag=False, load_dotenv=False)
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, set_debug_flag=False, load_dotenv=False)
 def main() -> None:
     """evalplatform — 第三方预算绩效评价平台."""
 
@@ -71,8 +71,15 @@ def create_user_command(username, role, firm_name, bureau_name, display_name, pa
         firm = accounts.get_or_create_firm(session, firm_name) if firm_name else None
         bureau = accounts.get_or_create_bureau(session, bureau_name) if bureau_name else None
         try:
-            accounts.create_user(session, username=username, password=password, role=role,
-                                 display_name=display_name, firm=firm, bureau=bureau)
+            accounts.create_user(
+                session,
+                username=username,
+                password=password,
+                role=role,
+                display_name=display_name,
+                firm=firm,
+                bureau=bureau,
+            )
         except accounts.AccountError as error:
             raise click.ClickException(str(error)) from None
         session.commit()
@@ -90,8 +97,14 @@ def readiness_override_command(firm_name, allow) -> None:
         if firm is None:
             raise click.ClickException(f"no firm named {firm_name!r}")
         before, firm.allows_readiness_override = firm.allows_readiness_override, allow
-        audit.record(session, actor=None, action="firm.readiness_override", obj=firm,
-                     now=datetime.now(timezone.utc), details={"before": before, "after": allow})
+        audit.record(
+            session,
+            actor=None,
+            action="firm.readiness_override",
+            obj=firm,
+            now=datetime.now(timezone.utc),
+            details={"before": before, "after": allow},
+        )
         session.commit()
     click.echo(f"{firm_name}: readiness override {'allowed' if allow else 'forbidden'}")
 
@@ -115,9 +128,15 @@ def _anchor(_ctx, _param, values):
 
 
 @click.command("verify-audit")
-@click.option("--expect-head", "anchors", multiple=True, callback=_anchor, metavar="[CHAIN:]N:HASH",
-              help="a chain position recorded earlier (printed in every issued report): fails if that link is "
-                   "gone or different, i.e. the chain was truncated or rewritten; repeatable")
+@click.option(
+    "--expect-head",
+    "anchors",
+    multiple=True,
+    callback=_anchor,
+    metavar="[CHAIN:]N:HASH",
+    help="a chain position recorded earlier (printed in every issued report): fails if that link is "
+    "gone or different, i.e. the chain was truncated or rewritten; repeatable",
+)
 @click.option("--heads", is_flag=True, help="also print every chain's current head, to record elsewhere")
 @with_appcontext
 def verify_audit_command(anchors, heads) -> None:
@@ -132,8 +151,10 @@ def verify_audit_command(anchors, heads) -> None:
         click.echo(problem)
     if not result.ok:
         sys.exit(1)
-    click.echo(f"OK: {result.chains.checked} audit events in {len(result.chains.heads)} chains, "
-               f"{len(anchors)} anchors, {result.sealed_rows} sealed rows verified")
+    click.echo(
+        f"OK: {result.chains.checked} audit events in {len(result.chains.heads)} chains, "
+        f"{len(anchors)} anchors, {result.sealed_rows} sealed rows verified"
+    )
 
 
 @click.command("verify-evidence")
@@ -151,22 +172,35 @@ def verify_evidence_command() -> None:
 
 
 @click.command("sweep-evidence")
-@click.option("--grace-hours", type=click.IntRange(min=1), default=24, show_default=True,
-              help="only files idle for longer than this")
+@click.option(
+    "--grace-hours",
+    type=click.IntRange(min=1),
+    default=24,
+    show_default=True,
+    help="only files idle for longer than this",
+)
 @click.option("--remove", is_flag=True, help="delete them (without it, only list what would go)")
 @with_appcontext
 def sweep_evidence_command(grace_hours, remove) -> None:
     """Unreferenced evidence blobs (left by rolled-back uploads and imports) and stale upload spool files."""
     with db.new_session() as session:
-        report = sweep(session, current_store(), datetime.now(timezone.utc),
-                       holders=blob_holders(), grace=timedelta(hours=grace_hours), remove=remove)
+        report = sweep(
+            session,
+            current_store(),
+            datetime.now(timezone.utc),
+            holders=blob_holders(),
+            grace=timedelta(hours=grace_hours),
+            remove=remove,
+        )
     for sha256 in report.orphans:
         click.echo(f"UNREFERENCED: {sha256}")
     for name in report.stale_incoming:
         click.echo(f"STALE UPLOAD: incoming/{name}")
     verb = "removed" if remove else "would remove (run with --remove)"
-    click.echo(f"{report.blobs_checked} blobs checked; {verb}: {len(report.orphans)} unreferenced blobs, "
-               f"{len(report.stale_incoming)} stale upload files, {report.bytes} bytes")
+    click.echo(
+        f"{report.blobs_checked} blobs checked; {verb}: {len(report.orphans)} unreferenced blobs, "
+        f"{len(report.stale_incoming)} stale upload files, {report.bytes} bytes"
+    )
 
 
 PASSPHRASE_ENV = "EVALPLATFORM_BACKUP_PASSPHRASE"
@@ -174,27 +208,45 @@ PASSPHRASE_ENV = "EVALPLATFORM_BACKUP_PASSPHRASE"
 
 def _passphrase(confirm: bool) -> str:
     """From EVALPLATFORM_BACKUP_PASSPHRASE (unattended runs), else asked for without echo."""
-    return os.environ.get(PASSPHRASE_ENV) or click.prompt("备份口令 / passphrase", hide_input=True,
-                                                           confirmation_prompt=confirm)
+    return os.environ.get(PASSPHRASE_ENV) or click.prompt(
+        "备份口令 / passphrase", hide_input=True, confirmation_prompt=confirm
+    )
 
 
 @click.command("backup")
-@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True,
-              help="archive to write, e.g. backup-2026-11-25.tar.gz (mode 0600)")
-@click.option("--encrypt", is_flag=True,
-              help=f"encrypt with a passphrase (AES-256-GCM, key from scrypt); from ${PASSPHRASE_ENV} or asked for")
-@click.option("--with-audit-key", is_flag=True,
-              help="also store the audit key, so another machine can verify the restore (needs --encrypt)")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    required=True,
+    help="archive to write, e.g. backup-2026-11-25.tar.gz (mode 0600)",
+)
+@click.option(
+    "--encrypt",
+    is_flag=True,
+    help=f"encrypt with a passphrase (AES-256-GCM, key from scrypt); from ${PASSPHRASE_ENV} or asked for",
+)
+@click.option(
+    "--with-audit-key",
+    is_flag=True,
+    help="also store the audit key, so another machine can verify the restore (needs --encrypt)",
+)
 @with_appcontext
 def backup_command(output, encrypt, with_audit_key) -> None:
     """Write the database, the evidence blobs and a manifest of hashes into one archive."""
     if with_audit_key and not encrypt:
         raise click.UsageError("--with-audit-key needs --encrypt: the key must not travel in clear with the data")
     passphrase = _passphrase(confirm=True) if encrypt else None
-    manifest = backup(db.engine, current_app.config["STORAGE_DIR"], Path(output), passphrase=passphrase,
-                      audit_key=current_app.config["AUDIT_KEY"] if with_audit_key else None)
-    click.echo(f"backup written to {output}{' (encrypted)' if encrypt else ''}: "
-               f"{sum(manifest['tables'].values())} rows, {len(manifest['blobs'])} evidence blobs")
+    manifest = backup(
+        db.engine,
+        current_app.config["STORAGE_DIR"],
+        Path(output),
+        passphrase=passphrase,
+        audit_key=current_app.config["AUDIT_KEY"] if with_audit_key else None,
+    )
+    click.echo(
+        f"backup written to {output}{' (encrypted)' if encrypt else ''}: "
+        f"{sum(manifest['tables'].values())} rows, {len(manifest['blobs'])} evidence blobs"
+    )
 
 
 @click.command("restore")
@@ -204,12 +256,19 @@ def restore_command(archive) -> None:
     """Rebuild an empty installation (DATABASE_URL, STORAGE_DIR) from a backup archive and verify it."""
     passphrase = _passphrase(confirm=False) if is_encrypted(archive) else None
     try:
-        report = restore(db.engine, current_app.config["STORAGE_DIR"], Path(archive), passphrase=passphrase,
-                         audit_key=current_app.config["AUDIT_KEY"])
+        report = restore(
+            db.engine,
+            current_app.config["STORAGE_DIR"],
+            Path(archive),
+            passphrase=passphrase,
+            audit_key=current_app.config["AUDIT_KEY"],
+        )
     except RestoreError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"restored and verified: {report.rows} rows in {report.tables} tables, {report.blobs} blobs, "
-               f"{report.audit_events} audit events, {report.sealed_rows} sealed rows")
+    click.echo(
+        f"restored and verified: {report.rows} rows in {report.tables} tables, {report.blobs} blobs, "
+        f"{report.audit_events} audit events, {report.sealed_rows} sealed rows"
+    )
     if report.audit_key and report.audit_key != current_app.config["AUDIT_KEY"]:
         click.echo(_install_audit_key(report.audit_key))
 
@@ -228,6 +287,15 @@ def _install_audit_key(key: str) -> str:
 
 
 def register_cli(app) -> None:
-    for command in (db_group, create_user_command, readiness_override_command, load_demo_command, verify_audit_command,
-                    verify_evidence_command, sweep_evidence_command, backup_command, restore_command):
+    for command in (
+        db_group,
+        create_user_command,
+        readiness_override_command,
+        load_demo_command,
+        verify_audit_command,
+        verify_evidence_command,
+        sweep_evidence_command,
+        backup_command,
+        restore_command,
+    ):
         app.cli.add_command(command)

@@ -1,4 +1,5 @@
 """Settings from the environment, with embedded defaults under instance/."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Engine, one session per request, the declarative Base and portable column types."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

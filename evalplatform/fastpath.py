@@ -10,6 +10,7 @@ The answers sent here are byte for byte Flask's: the same JSON, the same securit
 page is the one Flask rendered for the first respondent, kept while the channel's row is unchanged (its
 state is read for every request: one query, as the full path's first).
 """
+
 from __future__ import annotations
 
 import io
@@ -24,14 +25,16 @@ from .web import SECURITY_HEADERS, now_utc
 SUBMIT_PREFIX, SUBMIT_SUFFIX = "/s/", "/responses"
 HEALTHZ = b'{"status":"ok"}\n'
 # What the survey page shows of its channel (respond.html), and its state; quota channels take the full path.
-PAGE_ROW = ("SELECT version_id, sponsor, contact, one_per_device, opens_at, closes_at, quota "
-            "FROM distribution WHERE token = %s")
+PAGE_ROW = (
+    "SELECT version_id, sponsor, contact, one_per_device, opens_at, closes_at, quota FROM distribution WHERE token = %s"
+)
 PAGES_KEPT = 1000
 
 
 class FastPaths:
     def __init__(self, app, wsgi_app):
         from .questionnaires import intake, service
+
         self.flask, self.intake, self.parse = wsgi_app, intake, service.parse_submission
         self.engine = app.extensions["evalplatform.db"].engine
         self.intake_enabled = self.engine.dialect.name == "postgresql" and app.config.get("SURVEY_FAST_LANE", True)
@@ -45,9 +48,9 @@ class FastPaths:
         if method == "GET" and path == "/healthz":
             return _json(start_response, HEALTHZ)
         if self.intake_enabled and path.startswith(SUBMIT_PREFIX):
-            token = path[len(SUBMIT_PREFIX):]
-            if method == "POST" and token.endswith(SUBMIT_SUFFIX) and _token(token[:-len(SUBMIT_SUFFIX)]):
-                return self._submission(environ, start_response, token[:-len(SUBMIT_SUFFIX)])
+            token = path[len(SUBMIT_PREFIX) :]
+            if method == "POST" and token.endswith(SUBMIT_SUFFIX) and _token(token[: -len(SUBMIT_SUFFIX)]):
+                return self._submission(environ, start_response, token[: -len(SUBMIT_SUFFIX)])
             if method == "GET" and _token(token) and token != "sw.js":
                 return self._page(environ, start_response, token)
         return self.flask(environ, start_response)
@@ -56,7 +59,7 @@ class FastPaths:
         row = read_autocommit(self.engine, PAGE_ROW, (token,))
         now = now_utc()
         if row is None or row[6] is not None or (row[4] and now < row[4]) or (row[5] and now >= row[5]):
-            return self.flask(environ, start_response)   # absent, quota, not open or closed: Flask says so
+            return self.flask(environ, start_response)  # absent, quota, not open or closed: Flask says so
         key = (token, *row[:4])
         kept = self.pages.get(key)
         if kept is not None:
@@ -73,7 +76,7 @@ class FastPaths:
             body = b"".join(answer)
         finally:
             if hasattr(answer, "close"):
-                answer.close()   # Flask's teardown (the request's database session) runs here
+                answer.close()  # Flask's teardown (the request's database session) runs here
         if seen["status"].startswith("200 ") and not any(n.lower() == "set-cookie" for n, _v in seen["headers"]):
             if len(self.pages) >= PAGES_KEPT:
                 self.pages.clear()
@@ -93,10 +96,12 @@ class FastPaths:
                 submission = None
             if submission is not None:
                 new_id = self.intake.accept(self.engine, token, submission, now_utc(), _dumps)
-        if new_id is None:   # the full path decides, from the same body
+        if new_id is None:  # the full path decides, from the same body
             environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(raw), str(len(raw))
             return self.flask(environ, start_response)
-        return _json(start_response, b'{"client_uuid":"%s","status":"accepted"}\n' % str(submission.client_uuid).encode())
+        return _json(
+            start_response, b'{"client_uuid":"%s","status":"accepted"}\n' % str(submission.client_uuid).encode()
+        )
 
 
 def _token(token: str) -> bool:
@@ -117,6 +122,13 @@ def _same_origin(environ) -> bool:
 
 def _json(start_response, body: bytes):
     # Vary: Cookie as Flask sends it (the session is looked at): a cache must not serve this to a logged-in user.
-    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-                              ("Vary", "Cookie"), *SECURITY_HEADERS])
+    start_response(
+        "200 OK",
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("Vary", "Cookie"),
+            *SECURITY_HEADERS,
+        ],
+    )
     return [body]

@@ -1,4 +1,5 @@
 """Form fields that parse what Chinese users type (全角数字, 千分位) and say what is wrong in Chinese."""
+
 from __future__ import annotations
 
 import unicodedata

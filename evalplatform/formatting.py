@@ -5,6 +5,7 @@ way (0 for "not scored", 85.50 here and 85.5 there, UTC dates) the documents wou
 arrives as Decimal, int, float or None; None (and NaN) is written as a dash, never "None" or "nan".
 Rounding is half-up, as a Chinese accountant rounds, not Python's banker's rounding.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,6 +25,7 @@ TEN_THOUSAND = Decimal(10000)
 
 
 # ---------------------------------------------------------------- numbers
+
 
 def decimal(value) -> Decimal | None:
     """The value as a Decimal, or None for None / NaN / anything that is not a number."""
@@ -118,6 +120,7 @@ def file_size(size) -> str:
 
 # ---------------------------------------------------------------- dates and times
 
+
 def timezone_name() -> str:
     """The bureau's time zone: the app's EVALPLATFORM_TIMEZONE inside a request or CLI command, else the
     environment, else Asia/Shanghai (China has one time zone; the setting exists for tests and odd hosts)."""
@@ -182,9 +185,20 @@ def filename_stem(text: str, max_chars: int = 80) -> str:
     return stem[:max_chars].rstrip(" .-") or "报告"
 
 
-FILTERS = {"number": number, "score": score, "percent": percent, "percent_range": percent_range,
-           "points_difference": points_difference, "money": money, "count": count, "file_size": file_size,
-           "long_date": long_date, "short_date": short_date, "local_dt": date_time, "to_local": to_local}
+FILTERS = {
+    "number": number,
+    "score": score,
+    "percent": percent,
+    "percent_range": percent_range,
+    "points_difference": points_difference,
+    "money": money,
+    "count": count,
+    "file_size": file_size,
+    "long_date": long_date,
+    "short_date": short_date,
+    "local_dt": date_time,
+    "to_local": to_local,
+}
 
 
 def register(app) -> None:

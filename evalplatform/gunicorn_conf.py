@@ -1,4 +1,5 @@
 """gunicorn settings for scripts/run.sh; HOST, PORT and WEB_CONCURRENCY (workers) from the environment."""
+
 import multiprocessing
 import os
 

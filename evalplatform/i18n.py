@@ -4,6 +4,7 @@
 `translate(msgid, **params)` renders it in the reader's language inside a request, in Chinese (the source
 language, which reports and the audit chain are written in) outside one.
 """
+
 from __future__ import annotations
 
 from flask import has_request_context

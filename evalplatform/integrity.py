@@ -4,6 +4,7 @@ evidence, issued report versions) and report contents are hashed.
 The key is held outside the database (AUDIT_KEY, or a file generated once into instance/ with mode 0600),
 so someone who can rewrite rows cannot recompute their hashes. See docs/security.md.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,6 +36,7 @@ class SealedRowIsImmutable(Exception):
 
 
 # --- canonical form ----------------------------------------------------------------------------------
+
 
 def canonical_json(data) -> str:
     """Sorted keys, no whitespace, UTF-8 text as is; anything not JSON-native as its str()."""
@@ -81,6 +83,7 @@ def canonical_value(value, scale: int | None = None):
 
 # --- the key -----------------------------------------------------------------------------------------
 
+
 def load_key(instance: Path, configured: str | None = None) -> str:
     """AUDIT_KEY (given or from the environment), else instance/audit_key, generated once with mode 0600."""
     configured = configured or os.environ.get("AUDIT_KEY")
@@ -121,6 +124,7 @@ def key_for(bind) -> bytes:
     key = _bound.get(engine)
     if key is None:
         from .config import _instance_dir  # config imports this module (load_key) at its top
+
         key = load_key(_instance_dir()).encode("utf-8")
         _bound[engine] = key
     return key
@@ -128,10 +132,12 @@ def key_for(bind) -> bytes:
 
 # --- sealed rows -------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Seal:
     """What is sealed in a model's rows: `fields` under the keyed hash in `content_mac`, and `digests`
     (digest field → source field) whose plain SHA-256 must match the source's canonical JSON."""
+
     model: type
     fields: tuple[str, ...]
     digests: tuple[tuple[str, str], ...] = ()
@@ -155,12 +161,14 @@ def _scale(column_type) -> int | None:
 def sealed(*fields: str, digests: dict[str, str] | None = None):
     """Class decorator: rows of this model carry `content_mac` over `fields`, set on insert and never
     changed after (an UPDATE touching a sealed field is refused)."""
+
     def register(model):
         seal = Seal(model, tuple(fields), tuple((digests or {}).items()))
         SEALS[model] = seal
         event.listen(model, "before_insert", _seal_on_insert)
         event.listen(model, "before_update", _refuse_changes)
         return model
+
     return register
 
 
@@ -206,8 +214,10 @@ def verify_sealed(session: Session, key: bytes | None = None) -> tuple[int, list
     key = key or key_for(session)
     checked, problems = 0, []
     for seal in SEALS.values():
-        columns = [seal.model.__table__.c[n] for n in
-                   dict.fromkeys(("id", "content_mac", *seal.fields, *(s for pair in seal.digests for s in pair)))]
+        columns = [
+            seal.model.__table__.c[n]
+            for n in dict.fromkeys(("id", "content_mac", *seal.fields, *(s for pair in seal.digests for s in pair)))
+        ]
         for row in session.execute(select(*columns).order_by(columns[0])).mappings():
             checked += 1
             problem = _check_row(seal, key, row)

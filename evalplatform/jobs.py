@@ -3,6 +3,7 @@
 A job is a plain importable function taking JSON-able arguments; it opens its own app and session,
 so the same code runs in a web request (inline) and in an `rq worker` process.
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,6 +35,7 @@ def status(config: dict, job_id: str) -> str:
         return "finished"
     from rq.exceptions import NoSuchJobError  # rq and redis are loaded only where REDIS_URL is set
     from rq.job import Job
+
     try:
         return Job.fetch(job_id, connection=_queue(config).connection).get_status(refresh=True).value
     except NoSuchJobError:
@@ -43,6 +45,7 @@ def status(config: dict, job_id: str) -> str:
 def _queue(config: dict):
     from redis import Redis
     from rq import Queue
+
     return Queue(config.get("JOB_QUEUE") or QUEUE_NAME, connection=Redis.from_url(config["REDIS_URL"]))
 
 
@@ -58,8 +61,9 @@ def _worker_class():
         def subscribe(self):
             self.pubsub = self.connection.pubsub()
             self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
-            self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=1, daemon=True,
-                                                           exception_handler=self._pubsub_exception_handler)
+            self.pubsub_thread = self.pubsub.run_in_thread(
+                sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
+            )
 
     return Worker
 
@@ -69,4 +73,3 @@ def __getattr__(name: str):
     if name == "Worker":
         return _worker_class()
     raise AttributeError(name)
-

@@ -1,4 +1,5 @@
 """Alembic, driven from Python so `evalplatform db upgrade` and the tests share one path."""
+
 from __future__ import annotations
 
 from alembic import command

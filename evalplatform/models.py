@@ -1,4 +1,5 @@
 """Imports every domain's models so the metadata is complete (Alembic, create_all in tools)."""
+
 from sqlalchemy import Select, select
 
 from .accounts import models as _accounts  # noqa: F401
@@ -21,5 +22,9 @@ metadata = Base.metadata
 def blob_holders() -> list[Select]:
     """Blob hashes that rows outside evidence/ still need, for the evidence sweep: a draft rendering's PDF,
     and an import draft still being mapped or reviewed (its file becomes evidence only when committed)."""
-    return [select(_reporting.RenderJob.pdf_sha256).where(_reporting.RenderJob.pdf_sha256.is_not(None)),
-            select(_materials.ImportDraft.blob_sha256).where(_materials.ImportDraft.status.in_(_materials.OPEN_DRAFT_STATES))]
+    return [
+        select(_reporting.RenderJob.pdf_sha256).where(_reporting.RenderJob.pdf_sha256.is_not(None)),
+        select(_materials.ImportDraft.blob_sha256).where(
+            _materials.ImportDraft.status.in_(_materials.OPEN_DRAFT_STATES)
+        ),
+    ]

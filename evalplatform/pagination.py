@@ -1,4 +1,5 @@
 """Page through a SELECT with one COUNT and one LIMIT/OFFSET query."""
+
 from __future__ import annotations
 
 import math

@@ -16,6 +16,7 @@ they say no: an object the user may not see is indistinguishable from one that d
 never decide. docs/security.md has the same rules as a table; tests/reliability/test_disclosure.py walks
 every route with every role against them.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Select, exists, false, select
@@ -27,8 +28,8 @@ from .engagements.models import Commission, CommissionStatus, Engagement, TeamMe
 from .evidence.models import Evidence
 from .reporting.models import Report, ReportAnnex, ReportVersion
 
-
 # --- the firm's working papers -----------------------------------------------------------------------
+
 
 def working_paper_engagements(user: User) -> Select:
     """SELECT of the engagements whose working papers this user may open (none for the bureau side)."""
@@ -43,16 +44,25 @@ def working_paper_engagements(user: User) -> Select:
 
 
 def may_open_working_papers(session: Session, user: User, engagement_id: int) -> bool:
-    return session.scalar(working_paper_engagements(user).with_only_columns(Engagement.id)
-                          .where(Engagement.id == engagement_id)) is not None
+    return (
+        session.scalar(
+            working_paper_engagements(user).with_only_columns(Engagement.id).where(Engagement.id == engagement_id)
+        )
+        is not None
+    )
 
 
 # --- results as issued -------------------------------------------------------------------------------
 
+
 def readable_reports(user: User) -> Select:
     """SELECT of the reports whose issued versions this bureau-side user may read."""
-    query = (select(Report).join(Report.engagement).join(Commission, Engagement.commission_id == Commission.id)
-             .where(Report.issued_versions > 0, Commission.status == CommissionStatus.accepted))
+    query = (
+        select(Report)
+        .join(Report.engagement)
+        .join(Commission, Engagement.commission_id == Commission.id)
+        .where(Report.issued_versions > 0, Commission.status == CommissionStatus.accepted)
+    )
     if user.role is Role.bureau:
         return query.where(Commission.bureau_id == user.bureau_id)
     if user.role is Role.auditor:
@@ -88,8 +98,11 @@ def issued_annex(session: Session, user: User, report: Report, version: int, evi
     """An evidence original the firm attached to this issued version; nothing else of the evidence locker."""
     if not may_read_issued(session, user, report):
         return None
-    attached = session.scalar(select(ReportAnnex).where(
-        ReportAnnex.report_id == report.id, ReportAnnex.version == version, ReportAnnex.evidence_id == evidence_id))
+    attached = session.scalar(
+        select(ReportAnnex).where(
+            ReportAnnex.report_id == report.id, ReportAnnex.version == version, ReportAnnex.evidence_id == evidence_id
+        )
+    )
     return session.get(Evidence, evidence_id) if attached is not None else None
 
 
@@ -106,6 +119,7 @@ def may_record_results(user: User) -> bool:
 
 # --- commissions -------------------------------------------------------------------------------------
 
+
 def visible_commissions(user: User) -> Select:
     """The bureau sees the commissions it gave or was asked for; the firm those it received or asked for.
     Neither ever sees a list of the other side's counterparts."""
@@ -119,6 +133,7 @@ def visible_commissions(user: User) -> Select:
 
 # --- one question for get_or_404 ---------------------------------------------------------------------
 
+
 def may_see(session: Session, user: User, obj) -> bool:
     """May this user see this object? Engagement-owned objects follow their engagement's working papers;
     reports, versions and 结果应用 are read as issued by the bureau side."""
@@ -129,8 +144,11 @@ def may_see(session: Session, user: User, obj) -> bool:
     if isinstance(obj, Commission):
         return session.scalar(visible_commissions(user).where(Commission.id == obj.id)) is not None
     if isinstance(obj, Report):
-        return may_read_issued(session, user, obj) if user.role.is_bureau_side \
+        return (
+            may_read_issued(session, user, obj)
+            if user.role.is_bureau_side
             else may_open_working_papers(session, user, obj.engagement_id)
+        )
     if isinstance(obj, ReportVersion):
         return may_read_issued(session, user, obj.report)
     if isinstance(obj, ResultApplication):

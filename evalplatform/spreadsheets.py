@@ -1,4 +1,5 @@
 """XLSX/CSV output that spreadsheet programs cannot be tricked into executing (formula injection)."""
+
 from __future__ import annotations
 
 import io
@@ -28,8 +29,13 @@ def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) 
     return workbook_bytes(workbook)
 
 
-def add_sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence],
-              number_formats: dict[int, str] | None = None):
+def add_sheet(
+    workbook: Workbook,
+    title: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence],
+    number_formats: dict[int, str] | None = None,
+):
     """A sheet with a bold, frozen header repeated on every printed page, A4 landscape, one page wide;
     `number_formats` maps 0-based column index to an Excel number format for that column's numbers."""
     sheet = workbook.create_sheet(title=title[:31])

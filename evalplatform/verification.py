@@ -1,4 +1,5 @@
 """`evalplatform verify-audit`: the audit chains (keyed), their anchors, and every sealed row."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

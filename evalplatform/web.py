@@ -1,4 +1,5 @@
 """Cross-cutting web concerns: login manager, CSRF, locale, security headers, error pages."""
+
 from __future__ import annotations
 
 import contextlib
@@ -7,8 +8,23 @@ import io
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from flask import (Flask, Request, abort, current_app, flash, g, jsonify, make_response, redirect, render_template,
-                   request, send_file, send_from_directory, session, url_for)
+from flask import (
+    Flask,
+    Request,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_url
@@ -38,9 +54,13 @@ CONTENT_SECURITY_POLICY = (
 )
 
 # Sent with every response (web._security_headers; the fast paths send this same list, computed once).
-SECURITY_HEADERS = (("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Content-Type-Options", "nosniff"),
-                    ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
-                    ("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()"))
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()"),
+)
 
 
 def select_locale() -> str:
@@ -53,9 +73,13 @@ def _load_user(token: str):
     """The one server-side session check, run only for requests carrying a login cookie (anonymous ones, such
     as the public survey, never reach it): one query, plus a write at most once a minute per session."""
     config, now = current_app.config, now_utc()
-    check = accounts.check_login_session(db.session, token, now,
-                                        idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
-                                        lifetime=timedelta(hours=config["SESSION_MAX_HOURS"]))
+    check = accounts.check_login_session(
+        db.session,
+        token,
+        now,
+        idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+        lifetime=timedelta(hours=config["SESSION_MAX_HOURS"]),
+    )
     if check.ended or check.touch:
         with db.engine.begin() as connection:
             accounts.record_session_use(connection, check, now)
@@ -63,8 +87,10 @@ def _load_user(token: str):
     return check.user
 
 
-SESSION_ENDED = {"idle": _l("您已较长时间未操作，为安全起见已退出登录，请重新登录。"),
-                 "expired": _l("本次登录已超过允许的时长，请重新登录。")}
+SESSION_ENDED = {
+    "idle": _l("您已较长时间未操作，为安全起见已退出登录，请重新登录。"),
+    "expired": _l("本次登录已超过允许的时长，请重新登录。"),
+}
 
 
 @login_manager.unauthorized_handler
@@ -123,7 +149,7 @@ def init_web(app: Flask) -> None:
     @app.after_request
     def _security_headers(response):
         headers = response.headers
-        for name, value in SECURITY_HEADERS:   # a page may set its own policy (CSP) first
+        for name, value in SECURITY_HEADERS:  # a page may set its own policy (CSP) first
             if name == "Content-Security-Policy":
                 headers.setdefault(name, value)
             else:
@@ -172,8 +198,12 @@ def get_or_404(model, object_id, *, engagement=None, allowed=None):
     `engagement`, it belongs to that engagement; given `allowed`, a function of the object, it says yes);
     404 otherwise, so what one may not see looks absent. The one way views answer 404 for an id."""
     found = db.session.get(model, object_id)
-    if found is None or (engagement is not None and getattr(found, "engagement_id", None) != engagement.id) \
-            or (allowed is not None and not allowed(found)) or not policy.may_see(db.session, current_user, found):
+    if (
+        found is None
+        or (engagement is not None and getattr(found, "engagement_id", None) != engagement.id)
+        or (allowed is not None and not allowed(found))
+        or not policy.may_see(db.session, current_user, found)
+    ):
         abort(404)
     return found
 
@@ -260,11 +290,15 @@ NOT_FOUND = (_l("页面不存在"), _l("您访问的页面不存在，或您无�
 
 def _register_error_pages(app: Flask) -> None:
     page = error_page
-    app.register_error_handler(CSRFError, lambda e: page(400, _l("请求已失效"), _l("页面已过期或表单令牌缺失，请刷新页面后重试。")))
+    app.register_error_handler(
+        CSRFError, lambda e: page(400, _l("请求已失效"), _l("页面已过期或表单令牌缺失，请刷新页面后重试。"))
+    )
     app.register_error_handler(400, lambda e: page(400, _l("请求有误"), _l("提交的内容无法处理，请检查后重试。")))
     app.register_error_handler(403, lambda e: page(403, _l("无权访问"), _l("您没有执行此操作的权限。")))
     app.register_error_handler(404, lambda e: page(404, *NOT_FOUND))
     app.register_error_handler(413, lambda e: page(413, _l("文件过大"), _l("上传的内容超过了允许的大小。")))
     app.register_error_handler(OSError, _storage_error)
     app.register_error_handler(DBAPIError, _database_unavailable)
-    app.register_error_handler(500, lambda e: page(500, _l("系统错误"), _l("服务器出错了，我们已记录此问题，请稍后重试。")))
+    app.register_error_handler(
+        500, lambda e: page(500, _l("系统错误"), _l("服务器出错了，我们已记录此问题，请稍后重试。"))
+    )

@@ -1,5 +1,6 @@
 """Workflow states: each workflow declares its allowed moves once, and every change of state goes through
 `Workflow.move`, which refuses anything undeclared (tests/test_workflow.py holds the code to that)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -24,8 +25,13 @@ _observers: list[Callable[[Workflow, StrEnum, StrEnum], None]] = []
 class Workflow(Generic[State]):
     """The states of one kind of object (an enum) and the moves between them, declared once."""
 
-    def __init__(self, name: str, states: type[State], transitions: Mapping[State, frozenset[State] | set[State]],
-                 attribute: str = "status"):
+    def __init__(
+        self,
+        name: str,
+        states: type[State],
+        transitions: Mapping[State, frozenset[State] | set[State]],
+        attribute: str = "status",
+    ):
         missing = set(states) - set(transitions)
         if missing:
             raise ValueError(f"{name}: no transitions declared from {sorted(missing)}")

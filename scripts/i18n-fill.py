@@ -1,4 +1,5 @@
 """Fills empty English msgstr from a JSON object {msgid: translation}: scripts/i18n-fill.py file.json"""
+
 import json
 import sys
 

@@ -1,4 +1,5 @@
 """Fixtures: a clean database per test on SQLite and, when configured, on PostgreSQL."""
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,7 @@ def pytest_sessionstart(session):
             connection.execute(text("SELECT 1"))
         engine.dispose()
     except Exception as error:  # noqa: BLE001 - any failure here means "no PostgreSQL"
-        pytest.exit(f"EVALPLATFORM_TEST_POSTGRES_URL is set but PostgreSQL is unreachable: {error}",
-                    returncode=3)
+        pytest.exit(f"EVALPLATFORM_TEST_POSTGRES_URL is set but PostgreSQL is unreachable: {error}", returncode=3)
 
 
 @pytest.fixture(scope="session")
@@ -115,10 +115,15 @@ def _truncate_all(url: str) -> None:
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    app = create_app({
-        "DATABASE_URL": database_url, "STORAGE_DIR": str(tmp_path / "evidence"),
-        "SECRET_KEY": "test-secret", "TESTING": True, "REDIS_URL": None,
-    })
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "STORAGE_DIR": str(tmp_path / "evidence"),
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            "REDIS_URL": None,
+        }
+    )
     yield app
     app.extensions["evalplatform.db"].engine.dispose()
 
@@ -168,4 +173,5 @@ def readiness_waived(monkeypatch):
     """For tests of the review workflow itself (four eyes, tampering, commissions): their minimal worlds have no
     indicator system or narrative, so the readiness checklist (tests/reporting/test_readiness.py) is set aside."""
     from evalplatform.reporting import readiness
+
     monkeypatch.setattr(readiness, "problems", lambda session, report: [])

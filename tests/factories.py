@@ -1,4 +1,5 @@
 """Factories: valid objects in one call, overriding only what a test is about."""
+
 from __future__ import annotations
 
 import contextlib
@@ -45,27 +46,35 @@ def _one_hash_per_password():
 
 def user(session, role="evaluator", *, firm=None, bureau=None, username=None, password=PASSWORD):
     with _one_hash_per_password():
-        return accounts.create_user(session, username=username or f"{role}{next(_seq)}", password=password,
-                                    role=role, firm=firm, bureau=bureau)
+        return accounts.create_user(
+            session, username=username or f"{role}{next(_seq)}", password=password, role=role, firm=firm, bureau=bureau
+        )
 
 
 def commission(session, bureau, firm, *, title=None, fiscal_year=2025):
     """An accepted commission (委托) of `firm` by `bureau`, as the bureau gives it."""
-    return commissions.commission_firm(session, bureau, firm.name, title or f"委托项目{next(_seq)}", fiscal_year,
-                                       None, NOW)
+    return commissions.commission_firm(
+        session, bureau, firm.name, title or f"委托项目{next(_seq)}", fiscal_year, None, NOW
+    )
 
 
 def engagement_fields(**overrides) -> engagements.EngagementFields:
-    values = dict(title=f"农村公路项目绩效评价{next(_seq)}", evaluated_unit_name="某县交通运输局",
-                  kind=EngagementKind.project, fiscal_year=2025, budget_amount=Decimal("1000000.00"))
+    values = dict(
+        title=f"农村公路项目绩效评价{next(_seq)}",
+        evaluated_unit_name="某县交通运输局",
+        kind=EngagementKind.project,
+        fiscal_year=2025,
+        budget_amount=Decimal("1000000.00"),
+    )
     values.update(overrides)
     return engagements.EngagementFields(**values)
 
 
 def engagement(session, actor, bureau, **overrides):
     """An engagement of the actor's firm, opened under a fresh commission from `bureau`."""
-    granted = commission(session, bureau, actor.firm, title=overrides.get("title"),
-                         fiscal_year=overrides.get("fiscal_year", 2025))
+    granted = commission(
+        session, bureau, actor.firm, title=overrides.get("title"), fiscal_year=overrides.get("fiscal_year", 2025)
+    )
     return engagements.create_engagement(session, engagement_fields(commission_id=granted.id, **overrides), actor, NOW)
 
 

@@ -1,4 +1,5 @@
 """Bulk loads (survey frames, ledger imports) pause the cycle collector and always give it back."""
+
 import gc
 
 import pytest

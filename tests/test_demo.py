@@ -1,4 +1,5 @@
 """`evalplatform load-demo`: the demo a newcomer sees — engagements, photos, logins, and the bureau's portfolio."""
+
 from datetime import date
 
 from click.testing import CliRunner

@@ -1,4 +1,5 @@
 """The one way figures are written: pages, PDF and Excel agree because they all call these."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -6,14 +7,26 @@ from decimal import Decimal
 
 import pytest
 
-from evalplatform import create_app, formatting as fmt
+from evalplatform import create_app
+from evalplatform import formatting as fmt
 
 
-@pytest.mark.parametrize("value, places, text", [
-    (Decimal("85.50"), None, "85.5"), (Decimal("100.00"), None, "100"), (Decimal("1E+2"), None, "100"),
-    (Decimal("1234567.891"), 2, "1,234,567.89"), (2.675, 2, "2.68"), (Decimal("0.125"), 2, "0.13"),
-    (Decimal("-0.001"), 2, "0.00"), (None, 2, "—"), (float("nan"), 1, "—"), ("abc", 1, "—"), (7, 1, "7.0"),
-])
+@pytest.mark.parametrize(
+    "value, places, text",
+    [
+        (Decimal("85.50"), None, "85.5"),
+        (Decimal("100.00"), None, "100"),
+        (Decimal("1E+2"), None, "100"),
+        (Decimal("1234567.891"), 2, "1,234,567.89"),
+        (2.675, 2, "2.68"),
+        (Decimal("0.125"), 2, "0.13"),
+        (Decimal("-0.001"), 2, "0.00"),
+        (None, 2, "—"),
+        (float("nan"), 1, "—"),
+        ("abc", 1, "—"),
+        (7, 1, "7.0"),
+    ],
+)
 def test_number_rounds_half_up_and_never_prints_none_or_nan(value, places, text):
     assert fmt.number(value, places) == text
 
@@ -80,6 +93,9 @@ def test_formatters_are_jinja_filters():
     app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x"})
     with app.app_context():
         template = app.jinja_env.from_string(
-            "{{ s|score }} {{ n|score }} {{ m|money('万元', 2) }} {{ d|long_date }} {{ p|percent }}")
-        assert template.render(s=Decimal("9.5"), n=None, m=Decimal("150000"), d=date(2026, 12, 5),
-                               p=Decimal("80")) == "9.5分 未评分 15.00万元 2026年12月5日 80.0%"
+            "{{ s|score }} {{ n|score }} {{ m|money('万元', 2) }} {{ d|long_date }} {{ p|percent }}"
+        )
+        assert (
+            template.render(s=Decimal("9.5"), n=None, m=Decimal("150000"), d=date(2026, 12, 5), p=Decimal("80"))
+            == "9.5分 未评分 15.00万元 2026年12月5日 80.0%"
+        )

@@ -1,4 +1,5 @@
 """Jobs run inline without Redis and through a real RQ worker with it."""
+
 import subprocess
 import sys
 import time
@@ -30,17 +31,22 @@ def redis_queue():
     try:
         connection.ping()
     except redis.ConnectionError:
-        pytest.fail("Redis is not running on 127.0.0.1:6379: start it with "
-                    "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no")
+        pytest.fail(
+            "Redis is not running on 127.0.0.1:6379: start it with "
+            "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no"
+        )
     name = f"test-{uuid.uuid4().hex}"
     yield name
     rq.Queue(name, connection=connection).delete(delete_jobs=True)
 
 
 def run_worker_until_empty(queue: str, timeout: int) -> None:
-    subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "-w", "evalplatform.jobs.Worker", "-u", REDIS_URL,
-                    queue],
-                   check=True, capture_output=True, timeout=timeout)
+    subprocess.run(
+        [sys.executable, "-m", "rq.cli", "worker", "--burst", "-w", "evalplatform.jobs.Worker", "-u", REDIS_URL, queue],
+        check=True,
+        capture_output=True,
+        timeout=timeout,
+    )
 
 
 def test_with_redis_a_worker_runs_the_job(redis_queue, tmp_path):

@@ -1,4 +1,5 @@
 """Migration 0009 on an installation with data: links become commissions, chains are re-keyed, rows sealed."""
+
 import hashlib
 from datetime import datetime, timezone
 from types import SimpleNamespace
@@ -25,17 +26,52 @@ def legacy_installation(url: str, *, break_chain: bool = False):
     with engine.begin() as c:
         c.execute(t["firm"].insert().values(id=1, name="华信会计师事务所"))
         c.execute(t["bureau"].insert().values(id=1, name="江州市财政局", region="江州市"))
-        c.execute(t["user_account"].insert().values(id=1, username="li", display_name="李评价", password_hash="x",
-                                                    role="evaluator", firm_id=1, is_enabled=True, created_at=WHEN))
+        c.execute(
+            t["user_account"]
+            .insert()
+            .values(
+                id=1,
+                username="li",
+                display_name="李评价",
+                password_hash="x",
+                role="evaluator",
+                firm_id=1,
+                is_enabled=True,
+                created_at=WHEN,
+            )
+        )
         c.execute(t["evaluated_unit"].insert().values(id=1, bureau_id=1, name="江州市交通运输局"))
-        c.execute(t["engagement"].insert().values(
-            id=1, firm_id=1, bureau_id=1, evaluated_unit_id=1, title="农村公路项目绩效评价", kind="project",
-            fiscal_year=2025, budget_amount=1000, status="fieldwork", created_at=WHEN, created_by_id=1))
+        c.execute(
+            t["engagement"]
+            .insert()
+            .values(
+                id=1,
+                firm_id=1,
+                bureau_id=1,
+                evaluated_unit_id=1,
+                title="农村公路项目绩效评价",
+                kind="project",
+                fiscal_year=2025,
+                budget_amount=1000,
+                status="fieldwork",
+                created_at=WHEN,
+                created_by_id=1,
+            )
+        )
         prev = "0" * 64
         for seq in (1, 2, 3):
-            row = SimpleNamespace(chain=chain_for(1), seq=seq, engagement_id=1, actor_id=1, action="engagement.note",
-                                  object_type="Engagement", object_id="1", occurred_at=WHEN, ip=None,
-                                  details={"name": f"第{seq}次"})
+            row = SimpleNamespace(
+                chain=chain_for(1),
+                seq=seq,
+                engagement_id=1,
+                actor_id=1,
+                action="engagement.note",
+                object_type="Engagement",
+                object_id="1",
+                occurred_at=WHEN,
+                ip=None,
+                details={"name": f"第{seq}次"},
+            )
             row_hash = hashlib.sha256((prev + canonical_payload(row)).encode("utf-8")).hexdigest()
             if break_chain and seq == 2:
                 row.details = {"name": "改过"}

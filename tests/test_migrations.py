@@ -1,4 +1,5 @@
 """Migrations: one head, empty → head on both backends, and models agree with the schema."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory

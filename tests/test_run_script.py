@@ -1,5 +1,6 @@
 """scripts/run.sh, the README's one command: gunicorn on the embedded SQLite default, serving the demo;
 `--dev` is the only way to the Werkzeug development server; neither tells its version."""
+
 import os
 import re
 import signal
@@ -25,12 +26,24 @@ def free_port() -> int:
 def start(instance: Path, *args: str):
     """run.sh in its own process group on a free port, against its own instance/ directory; returns the
     process, the address it printed and what it printed before."""
-    env = {**os.environ, "EVALPLATFORM_INSTANCE": str(instance), "PORT": str(free_port()), "HOST": "127.0.0.1",
-           "WEB_CONCURRENCY": "2"}
+    env = {
+        **os.environ,
+        "EVALPLATFORM_INSTANCE": str(instance),
+        "PORT": str(free_port()),
+        "HOST": "127.0.0.1",
+        "WEB_CONCURRENCY": "2",
+    }
     for name in ("DATABASE_URL", "STORAGE_DIR", "AUDIT_KEY", "SECRET_KEY"):  # the embedded defaults, as a newcomer
         env.pop(name, None)
-    process = subprocess.Popen(["bash", str(ROOT / "scripts/run.sh"), *args], cwd=ROOT, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        ["bash", str(ROOT / "scripts/run.sh"), *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     printed = []
     for line in process.stdout:
         printed.append(line)
@@ -65,8 +78,11 @@ def stop(process) -> None:
 def sign_in(base: str, username: str) -> requests.Session:
     browser = requests.Session()
     token = CSRF_RE.search(browser.get(f"{base}/login").text).group(1)
-    response = browser.post(f"{base}/login", data={"username": username, "password": "demo-pass-2026",
-                                                   "csrf_token": token}, allow_redirects=False)
+    response = browser.post(
+        f"{base}/login",
+        data={"username": username, "password": "demo-pass-2026", "csrf_token": token},
+        allow_redirects=False,
+    )
     assert response.status_code == 302
     return browser
 

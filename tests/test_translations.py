@@ -1,5 +1,6 @@
 """Every UI string is in the catalogue, in both languages: Chinese is the source language (every msgid is
 Chinese), English is its translation (every msgid translated, placeholders kept, nothing fuzzy)."""
+
 import re
 from pathlib import Path
 
@@ -12,8 +13,11 @@ KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "N_": 
 
 def extracted_ids() -> set[str]:
     method_map = [("evalplatform/**.py", "python"), ("evalplatform/**/templates/**.html", "jinja2")]
-    return {msg for *_rest, msg, _c, _ctx in extract_from_dir(str(ROOT), method_map, keywords=KEYWORDS)
-            if isinstance(msg, str)}
+    return {
+        msg
+        for *_rest, msg, _c, _ctx in extract_from_dir(str(ROOT), method_map, keywords=KEYWORDS)
+        if isinstance(msg, str)
+    }
 
 
 def english_catalog():
@@ -35,8 +39,11 @@ def test_the_chinese_catalogue_is_the_source_so_every_msgid_is_chinese():
 
 def test_translations_keep_their_placeholders():
     placeholder = re.compile(r"%\((\w+)\)s|\{(\w*)\}")
-    wrong = [m.id for m in english_catalog() if m.id and m.string
-             and sorted(placeholder.findall(m.id)) != sorted(placeholder.findall(m.string))]
+    wrong = [
+        m.id
+        for m in english_catalog()
+        if m.id and m.string and sorted(placeholder.findall(m.id)) != sorted(placeholder.findall(m.string))
+    ]
     assert wrong == []
 
 

@@ -45,15 +45,19 @@ def test_session_cookie_is_http_only_and_same_site(client, session):
 
 
 def test_create_user_command_makes_firm_and_user(app, session):
-    result = CliRunner().invoke(create_user_command, ["--username", "zhang", "--role", "evaluator",
-                                                      "--firm", "新事务所", "--password", "long-enough-9"],
-                                obj=ScriptInfo(create_app=lambda: app))
+    result = CliRunner().invoke(
+        create_user_command,
+        ["--username", "zhang", "--role", "evaluator", "--firm", "新事务所", "--password", "long-enough-9"],
+        obj=ScriptInfo(create_app=lambda: app),
+    )
     assert result.exit_code == 0, result.output
     user = session.scalar(select(User).where(User.username == "zhang"))
     assert user.firm.name == "新事务所"
-    again = CliRunner().invoke(create_user_command, ["--username", "zhang", "--role", "evaluator",
-                                                     "--firm", "新事务所", "--password", "long-enough-9"],
-                               obj=ScriptInfo(create_app=lambda: app))
+    again = CliRunner().invoke(
+        create_user_command,
+        ["--username", "zhang", "--role", "evaluator", "--firm", "新事务所", "--password", "long-enough-9"],
+        obj=ScriptInfo(create_app=lambda: app),
+    )
     assert again.exit_code != 0 and "已存在" in again.output
 
 

@@ -1,4 +1,5 @@
 """Workflow states: every change of state in the code is a declared move, and every declared move is made."""
+
 from __future__ import annotations
 
 import ast
@@ -57,10 +58,13 @@ def _state_assignments(tree: ast.AST):
     for node in ast.walk(tree):
         targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
         for target in targets:
-            for element in (target.elts if isinstance(target, ast.Tuple) else [target]):
+            for element in target.elts if isinstance(target, ast.Tuple) else [target]:
                 # `self.state = …` is an object setting its own field (an exception's), not a move.
-                if (isinstance(element, ast.Attribute) and element.attr in STATE_ATTRIBUTES
-                        and not (isinstance(element.value, ast.Name) and element.value.id == "self")):
+                if (
+                    isinstance(element, ast.Attribute)
+                    and element.attr in STATE_ATTRIBUTES
+                    and not (isinstance(element.value, ast.Name) and element.value.id == "self")
+                ):
                     yield node.lineno
 
 
@@ -91,8 +95,22 @@ def test_a_workflow_must_say_where_each_state_may_go():
 def test_every_engagement_move_is_made_by_change_status(session, moves):
     world = factories.World(session)
     S = EngagementStatus
-    path = [S.fieldwork, S.setup, S.fieldwork, S.analysis, S.fieldwork, S.analysis, S.reporting, S.analysis,
-            S.reporting, S.review, S.reporting, S.review, S.issued, S.archived]
+    path = [
+        S.fieldwork,
+        S.setup,
+        S.fieldwork,
+        S.analysis,
+        S.fieldwork,
+        S.analysis,
+        S.reporting,
+        S.analysis,
+        S.reporting,
+        S.review,
+        S.reporting,
+        S.review,
+        S.issued,
+        S.archived,
+    ]
     for status in path:
         engagements.change_status(session, world.engagement, status, world.reviewer, factories.NOW)
     assert moves == _declared(ENGAGEMENT_WORKFLOW)
@@ -104,18 +122,24 @@ def test_every_engagement_move_is_made_by_change_status(session, moves):
 def test_every_commission_move_is_made_by_the_commission_service(session, moves):
     world = factories.World(session)
     firm_user = world.evaluator
-    for decide in (lambda c: commissions.accept(session, c, world.bureau_user, factories.NOW),
-                   lambda c: commissions.decline(session, c, world.bureau_user, factories.NOW, "预算未落实"),
-                   lambda c: commissions.withdraw(session, c, firm_user, factories.NOW, "重复申请")):
+    for decide in (
+        lambda c: commissions.accept(session, c, world.bureau_user, factories.NOW),
+        lambda c: commissions.decline(session, c, world.bureau_user, factories.NOW, "预算未落实"),
+        lambda c: commissions.withdraw(session, c, firm_user, factories.NOW, "重复申请"),
+    ):
         decide(commissions.request_commission(session, firm_user, world.bureau.name, "农村公路", 2025, factories.NOW))
     commissions.withdraw(session, world.commission, world.bureau_user, factories.NOW, "改派")
     assert moves == _declared(COMMISSION_WORKFLOW)
 
 
 # The tests that walk the other workflows end to end (reports are issued, so they render PDFs).
-WALKS = ["tests/reporting/test_review.py", "tests/reporting/test_four_eyes.py", "tests/reporting/test_render_job.py",
-         "tests/inspections/test_inspection_service.py::test_finish_needs_required_items_photos_and_both_signatures",
-         "tests/materials/test_draft_workflow.py"]
+WALKS = [
+    "tests/reporting/test_review.py",
+    "tests/reporting/test_four_eyes.py",
+    "tests/reporting/test_render_job.py",
+    "tests/inspections/test_inspection_service.py::test_finish_needs_required_items_photos_and_both_signatures",
+    "tests/materials/test_draft_workflow.py",
+]
 
 
 def test_every_declared_move_of_reports_inspections_and_drafts_is_made_by_their_tests(tmp_path):
@@ -123,8 +147,14 @@ def test_every_declared_move_of_reports_inspections_and_drafts_is_made_by_their_
     record = tmp_path / "moves.json"
     env = {k: v for k, v in os.environ.items() if k != "EVALPLATFORM_TEST_POSTGRES_URL"}
     env["EVALPLATFORM_RECORD_MOVES"] = str(record)
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *WALKS],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *WALKS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert run.returncode == 0, run.stdout[-3000:]
     made = {tuple(m) for m in json.loads(record.read_text("utf-8"))}
     for flow in (REPORT_WORKFLOW, INSPECTION_WORKFLOW, DRAFT_WORKFLOW, RENDER_JOB_WORKFLOW):

@@ -1,4 +1,5 @@
 """Firms, bureaus, user accounts, login sessions and login attempts."""
+
 from __future__ import annotations
 
 import enum
@@ -45,6 +46,7 @@ def new_invitation_code() -> str:
 
 class Firm(Base):
     """会计师事务所 / 第三方机构."""
+
     __tablename__ = "firm"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +59,7 @@ class Firm(Base):
 
 class Bureau(Base):
     """财政局: commissions engagements and receives reports."""
+
     __tablename__ = "bureau"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +107,7 @@ class LoginSession(Base):
     """One row per login, checked on every signed-in request: it ends after SESSION_IDLE_MINUTES without use
     or SESSION_MAX_HOURS after login, and logout, a password change or disabling the account revoke it, so
     a copied cookie dies too."""
+
     __tablename__ = "login_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,6 +125,7 @@ class LoginSession(Base):
 
 class LoginAttempt(Base):
     """Failed logins, counted per (username, IP) and per IP to throttle guessing."""
+
     __tablename__ = "login_attempt"
 
     id: Mapped[int] = mapped_column(primary_key=True)

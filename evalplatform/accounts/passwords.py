@@ -1,4 +1,5 @@
 """Password policy: at least MIN_LENGTH characters and not a common password (a list shipped as data)."""
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """Accounts: creating users, checking passwords with throttling, login sessions."""
+
 from __future__ import annotations
 
 import hashlib
@@ -36,9 +37,17 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)  # werkzeug's scrypt (n=2**15, r=8, p=1)
 
 
-def create_user(session: Session, *, username: str, password: str, role: Role | str,
-                display_name: str | None = None, firm: Firm | None = None,
-                bureau: Bureau | None = None, actor: User | None = None) -> User:
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role | str,
+    display_name: str | None = None,
+    firm: Firm | None = None,
+    bureau: Bureau | None = None,
+    actor: User | None = None,
+) -> User:
     role = Role(role)
     username = username.strip()
     if not username or len(username) > 60:
@@ -52,19 +61,23 @@ def create_user(session: Session, *, username: str, password: str, role: Role | 
         raise AccountError("财政局用户必须属于一个财政局")
     if session.scalar(select(User.id).where(User.username == username)):
         raise AccountError(f"用户名 {username} 已存在")
-    user = User(username=username, display_name=display_name or username, role=role,
-                password_hash=hash_password(password),
-                firm=firm if role.is_firm_role else None,
-                bureau=bureau if role.is_bureau_side else None)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password_hash=hash_password(password),
+        firm=firm if role.is_firm_role else None,
+        bureau=bureau if role.is_bureau_side else None,
+    )
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.create", obj=user,
-                 details={"username": username, "role": role.value})
+    audit.record(
+        session, actor=actor, action="user.create", obj=user, details={"username": username, "role": role.value}
+    )
     return user
 
 
-def authenticate(session: Session, username: str, password: str, ip: str, now: datetime,
-                 limits: dict) -> User | None:
+def authenticate(session: Session, username: str, password: str, ip: str, now: datetime, limits: dict) -> User | None:
     """The user if the password is right and the account enabled; None otherwise.
     Raises LoginThrottled when this (username, IP) or this IP has failed too often lately."""
     window = timedelta(minutes=limits["LOGIN_FAILURE_WINDOW_MINUTES"])
@@ -74,8 +87,7 @@ def authenticate(session: Session, username: str, password: str, ip: str, now: d
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
     elif check_password_hash(user.password_hash, password) and user.is_enabled:
-        session.execute(delete(LoginAttempt).where(LoginAttempt.username == username,
-                                                   LoginAttempt.ip == ip))
+        session.execute(delete(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.ip == ip))
         return user
     session.add(LoginAttempt(username=username[:60], ip=ip, attempted_at=now))
     session.flush()
@@ -98,8 +110,9 @@ def _token_digest(token: str) -> str:
 
 def start_login_session(session: Session, user: User, ip: str | None, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
-    session.add(LoginSession(token_sha256=_token_digest(token), user_id=user.id, ip=ip, created_at=now,
-                             last_seen_at=now))
+    session.add(
+        LoginSession(token_sha256=_token_digest(token), user_id=user.id, ip=ip, created_at=now, last_seen_at=now)
+    )
     audit.record(session, actor=user, action="user.login", obj=user, ip=ip, now=now)
     user.login_token = token
     return token
@@ -109,17 +122,20 @@ def start_login_session(session: Session, user: User, ip: str | None, now: datet
 class SessionCheck:
     """What the one per-request check found: the user, or why the session ended; and whether its last use
     should be written down (see TOUCH_EVERY)."""
+
     user: User | None
     login_id: int | None = None
     ended: str | None = None  # "idle" or "expired" when it ran out just now
     touch: bool = False
 
 
-def check_login_session(session: Session, token: str, now: datetime, *, idle: timedelta,
-                        lifetime: timedelta) -> SessionCheck:
+def check_login_session(
+    session: Session, token: str, now: datetime, *, idle: timedelta, lifetime: timedelta
+) -> SessionCheck:
     """The signed-in user for this cookie's token, if its session is neither revoked nor run out; one query."""
     row = session.execute(
-        select(LoginSession, User).join(User, LoginSession.user_id == User.id)
+        select(LoginSession, User)
+        .join(User, LoginSession.user_id == User.id)
         .where(LoginSession.token_sha256 == _token_digest(token), LoginSession.revoked_at.is_(None))
     ).first()
     if row is None or not row.User.is_enabled:
@@ -151,8 +167,11 @@ def end_login_session(session: Session, token: str, now: datetime) -> None:
 
 
 def _revoke_all(session: Session, user: User, now: datetime, reason: str) -> None:
-    session.execute(update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-                    .values(revoked_at=now, ended_reason=reason))
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=now, ended_reason=reason)
+    )
 
 
 def change_password(session: Session, user: User, current: str, new: str, now: datetime, ip: str | None = None) -> None:

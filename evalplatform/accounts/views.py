@@ -1,4 +1,5 @@
 """Login, logout and the firm admin's user list."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -21,8 +22,13 @@ def _safe_next(target: str | None, user) -> str:
     """Only same-site paths: never an open redirect via ?next=."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
-                and "\\" not in target:
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
             return target
     return url_for(user.role.home_endpoint)
 
@@ -35,8 +41,9 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = service.authenticate(db.session, form.username.data.strip(), form.password.data,
-                                        client_ip(), now_utc(), current_app.config)
+            user = service.authenticate(
+                db.session, form.username.data.strip(), form.password.data, client_ip(), now_utc(), current_app.config
+            )
         except service.LoginThrottled as throttled:
             flash(_("登录失败次数过多，请 %(minutes)s 分钟后再试。", minutes=throttled.minutes), "error")
             db.session.commit()
@@ -101,9 +108,15 @@ def users():
     status = 200
     if form.validate_on_submit():
         try:
-            service.create_user(db.session, username=form.username.data, password=form.password.data,
-                                role=form.role.data, display_name=form.display_name.data,
-                                firm=current_user.firm, actor=current_user)
+            service.create_user(
+                db.session,
+                username=form.username.data,
+                password=form.password.data,
+                role=form.role.data,
+                display_name=form.display_name.data,
+                firm=current_user.firm,
+                actor=current_user,
+            )
         except service.AccountError as error:
             form.username.errors.append(str(error))
             status = 422
@@ -113,10 +126,10 @@ def users():
             return redirect(url_for(".users"))
     elif request.method == "POST":
         status = 422
-    members = db.session.scalars(select(User).where(User.firm_id == current_user.firm_id)
-                                 .order_by(User.username)).all()
-    return render_template("accounts/users.html", form=form, users=members, roles=ROLE_LABELS,
-                           toggle_form=ToggleUserForm()), status
+    members = db.session.scalars(select(User).where(User.firm_id == current_user.firm_id).order_by(User.username)).all()
+    return render_template(
+        "accounts/users.html", form=form, users=members, roles=ROLE_LABELS, toggle_form=ToggleUserForm()
+    ), status
 
 
 @bp.post("/users/<int:user_id>/toggle")
@@ -124,8 +137,12 @@ def users():
 def toggle_user(user_id: int):
     user = db.session.get(User, user_id)
     # Only the firm admin manages its own firm's accounts; to anyone else a user id names nothing.
-    if current_user.role is not Role.admin or user is None or user.firm_id != current_user.firm_id \
-            or user.id == current_user.id:
+    if (
+        current_user.role is not Role.admin
+        or user is None
+        or user.firm_id != current_user.firm_id
+        or user.id == current_user.id
+    ):
         abort(404)
     if not ToggleUserForm().validate_on_submit():
         abort(400)

@@ -1,4 +1,5 @@
 """满意度统计分析: survey statistics on a responses DataFrame (contract in ``analysis.contract``), charts, export."""
+
 from .contract import Question
 from .service import Analysis, Filters, SurveyData, SurveyScore, analyse, satisfaction_for_scoring
 

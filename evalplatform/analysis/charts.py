@@ -4,6 +4,7 @@ Chinese labels are drawn with Noto Sans CJK SC (Debian/Ubuntu package fonts-noto
 path and added to matplotlib's font manager at first use: a font cache built before the fonts were installed
 cannot hide it. Text is converted to paths, so the SVG shows the same without the font installed.
 """
+
 from __future__ import annotations
 
 import base64
@@ -25,7 +26,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from .measures import ItemDistribution, SatisfactionRow  # noqa: E402
 
 CJK_FAMILY = "Noto Sans CJK SC"
-LEVEL_COLOURS = ("#1a7f4b", "#6cbf84", "#e3c567", "#e58f65", "#c0392b")   # 非常满意 … 非常不满意
+LEVEL_COLOURS = ("#1a7f4b", "#6cbf84", "#e3c567", "#e58f65", "#c0392b")  # 非常满意 … 非常不满意
 
 
 class MissingCJKFont(RuntimeError):
@@ -33,10 +34,12 @@ class MissingCJKFont(RuntimeError):
 
 
 # Where Debian/Ubuntu (fonts-noto-cjk, fonts-wqy-microhei) and Fedora put them; EVALPLATFORM_CJK_FONT first.
-CJK_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-             "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
-             "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-             "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+CJK_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+)
 
 
 @functools.cache
@@ -63,9 +66,17 @@ def cjk_font_path() -> str:
 @contextmanager
 def _style():
     family, _path = cjk_font()
-    with plt.rc_context({"font.family": [family, "DejaVu Sans"], "font.size": 9, "svg.fonttype": "path",
-                         "svg.hashsalt": "evalplatform", "axes.spines.top": False, "axes.spines.right": False,
-                         "axes.unicode_minus": False}):
+    with plt.rc_context(
+        {
+            "font.family": [family, "DejaVu Sans"],
+            "font.size": 9,
+            "svg.fonttype": "path",
+            "svg.hashsalt": "evalplatform",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.unicode_minus": False,
+        }
+    ):
         yield
 
 
@@ -76,7 +87,7 @@ def to_svg(figure: Figure) -> str:
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(figure)
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def to_png(figure: Figure, dpi: int = 110) -> bytes:
@@ -93,7 +104,7 @@ def data_uri(svg: str) -> str:
 
 
 def _wrap(label: str, width: int = 14) -> str:
-    return "\n".join(label[i:i + width] for i in range(0, len(label), width)) or " "
+    return "\n".join(label[i : i + width] for i in range(0, len(label), width)) or " "
 
 
 def rates_figure(rows: Sequence[SatisfactionRow], title: str = "满意度（“满意”及以上占比，95% 置信区间）") -> Figure:
@@ -103,8 +114,10 @@ def rates_figure(rows: Sequence[SatisfactionRow], title: str = "满意度（“�
         axes = figure.add_subplot()
         labels = [_wrap(r.label) for r in rows][::-1]
         values = [(r.rate.estimate or 0) * 100 for r in rows][::-1]
-        errors = [[(r.rate.estimate - r.rate.low) * 100 if r.rate.low is not None else 0 for r in rows][::-1],
-                  [(r.rate.high - r.rate.estimate) * 100 if r.rate.high is not None else 0 for r in rows][::-1]]
+        errors = [
+            [(r.rate.estimate - r.rate.low) * 100 if r.rate.low is not None else 0 for r in rows][::-1],
+            [(r.rate.high - r.rate.estimate) * 100 if r.rate.high is not None else 0 for r in rows][::-1],
+        ]
         colours = ["#2e6da4" if r.scope == "item" else "#14425e" for r in rows][::-1]
         axes.barh(range(len(rows)), values, xerr=errors, color=colours, ecolor="#555", capsize=3)
         for y, row in enumerate(rows[::-1]):
@@ -132,8 +145,9 @@ def levels_figure(distributions: Sequence[ItemDistribution], title: str = "各�
         for row, d in enumerate(reversed(items)):
             left, rated = 0.0, d.rows[:-1]  # the last row is the no-opinion count
             for (label, _count, share), colour in zip(rated, _level_colours(len(rated))):
-                axes.barh(row, (share or 0) * 100, left=left, color=colour,
-                          label=label if label not in labelled else None)
+                axes.barh(
+                    row, (share or 0) * 100, left=left, color=colour, label=label if label not in labelled else None
+                )
                 labelled.add(label)
                 left += (share or 0) * 100
         axes.set_yticks(range(len(items)), [_wrap(d.question.label) for d in items][::-1])
@@ -141,8 +155,9 @@ def levels_figure(distributions: Sequence[ItemDistribution], title: str = "各�
         axes.set_xlabel("%")
         axes.set_title(title, loc="left", pad=20)
         if items:
-            axes.legend(ncols=5, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, fontsize=8,
-                        borderaxespad=0.2)
+            axes.legend(
+                ncols=5, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, fontsize=8, borderaxespad=0.2
+            )
     return figure
 
 
@@ -164,8 +179,16 @@ def timeline_figure(days: Sequence[tuple], title: str = "回收进度（按日�
         axes.xaxis.set_major_formatter(DateFormatter("%m-%d"))
         axes.set_title(title, loc="left", pad=20)
         handles = axes.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-        axes.legend(handles, [h.get_label() for h in handles], frameon=False, fontsize=8, ncols=3,
-                    loc="lower left", bbox_to_anchor=(0, 1.0), borderaxespad=0.2)
+        axes.legend(
+            handles,
+            [h.get_label() for h in handles],
+            frameon=False,
+            fontsize=8,
+            ncols=3,
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            borderaxespad=0.2,
+        )
     return figure
 
 

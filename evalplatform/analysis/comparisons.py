@@ -3,6 +3,7 @@
 Two families, each Holm-corrected over all its tests: χ² of level × group (Cramér's V) and
 Kruskal–Wallis on the ordered levels (ε²). 不了解 and blanks are left out of both.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -20,9 +21,9 @@ STRATUM = "stratum"
 @dataclass
 class Comparison:
     item: Question
-    group_by: str           # "stratum" or a question code
+    group_by: str  # "stratum" or a question code
     group_label: str
-    groups: list[tuple[str, int, float | None]]   # (group, rated answers, satisfied share)
+    groups: list[tuple[str, int, float | None]]  # (group, rated answers, satisfied share)
     chi_square: stats.GroupTest
     kruskal: stats.GroupTest
 
@@ -31,8 +32,9 @@ def grouping_columns(questions: Sequence[Question]) -> list[tuple[str, str]]:
     return [(STRATUM, "分层")] + [(q.code, q.label) for q in questions if q.type == SINGLE]
 
 
-def compare_groups(valid: pd.DataFrame, items: Sequence[Question], matrix: np.ndarray,
-                   questions: Sequence[Question]) -> list[Comparison]:
+def compare_groups(
+    valid: pd.DataFrame, items: Sequence[Question], matrix: np.ndarray, questions: Sequence[Question]
+) -> list[Comparison]:
     result = []
     for column, label in grouping_columns(questions):
         names = _group_order(column, valid[column], questions)
@@ -43,11 +45,13 @@ def compare_groups(valid: pd.DataFrame, items: Sequence[Question], matrix: np.nd
         for index, item in enumerate(items):
             table = _level_table(codes, matrix[:, index], len(names), item.k)
             satisfied = [level - 1 for level in range(1, item.k + 1) if item.level(level)[2]]
-            groups = [(labels[g], int(table[g].sum()),
-                       table[g, satisfied].sum() / table[g].sum() if table[g].sum() else None)
-                      for g in range(len(names))]
-            result.append(Comparison(item, column, label, groups, stats.chi_square(table),
-                                     stats.kruskal_wallis_table(table)))
+            groups = [
+                (labels[g], int(table[g].sum()), table[g, satisfied].sum() / table[g].sum() if table[g].sum() else None)
+                for g in range(len(names))
+            ]
+            result.append(
+                Comparison(item, column, label, groups, stats.chi_square(table), stats.kruskal_wallis_table(table))
+            )
     return _adjust(result)
 
 

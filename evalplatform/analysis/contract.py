@@ -24,6 +24,7 @@ A satisfaction item's ``levels`` give each rated level's label, score (out of 10
 satisfied, best first; no-opinion answers are counted and reported but never in a rate's denominator.
 Satisfaction items sharing a ``dimension`` form one multi-item scale (Cronbach's α, dimension rate).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -37,7 +38,9 @@ UNKNOWN = 0
 SATISFACTION_LEVELS = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意", UNKNOWN: "不了解"}
 LEVEL_SCORES = {5: 100, 4: 80, 3: 60, 2: 40, 1: 20}  # weighted-score points per level
 # The standard scale (design.md §5), best first: (label, score, counts as satisfied).
-STANDARD_LEVELS = tuple((SATISFACTION_LEVELS[level], float(LEVEL_SCORES[level]), level >= 4) for level in (5, 4, 3, 2, 1))
+STANDARD_LEVELS = tuple(
+    (SATISFACTION_LEVELS[level], float(LEVEL_SCORES[level]), level >= 4) for level in (5, 4, 3, 2, 1)
+)
 META_COLUMNS = ("response_id", "distribution_id", "stratum", "submitted_at", "valid", "invalid_reason")
 
 

@@ -1,4 +1,5 @@
 """The analysis page's filter form (GET query string): questionnaire, distribution, stratum, local dates."""
+
 from __future__ import annotations
 
 from datetime import date

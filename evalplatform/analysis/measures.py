@@ -1,4 +1,5 @@
 """Survey measures on valid responses: item distributions, satisfaction rates, α, adequacy, group tests."""
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,7 @@ def level_matrix(valid: pd.DataFrame, items: Sequence[Question]) -> np.ndarray:
 @dataclass
 class ItemDistribution:
     question: Question
-    rows: list[tuple[str, int, float | None]]   # (label, count, share) — share of answers that count
+    rows: list[tuple[str, int, float | None]]  # (label, count, share) — share of answers that count
     answered: int
     unanswered: int
     note: str = ""
@@ -37,8 +38,10 @@ def satisfaction_distribution(question: Question, column: np.ndarray) -> ItemDis
     shown with its count but no share."""
     counts = np.bincount(column[column >= 0], minlength=question.k + 1)
     rated = int(counts[1:].sum())
-    rows = [(question.level(level)[0], int(counts[level]), counts[level] / rated if rated else None)
-            for level in range(question.k, 0, -1)]
+    rows = [
+        (question.level(level)[0], int(counts[level]), counts[level] / rated if rated else None)
+        for level in range(question.k, 0, -1)
+    ]
     rows.append((question.no_opinion_label, int(counts[UNKNOWN]), None))
     answered = rated + int(counts[UNKNOWN])
     note = f"“{question.no_opinion_label}” {int(counts[UNKNOWN])} 份不计入满意度" if counts[UNKNOWN] else ""
@@ -56,8 +59,10 @@ def choice_distribution(question: Question, series: pd.Series) -> ItemDistributi
     n = int(answered.sum())
     known = [code for code, _label in question.choices]
     order = known + sorted((c for c in counts.index if c not in known), key=str)
-    rows = [(question.choice_label(code), int(counts.get(code, 0)), counts.get(code, 0) / n if n else None)
-            for code in order]
+    rows = [
+        (question.choice_label(code), int(counts.get(code, 0)), counts.get(code, 0) / n if n else None)
+        for code in order
+    ]
     return ItemDistribution(question, rows, n, len(series) - n)
 
 
@@ -74,15 +79,15 @@ def distributions(valid: pd.DataFrame, questions: Sequence[Question], matrix: np
 
 @dataclass
 class SatisfactionRow:
-    scope: str            # "item" | "dimension" | "overall"
+    scope: str  # "item" | "dimension" | "overall"
     code: str
     label: str
-    respondents: int      # respondents with at least one rated answer in scope
-    answers: int          # rated answers (no-opinion answers and blanks excluded)
-    unknown: int          # no-opinion answers (不了解/不清楚/不适用…): reported, not in the denominator
-    satisfied: int        # answers at a satisfied level (非常满意 + 满意 on the standard scale)
+    respondents: int  # respondents with at least one rated answer in scope
+    answers: int  # rated answers (no-opinion answers and blanks excluded)
+    unknown: int  # no-opinion answers (不了解/不清楚/不适用…): reported, not in the denominator
+    satisfied: int  # answers at a satisfied level (非常满意 + 满意 on the standard scale)
     rate: stats.Interval  # satisfied share of rated answers, Wilson interval
-    score: stats.Interval # weighted score (100/80/60/40/20 on the standard scale), t interval
+    score: stats.Interval  # weighted score (100/80/60/40/20 on the standard scale), t interval
 
 
 def scale_tables(items: Sequence[Question]) -> tuple[np.ndarray, np.ndarray]:
@@ -96,8 +101,9 @@ def scale_tables(items: Sequence[Question]) -> tuple[np.ndarray, np.ndarray]:
     return satisfied, scores
 
 
-def satisfaction_row(scope: str, code: str, label: str, block: np.ndarray, confidence: float,
-                     items: Sequence[Question]) -> SatisfactionRow:
+def satisfaction_row(
+    scope: str, code: str, label: str, block: np.ndarray, confidence: float, items: Sequence[Question]
+) -> SatisfactionRow:
     """One row over a block of items (respondents × the given items, each on its own scale)."""
     satisfied, scores = scale_tables(items)
     rated = block >= 1
@@ -107,10 +113,17 @@ def satisfaction_row(scope: str, code: str, label: str, block: np.ndarray, confi
     top = (rated & satisfied[columns, levels]).sum(axis=1)
     points = np.where(rated, scores[columns, levels], 0.0).sum(axis=1)
     floor = min((q.level(1)[1] for q in items), default=0.0)
-    return SatisfactionRow(scope, code, label, int((counts > 0).sum()), int(counts.sum()),
-                           int((block == UNKNOWN).sum()), int(top.sum()),
-                           stats.wilson_clustered(top, counts, confidence),
-                           stats.mean_interval(points, counts, confidence, bounds=(min(floor, 100.0), 100.0)))
+    return SatisfactionRow(
+        scope,
+        code,
+        label,
+        int((counts > 0).sum()),
+        int(counts.sum()),
+        int((block == UNKNOWN).sum()),
+        int(top.sum()),
+        stats.wilson_clustered(top, counts, confidence),
+        stats.mean_interval(points, counts, confidence, bounds=(min(floor, 100.0), 100.0)),
+    )
 
 
 def dimensions(items: Sequence[Question]) -> dict[str, list[int]]:
@@ -121,13 +134,16 @@ def dimensions(items: Sequence[Question]) -> dict[str, list[int]]:
     return result
 
 
-def satisfaction_table(items: Sequence[Question], matrix: np.ndarray, confidence: float = 0.95) -> list[SatisfactionRow]:
+def satisfaction_table(
+    items: Sequence[Question], matrix: np.ndarray, confidence: float = 0.95
+) -> list[SatisfactionRow]:
     """Per item, per dimension and overall. Pooled rates count every rated answer; their interval uses
     respondent clusters (see stats.wilson_clustered), since one person's answers are not independent."""
     rows = [satisfaction_row("item", q.code, q.label, matrix[:, [i]], confidence, [q]) for i, q in enumerate(items)]
     for name, columns in dimensions(items).items():
-        rows.append(satisfaction_row("dimension", name, name, matrix[:, columns], confidence,
-                                     [items[c] for c in columns]))
+        rows.append(
+            satisfaction_row("dimension", name, name, matrix[:, columns], confidence, [items[c] for c in columns])
+        )
     if items:
         rows.append(satisfaction_row("overall", OVERALL, OVERALL, matrix, confidence, items))
     return rows
@@ -139,7 +155,7 @@ class ScaleReliability:
     codes: list[str]
     labels: list[str]
     result: stats.Reliability
-    excluded: int          # respondents left out for a blank or 不了解 on some item of the scale
+    excluded: int  # respondents left out for a blank or 不了解 on some item of the scale
 
 
 def reliability_table(items: Sequence[Question], matrix: np.ndarray) -> list[ScaleReliability]:
@@ -152,8 +168,15 @@ def reliability_table(items: Sequence[Question], matrix: np.ndarray) -> list[Sca
         block = matrix[:, columns]
         complete = (block >= 1).all(axis=1)
         codes = [items[c].code for c in columns]
-        result.append(ScaleReliability(name, codes, [items[c].label for c in columns],
-                                       stats.reliability(block[complete].astype(float), codes), int((~complete).sum())))
+        result.append(
+            ScaleReliability(
+                name,
+                codes,
+                [items[c].label for c in columns],
+                stats.reliability(block[complete].astype(float), codes),
+                int((~complete).sum()),
+            )
+        )
     return result
 
 
@@ -162,11 +185,11 @@ class AdequacyRow:
     stratum: str
     population: int | None
     required_valid: int
-    required_issued: int    # required_valid / expected valid rate
+    required_issued: int  # required_valid / expected valid rate
     achieved_valid: int
     achieved_total: int
     adequate: bool
-    margin: float | None    # margin of error achieved with the valid count
+    margin: float | None  # margin of error achieved with the valid count
 
 
 @dataclass(frozen=True)
@@ -175,8 +198,8 @@ class AdequacySettings:
     margin: float = 0.05
     proportion: float = 0.5
     expected_valid_rate: float = 1.0
-    populations: Mapping[str, int] = field(default_factory=dict)   # stratum → population size N
-    total_population: int | None = None     # default: sum of populations if they cover every stratum
+    populations: Mapping[str, int] = field(default_factory=dict)  # stratum → population size N
+    total_population: int | None = None  # default: sum of populations if they cover every stratum
 
 
 def adequacy_table(frame: pd.DataFrame, settings: AdequacySettings) -> list[AdequacyRow]:
@@ -184,8 +207,16 @@ def adequacy_table(frame: pd.DataFrame, settings: AdequacySettings) -> list[Adeq
     strata = frame["stratum"].fillna("（未分层）")
     valid = frame["valid"].astype(bool)
     names = list(settings.populations) + sorted(set(strata.unique()) - set(settings.populations))
-    rows = [_adequacy_row(name, settings.populations.get(name), int(valid[strata == name].sum()),
-                          int((strata == name).sum()), settings) for name in names]
+    rows = [
+        _adequacy_row(
+            name,
+            settings.populations.get(name),
+            int(valid[strata == name].sum()),
+            int((strata == name).sum()),
+            settings,
+        )
+        for name in names
+    ]
     # The strata's populations add up to the whole only when every stratum that answered has one.
     covered = set(strata.unique()) <= set(settings.populations)
     total = settings.total_population or ((sum(settings.populations.values()) or None) if covered else None)
@@ -194,9 +225,17 @@ def adequacy_table(frame: pd.DataFrame, settings: AdequacySettings) -> list[Adeq
 
 
 def _adequacy_row(name, population, valid, total, settings: AdequacySettings) -> AdequacyRow:
-    required = stats.required_sample(population, confidence=settings.confidence, margin=settings.margin,
-                                     proportion=settings.proportion)
+    required = stats.required_sample(
+        population, confidence=settings.confidence, margin=settings.margin, proportion=settings.proportion
+    )
     issued = math.ceil(required / settings.expected_valid_rate - 1e-9) if settings.expected_valid_rate > 0 else required
-    return AdequacyRow(name, population, required, issued, valid, total, valid >= required,
-                       stats.achieved_margin(valid, population, confidence=settings.confidence,
-                                             proportion=settings.proportion))
+    return AdequacyRow(
+        name,
+        population,
+        required,
+        issued,
+        valid,
+        total,
+        valid >= required,
+        stats.achieved_margin(valid, population, confidence=settings.confidence, proportion=settings.proportion),
+    )

@@ -3,6 +3,7 @@
 Input: the responses frame and question list described in ``analysis.contract``. Only valid responses count
 in statistics; invalid ones are counted separately with their reasons.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ TEXT_LIST_LIMIT = 200
 @dataclass
 class SurveyData:
     """One questionnaire's responses as the analysis contract wants them (see analysis.contract)."""
+
     key: str
     title: str
     frame: pd.DataFrame
@@ -33,7 +35,7 @@ class SurveyData:
 class Filters:
     distribution_ids: tuple[int, ...] = ()
     strata: tuple[str, ...] = ()
-    date_from: date | None = None      # local dates (formatting.local_zone), both inclusive
+    date_from: date | None = None  # local dates (formatting.local_zone), both inclusive
     date_to: date | None = None
 
     @property
@@ -64,7 +66,7 @@ def _local_dates(frame: pd.DataFrame) -> pd.Series:
 @dataclass
 class TextAnswers:
     question: Question
-    answers: list[str]             # all of them, newest first (pages show the first TEXT_LIST_LIMIT)
+    answers: list[str]  # all of them, newest first (pages show the first TEXT_LIST_LIMIT)
     total: int
     keywords: list[tuple[str, int]]
     method: str
@@ -72,28 +74,35 @@ class TextAnswers:
 
 @dataclass
 class Analysis:
-    as_of: datetime                        # when this analysis was computed
-    last_response_at: datetime | None      # newest response included
+    as_of: datetime  # when this analysis was computed
+    last_response_at: datetime | None  # newest response included
     filters: Filters
     total: int
     valid: int
     invalid_reasons: list[tuple[str, int]]
-    invalid: list[tuple]                   # (response_id, distribution_id, stratum, submitted_at, reason)
+    invalid: list[tuple]  # (response_id, distribution_id, stratum, submitted_at, reason)
     distributions: list[measures.ItemDistribution]
     satisfaction: list[measures.SatisfactionRow]
     reliability: list[measures.ScaleReliability]
     adequacy: list[measures.AdequacyRow]
     comparisons: list[comparisons.Comparison]
-    timeline: list[tuple[date, int, int, int]]    # (local date, responses, valid, cumulative valid)
+    timeline: list[tuple[date, int, int, int]]  # (local date, responses, valid, cumulative valid)
     texts: list[TextAnswers] = field(default_factory=list)
 
     def overall(self) -> measures.SatisfactionRow | None:
         return next((r for r in self.satisfaction if r.scope == "overall"), None)
 
 
-def analyse(frame: pd.DataFrame, questions: Sequence[Question], now: datetime, *,
-            filters: Filters = Filters(), adequacy: measures.AdequacySettings = measures.AdequacySettings(),
-            confidence: float = 0.95, with_texts: bool = True) -> Analysis:
+def analyse(
+    frame: pd.DataFrame,
+    questions: Sequence[Question],
+    now: datetime,
+    *,
+    filters: Filters = Filters(),
+    adequacy: measures.AdequacySettings = measures.AdequacySettings(),
+    confidence: float = 0.95,
+    with_texts: bool = True,
+) -> Analysis:
     """The full analysis the page, the XLSX export and the report show."""
     check_contract(frame, questions)
     frame = filter_responses(frame, filters)
@@ -102,15 +111,21 @@ def analyse(frame: pd.DataFrame, questions: Sequence[Question], now: datetime, *
     matrix = measures.level_matrix(valid, items)
     submitted = pd.to_datetime(frame["submitted_at"], utc=True)
     return Analysis(
-        as_of=now, last_response_at=submitted.max().to_pydatetime() if len(frame) else None, filters=filters,
-        total=len(frame), valid=len(valid), invalid_reasons=invalid_reasons(frame), invalid=invalid_responses(frame),
+        as_of=now,
+        last_response_at=submitted.max().to_pydatetime() if len(frame) else None,
+        filters=filters,
+        total=len(frame),
+        valid=len(valid),
+        invalid_reasons=invalid_reasons(frame),
+        invalid=invalid_responses(frame),
         distributions=measures.distributions(valid, questions, matrix),
         satisfaction=measures.satisfaction_table(items, matrix, confidence),
         reliability=measures.reliability_table(items, matrix),
         adequacy=measures.adequacy_table(frame, adequacy),
         comparisons=comparisons.compare_groups(valid, items, matrix, questions),
         timeline=timeline(frame),
-        texts=[text_answers(valid, q) for q in questions if q.type == TEXT] if with_texts else [])
+        texts=[text_answers(valid, q) for q in questions if q.type == TEXT] if with_texts else [],
+    )
 
 
 def invalid_reasons(frame: pd.DataFrame) -> list[tuple[str, int]]:
@@ -120,8 +135,9 @@ def invalid_reasons(frame: pd.DataFrame) -> list[tuple[str, int]]:
 
 
 def invalid_responses(frame: pd.DataFrame) -> list[tuple]:
-    invalid = frame.loc[~frame["valid"].astype(bool), ["response_id", "distribution_id", "stratum", "submitted_at",
-                                                       "invalid_reason"]]
+    invalid = frame.loc[
+        ~frame["valid"].astype(bool), ["response_id", "distribution_id", "stratum", "submitted_at", "invalid_reason"]
+    ]
     return list(invalid.itertuples(index=False, name=None))
 
 
@@ -146,17 +162,23 @@ def text_answers(valid: pd.DataFrame, question: Question) -> TextAnswers:
 
 class SurveyScore(NamedTuple):
     """What the `survey` scoring method needs: satisfaction (top-two-box share) with its interval and adequacy."""
+
     rate: float | None
     ci_low: float | None
     ci_high: float | None
     n_valid: int
     adequacy: measures.AdequacyRow
-    excluded: int = 0        # no-opinion answers (不了解/不适用…) left out of the rate's denominator
+    excluded: int = 0  # no-opinion answers (不了解/不适用…) left out of the rate's denominator
 
 
-def satisfaction_for_scoring(frame: pd.DataFrame, questions: Sequence[Question], item: str | None = None, *,
-                             adequacy: measures.AdequacySettings = measures.AdequacySettings(),
-                             confidence: float = 0.95) -> SurveyScore:
+def satisfaction_for_scoring(
+    frame: pd.DataFrame,
+    questions: Sequence[Question],
+    item: str | None = None,
+    *,
+    adequacy: measures.AdequacySettings = measures.AdequacySettings(),
+    confidence: float = 0.95,
+) -> SurveyScore:
     """Overall satisfaction (or one item's, by question code) of the valid responses, for the indicator engine."""
     check_contract(frame, questions)
     valid = frame[frame["valid"].astype(bool)]

@@ -22,6 +22,7 @@ Adequacy: a distribution's ``population`` (总体规模) is the stratum's popula
 among the stratum's channels); a ``quota`` is a target sample size, not a population, so it is not used as N.
 No Flask here.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,31 +46,50 @@ SIMPLE_TYPES = {"single_choice": SINGLE, "multiple_choice": MULTIPLE, "text": TE
 
 
 def questionnaires_of(session: Session, engagement) -> list[Instrument]:
-    return list(session.scalars(select(Instrument).where(Instrument.engagement_id == engagement.id,
-                                                         Instrument.kind == "questionnaire")
-                                .order_by(Instrument.id)))
+    return list(
+        session.scalars(
+            select(Instrument)
+            .where(Instrument.engagement_id == engagement.id, Instrument.kind == "questionnaire")
+            .order_by(Instrument.id)
+        )
+    )
 
 
 def questionnaire_surveys(session: Session, engagement, *, satisfaction_only: bool = False) -> list[SurveyData]:
     """The provider: one SurveyData per questionnaire of the engagement, oldest first.
 
     satisfaction_only: load just the satisfaction items (the report's annex), not profile or open questions."""
-    return [survey_data(session, instrument, satisfaction_only=satisfaction_only)
-            for instrument in questionnaires_of(session, engagement)]
+    return [
+        survey_data(session, instrument, satisfaction_only=satisfaction_only)
+        for instrument in questionnaires_of(session, engagement)
+    ]
 
 
 def survey_data(session: Session, instrument: Instrument, *, satisfaction_only: bool = False) -> SurveyData:
     questions = analysis_questions([v.definition for v in reversed(instrument.versions)])
     if satisfaction_only:
         questions = [q for q in questions if q.type == SATISFACTION5]
-    raw = responses_frame(session, instrument, only={q.code for q in questions} if satisfaction_only else None,
-                          levels={q.code: {code: float(level) for code, level in q.choices}
-                                  for q in questions if q.type == SATISFACTION5})
-    distributions = list(session.scalars(select(Distribution).where(Distribution.instrument_id == instrument.id)
-                                         .order_by(Distribution.id)))
-    return SurveyData(key=str(instrument.id), title=instrument.title, frame=to_contract(raw, questions),
-                      questions=questions, adequacy=adequacy_settings(distributions),
-                      distribution_labels={d.id: _channel_label(d) for d in distributions})
+    raw = responses_frame(
+        session,
+        instrument,
+        only={q.code for q in questions} if satisfaction_only else None,
+        levels={
+            q.code: {code: float(level) for code, level in q.choices} for q in questions if q.type == SATISFACTION5
+        },
+    )
+    distributions = list(
+        session.scalars(
+            select(Distribution).where(Distribution.instrument_id == instrument.id).order_by(Distribution.id)
+        )
+    )
+    return SurveyData(
+        key=str(instrument.id),
+        title=instrument.title,
+        frame=to_contract(raw, questions),
+        questions=questions,
+        adequacy=adequacy_settings(distributions),
+        distribution_labels={d.id: _channel_label(d) for d in distributions},
+    )
 
 
 def analysis_questions(definitions: Sequence[dict]) -> list[Question]:
@@ -91,10 +111,15 @@ def _question(column: str, question: dict, item: dict | None) -> Question | None
     scale = scale_of(question)
     if scale is not None and (kind != "matrix" or item is not None):
         dimension = question["label"] if kind == "matrix" else question.get("dimension")
-        return Question(column, SATISFACTION5, item["label"] if item else question["label"], dimension,
-                        levels=tuple((label, score, satisfied) for _code, label, score, satisfied in scale.rated),
-                        no_opinion_label="、".join(label for _code, label in scale.no_opinion) or "不了解",
-                        choices=_level_codes(scale))
+        return Question(
+            column,
+            SATISFACTION5,
+            item["label"] if item else question["label"],
+            dimension,
+            levels=tuple((label, score, satisfied) for _code, label, score, satisfied in scale.rated),
+            no_opinion_label="、".join(label for _code, label in scale.no_opinion) or "不了解",
+            choices=_level_codes(scale),
+        )
     if kind in SIMPLE_TYPES:
         choices = tuple((str(c["code"]), c["label"]) for c in choices_of(question))
         return Question(column, SIMPLE_TYPES[kind], question["label"], choices=choices)
@@ -104,36 +129,44 @@ def _question(column: str, question: dict, item: dict | None) -> Question | None
 def _level_codes(scale: Scale) -> tuple[tuple[str, str], ...]:
     """(answer code, level as text) for a satisfaction item: rated options k…1 best first, no opinion 0."""
     k = len(scale.rated)
-    return tuple((code, str(k - i)) for i, (code, *_rest) in enumerate(scale.rated)) + \
-        tuple((code, str(UNKNOWN)) for code, _label in scale.no_opinion)
+    return tuple((code, str(k - i)) for i, (code, *_rest) in enumerate(scale.rated)) + tuple(
+        (code, str(UNKNOWN)) for code, _label in scale.no_opinion
+    )
 
 
 def to_contract(raw: pd.DataFrame, questions: Sequence[Question]) -> pd.DataFrame:
     """The export frame with satisfaction codes as levels, aware UTC times and only the analysed columns."""
-    frame = pd.DataFrame({
-        "response_id": raw["response_id"].astype("int64"),
-        "distribution_id": raw["distribution_id"].astype("int64"),
-        "stratum": raw["stratum"].astype(object),
-        "submitted_at": pd.to_datetime(raw["submitted_at"], utc=True),
-        "valid": raw["valid"].astype(bool),
-        "invalid_reason": raw["invalid_reason"].astype(object),
-    }, index=raw.index)
+    frame = pd.DataFrame(
+        {
+            "response_id": raw["response_id"].astype("int64"),
+            "distribution_id": raw["distribution_id"].astype("int64"),
+            "stratum": raw["stratum"].astype(object),
+            "submitted_at": pd.to_datetime(raw["submitted_at"], utc=True),
+            "valid": raw["valid"].astype(bool),
+            "invalid_reason": raw["invalid_reason"].astype(object),
+        },
+        index=raw.index,
+    )
     columns = {}
     for q in questions:
         values = raw[q.code] if q.code in raw.columns else pd.Series(None, index=raw.index, dtype=object)
-        if q.type == SATISFACTION5 and values.dtype.kind == "f":   # mapped in SQL (PostgreSQL)
+        if q.type == SATISFACTION5 and values.dtype.kind == "f":  # mapped in SQL (PostgreSQL)
             columns[q.code] = values
-        elif q.type == SATISFACTION5:   # answer code → level k…1, no opinion → 0, anything else → NaN
+        elif q.type == SATISFACTION5:  # answer code → level k…1, no opinion → 0, anything else → NaN
             level_of = {code: float(level) for code, level in q.choices}
             codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
             lookup = np.array([level_of.get(u, np.nan) for u in uniques] + [np.nan], dtype=float)
-            columns[q.code] = pd.Series(lookup[codes], index=raw.index)   # code -1 (missing) → the last NaN
+            columns[q.code] = pd.Series(lookup[codes], index=raw.index)  # code -1 (missing) → the last NaN
         elif q.type == MULTIPLE:
-            columns[q.code] = pd.Series([list(v) if isinstance(v, (list, tuple)) else None
-                                         for v in values.to_numpy(dtype=object)], index=raw.index, dtype=object)
+            columns[q.code] = pd.Series(
+                [list(v) if isinstance(v, (list, tuple)) else None for v in values.to_numpy(dtype=object)],
+                index=raw.index,
+                dtype=object,
+            )
         else:
-            columns[q.code] = pd.Series([None if _blank(v) else str(v) for v in values.to_numpy(dtype=object)],
-                                        index=raw.index, dtype=object)
+            columns[q.code] = pd.Series(
+                [None if _blank(v) else str(v) for v in values.to_numpy(dtype=object)], index=raw.index, dtype=object
+            )
     if columns:
         frame = pd.concat([frame, pd.DataFrame(columns, index=raw.index)], axis=1)
     return frame.reset_index(drop=True)

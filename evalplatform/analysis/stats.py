@@ -3,6 +3,7 @@
 Every function returns None (or a result whose fields are None) where a statistic is undefined, and
 says why in a ``note``; callers show that instead of a number. Nothing here knows about questionnaires.
 """
+
 from __future__ import annotations
 
 import math
@@ -71,8 +72,9 @@ def wilson_clustered(sums: np.ndarray, counts: np.ndarray, confidence: float = 0
     return Interval(p, result.low, result.high, n_eff)
 
 
-def mean_interval(sums: np.ndarray, counts: np.ndarray, confidence: float = 0.95,
-                  bounds: tuple[float, float] = (20.0, 100.0)) -> Interval:
+def mean_interval(
+    sums: np.ndarray, counts: np.ndarray, confidence: float = 0.95, bounds: tuple[float, float] = (20.0, 100.0)
+) -> Interval:
     """Mean weighted score with a t interval: mean ± t(n−1)·SE, SE from respondent clusters with the
     n/(n−1) small-sample factor (for one item: the textbook s/√n), clipped to the score range."""
     answered = counts > 0
@@ -91,7 +93,7 @@ class Reliability:
     alpha: float | None
     n: int
     k: int
-    item_total: dict[str, float | None]      # corrected item-total correlation (item vs sum of the others)
+    item_total: dict[str, float | None]  # corrected item-total correlation (item vs sum of the others)
     alpha_if_deleted: dict[str, float | None]
     note: str = ""
 
@@ -140,8 +142,9 @@ def reliability(matrix: np.ndarray, codes: list[str]) -> Reliability:
     return Reliability(alpha, n, k, item_total, if_deleted, note)
 
 
-def required_sample(population: int | None = None, *, confidence: float = 0.95, margin: float = 0.05,
-                    proportion: float = 0.5) -> int:
+def required_sample(
+    population: int | None = None, *, confidence: float = 0.95, margin: float = 0.05, proportion: float = 0.5
+) -> int:
     """Valid responses needed: n₀ = z²p(1−p)/e², with finite-population correction n = n₀/(1+(n₀−1)/N).
 
     Rounded up (385 at 95 %/5 %/p=0.5; N=1,000 → 278). A population of None means "large".
@@ -155,8 +158,9 @@ def required_sample(population: int | None = None, *, confidence: float = 0.95, 
     return min(population, math.ceil(n0 / (1 + (n0 - 1) / population) - 1e-9))
 
 
-def achieved_margin(n: int, population: int | None = None, *, confidence: float = 0.95,
-                    proportion: float = 0.5) -> float | None:
+def achieved_margin(
+    n: int, population: int | None = None, *, confidence: float = 0.95, proportion: float = 0.5
+) -> float | None:
     """Margin of error the achieved valid count gives, with the same finite-population correction."""
     if n <= 0:
         return None
@@ -173,7 +177,7 @@ class GroupTest:
     statistic: float | None
     dof: int | None
     p_value: float | None
-    effect: float | None          # Cramér's V or ε²
+    effect: float | None  # Cramér's V or ε²
     n: int
     groups: int
     note: str = ""
@@ -196,8 +200,15 @@ def chi_square(table: np.ndarray) -> GroupTest:
     dof = (rows - 1) * (cols - 1)
     small = float((expected < 5).mean())
     note = f"{small:.0%} 的单元格期望频数 < 5，结果仅供参考" if small > 0.2 else ""
-    return GroupTest(statistic, dof, float(sps.chi2.sf(statistic, dof)),
-                     math.sqrt(statistic / (n * (min(rows, cols) - 1))), n, rows, note)
+    return GroupTest(
+        statistic,
+        dof,
+        float(sps.chi2.sf(statistic, dof)),
+        math.sqrt(statistic / (n * (min(rows, cols) - 1))),
+        n,
+        rows,
+        note,
+    )
 
 
 def holm(p_values: list[float | None]) -> list[float | None]:
@@ -229,7 +240,7 @@ def kruskal_wallis_table(table: np.ndarray) -> GroupTest:
     midranks = np.cumsum(level_counts) - (level_counts - 1) / 2
     rank_sums = table @ midranks
     group_sizes = table.sum(axis=1)
-    h = 12 / (n * (n + 1)) * float(np.sum(rank_sums ** 2 / group_sizes)) - 3 * (n + 1)
-    h /= 1 - float(np.sum(level_counts ** 3 - level_counts)) / (n ** 3 - n)
+    h = 12 / (n * (n + 1)) * float(np.sum(rank_sums**2 / group_sizes)) - 3 * (n + 1)
+    h /= 1 - float(np.sum(level_counts**3 - level_counts)) / (n**3 - n)
     dof = table.shape[0] - 1
     return GroupTest(h, dof, float(sps.chi2.sf(h, dof)), h * (n + 1) / (n * n - 1), n, table.shape[0])

@@ -3,6 +3,7 @@
 The provider is a function ``provider(session, engagement) -> list[service.SurveyData]`` stored in
 ``app.extensions["analysis.provider"]``; the app factory registers ``sources.questionnaire_surveys``.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,9 @@ from .contract import ContractError, empty_frame
 from .forms import parse_filters
 from .service import SurveyData
 
-bp = Blueprint("analysis", __name__, template_folder="templates",
-               url_prefix="/engagements/<int:engagement_id>/analysis")
+bp = Blueprint(
+    "analysis", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/analysis"
+)
 PROVIDER_KEY = "analysis.provider"
 
 
@@ -50,16 +52,18 @@ def page(engagement_id: int):
     surveys = _surveys(engagement)
     survey = _chosen(surveys)
     filters, errors = parse_filters(request.args)
-    context = dict(engagement=engagement, surveys=surveys, survey=survey, filters=filters, errors=errors,
-                   result=None, figures={})
+    context = dict(
+        engagement=engagement, surveys=surveys, survey=survey, filters=filters, errors=errors, result=None, figures={}
+    )
     if survey is None or errors:
         return render_template("analysis/page.html", **context), 422 if errors else 200
     try:
         result = service.analyse(survey.frame, survey.questions, now_utc(), filters=filters, adequacy=survey.adequacy)
     except ContractError as error:
         return _bad_data(error)
-    context.update(result=result, figures=_figures(result), options=_options(survey),
-                   text_limit=service.TEXT_LIST_LIMIT)
+    context.update(
+        result=result, figures=_figures(result), options=_options(survey), text_limit=service.TEXT_LIST_LIMIT
+    )
     return render_template("analysis/page.html", **context)
 
 
@@ -81,15 +85,19 @@ def _figures(result: service.Analysis) -> dict[str, str]:
 
 
 def _charts(result: service.Analysis) -> dict[str, str]:
-    return {"rates": charts.data_uri(charts.rates_svg(result.satisfaction)),
-            "levels": charts.data_uri(charts.levels_svg(result.distributions)),
-            "timeline": charts.data_uri(charts.timeline_svg(result.timeline))}
+    return {
+        "rates": charts.data_uri(charts.rates_svg(result.satisfaction)),
+        "levels": charts.data_uri(charts.levels_svg(result.distributions)),
+        "timeline": charts.data_uri(charts.timeline_svg(result.timeline)),
+    }
 
 
 def _options(survey: SurveyData) -> dict:
     ids = sorted(int(i) for i in survey.frame["distribution_id"].dropna().unique())
-    return {"distributions": [(i, survey.distribution_labels.get(i, _("渠道 %(id)s", id=i))) for i in ids],
-            "strata": sorted(str(s) for s in survey.frame["stratum"].dropna().unique())}
+    return {
+        "distributions": [(i, survey.distribution_labels.get(i, _("渠道 %(id)s", id=i))) for i in ids],
+        "strata": sorted(str(s) for s in survey.frame["stratum"].dropna().unique()),
+    }
 
 
 @bp.get("/export.xlsx")

@@ -1,4 +1,5 @@
 """The audit_event table: rows are appended, never updated or deleted."""
+
 from __future__ import annotations
 
 from datetime import datetime

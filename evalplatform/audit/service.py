@@ -6,6 +6,7 @@ or inserting a row breaks the next one, and without the key nobody can recompute
 Deleting the newest rows leaves no next link to break: anchors (the head printed in each issued report,
 `verify-audit --expect-head`) catch that.
 """
+
 from __future__ import annotations
 
 import zlib
@@ -20,11 +21,29 @@ from .. import integrity
 from .models import GENESIS_HASH, AuditEvent
 
 # Only these detail keys are ever stored: passwords, tokens and free-form request data never are.
-ALLOWED_DETAIL_KEYS = frozenset({
-    "title", "status_from", "status_to", "fields", "username", "role", "reason", "name",
-    "count", "sha256", "filename", "version", "member", "site", "before", "after", "result",
-    "size", "missing",
-})
+ALLOWED_DETAIL_KEYS = frozenset(
+    {
+        "title",
+        "status_from",
+        "status_to",
+        "fields",
+        "username",
+        "role",
+        "reason",
+        "name",
+        "count",
+        "sha256",
+        "filename",
+        "version",
+        "member",
+        "site",
+        "before",
+        "after",
+        "result",
+        "size",
+        "missing",
+    }
+)
 
 
 def chain_for(engagement_id: int | None) -> str:
@@ -33,10 +52,16 @@ def chain_for(engagement_id: int | None) -> str:
 
 def canonical_payload(event) -> str:
     payload = {
-        "chain": event.chain, "seq": event.seq, "engagement_id": event.engagement_id,
-        "actor_id": event.actor_id, "action": event.action, "object_type": event.object_type,
-        "object_id": event.object_id, "occurred_at": integrity.utc_text(event.occurred_at),
-        "ip": event.ip, "details": event.details,
+        "chain": event.chain,
+        "seq": event.seq,
+        "engagement_id": event.engagement_id,
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "occurred_at": integrity.utc_text(event.occurred_at),
+        "ip": event.ip,
+        "details": event.details,
     }
     return integrity.canonical_json(payload)
 
@@ -56,24 +81,40 @@ def lock_chain(session: Session, chain: str) -> None:
         session.execute(text("UPDATE audit_event SET seq = seq WHERE 0"))
 
 
-def record(session: Session, *, actor, action: str, obj=None, object_type: str | None = None,
-           engagement_id: int | None = None, ip: str | None = None, details: dict | None = None,
-           now: datetime | None = None) -> AuditEvent:
+def record(
+    session: Session,
+    *,
+    actor,
+    action: str,
+    obj=None,
+    object_type: str | None = None,
+    engagement_id: int | None = None,
+    ip: str | None = None,
+    details: dict | None = None,
+    now: datetime | None = None,
+) -> AuditEvent:
     """Append one event in the caller's transaction (so it commits or rolls back with the change)."""
     details = {k: v for k, v in (details or {}).items() if k in ALLOWED_DETAIL_KEYS}
     chain = chain_for(engagement_id)
     lock_chain(session, chain)
     last = session.execute(
-        select(AuditEvent.seq, AuditEvent.row_hash).where(AuditEvent.chain == chain)
-        .order_by(AuditEvent.seq.desc()).limit(1)
+        select(AuditEvent.seq, AuditEvent.row_hash)
+        .where(AuditEvent.chain == chain)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
     ).first()
     event = AuditEvent(
-        chain=chain, seq=(last.seq + 1) if last else 1, engagement_id=engagement_id,
-        actor_id=getattr(actor, "id", None), action=action,
+        chain=chain,
+        seq=(last.seq + 1) if last else 1,
+        engagement_id=engagement_id,
+        actor_id=getattr(actor, "id", None),
+        action=action,
         object_type=object_type or (type(obj).__name__ if obj is not None else "system"),
         object_id=str(obj.id) if obj is not None and getattr(obj, "id", None) is not None else None,
         occurred_at=now or datetime.now(timezone.utc),
-        ip=ip, details=details, prev_hash=last.row_hash if last else GENESIS_HASH,
+        ip=ip,
+        details=details,
+        prev_hash=last.row_hash if last else GENESIS_HASH,
     )
     event.row_hash = compute_hash(integrity.key_for(session), event.prev_hash, event)
     session.add(event)
@@ -96,8 +137,12 @@ def on_record(listener):
 
 def chain_head(session: Session, chain: str) -> tuple[int, str]:
     """(seq, row_hash) of the newest link; (0, genesis) for an empty chain."""
-    last = session.execute(select(AuditEvent.seq, AuditEvent.row_hash).where(AuditEvent.chain == chain)
-                           .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.row_hash)
+        .where(AuditEvent.chain == chain)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
     return (last.seq, last.row_hash) if last else (0, GENESIS_HASH)
 
 
@@ -121,6 +166,7 @@ class BrokenLink:
 @dataclass(frozen=True)
 class Anchor:
     """A chain position recorded elsewhere (an issued report, an operator's notebook): `[chain:]seq:hash`."""
+
     seq: int
     row_hash: str
     chain: str | None = None
@@ -167,6 +213,7 @@ def verify_chains(session: Session, key: bytes | None = None, anchors: tuple[Anc
 def _check_link(key: bytes, event: AuditEvent, prev_hash: str, expected_seq: int) -> BrokenLink | None:
     def broken(reason):
         return BrokenLink(event.chain, event.seq, event.id, reason)
+
     if event.seq != expected_seq:
         return broken(f"sequence gap: expected {expected_seq}")
     if event.prev_hash != prev_hash:
@@ -187,5 +234,7 @@ def _check_anchor(session: Session, anchor: Anchor, heads: dict) -> BrokenLink |
     chain = anchor.chain or "*"
     if not found or (anchor.chain and anchor.seq > heads.get(anchor.chain, (0, ""))[0]):
         head = heads.get(anchor.chain, (0, ""))[0] if anchor.chain else "?"
-        return BrokenLink(chain, anchor.seq, None, f"anchored link {anchor} is missing (chain truncated; head is {head})")
+        return BrokenLink(
+            chain, anchor.seq, None, f"anchored link {anchor} is missing (chain truncated; head is {head})"
+        )
     return BrokenLink(chain, anchor.seq, found[0].id, f"link differs from anchor {anchor} (chain rewritten)")

@@ -1,4 +1,5 @@
 """What a bureau does with an issued report: 结果应用 items and read-only shares with the audit office."""
+
 from __future__ import annotations
 
 import enum
@@ -15,19 +16,20 @@ from ..engagements.models import Engagement
 
 class ApplicationKind(str, enum.Enum):
     budget_adjustment = "budget_adjustment"  # 预算调整（调减/调增/取消）
-    rectification = "rectification"          # 整改要求
-    policy = "policy"                        # 完善政策/制度
+    rectification = "rectification"  # 整改要求
+    policy = "policy"  # 完善政策/制度
     other = "other"
 
 
 class ApplicationStatus(str, enum.Enum):
-    open = "open"                # 待整改
+    open = "open"  # 待整改
     in_progress = "in_progress"  # 整改中
-    done = "done"                # 已完成
+    done = "done"  # 已完成
 
 
 class ResultApplication(Base):
     """结果应用: one decision the bureau took on the basis of an evaluation, tracked to completion."""
+
     __tablename__ = "result_application"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,8 +39,9 @@ class ResultApplication(Base):
     responsible_unit: Mapped[str | None] = mapped_column(String(200))  # 责任单位 that carries it out
     budget_change: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))  # 元; negative = 调减
     due_date: Mapped[date | None]
-    status: Mapped[ApplicationStatus] = mapped_column(Enum(ApplicationStatus, native_enum=False, length=20),
-                                                      default=ApplicationStatus.open)
+    status: Mapped[ApplicationStatus] = mapped_column(
+        Enum(ApplicationStatus, native_enum=False, length=20), default=ApplicationStatus.open
+    )
     progress_note: Mapped[str] = mapped_column(Text, default="")  # 整改情况
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -54,6 +57,7 @@ class ResultApplication(Base):
 
 class ReportShare(Base):
     """An issued report the bureau made readable to one audit-office (审计部门) user."""
+
     __tablename__ = "report_share"
     __table_args__ = (UniqueConstraint("report_id", "user_id"),)
 

@@ -1,4 +1,5 @@
 """Finance-bureau portal pages: dashboard, issued reports, shares, 结果应用 tracking."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -12,13 +13,13 @@ from .. import formatting as fmt
 from .. import policy
 from ..db import db
 from ..evidence.downloads import send_evidence
-from ..reporting import annexes
+from ..indicators import rollup
+from ..indicators.service import IndicatorError
 from ..integrity import sha256_hex
+from ..reporting import annexes
 from ..spreadsheets import xlsx_bytes
 from ..web import committed, form_errors, now_utc, xlsx_download
 from . import service
-from ..indicators import rollup
-from ..indicators.service import IndicatorError
 from .forms import KIND_LABELS, STATUS_LABELS, ApplicationForm, GradeScaleForm, ProgressForm, ShareForm
 
 bp = Blueprint("bureau", __name__, template_folder="templates", url_prefix="/bureau")
@@ -36,32 +37,70 @@ def _today() -> date:
 
 
 def _filters() -> service.DashboardFilters:
-    return service.DashboardFilters(year=request.args.get("year", type=int),
-                                    category=request.args.get("category", "")[:60],
-                                    unit=request.args.get("unit", "")[:100])
+    return service.DashboardFilters(
+        year=request.args.get("year", type=int),
+        category=request.args.get("category", "")[:60],
+        unit=request.args.get("unit", "")[:100],
+    )
 
 
 @bp.get("")
 def dashboard():
     filters, today = _filters(), _today()
-    page = service.dashboard_page(db.session, current_user, filters, page=request.args.get("page", 1, type=int),
-                                  per_page=current_app.config["PAGE_SIZE"], today=today)
+    page = service.dashboard_page(
+        db.session,
+        current_user,
+        filters,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"],
+        today=today,
+    )
     summary = service.summarize(service.all_dashboard_rows(db.session, current_user, filters, today))
-    return render_template("bureau/dashboard.html", page=page, summary=summary, filters=filters,
-                           charts=service.dashboard_charts(summary),
-                           may_record=policy.may_record_results(current_user))
+    return render_template(
+        "bureau/dashboard.html",
+        page=page,
+        summary=summary,
+        filters=filters,
+        charts=service.dashboard_charts(summary),
+        may_record=policy.may_record_results(current_user),
+    )
 
 
 @bp.get("/export.xlsx")
 def export_dashboard():
     rows = service.all_dashboard_rows(db.session, current_user, _filters(), _today())
-    header = ["预算年度", "被评价单位", "评价项目", "类别", "预算金额（元）", "报告版本", "出具日期", "得分", "等级",
-              "问题数", "未完成结果应用", "逾期"]
+    header = [
+        "预算年度",
+        "被评价单位",
+        "评价项目",
+        "类别",
+        "预算金额（元）",
+        "报告版本",
+        "出具日期",
+        "得分",
+        "等级",
+        "问题数",
+        "未完成结果应用",
+        "逾期",
+    ]
     facts = [r.latest.as_issued["engagement"] for r in rows]
-    body = [[f["fiscal_year"], f["unit"], f["title"], f["category"], Decimal(f["budget_amount"].replace(",", "")),
-             r.latest.version, fmt.short_date(r.latest.issued_at),
-             r.latest.total_score, r.latest.grade or "", sum((r.latest.findings_by_severity or {}).values()),
-             r.open_items, r.overdue_items] for r, f in zip(rows, facts)]
+    body = [
+        [
+            f["fiscal_year"],
+            f["unit"],
+            f["title"],
+            f["category"],
+            Decimal(f["budget_amount"].replace(",", "")),
+            r.latest.version,
+            fmt.short_date(r.latest.issued_at),
+            r.latest.total_score,
+            r.latest.grade or "",
+            sum((r.latest.findings_by_severity or {}).values()),
+            r.open_items,
+            r.overdue_items,
+        ]
+        for r, f in zip(rows, facts)
+    ]
     data = xlsx_bytes([("评价结果汇总", header, body)])
     return xlsx_download(data, "绩效评价结果汇总.xlsx")
 
@@ -80,15 +119,27 @@ def _recorder_only() -> None:
 def report(report_id: int):
     report = _report(report_id)
     share_form = ShareForm()
-    share_form.auditor_id.choices = [(u.id, u.display_name) for u in service.auditors_of(db.session, current_user.bureau_id)]
+    share_form.auditor_id.choices = [
+        (u.id, u.display_name) for u in service.auditors_of(db.session, current_user.bureau_id)
+    ]
     latest = report.versions[-1]
     issued = latest.as_issued
-    return render_template("bureau/report.html", report=report, latest=latest, issued=issued,
-                           budget=service.issued_budget(issued["engagement"]),
-                           annexes=annexes.issued(db.session, report), today=_today(),
-                           applications=service.applications_for(db.session, report.engagement_id),
-                           application_form=ApplicationForm(), progress_form=ProgressForm(), share_form=share_form,
-                           kinds=KIND_LABELS, statuses=STATUS_LABELS, may_record=policy.may_record_results(current_user))
+    return render_template(
+        "bureau/report.html",
+        report=report,
+        latest=latest,
+        issued=issued,
+        budget=service.issued_budget(issued["engagement"]),
+        annexes=annexes.issued(db.session, report),
+        today=_today(),
+        applications=service.applications_for(db.session, report.engagement_id),
+        application_form=ApplicationForm(),
+        progress_form=ProgressForm(),
+        share_form=share_form,
+        kinds=KIND_LABELS,
+        statuses=STATUS_LABELS,
+        may_record=policy.may_record_results(current_user),
+    )
 
 
 @bp.get("/reports/<int:report_id>/verify")
@@ -129,8 +180,11 @@ def share(report_id: int):
     if not form.validate_on_submit():
         flash(_("请选择审计部门用户"), "error")
         return _back(report_id)
-    return _apply(report_id, lambda: service.share_report(db.session, report, form.auditor_id.data, current_user,
-                                                          now_utc(), form.note.data), _("已共享给审计部门。"))
+    return _apply(
+        report_id,
+        lambda: service.share_report(db.session, report, form.auditor_id.data, current_user, now_utc(), form.note.data),
+        _("已共享给审计部门。"),
+    )
 
 
 @bp.post("/reports/<int:report_id>/applications")
@@ -141,11 +195,18 @@ def add_application(report_id: int):
     if not form.validate_on_submit():
         flash(form_errors(form), "error")
         return _back(report_id)
-    data = service.ApplicationInput(kind=form.kind.data, requirement=form.requirement.data,
-                                    due_date=form.due_date.data, budget_change=form.budget_change.data,
-                                    responsible_unit=form.responsible_unit.data)
-    return _apply(report_id, lambda: service.add_application(db.session, report, data, current_user, now_utc()),
-                  _("已记录结果应用。"))
+    data = service.ApplicationInput(
+        kind=form.kind.data,
+        requirement=form.requirement.data,
+        due_date=form.due_date.data,
+        budget_change=form.budget_change.data,
+        responsible_unit=form.responsible_unit.data,
+    )
+    return _apply(
+        report_id,
+        lambda: service.add_application(db.session, report, data, current_user, now_utc()),
+        _("已记录结果应用。"),
+    )
 
 
 @bp.post("/applications/<int:application_id>")
@@ -159,42 +220,78 @@ def update_application(application_id: int):
         return _back(report_id)
     # The in-place row form sends every field; the older status-only form leaves unit and budget as they are.
     extra = {name: getattr(form, name).data for name in ("responsible_unit", "budget_change") if name in request.form}
-    return _apply(report_id, lambda: service.update_application(db.session, item, form.status.data,
-                                                                form.progress_note.data, current_user, now_utc(),
-                                                                **extra),
-                  _("已更新结果应用。"))
-
+    return _apply(
+        report_id,
+        lambda: service.update_application(
+            db.session, item, form.status.data, form.progress_note.data, current_user, now_utc(), **extra
+        ),
+        _("已更新结果应用。"),
+    )
 
 
 def _apply(report_id: int, change, message: str):
-    return committed(change, refused=service.ApplicationError, back=url_for(".report", report_id=report_id),
-                     success=message)
+    return committed(
+        change, refused=service.ApplicationError, back=url_for(".report", report_id=report_id), success=message
+    )
 
 
 def _tracked():
     """The tracking list as the page and its export show it: (items, today, overdue_only)."""
     today, overdue_only = _today(), request.args.get("overdue") == "1"
-    return service.tracked_applications(db.session, current_user, overdue_only=overdue_only, today=today), \
-        today, overdue_only
+    return (
+        service.tracked_applications(db.session, current_user, overdue_only=overdue_only, today=today),
+        today,
+        overdue_only,
+    )
 
 
 @bp.get("/applications")
 def applications():
     items, today, overdue_only = _tracked()
-    return render_template("bureau/applications.html", items=items, today=today, overdue_only=overdue_only,
-                           kinds=KIND_LABELS, statuses=STATUS_LABELS,
-                           report_ids=service.report_ids(db.session, [a.engagement_id for a in items]))
+    return render_template(
+        "bureau/applications.html",
+        items=items,
+        today=today,
+        overdue_only=overdue_only,
+        kinds=KIND_LABELS,
+        statuses=STATUS_LABELS,
+        report_ids=service.report_ids(db.session, [a.engagement_id for a in items]),
+    )
 
 
 @bp.get("/applications.xlsx")
 def export_applications():
     """The tracking list as a workbook (the same rows and filter as the page), for 整改 follow-up meetings."""
     items, today, _overdue_only = _tracked()
-    header = ["被评价单位", "评价项目", "应用方式", "内容与要求", "责任单位", "预算调整金额（元）", "整改期限", "状态",
-              "整改情况", "完成日期", "是否逾期"]
-    body = [[a.engagement.evaluated_unit.name, a.engagement.title, str(KIND_LABELS[a.kind.value]), a.requirement,
-             a.responsible_unit or "", a.budget_change, a.due_date, str(STATUS_LABELS[a.status.value]), a.progress_note, a.completed_on,
-             "是" if a.is_overdue(today) else ""] for a in items]
+    header = [
+        "被评价单位",
+        "评价项目",
+        "应用方式",
+        "内容与要求",
+        "责任单位",
+        "预算调整金额（元）",
+        "整改期限",
+        "状态",
+        "整改情况",
+        "完成日期",
+        "是否逾期",
+    ]
+    body = [
+        [
+            a.engagement.evaluated_unit.name,
+            a.engagement.title,
+            str(KIND_LABELS[a.kind.value]),
+            a.requirement,
+            a.responsible_unit or "",
+            a.budget_change,
+            a.due_date,
+            str(STATUS_LABELS[a.status.value]),
+            a.progress_note,
+            a.completed_on,
+            "是" if a.is_overdue(today) else "",
+        ]
+        for a in items
+    ]
     return xlsx_download(xlsx_bytes([("结果应用跟踪", header, body)]), "结果应用跟踪.xlsx")
 
 
@@ -214,6 +311,11 @@ def save_grade_scale():
     if not form.validate_on_submit():
         flash(form_errors(form), "error")
         return redirect(back, 303)
-    return committed(lambda: service.change_grade_scale(db.session, current_user, now_utc(), form.excellent.data,
-                                                        form.good.data, form.fair.data),
-                     refused=IndicatorError, back=back, success=_("已保存等级分数线。"))
+    return committed(
+        lambda: service.change_grade_scale(
+            db.session, current_user, now_utc(), form.excellent.data, form.good.data, form.fair.data
+        ),
+        refused=IndicatorError,
+        back=back,
+        success=_("已保存等级分数线。"),
+    )

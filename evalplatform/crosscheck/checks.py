@@ -1,5 +1,6 @@
 """One declared-vs-verified comparison, stored: the step every cross-check rule ends with (service.py's
 built-in rules, sampling.py's list sizes, quantities.py's measured outputs and satisfaction)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,8 +16,12 @@ from ..evidence.models import Evidence
 from .models import CrossCheck
 
 # Defaults: rates within 1 percentage point, amounts within 0.5 %, list sizes within 2 %.
-DEFAULT_TOLERANCE = {"execution_rate": (Decimal("0.01"), None), "executed_amount": (None, Decimal("0.005")),
-                     "funds_in_place": (None, Decimal("0.005")), "list_size": (None, Decimal("0.02"))}
+DEFAULT_TOLERANCE = {
+    "execution_rate": (Decimal("0.01"), None),
+    "executed_amount": (None, Decimal("0.005")),
+    "funds_in_place": (None, Decimal("0.005")),
+    "list_size": (None, Decimal("0.02")),
+}
 
 
 @dataclass(frozen=True)
@@ -25,8 +30,13 @@ class Comparison:
     difference: Decimal | None
 
 
-def compare(declared: Decimal | None, verified: Decimal | None, *, tolerance_abs: Decimal | None = None,
-            tolerance_rel: Decimal | None = None) -> Comparison:
+def compare(
+    declared: Decimal | None,
+    verified: Decimal | None,
+    *,
+    tolerance_abs: Decimal | None = None,
+    tolerance_rel: Decimal | None = None,
+) -> Comparison:
     """consistent when |verified − declared| ≤ max(absolute, relative × |declared|); unverifiable without both."""
     if declared is None or verified is None:
         return Comparison("unverifiable", None)
@@ -35,10 +45,24 @@ def compare(declared: Decimal | None, verified: Decimal | None, *, tolerance_abs
     return Comparison("consistent" if abs(difference) <= allowed else "discrepancy", difference)
 
 
-def save_check(session: Session, engagement: Engagement, actor: User, now: datetime, rule: str, subject: str,
-               unit: str, declared, declared_source: str, verified, verified_source: str, *,
-               indicator_ref: str | None = None, evidence: Evidence | None = None, tolerance: tuple | None = None,
-               note: str | None = None) -> CrossCheck:
+def save_check(
+    session: Session,
+    engagement: Engagement,
+    actor: User,
+    now: datetime,
+    rule: str,
+    subject: str,
+    unit: str,
+    declared,
+    declared_source: str,
+    verified,
+    verified_source: str,
+    *,
+    indicator_ref: str | None = None,
+    evidence: Evidence | None = None,
+    tolerance: tuple | None = None,
+    note: str | None = None,
+) -> CrossCheck:
     tolerance_abs, tolerance_rel = tolerance or DEFAULT_TOLERANCE.get(rule, (None, None))
     result = compare(declared, verified, tolerance_abs=tolerance_abs, tolerance_rel=tolerance_rel)
     check = session.scalar(select(CrossCheck).filter_by(engagement_id=engagement.id, rule=rule, subject=subject))

@@ -11,6 +11,7 @@
 
 No Flask here.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,16 +36,27 @@ from ..materials.reading import normalize_text, parse_decimal
 from .checks import save_check
 from .models import CrossCheck, Finding
 
-MAPPING_KIND = "quantity_targets"   # ColumnMapping row: measure key → target (see parse_target)
-QUANTITY_TOLERANCE = (None, Decimal("0.02"))   # 2 % of the declared figure
+MAPPING_KIND = "quantity_targets"  # ColumnMapping row: measure key → target (see parse_target)
+QUANTITY_TOLERANCE = (None, Decimal("0.02"))  # 2 % of the declared figure
 # unit → (dimension, factor to the dimension's base unit)
 UNITS = {
-    "km": ("length", Decimal(1000)), "公里": ("length", Decimal(1000)), "千米": ("length", Decimal(1000)),
-    "m": ("length", Decimal(1)), "米": ("length", Decimal(1)), "延米": ("length", Decimal(1)),
-    "m2": ("area", Decimal(1)), "m²": ("area", Decimal(1)), "㎡": ("area", Decimal(1)), "平方米": ("area", Decimal(1)),
-    "万平方米": ("area", Decimal(10000)), "亩": ("area", Decimal(10000) / Decimal(15)),
-    "km2": ("area", Decimal(10**6)), "平方公里": ("area", Decimal(10**6)),
-    "m3": ("volume", Decimal(1)), "m³": ("volume", Decimal(1)), "立方米": ("volume", Decimal(1)),
+    "km": ("length", Decimal(1000)),
+    "公里": ("length", Decimal(1000)),
+    "千米": ("length", Decimal(1000)),
+    "m": ("length", Decimal(1)),
+    "米": ("length", Decimal(1)),
+    "延米": ("length", Decimal(1)),
+    "m2": ("area", Decimal(1)),
+    "m²": ("area", Decimal(1)),
+    "㎡": ("area", Decimal(1)),
+    "平方米": ("area", Decimal(1)),
+    "万平方米": ("area", Decimal(10000)),
+    "亩": ("area", Decimal(10000) / Decimal(15)),
+    "km2": ("area", Decimal(10**6)),
+    "平方公里": ("area", Decimal(10**6)),
+    "m3": ("volume", Decimal(1)),
+    "m³": ("volume", Decimal(1)),
+    "立方米": ("volume", Decimal(1)),
     "万立方米": ("volume", Decimal(10000)),
 }
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
@@ -68,7 +80,7 @@ def unit_in(text: str | None) -> str | None:
         pass
     if match is None:
         return None
-    rest = text.replace(",", "")[match.end():].strip()
+    rest = text.replace(",", "")[match.end() :].strip()
     return rest or None
 
 
@@ -100,11 +112,12 @@ def _same_unit(a: str | None, b: str | None) -> bool:
 
 # --- the evaluator's choice of target per measure key ------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Target:
-    kind: str                # indicator | list | none
-    name: str = ""           # 三级指标 name, or the declared list's name
-    column: str = ""         # the list's quantity column
+    kind: str  # indicator | list | none
+    name: str = ""  # 三级指标 name, or the declared list's name
+    column: str = ""  # the list's quantity column
 
     @property
     def code(self) -> str:
@@ -137,8 +150,9 @@ def saved_targets(session: Session, engagement: Engagement) -> dict[str, Target]
     return {key: parse_target(code) for key, code in (row.mapping if row else {}).items()}
 
 
-def save_quantity_target(session: Session, engagement: Engagement, actor: User, now: datetime, key: str,
-                         code: str) -> Target | None:
+def save_quantity_target(
+    session: Session, engagement: Engagement, actor: User, now: datetime, key: str, code: str
+) -> Target | None:
     """Remember which declared figure a measure key is checked against; 'auto' forgets the choice."""
     ensure_can_edit(engagement, actor)
     key = (key or "").strip()
@@ -159,15 +173,21 @@ def save_quantity_target(session: Session, engagement: Engagement, actor: User, 
         mapping[key] = target.code
     row.mapping = mapping
     session.flush()
-    audit.record(session, actor=actor, action="crosscheck.quantity_target", engagement_id=engagement.id, now=now,
-                 object_type="ColumnMapping", details={"name": key, "before": before,
-                                                       "after": target.code if target else "auto"})
+    audit.record(
+        session,
+        actor=actor,
+        action="crosscheck.quantity_target",
+        engagement_id=engagement.id,
+        now=now,
+        object_type="ColumnMapping",
+        details={"name": key, "before": before, "after": target.code if target else "auto"},
+    )
     return target
 
 
 def _lists(session: Session, engagement: Engagement) -> list[MaterialImport]:
     found: dict[str, MaterialImport] = {}
-    for material in materials.list_imports(session, engagement):   # newest first: the current one per name
+    for material in materials.list_imports(session, engagement):  # newest first: the current one per name
         if material.kind == "declared_list":
             found.setdefault(material.name, material)
     return list(found.values())
@@ -175,8 +195,11 @@ def _lists(session: Session, engagement: Engagement) -> list[MaterialImport]:
 
 def target_choices(session: Session, engagement: Engagement) -> list[Target]:
     """What a measure can be checked against: 自评表 indicators with a figure, declared lists' other columns."""
-    choices = [Target("indicator", i.level3) for i in materials.self_assessed_indicators(session, engagement)
-               if i.actual_number is not None]
+    choices = [
+        Target("indicator", i.level3)
+        for i in materials.self_assessed_indicators(session, engagement)
+        if i.actual_number is not None
+    ]
     for material in _lists(session, engagement):
         key_header = (material.mapping or {}).get("key")
         choices += [Target("list", material.name, c) for c in material.columns if c != key_header]
@@ -184,6 +207,7 @@ def target_choices(session: Session, engagement: Engagement) -> list[Target]:
 
 
 # --- the rules -------------------------------------------------------------------------------------
+
 
 def _inspected(session: Session, engagement: Engagement) -> list:
     return inspected_quantities(session, engagement)
@@ -200,8 +224,11 @@ def _auto_target(key_quantities: list, indicators: list, lists: list) -> Target:
         if not sites & {_canonical(i.key) for i in items}:
             continue
         key_header = (material.mapping or {}).get("key")
-        candidates += [Target("list", material.name, c) for c in material.columns
-                       if c != key_header and _same_unit(unit, unit_in(c))]
+        candidates += [
+            Target("list", material.name, c)
+            for c in material.columns
+            if c != key_header and _same_unit(unit, unit_in(c))
+        ]
     if len(candidates) == 1:
         return candidates[0]
     named = [i for i in indicators if i.actual_number is not None and (label in i.level3 or i.level3 in label)]
@@ -215,7 +242,7 @@ def _auto_target(key_quantities: list, indicators: list, lists: list) -> Target:
 def output_quantity_checks(session: Session, engagement: Engagement, actor: User, now: datetime) -> list[CrossCheck]:
     """Declared output quantity vs the inspected quantity, for every measure key the inspections recorded."""
     latest: dict[tuple[int, str], object] = {}
-    for quantity in _inspected(session, engagement):      # oldest inspection first: the latest wins per site
+    for quantity in _inspected(session, engagement):  # oldest inspection first: the latest wins per site
         latest[(quantity.site_id, quantity.key)] = quantity
     by_key: dict[str, list] = {}
     for quantity in latest.values():
@@ -229,8 +256,9 @@ def output_quantity_checks(session: Session, engagement: Engagement, actor: User
         if target.kind == "list":
             results += _against_list(session, engagement, actor, now, quantities, target, lists, save_check)
         elif target.kind == "indicator":
-            check = _against_indicator(session, engagement, actor, now, quantities, target, indicators, save_check,
-                                       explicit=key in chosen)
+            check = _against_indicator(
+                session, engagement, actor, now, quantities, target, indicators, save_check, explicit=key in chosen
+            )
             results += [check] if check is not None else []
     _forget_stale(session, engagement, "output_quantity", {c.id for c in results})
     return results
@@ -249,15 +277,29 @@ def _against_list(session, engagement, actor, now, quantities, target: Target, l
         note = None if verified is not None else f"实测单位 {q.unit} 与申报单位 {unit} 不能换算"
         if item is None:
             note = f"申报清单“{target.name}”中没有名为“{q.site_name}”的行"
-        results.append(save(session, engagement, actor, now, "output_quantity", f"{q.site_name}：{q.label}"[:200],
-                            unit[:20], declared, f"申报清单“{target.name}” {target.column}"[:300],
-                            verified, f"现场勘查实测（{q.site_name}，{q.value.normalize():f} {q.unit}）"[:300],
-                            tolerance=QUANTITY_TOLERANCE, note=note))
+        results.append(
+            save(
+                session,
+                engagement,
+                actor,
+                now,
+                "output_quantity",
+                f"{q.site_name}：{q.label}"[:200],
+                unit[:20],
+                declared,
+                f"申报清单“{target.name}” {target.column}"[:300],
+                verified,
+                f"现场勘查实测（{q.site_name}，{q.value.normalize():f} {q.unit}）"[:300],
+                tolerance=QUANTITY_TOLERANCE,
+                note=note,
+            )
+        )
     return results
 
 
-def _against_indicator(session, engagement, actor, now, quantities, target: Target, indicators, save, *,
-                       explicit: bool) -> CrossCheck | None:
+def _against_indicator(
+    session, engagement, actor, now, quantities, target: Target, indicators, save, *, explicit: bool
+) -> CrossCheck | None:
     row = next((i for i in indicators if i.level3 == target.name), None)
     if row is None:
         return None
@@ -268,16 +310,33 @@ def _against_indicator(session, engagement, actor, now, quantities, target: Targ
     note = f"实测点位 {len(quantities)} 个（{sites}）的合计；只覆盖部分点位时请按点位对照申报清单"
     if verified is None:
         note = f"实测单位与申报单位 {unit} 不能换算"
-    return save(session, engagement, actor, now, "output_quantity", f"{row.level3}（现场实测）"[:200], unit[:20],
-                row.actual_number, f"绩效自评表 {row.level3} 实际完成值（{row.actual_value}）"[:300], verified,
-                f"现场勘查实测合计（{quantities[0].label}）"[:300], tolerance=QUANTITY_TOLERANCE, note=note[:1000],
-                indicator_ref=row.level3 if explicit else None)
+    return save(
+        session,
+        engagement,
+        actor,
+        now,
+        "output_quantity",
+        f"{row.level3}（现场实测）"[:200],
+        unit[:20],
+        row.actual_number,
+        f"绩效自评表 {row.level3} 实际完成值（{row.actual_value}）"[:300],
+        verified,
+        f"现场勘查实测合计（{quantities[0].label}）"[:300],
+        tolerance=QUANTITY_TOLERANCE,
+        note=note[:1000],
+        indicator_ref=row.level3 if explicit else None,
+    )
 
 
 def _forget_stale(session: Session, engagement: Engagement, rule: str, keep: set[int]) -> None:
     """Results of a rule this run no longer produced (a changed target) go, unless a finding cites them."""
-    cited = set(session.scalars(select(Finding.cross_check_id).where(Finding.engagement_id == engagement.id,
-                                                                    Finding.cross_check_id.is_not(None))))
+    cited = set(
+        session.scalars(
+            select(Finding.cross_check_id).where(
+                Finding.engagement_id == engagement.id, Finding.cross_check_id.is_not(None)
+            )
+        )
+    )
     for check in session.scalars(select(CrossCheck).filter_by(engagement_id=engagement.id, rule=rule)):
         if check.id not in keep and check.id not in cited:
             session.delete(check)
@@ -286,10 +345,11 @@ def _forget_stale(session: Session, engagement: Engagement, rule: str, keep: set
 
 # --- satisfaction ----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SurveyRate:
     title: str
-    rate: Decimal | None     # fractions
+    rate: Decimal | None  # fractions
     low: Decimal | None
     high: Decimal | None
     n_valid: int
@@ -314,8 +374,11 @@ def _declared_rate(row) -> Decimal | None:
 
 def satisfaction_checks(session: Session, engagement: Engagement, actor: User, now: datetime) -> list[CrossCheck]:
     """Each 满意度指标 row of the 自评表 vs the survey: consistent when it lies inside the 95 % interval."""
-    rows = [i for i in materials.self_assessed_indicators(session, engagement)
-            if "满意" in f"{i.level1}{i.level2}{i.level3}" and i.actual_number is not None]
+    rows = [
+        i
+        for i in materials.self_assessed_indicators(session, engagement)
+        if "满意" in f"{i.level1}{i.level2}{i.level3}" and i.actual_number is not None
+    ]
     if not rows:
         _forget_stale(session, engagement, "satisfaction", set())
         return []
@@ -332,9 +395,24 @@ def satisfaction_checks(session: Session, engagement: Engagement, actor: User, n
             note = f"95% 置信区间 {survey.low * 100:.1f}%–{survey.high * 100:.1f}%；申报值落在区间内视为一致"
         elif survey is not None:
             note = f"问卷“{survey.title}”还没有有效的满意度作答"
-        results.append(save_check(session, engagement, actor, now, "satisfaction", row.level3[:200], "%", declared,
-                             f"绩效自评表 {row.level3} 实际完成值（{row.actual_value}）"[:300], verified, source[:300],
-                             tolerance=tolerance, note=note, indicator_ref=row.level3))
+        results.append(
+            save_check(
+                session,
+                engagement,
+                actor,
+                now,
+                "satisfaction",
+                row.level3[:200],
+                "%",
+                declared,
+                f"绩效自评表 {row.level3} 实际完成值（{row.actual_value}）"[:300],
+                verified,
+                source[:300],
+                tolerance=tolerance,
+                note=note,
+                indicator_ref=row.level3,
+            )
+        )
     _forget_stale(session, engagement, "satisfaction", {c.id for c in results})
     return results
 
@@ -345,8 +423,8 @@ class MeasureSetting:
     label: str
     unit: str
     sites: str
-    chosen: str          # a target code, or "auto"
-    auto: Target         # what automatic matching picks
+    chosen: str  # a target code, or "auto"
+    auto: Target  # what automatic matching picks
 
 
 def measure_settings(session: Session, engagement: Engagement) -> list[MeasureSetting]:
@@ -359,6 +437,14 @@ def measure_settings(session: Session, engagement: Engagement) -> list[MeasureSe
     indicators = materials.self_assessed_indicators(session, engagement)
     lists = [(m, materials.declared_items(session, m)) for m in _lists(session, engagement)]
     chosen = saved_targets(session, engagement)
-    return [MeasureSetting(key, found[0].label, found[0].unit, "、".join(sorted({q.site_name for q in found})),
-                           chosen[key].code if key in chosen else "auto", _auto_target(found, indicators, lists))
-            for key, found in sorted(by_key.items())]
+    return [
+        MeasureSetting(
+            key,
+            found[0].label,
+            found[0].unit,
+            "、".join(sorted({q.site_name for q in found})),
+            chosen[key].code if key in chosen else "auto",
+            _auto_target(found, indicators, lists),
+        )
+        for key, found in sorted(by_key.items())
+    ]

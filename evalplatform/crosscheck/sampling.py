@@ -1,4 +1,5 @@
 """抽样核查: reproducible samples of a declared list, field results per item, exact interval estimates."""
+
 from __future__ import annotations
 
 import math
@@ -65,9 +66,20 @@ def _allocate(counts: dict[str, int], size: int) -> dict[str, int]:
     return taken
 
 
-def draw_sample(session: Session, engagement: Engagement, material: MaterialImport, actor: User, now: datetime, *,
-                confidence: float = 0.95, tolerable_error: float = 0.05, expected_rate: float = 0.5,
-                size: int | None = None, seed: int | None = None, stratum_column: str | None = None) -> VerificationSample:
+def draw_sample(
+    session: Session,
+    engagement: Engagement,
+    material: MaterialImport,
+    actor: User,
+    now: datetime,
+    *,
+    confidence: float = 0.95,
+    tolerable_error: float = 0.05,
+    expected_rate: float = 0.5,
+    size: int | None = None,
+    seed: int | None = None,
+    stratum_column: str | None = None,
+) -> VerificationSample:
     ensure_can_edit(engagement, actor)
     if material.engagement_id != engagement.id or material.kind != "declared_list":
         raise SamplingError("只能从本项目的申报清单中抽样")
@@ -82,22 +94,50 @@ def draw_sample(session: Session, engagement: Engagement, material: MaterialImpo
         raise SamplingError(f"清单中没有分层列“{stratum_column}”")
     seed = seed if seed is not None else secrets.randbelow(2**31)
     sample = VerificationSample(
-        engagement_id=engagement.id, import_id=material.id, seed=seed, method="stratified" if strata else "simple",
-        stratum_column=stratum_column, confidence=Decimal(str(confidence)), tolerable_error=Decimal(str(tolerable_error)),
-        expected_rate=Decimal(str(expected_rate)), population_size=len(items), size=size, created_by_id=actor.id,
-        created_at=now)
+        engagement_id=engagement.id,
+        import_id=material.id,
+        seed=seed,
+        method="stratified" if strata else "simple",
+        stratum_column=stratum_column,
+        confidence=Decimal(str(confidence)),
+        tolerable_error=Decimal(str(tolerable_error)),
+        expected_rate=Decimal(str(expected_rate)),
+        population_size=len(items),
+        size=size,
+        created_by_id=actor.id,
+        created_at=now,
+    )
     for position, index in enumerate(draw_positions(len(items), size, seed, strata), start=1):
-        sample.items.append(SampleItem(declared_item_id=items[index].id, position=position,
-                                       stratum=strata[index][:200] if strata else None))
+        sample.items.append(
+            SampleItem(
+                declared_item_id=items[index].id, position=position, stratum=strata[index][:200] if strata else None
+            )
+        )
     session.add(sample)
     session.flush()
-    audit.record(session, actor=actor, action="sample.draw", obj=sample, engagement_id=engagement.id, now=now,
-                 details={"name": material.name, "count": size, "result": f"seed={seed}"})
+    audit.record(
+        session,
+        actor=actor,
+        action="sample.draw",
+        obj=sample,
+        engagement_id=engagement.id,
+        now=now,
+        details={"name": material.name, "count": size, "result": f"seed={seed}"},
+    )
     return sample
 
 
-def record_result(session: Session, engagement: Engagement, item: SampleItem, actor: User, now: datetime, *,
-                  result: str, note: str | None = None, evidence: Evidence | None = None) -> SampleItem:
+def record_result(
+    session: Session,
+    engagement: Engagement,
+    item: SampleItem,
+    actor: User,
+    now: datetime,
+    *,
+    result: str,
+    note: str | None = None,
+    evidence: Evidence | None = None,
+) -> SampleItem:
     ensure_can_edit(engagement, actor)
     if result not in SAMPLE_RESULTS or result == "pending":
         raise SamplingError("核查结果应为 核实无误、未找到 或 与申报不符")
@@ -110,8 +150,15 @@ def record_result(session: Session, engagement: Engagement, item: SampleItem, ac
     item.evidence_id = evidence.id if evidence is not None else item.evidence_id
     item.recorded_by_id, item.recorded_at = actor.id, now
     session.flush()
-    audit.record(session, actor=actor, action="sample.record", obj=item, engagement_id=engagement.id, now=now,
-                 details={"before": before, "after": result})
+    audit.record(
+        session,
+        actor=actor,
+        action="sample.record",
+        obj=item,
+        engagement_id=engagement.id,
+        now=now,
+        details={"before": before, "after": result},
+    )
     return item
 
 
@@ -119,7 +166,7 @@ def record_result(session: Session, engagement: Engagement, item: SampleItem, ac
 class Estimate:
     population: int
     checked: int
-    exceptions: int        # not found + differs
+    exceptions: int  # not found + differs
     pending: int
     confidence: float
     rate: float | None
@@ -137,13 +184,15 @@ class Estimate:
         return None if self.low is None else (self.low * self.population, self.high * self.population)
 
 
-def exact_interval(exceptions: int, n: int, confidence: float, population: int | None = None) -> tuple[float, float, str]:
+def exact_interval(
+    exceptions: int, n: int, confidence: float, population: int | None = None
+) -> tuple[float, float, str]:
     """Hypergeometric (exact without replacement) when the population is known, else Clopper–Pearson."""
     alpha = 1 - confidence
     if population:
         defects = np.arange(population + 1)
-        upper_tail = stats.hypergeom.sf(exceptions - 1, population, defects, n)   # P(X ≥ x | K)
-        lower_tail = stats.hypergeom.cdf(exceptions, population, defects, n)      # P(X ≤ x | K)
+        upper_tail = stats.hypergeom.sf(exceptions - 1, population, defects, n)  # P(X ≥ x | K)
+        lower_tail = stats.hypergeom.cdf(exceptions, population, defects, n)  # P(X ≤ x | K)
         low = defects[upper_tail > alpha / 2].min()
         high = defects[lower_tail > alpha / 2].max()
         return low / population, high / population, "hypergeometric"
@@ -159,14 +208,28 @@ def estimate(sample: VerificationSample) -> Estimate:
     if not done:
         return Estimate(sample.population_size, 0, 0, len(sample.items), confidence, None, None, None, "")
     low, high, method = exact_interval(exceptions, len(done), confidence, sample.population_size)
-    return Estimate(sample.population_size, len(done), exceptions, len(sample.items) - len(done), confidence,
-                    exceptions / len(done), low, high, method)
+    return Estimate(
+        sample.population_size,
+        len(done),
+        exceptions,
+        len(sample.items) - len(done),
+        confidence,
+        exceptions / len(done),
+        low,
+        high,
+        method,
+    )
 
 
 def samples(session: Session, engagement: Engagement) -> list[VerificationSample]:
-    return list(session.scalars(select(VerificationSample).where(VerificationSample.engagement_id == engagement.id)
-                                .options(selectinload(VerificationSample.items).joinedload(SampleItem.declared_item))
-                                .order_by(VerificationSample.id.desc())))
+    return list(
+        session.scalars(
+            select(VerificationSample)
+            .where(VerificationSample.engagement_id == engagement.id)
+            .options(selectinload(VerificationSample.items).joinedload(SampleItem.declared_item))
+            .order_by(VerificationSample.id.desc())
+        )
+    )
 
 
 def load_sample(session: Session, engagement: Engagement, sample_id: int) -> VerificationSample:
@@ -190,11 +253,22 @@ def list_size_checks(session: Session, engagement: Engagement, actor: User, now:
         seen.add(sample.import_id)
         projected_valid = Decimal(found.population) - Decimal(str(round(found.projected, 4)))
         low, high = found.projected_range
-        results.append(save_check(
-            session, engagement, actor, now, "list_size", f"{sample.material.name} 数量", "项",
-            Decimal(found.population), f"申报清单“{sample.material.name}”行数",
-            projected_valid, f"抽样核查推断（样本 {found.checked}，{found.exceptions} 项不实）",
-            note=f"{int(found.confidence * 100)}% 置信区间：不实 {low:.0f}–{high:.0f} 项"))
+        results.append(
+            save_check(
+                session,
+                engagement,
+                actor,
+                now,
+                "list_size",
+                f"{sample.material.name} 数量",
+                "项",
+                Decimal(found.population),
+                f"申报清单“{sample.material.name}”行数",
+                projected_valid,
+                f"抽样核查推断（样本 {found.checked}，{found.exceptions} 项不实）",
+                note=f"{int(found.confidence * 100)}% 置信区间：不实 {low:.0f}–{high:.0f} 项",
+            )
+        )
     return results
 
 
@@ -202,8 +276,15 @@ def worksheet_rows(sample: VerificationSample) -> tuple[list[str], list[list]]:
     """A field worksheet: the sampled items with every declared column and blank result columns."""
     columns = sample.material.columns
     header = ["序号", "分层", "关键值", *columns, "核查结果（核实无误/未找到/与申报不符）", "情况说明"]
-    rows = [[item.position, item.stratum or "", item.declared_item.key,
-             *[item.declared_item.data.get(c) or "" for c in columns],
-             "" if item.result == "pending" else RESULT_LABELS[item.result], item.note or ""]
-            for item in sample.items]
+    rows = [
+        [
+            item.position,
+            item.stratum or "",
+            item.declared_item.key,
+            *[item.declared_item.data.get(c) or "" for c in columns],
+            "" if item.result == "pending" else RESULT_LABELS[item.result],
+            item.note or "",
+        ]
+        for item in sample.items
+    ]
     return header, rows

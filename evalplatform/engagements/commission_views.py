@@ -1,4 +1,5 @@
 """委托 pages: the bureau engages firms and answers requests; the firm asks bureaus and sees what it was given."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -24,17 +25,34 @@ def _bureau_or_firm():
 
 @bp.get("")
 def index():
-    listed = list(db.session.scalars(policy.visible_commissions(current_user)
-                                     .order_by(Commission.created_at.desc(), Commission.id.desc())))
+    listed = list(
+        db.session.scalars(
+            policy.visible_commissions(current_user).order_by(Commission.created_at.desc(), Commission.id.desc())
+        )
+    )
     bureau_side = current_user.role.is_bureau_side
     # The firm follows its commissions into its engagements; the bureau only into reports issued under them.
-    links = {c: url_for("engagements.detail", engagement_id=e.id)
-             for c, e in commissions.engagements_by_commission(db.session, listed).items()} if not bureau_side else \
-        {r.engagement.commission_id: url_for("bureau.report", report_id=r.id)
-         for r in db.session.scalars(policy.readable_reports(current_user))}
-    return render_template("engagements/commissions.html", commissions=listed, form=CommissionForm(),
-                           decision_form=CommissionDecisionForm(), statuses=COMMISSION_STATUS_LABELS, links=links,
-                           bureau_side=bureau_side, own=current_user.bureau if bureau_side else current_user.firm)
+    links = (
+        {
+            c: url_for("engagements.detail", engagement_id=e.id)
+            for c, e in commissions.engagements_by_commission(db.session, listed).items()
+        }
+        if not bureau_side
+        else {
+            r.engagement.commission_id: url_for("bureau.report", report_id=r.id)
+            for r in db.session.scalars(policy.readable_reports(current_user))
+        }
+    )
+    return render_template(
+        "engagements/commissions.html",
+        commissions=listed,
+        form=CommissionForm(),
+        decision_form=CommissionDecisionForm(),
+        statuses=COMMISSION_STATUS_LABELS,
+        links=links,
+        bureau_side=bureau_side,
+        own=current_user.bureau if bureau_side else current_user.firm,
+    )
 
 
 @bp.post("")
@@ -58,8 +76,9 @@ ACTIONS = {
     "accept": lambda c, form, now: commissions.accept(db.session, c, current_user, now),
     "decline": lambda c, form, now: commissions.decline(db.session, c, current_user, now, form.reason.data),
     "withdraw": lambda c, form, now: commissions.withdraw(db.session, c, current_user, now, form.reason.data),
-    "reassign": lambda c, form, now: commissions.reassign(db.session, c, form.counterpart.data, current_user, now,
-                                                          form.reason.data),
+    "reassign": lambda c, form, now: commissions.reassign(
+        db.session, c, form.counterpart.data, current_user, now, form.reason.data
+    ),
 }
 
 
@@ -72,5 +91,9 @@ def decide(commission_id: int, action: str):
     if not form.validate_on_submit():
         flash(form_errors(form) or _("请求已失效，请刷新页面后重试。"), "error")
         return redirect(url_for(".index"), 303)
-    return committed(lambda: ACTIONS[action](commission, form, now_utc()), refused=commissions.CommissionError,
-                     back=url_for(".index", _anchor=f"c{commission.id}"), success=_("已更新委托。"))
+    return committed(
+        lambda: ACTIONS[action](commission, form, now_utc()),
+        refused=commissions.CommissionError,
+        back=url_for(".index", _anchor=f"c{commission.id}"),
+        success=_("已更新委托。"),
+    )

@@ -1,6 +1,7 @@
 """委托: a bureau commissions a firm (by the firm's registered name or its invitation code), or accepts a
 firm's request; only an accepted commission lets the firm open an engagement that reports to that bureau.
 Withdrawal and re-assignment are audited. Neither side ever browses a list of the other side's peers."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -45,16 +46,37 @@ def _project(project_name: str, fiscal_year: int) -> tuple[str, int]:
     return name, fiscal_year
 
 
-def _record(session: Session, commission: Commission, actor: User | None, action: str, now: datetime,
-            **details) -> None:
+def _record(
+    session: Session, commission: Commission, actor: User | None, action: str, now: datetime, **details
+) -> None:
     engagement_id = session.scalar(select(Engagement.id).where(Engagement.commission_id == commission.id))
-    audit.record(session, actor=actor, action=f"commission.{action}", obj=commission, engagement_id=engagement_id,
-                 now=now, details={"title": commission.project_name, "name": commission.firm.name,
-                                   "status_to": commission.status.value, **details})
+    audit.record(
+        session,
+        actor=actor,
+        action=f"commission.{action}",
+        obj=commission,
+        engagement_id=engagement_id,
+        now=now,
+        details={
+            "title": commission.project_name,
+            "name": commission.firm.name,
+            "status_to": commission.status.value,
+            **details,
+        },
+    )
 
 
-def commission_firm(session: Session, bureau: Bureau, firm_reference: str, project_name: str, fiscal_year: int,
-                    actor: User | None, now: datetime, *, replaces: Commission | None = None) -> Commission:
+def commission_firm(
+    session: Session,
+    bureau: Bureau,
+    firm_reference: str,
+    project_name: str,
+    fiscal_year: int,
+    actor: User | None,
+    now: datetime,
+    *,
+    replaces: Commission | None = None,
+) -> Commission:
     """The bureau engages a firm: accepted at once (the bureau's word is what links an engagement to it).
     `actor` None is the system (demo data, migrations)."""
     if actor is not None and (actor.role is not Role.bureau or actor.bureau_id != bureau.id):
@@ -63,18 +85,28 @@ def commission_firm(session: Session, bureau: Bureau, firm_reference: str, proje
     if firm is None:
         raise CommissionError("未找到该事务所：请填写其完整的登记名称或邀请码")
     name, year = _project(project_name, fiscal_year)
-    commission = Commission(bureau_id=bureau.id, firm=firm, project_name=name, fiscal_year=year,
-                            status=CommissionStatus.accepted, requested_by_firm=False, created_at=now,
-                            created_by_id=getattr(actor, "id", None), decided_at=now,
-                            decided_by_id=getattr(actor, "id", None), replaces_id=getattr(replaces, "id", None))
+    commission = Commission(
+        bureau_id=bureau.id,
+        firm=firm,
+        project_name=name,
+        fiscal_year=year,
+        status=CommissionStatus.accepted,
+        requested_by_firm=False,
+        created_at=now,
+        created_by_id=getattr(actor, "id", None),
+        decided_at=now,
+        decided_by_id=getattr(actor, "id", None),
+        replaces_id=getattr(replaces, "id", None),
+    )
     session.add(commission)
     session.flush()
     _record(session, commission, actor, "create", now)
     return commission
 
 
-def request_commission(session: Session, actor: User, bureau_reference: str, project_name: str, fiscal_year: int,
-                       now: datetime) -> Commission:
+def request_commission(
+    session: Session, actor: User, bureau_reference: str, project_name: str, fiscal_year: int, now: datetime
+) -> Commission:
     """The firm asks a bureau (named exactly, or by its invitation code) to commission it."""
     if not actor.role.is_firm_role:
         raise CommissionError("只有事务所用户可以申请委托")
@@ -82,17 +114,31 @@ def request_commission(session: Session, actor: User, bureau_reference: str, pro
     if bureau is None:
         raise CommissionError("未找到该财政局：请填写其完整的名称或邀请码")
     name, year = _project(project_name, fiscal_year)
-    commission = Commission(bureau=bureau, firm_id=actor.firm_id, project_name=name, fiscal_year=year,
-                            status=CommissionStatus.requested, requested_by_firm=True, created_at=now,
-                            created_by_id=actor.id)
+    commission = Commission(
+        bureau=bureau,
+        firm_id=actor.firm_id,
+        project_name=name,
+        fiscal_year=year,
+        status=CommissionStatus.requested,
+        requested_by_firm=True,
+        created_at=now,
+        created_by_id=actor.id,
+    )
     session.add(commission)
     session.flush()
     _record(session, commission, actor, "request", now)
     return commission
 
 
-def _move(session, commission: Commission, to: CommissionStatus, actor: User, now: datetime, action: str,
-          note: str | None = None) -> None:
+def _move(
+    session,
+    commission: Commission,
+    to: CommissionStatus,
+    actor: User,
+    now: datetime,
+    action: str,
+    note: str | None = None,
+) -> None:
     if not commission.can_move_to(to):
         raise CommissionError("该委托当前状态下不能执行此操作")
     COMMISSION_WORKFLOW.move(commission, to)
@@ -131,8 +177,9 @@ def withdraw(session: Session, commission: Commission, actor: User, now: datetim
     _move(session, commission, CommissionStatus.withdrawn, actor, now, "withdraw", _reason(reason, "撤回"))
 
 
-def reassign(session: Session, commission: Commission, firm_reference: str, actor: User, now: datetime,
-             reason: str) -> Commission:
+def reassign(
+    session: Session, commission: Commission, firm_reference: str, actor: User, now: datetime, reason: str
+) -> Commission:
     """Withdraw the commission from its firm and give the same project to another firm, both audited."""
     _ensure_bureau_of(commission, actor)
     firm = _find(session, Firm, firm_reference)
@@ -142,10 +189,25 @@ def reassign(session: Session, commission: Commission, firm_reference: str, acto
         withdraw(session, commission, actor, now, reason)
     elif commission.status is not CommissionStatus.withdrawn:
         raise CommissionError("只有已委托或已撤回的委托可以改派")
-    replacement = commission_firm(session, commission.bureau, firm_reference, commission.project_name,
-                                  commission.fiscal_year, actor, now, replaces=commission)
-    _record(session, commission, actor, "reassign", now, reason=_reason(reason, "改派"),
-            after={"firm": replacement.firm.name, "commission": replacement.id})
+    replacement = commission_firm(
+        session,
+        commission.bureau,
+        firm_reference,
+        commission.project_name,
+        commission.fiscal_year,
+        actor,
+        now,
+        replaces=commission,
+    )
+    _record(
+        session,
+        commission,
+        actor,
+        "reassign",
+        now,
+        reason=_reason(reason, "改派"),
+        after={"firm": replacement.firm.name, "commission": replacement.id},
+    )
     return replacement
 
 
@@ -163,9 +225,17 @@ def _engagement_of(session: Session, commission: Commission) -> Engagement | Non
 def open_commissions(session: Session, firm_id: int) -> list[Commission]:
     """Accepted commissions of this firm that no engagement uses yet: what the engagement form offers."""
     used = select(Engagement.commission_id)
-    return list(session.scalars(select(Commission).where(
-        Commission.firm_id == firm_id, Commission.status == CommissionStatus.accepted, Commission.id.not_in(used))
-        .order_by(Commission.fiscal_year.desc(), Commission.id.desc())))
+    return list(
+        session.scalars(
+            select(Commission)
+            .where(
+                Commission.firm_id == firm_id,
+                Commission.status == CommissionStatus.accepted,
+                Commission.id.not_in(used),
+            )
+            .order_by(Commission.fiscal_year.desc(), Commission.id.desc())
+        )
+    )
 
 
 def usable_commission(session: Session, commission_id: int | None, actor: User) -> Commission:
@@ -184,5 +254,11 @@ def engagements_by_commission(session: Session, commissions: list[Commission]) -
 
 
 def pending_count(session: Session, bureau_id: int) -> int:
-    return session.scalar(select(func.count(Commission.id)).where(
-        Commission.bureau_id == bureau_id, Commission.status == CommissionStatus.requested)) or 0
+    return (
+        session.scalar(
+            select(func.count(Commission.id)).where(
+                Commission.bureau_id == bureau_id, Commission.status == CommissionStatus.requested
+            )
+        )
+        or 0
+    )

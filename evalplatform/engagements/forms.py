@@ -8,38 +8,64 @@ from .models import EngagementStatus, TeamRole
 
 KIND_LABELS = {"project": _l("项目支出"), "department": _l("部门整体支出")}
 STATUS_LABELS = {
-    "setup": _l("立项"), "fieldwork": _l("现场"), "analysis": _l("分析"), "reporting": _l("报告"),
-    "review": _l("复核"), "issued": _l("已出具"), "archived": _l("已归档"),
+    "setup": _l("立项"),
+    "fieldwork": _l("现场"),
+    "analysis": _l("分析"),
+    "reporting": _l("报告"),
+    "review": _l("复核"),
+    "issued": _l("已出具"),
+    "archived": _l("已归档"),
 }
-TEAM_ROLE_LABELS = {"lead": _l("项目负责人"), "member": _l("评价人员"), "reviewer": _l("复核合伙人"),
-                    "expert": _l("行业专家")}
+TEAM_ROLE_LABELS = {
+    "lead": _l("项目负责人"),
+    "member": _l("评价人员"),
+    "reviewer": _l("复核合伙人"),
+    "expert": _l("行业专家"),
+}
 CATEGORIES = ["民生", "教育", "卫生健康", "农业农村", "生态环保", "基础设施", "产业发展", "社会保障", "其他"]
 
 
 class EngagementForm(FlaskForm):
-    title = StringField(_l("项目名称"), validators=[DataRequired(_l("请填写项目名称")),
-                                                 Length(max=200, message=_l("不超过 200 个字符"))])
-    evaluated_unit_name = StringField(_l("被评价单位"), validators=[
-        DataRequired(_l("请填写被评价单位")), Length(max=200, message=_l("不超过 200 个字符"))])
+    title = StringField(
+        _l("项目名称"),
+        validators=[DataRequired(_l("请填写项目名称")), Length(max=200, message=_l("不超过 200 个字符"))],
+    )
+    evaluated_unit_name = StringField(
+        _l("被评价单位"),
+        validators=[DataRequired(_l("请填写被评价单位")), Length(max=200, message=_l("不超过 200 个字符"))],
+    )
     kind = SelectField(_l("评价类型"), choices=list(KIND_LABELS.items()))
     # Creation only: the firm's accepted commissions (委托) not used yet. It never lists bureaus.
     commission_id = SelectField(_l("委托"), coerce=int, validate_choice=True)
-    fiscal_year = ChineseIntegerField(_l("预算年度"), validators=[
-        InputRequired(_l("请填写预算年度")),
-        NumberRange(min=2000, max=2100, message=_l("预算年度应在 2000 至 2100 之间"))])
-    budget_amount = MoneyField(_l("预算金额（元）"), validators=[
-        InputRequired(_l("请填写预算金额")),
-        NumberRange(min=0, max=10**15, message=_l("预算金额不能为负数"))])
-    funds_in_place = MoneyField(_l("实际到位资金（元）"), validators=[
-        Optional(), NumberRange(min=0, max=10**15, message=_l("金额不能为负数"))])
-    funds_spent = MoneyField(_l("实际支出资金（元）"), validators=[
-        Optional(), NumberRange(min=0, max=10**15, message=_l("金额不能为负数"))])
-    funding_source = StringField(_l("资金来源"), validators=[Optional(), Length(max=200, message=_l("不超过 200 个字符"))])
-    category = SelectField(_l("项目类别"), choices=[("", "—")] + [(c, c) for c in CATEGORIES],
-                           validators=[Optional()])
+    fiscal_year = ChineseIntegerField(
+        _l("预算年度"),
+        validators=[
+            InputRequired(_l("请填写预算年度")),
+            NumberRange(min=2000, max=2100, message=_l("预算年度应在 2000 至 2100 之间")),
+        ],
+    )
+    budget_amount = MoneyField(
+        _l("预算金额（元）"),
+        validators=[
+            InputRequired(_l("请填写预算金额")),
+            NumberRange(min=0, max=10**15, message=_l("预算金额不能为负数")),
+        ],
+    )
+    funds_in_place = MoneyField(
+        _l("实际到位资金（元）"), validators=[Optional(), NumberRange(min=0, max=10**15, message=_l("金额不能为负数"))]
+    )
+    funds_spent = MoneyField(
+        _l("实际支出资金（元）"), validators=[Optional(), NumberRange(min=0, max=10**15, message=_l("金额不能为负数"))]
+    )
+    funding_source = StringField(
+        _l("资金来源"), validators=[Optional(), Length(max=200, message=_l("不超过 200 个字符"))]
+    )
+    category = SelectField(_l("项目类别"), choices=[("", "—")] + [(c, c) for c in CATEGORIES], validators=[Optional()])
     period_start = DateField(_l("评价期间起"), validators=[Optional()])
     period_end = DateField(_l("评价期间止"), validators=[Optional()])
-    description = TextAreaField(_l("项目概况"), validators=[Optional(), Length(max=5000, message=_l("不超过 5000 个字符"))])
+    description = TextAreaField(
+        _l("项目概况"), validators=[Optional(), Length(max=5000, message=_l("不超过 5000 个字符"))]
+    )
 
     def validate_period_end(self, field):
         if field.data and self.period_start.data and field.data < self.period_start.data:
@@ -63,27 +89,44 @@ class TeamMemberForm(FlaskForm):
 class SiteForm(FlaskForm):
     name = StringField(_l("勘查点名称"), validators=[DataRequired(_l("请填写勘查点名称")), Length(max=200)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=300)])
-    latitude = CoordinateField(_l("纬度"), validators=[Optional(), NumberRange(min=-90, max=90, message=_l("纬度应在 -90 至 90 之间"))])
-    longitude = CoordinateField(_l("经度"), validators=[Optional(), NumberRange(min=-180, max=180, message=_l("经度应在 -180 至 180 之间"))])
+    latitude = CoordinateField(
+        _l("纬度"), validators=[Optional(), NumberRange(min=-90, max=90, message=_l("纬度应在 -90 至 90 之间"))]
+    )
+    longitude = CoordinateField(
+        _l("经度"), validators=[Optional(), NumberRange(min=-180, max=180, message=_l("经度应在 -180 至 180 之间"))]
+    )
 
 
 class DeleteForm(FlaskForm):
     """CSRF-only form for POST buttons."""
 
 
-COMMISSION_STATUS_LABELS = {"requested": _l("待财政局确认"), "accepted": _l("已委托"), "declined": _l("已拒绝"),
-                            "withdrawn": _l("已撤回")}
+COMMISSION_STATUS_LABELS = {
+    "requested": _l("待财政局确认"),
+    "accepted": _l("已委托"),
+    "declined": _l("已拒绝"),
+    "withdrawn": _l("已撤回"),
+}
 
 
 class CommissionForm(FlaskForm):
     """A bureau engages a firm, or a firm asks a bureau: the other side named exactly or by invitation code."""
-    counterpart = StringField(_l("对方名称或邀请码"), validators=[
-        DataRequired(_l("请填写对方的完整名称或邀请码")), Length(max=200, message=_l("不超过 200 个字符"))])
-    project_name = StringField(_l("项目名称"), validators=[
-        DataRequired(_l("请填写项目名称")), Length(max=200, message=_l("不超过 200 个字符"))])
-    fiscal_year = ChineseIntegerField(_l("预算年度"), validators=[
-        InputRequired(_l("请填写预算年度")),
-        NumberRange(min=2000, max=2100, message=_l("预算年度应在 2000 至 2100 之间"))])
+
+    counterpart = StringField(
+        _l("对方名称或邀请码"),
+        validators=[DataRequired(_l("请填写对方的完整名称或邀请码")), Length(max=200, message=_l("不超过 200 个字符"))],
+    )
+    project_name = StringField(
+        _l("项目名称"),
+        validators=[DataRequired(_l("请填写项目名称")), Length(max=200, message=_l("不超过 200 个字符"))],
+    )
+    fiscal_year = ChineseIntegerField(
+        _l("预算年度"),
+        validators=[
+            InputRequired(_l("请填写预算年度")),
+            NumberRange(min=2000, max=2100, message=_l("预算年度应在 2000 至 2100 之间")),
+        ],
+    )
 
 
 class CommissionDecisionForm(FlaskForm):

@@ -1,4 +1,5 @@
 """评价项目: commissions (委托), engagements, their evaluated units, teams and inspection sites."""
+
 from __future__ import annotations
 
 import enum
@@ -15,19 +16,23 @@ from ..workflow import Workflow
 
 class CommissionStatus(enum.StrEnum):
     requested = "requested"  # 待财政局确认: a firm asked; the bureau has not answered
-    accepted = "accepted"    # 已委托: the bureau commissioned the firm (or accepted its request)
-    declined = "declined"    # 已拒绝: the bureau said no to the request
+    accepted = "accepted"  # 已委托: the bureau commissioned the firm (or accepted its request)
+    declined = "declined"  # 已拒绝: the bureau said no to the request
     withdrawn = "withdrawn"  # 已撤回: the bureau withdrew it (or the firm withdrew its own request)
 
 
 C = CommissionStatus
 # Declared once; the service refuses anything else.
-COMMISSION_WORKFLOW = Workflow("commission", CommissionStatus, {
-    C.requested: {C.accepted, C.declined, C.withdrawn},
-    C.accepted: {C.withdrawn},
-    C.declined: set(),
-    C.withdrawn: set(),
-})
+COMMISSION_WORKFLOW = Workflow(
+    "commission",
+    CommissionStatus,
+    {
+        C.requested: {C.accepted, C.declined, C.withdrawn},
+        C.accepted: {C.withdrawn},
+        C.declined: set(),
+        C.withdrawn: set(),
+    },
+)
 COMMISSION_TRANSITIONS = COMMISSION_WORKFLOW.transitions
 
 
@@ -62,57 +67,67 @@ class Commission(Base):
 
 
 class EngagementKind(str, enum.Enum):
-    project = "project"          # 项目支出
-    department = "department"    # 部门整体支出
+    project = "project"  # 项目支出
+    department = "department"  # 部门整体支出
 
 
 class EngagementStatus(enum.StrEnum):
     """Stored values; the report workflow's names (立项 → 实施 → 报告 → 复核 → 已签发) are setup, fieldwork and
     analysis, reporting, review, issued."""
-    setup = "setup"              # 立项
-    fieldwork = "fieldwork"      # 现场
-    analysis = "analysis"        # 分析
-    reporting = "reporting"      # 报告
-    review = "review"            # 复核
-    issued = "issued"            # 已出具
-    archived = "archived"        # 已归档
+
+    setup = "setup"  # 立项
+    fieldwork = "fieldwork"  # 现场
+    analysis = "analysis"  # 分析
+    reporting = "reporting"  # 报告
+    review = "review"  # 复核
+    issued = "issued"  # 已出具
+    archived = "archived"  # 已归档
 
 
 S = EngagementStatus
 # Forward one step, or back one step to redo work (e.g. a report returned by review). 归档 is final.
-ENGAGEMENT_WORKFLOW = Workflow("engagement", EngagementStatus, {
-    S.setup: {S.fieldwork},
-    S.fieldwork: {S.analysis, S.setup},
-    S.analysis: {S.reporting, S.fieldwork},
-    S.reporting: {S.review, S.analysis},
-    S.review: {S.issued, S.reporting},
-    S.issued: {S.archived},
-    S.archived: set(),
-})
+ENGAGEMENT_WORKFLOW = Workflow(
+    "engagement",
+    EngagementStatus,
+    {
+        S.setup: {S.fieldwork},
+        S.fieldwork: {S.analysis, S.setup},
+        S.analysis: {S.reporting, S.fieldwork},
+        S.reporting: {S.review, S.analysis},
+        S.review: {S.issued, S.reporting},
+        S.issued: {S.archived},
+        S.archived: set(),
+    },
+)
 ALLOWED_TRANSITIONS = ENGAGEMENT_WORKFLOW.transitions
 # The moves its report's workflow makes on an engagement (engagements.service.follow_workflow): the first field
 # work moves 立项 on to 实施, the report's states carry it to 报告, 复核 and 已出具 (back to 报告 when returned or
 # reopened); an archived engagement stays archived.
-ENGAGEMENT_FOLLOWS_REPORT = Workflow("engagement following its report", EngagementStatus, {
-    S.setup: {S.fieldwork, S.reporting},
-    S.fieldwork: {S.reporting},
-    S.analysis: {S.reporting},
-    S.reporting: {S.review},
-    S.review: {S.reporting, S.issued},
-    S.issued: {S.reporting},
-    S.archived: set(),
-})
+ENGAGEMENT_FOLLOWS_REPORT = Workflow(
+    "engagement following its report",
+    EngagementStatus,
+    {
+        S.setup: {S.fieldwork, S.reporting},
+        S.fieldwork: {S.reporting},
+        S.analysis: {S.reporting},
+        S.reporting: {S.review},
+        S.review: {S.reporting, S.issued},
+        S.issued: {S.reporting},
+        S.archived: set(),
+    },
+)
 
 
 class TeamRole(str, enum.Enum):
-    lead = "lead"                # 项目负责人
-    member = "member"            # 评价人员
-    reviewer = "reviewer"        # 复核合伙人
-    expert = "expert"            # 行业专家
+    lead = "lead"  # 项目负责人
+    member = "member"  # 评价人员
+    reviewer = "reviewer"  # 复核合伙人
+    expert = "expert"  # 行业专家
 
 
 class EvaluatedUnit(Base):
     """被评价单位 / 预算单位, per bureau, so the bureau can compare a unit across years."""
+
     __tablename__ = "evaluated_unit"
     __table_args__ = (UniqueConstraint("bureau_id", "name"),)
 
@@ -148,7 +163,8 @@ class Engagement(Base):
     period_end: Mapped[date | None]
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[EngagementStatus] = mapped_column(
-        Enum(EngagementStatus, native_enum=False, length=20), default=EngagementStatus.setup)
+        Enum(EngagementStatus, native_enum=False, length=20), default=EngagementStatus.setup
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     first_issued_at: Mapped[datetime | None]  # set by reporting when its first version is issued
@@ -158,8 +174,9 @@ class Engagement(Base):
     commission: Mapped[Commission] = relationship()
     evaluated_unit: Mapped[EvaluatedUnit] = relationship()
     team: Mapped[list[TeamMember]] = relationship(back_populates="engagement", cascade="all, delete-orphan")
-    sites: Mapped[list[Site]] = relationship(back_populates="engagement", cascade="all, delete-orphan",
-                                             order_by="Site.id")
+    sites: Mapped[list[Site]] = relationship(
+        back_populates="engagement", cascade="all, delete-orphan", order_by="Site.id"
+    )
 
     @property
     def is_locked(self) -> bool:
@@ -184,6 +201,7 @@ class TeamMember(Base):
 
 class Site(Base):
     """勘查点: a place the team inspects."""
+
     __tablename__ = "site"
     __table_args__ = (
         CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude_range"),

@@ -1,4 +1,5 @@
 """Engagements: who may see them, creating and editing, status workflow, team and sites."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
@@ -14,8 +15,17 @@ from ..accounts.models import Role, User
 from ..pagination import Page, paginate
 from ..workflow import TransitionNotAllowed
 from . import commissions
-from .models import (ENGAGEMENT_FOLLOWS_REPORT, ENGAGEMENT_WORKFLOW, Engagement, EngagementKind, EngagementStatus, EvaluatedUnit, Site,
-                     TeamMember, TeamRole)
+from .models import (
+    ENGAGEMENT_FOLLOWS_REPORT,
+    ENGAGEMENT_WORKFLOW,
+    Engagement,
+    EngagementKind,
+    EngagementStatus,
+    EvaluatedUnit,
+    Site,
+    TeamMember,
+    TeamRole,
+)
 
 
 class EngagementNotFound(Exception):
@@ -33,6 +43,7 @@ class EngagementLocked(PermissionDenied):
 @dataclass
 class EngagementFields:
     """What an evaluator may set on an engagement (the allow-list against mass assignment)."""
+
     title: str
     evaluated_unit_name: str
     kind: EngagementKind
@@ -53,8 +64,9 @@ def visible_engagements(user: User) -> Select:
     return policy.working_paper_engagements(user)
 
 
-def load_engagement_for_user(session: Session, engagement_id: int, user: User, *,
-                             for_write: bool = False) -> Engagement:
+def load_engagement_for_user(
+    session: Session, engagement_id: int, user: User, *, for_write: bool = False
+) -> Engagement:
     engagement = session.scalar(visible_engagements(user).where(Engagement.id == engagement_id))
     if engagement is None:
         raise EngagementNotFound(engagement_id)
@@ -70,14 +82,15 @@ def ensure_can_edit(engagement: Engagement, user: User) -> None:
         raise EngagementLocked("项目已归档，不能修改")
 
 
-def list_engagements(session: Session, user: User, *, search: str = "", status: str = "",
-                     page: int = 1, per_page: int = 20) -> Page[Engagement]:
-    query = visible_engagements(user).options(
-        joinedload(Engagement.evaluated_unit), joinedload(Engagement.bureau))
+def list_engagements(
+    session: Session, user: User, *, search: str = "", status: str = "", page: int = 1, per_page: int = 20
+) -> Page[Engagement]:
+    query = visible_engagements(user).options(joinedload(Engagement.evaluated_unit), joinedload(Engagement.bureau))
     if search:
         like = f"%{_escape_like(search.strip())}%"
-        query = query.join(Engagement.evaluated_unit).where(or_(
-            Engagement.title.ilike(like, escape="\\"), EvaluatedUnit.name.ilike(like, escape="\\")))
+        query = query.join(Engagement.evaluated_unit).where(
+            or_(Engagement.title.ilike(like, escape="\\"), EvaluatedUnit.name.ilike(like, escape="\\"))
+        )
     if status in EngagementStatus.__members__:
         query = query.where(Engagement.status == EngagementStatus(status))
     query = query.order_by(Engagement.fiscal_year.desc(), Engagement.id.desc())
@@ -89,8 +102,7 @@ def _escape_like(text: str) -> str:
 
 
 def _evaluated_unit(session: Session, bureau_id: int, name: str) -> EvaluatedUnit:
-    unit = session.scalar(select(EvaluatedUnit).where(
-        EvaluatedUnit.bureau_id == bureau_id, EvaluatedUnit.name == name))
+    unit = session.scalar(select(EvaluatedUnit).where(EvaluatedUnit.bureau_id == bureau_id, EvaluatedUnit.name == name))
     if unit is None:
         unit = EvaluatedUnit(bureau_id=bureau_id, name=name)
         session.add(unit)
@@ -98,32 +110,56 @@ def _evaluated_unit(session: Session, bureau_id: int, name: str) -> EvaluatedUni
     return unit
 
 
-def create_engagement(session: Session, data: EngagementFields, actor: User, now: datetime,
-                      ip: str | None = None) -> Engagement:
+def create_engagement(
+    session: Session, data: EngagementFields, actor: User, now: datetime, ip: str | None = None
+) -> Engagement:
     if not actor.role.is_firm_role:
         raise PermissionDenied("只有事务所用户可以创建评价项目")
     commission = commissions.usable_commission(session, data.commission_id, actor)  # raises CommissionError
-    engagement = Engagement(firm_id=actor.firm_id, created_by_id=actor.id, created_at=now,
-                            status=EngagementStatus.setup, commission=commission, bureau_id=commission.bureau_id)
+    engagement = Engagement(
+        firm_id=actor.firm_id,
+        created_by_id=actor.id,
+        created_at=now,
+        status=EngagementStatus.setup,
+        commission=commission,
+        bureau_id=commission.bureau_id,
+    )
     _apply_fields(session, engagement, data)
     engagement.team.append(TeamMember(user_id=actor.id, team_role=TeamRole.lead))
     session.add(engagement)
     session.flush()
-    audit.record(session, actor=actor, action="engagement.create", obj=engagement,
-                 engagement_id=engagement.id, ip=ip, now=now, details={"title": engagement.title})
+    audit.record(
+        session,
+        actor=actor,
+        action="engagement.create",
+        obj=engagement,
+        engagement_id=engagement.id,
+        ip=ip,
+        now=now,
+        details={"title": engagement.title},
+    )
     return engagement
 
 
-def update_engagement(session: Session, engagement: Engagement, data: EngagementFields, actor: User,
-                      now: datetime, ip: str | None = None) -> list[str]:
+def update_engagement(
+    session: Session, engagement: Engagement, data: EngagementFields, actor: User, now: datetime, ip: str | None = None
+) -> list[str]:
     ensure_can_edit(engagement, actor)
     before = _snapshot(engagement)
     _apply_fields(session, engagement, data)
     session.flush()
     changed = sorted(k for k, v in _snapshot(engagement).items() if before.get(k) != v)
     if changed:
-        audit.record(session, actor=actor, action="engagement.update", obj=engagement,
-                     engagement_id=engagement.id, ip=ip, now=now, details={"fields": changed})
+        audit.record(
+            session,
+            actor=actor,
+            action="engagement.update",
+            obj=engagement,
+            engagement_id=engagement.id,
+            ip=ip,
+            now=now,
+            details={"fields": changed},
+        )
     return changed
 
 
@@ -142,30 +178,51 @@ def _snapshot(engagement: Engagement) -> dict:
     return {k: str(v) for k, v in snap.items()}
 
 
-def change_status(session: Session, engagement: Engagement, wanted: EngagementStatus, actor: User,
-                  now: datetime, ip: str | None = None, reason: str | None = None) -> None:
+def change_status(
+    session: Session,
+    engagement: Engagement,
+    wanted: EngagementStatus,
+    actor: User,
+    now: datetime,
+    ip: str | None = None,
+    reason: str | None = None,
+) -> None:
     ensure_can_edit(engagement, actor)
     if not engagement.can_move_to(wanted):
         raise TransitionNotAllowed(ENGAGEMENT_WORKFLOW.name, engagement.status, wanted)
     if wanted is EngagementStatus.issued and actor.role not in (Role.reviewer, Role.admin):
         raise PermissionDenied("只有复核人可以出具报告")
     previous = ENGAGEMENT_WORKFLOW.move(engagement, wanted)
-    audit.record(session, actor=actor, action="engagement.status", obj=engagement,
-                 engagement_id=engagement.id, ip=ip, now=now,
-                 details={"status_from": previous.value, "status_to": wanted.value, "reason": reason})
+    audit.record(
+        session,
+        actor=actor,
+        action="engagement.status",
+        obj=engagement,
+        engagement_id=engagement.id,
+        ip=ip,
+        now=now,
+        details={"status_from": previous.value, "status_to": wanted.value, "reason": reason},
+    )
 
 
-
-def follow_workflow(session: Session, engagement: Engagement, wanted: EngagementStatus, actor: User | None,
-                    now: datetime, reason: str) -> None:
+def follow_workflow(
+    session: Session, engagement: Engagement, wanted: EngagementStatus, actor: User | None, now: datetime, reason: str
+) -> None:
     """The engagement's status as its report's workflow moves it (报告 → 复核 → 已出具, back to 报告 when returned
     or reopened): one state, never 立项 beside an issued report. Its own moves (ENGAGEMENT_FOLLOWS_REPORT), not
     the step-by-step ones of change_status, since the report's workflow already decided."""
     if engagement.status in (wanted, EngagementStatus.archived):
         return
     previous = ENGAGEMENT_FOLLOWS_REPORT.move(engagement, wanted)
-    audit.record(session, actor=actor, action="engagement.status", obj=engagement, engagement_id=engagement.id,
-                 now=now, details={"status_from": previous.value, "status_to": wanted.value, "reason": reason})
+    audit.record(
+        session,
+        actor=actor,
+        action="engagement.status",
+        obj=engagement,
+        engagement_id=engagement.id,
+        now=now,
+        details={"status_from": previous.value, "status_to": wanted.value, "reason": reason},
+    )
 
 
 def start_fieldwork(session: Session, engagement: Engagement, actor: User | None, now: datetime, reason: str) -> None:
@@ -173,8 +230,10 @@ def start_fieldwork(session: Session, engagement: Engagement, actor: User | None
     if engagement.status is EngagementStatus.setup:
         follow_workflow(session, engagement, EngagementStatus.fieldwork, actor, now, reason)
 
-def add_team_member(session: Session, engagement: Engagement, member: User, team_role: TeamRole,
-                    actor: User, now: datetime) -> TeamMember:
+
+def add_team_member(
+    session: Session, engagement: Engagement, member: User, team_role: TeamRole, actor: User, now: datetime
+) -> TeamMember:
     ensure_can_edit(engagement, actor)
     if member.firm_id != engagement.firm_id:
         raise PermissionDenied("只能添加本事务所的人员")
@@ -185,46 +244,87 @@ def add_team_member(session: Session, engagement: Engagement, member: User, team
     team_member = TeamMember(engagement=engagement, user=member, team_role=team_role)
     session.add(team_member)
     session.flush()
-    audit.record(session, actor=actor, action="team.add", obj=team_member, engagement_id=engagement.id,
-                 now=now, details={"member": member.username, "role": team_role.value})
+    audit.record(
+        session,
+        actor=actor,
+        action="team.add",
+        obj=team_member,
+        engagement_id=engagement.id,
+        now=now,
+        details={"member": member.username, "role": team_role.value},
+    )
     return team_member
 
 
-def remove_team_member(session: Session, engagement: Engagement, team_member: TeamMember,
-                       actor: User, now: datetime) -> None:
+def remove_team_member(
+    session: Session, engagement: Engagement, team_member: TeamMember, actor: User, now: datetime
+) -> None:
     ensure_can_edit(engagement, actor)
     if sum(1 for m in engagement.team if m.team_role is TeamRole.lead) == 1 and team_member.team_role is TeamRole.lead:
         raise PermissionDenied("项目至少需要一名负责人")
-    audit.record(session, actor=actor, action="team.remove", obj=team_member,
-                 engagement_id=engagement.id, now=now, details={"member": team_member.user.username})
+    audit.record(
+        session,
+        actor=actor,
+        action="team.remove",
+        obj=team_member,
+        engagement_id=engagement.id,
+        now=now,
+        details={"member": team_member.user.username},
+    )
     engagement.team.remove(team_member)
     session.flush()
 
 
 def firm_colleagues(session: Session, engagement: Engagement) -> list[User]:
-    return list(session.scalars(select(User).where(
-        User.firm_id == engagement.firm_id, User.is_enabled.is_(True)).order_by(User.display_name)))
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.firm_id == engagement.firm_id, User.is_enabled.is_(True))
+            .order_by(User.display_name)
+        )
+    )
 
 
-def save_site(session: Session, engagement: Engagement, actor: User, now: datetime, *,
-              name: str, address: str | None, latitude: Decimal | None, longitude: Decimal | None,
-              site: Site | None = None) -> Site:
+def save_site(
+    session: Session,
+    engagement: Engagement,
+    actor: User,
+    now: datetime,
+    *,
+    name: str,
+    address: str | None,
+    latitude: Decimal | None,
+    longitude: Decimal | None,
+    site: Site | None = None,
+) -> Site:
     ensure_can_edit(engagement, actor)
     if site is None:
         site = Site(engagement=engagement)
         session.add(site)
     site.name, site.address, site.latitude, site.longitude = name.strip(), address, latitude, longitude
     session.flush()
-    audit.record(session, actor=actor, action="site.save", obj=site, engagement_id=engagement.id,
-                 now=now, details={"site": site.name})
+    audit.record(
+        session,
+        actor=actor,
+        action="site.save",
+        obj=site,
+        engagement_id=engagement.id,
+        now=now,
+        details={"site": site.name},
+    )
     return site
 
 
 Owned = TypeVar("Owned")
 
 
-def load_owned(session: Session, model: type[Owned], object_id: int, engagement: Engagement,
-               not_found: type[Exception] | None = None) -> Owned:
+def load_owned(
+    session: Session,
+    model: type[Owned],
+    object_id: int,
+    engagement: Engagement,
+    not_found: type[Exception] | None = None,
+) -> Owned:
     """An object of `model` by id, only if it belongs to this engagement; else `not_found` (EngagementNotFound
     by default), which the views answer with 404 — another engagement's objects are as absent as missing ones."""
     found = session.get(model, object_id)

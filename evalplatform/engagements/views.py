@@ -1,4 +1,5 @@
 """Engagement pages: list, create, view, edit, status, team and sites."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -9,8 +10,7 @@ from ..accounts.models import User
 from ..db import db
 from ..web import NOT_FOUND, client_ip, error_page, get_or_404, now_utc, transaction
 from . import commissions, service
-from .forms import (STATUS_LABELS, TEAM_ROLE_LABELS, DeleteForm, EngagementForm, SiteForm, StatusForm,
-                    TeamMemberForm)
+from .forms import STATUS_LABELS, TEAM_ROLE_LABELS, DeleteForm, EngagementForm, SiteForm, StatusForm, TeamMemberForm
 from .models import ALLOWED_TRANSITIONS, EngagementKind, EngagementStatus, TeamMember, TeamRole
 
 bp = Blueprint("engagements", __name__, template_folder="templates", url_prefix="/engagements")
@@ -36,17 +36,23 @@ def list_engagements():
     if not current_user.role.is_firm_role:
         abort(404)  # the bureau side reads issued results in its portal, never the firm's list
     page = service.list_engagements(
-        db.session, current_user, search=request.args.get("q", "")[:100],
-        status=request.args.get("status", ""), page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["PAGE_SIZE"])
+        db.session,
+        current_user,
+        search=request.args.get("q", "")[:100],
+        status=request.args.get("status", ""),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"],
+    )
     return render_template("engagements/list.html", page=page, statuses=STATUS_LABELS)
 
 
 def _engagement_form(obj=None) -> EngagementForm:
     form = EngagementForm(obj=obj)
     if obj is None:
-        form.commission_id.choices = [(c.id, f"{c.bureau.name} · {c.fiscal_year} · {c.project_name}")
-                                      for c in commissions.open_commissions(db.session, current_user.firm_id)]
+        form.commission_id.choices = [
+            (c.id, f"{c.bureau.name} · {c.fiscal_year} · {c.project_name}")
+            for c in commissions.open_commissions(db.session, current_user.firm_id)
+        ]
     else:
         del form.commission_id  # fixed at creation
     if obj is not None and request.method == "GET":
@@ -57,14 +63,20 @@ def _engagement_form(obj=None) -> EngagementForm:
 
 def _fields_from(form: EngagementForm) -> service.EngagementFields:
     return service.EngagementFields(
-        title=form.title.data, evaluated_unit_name=form.evaluated_unit_name.data,
-        kind=EngagementKind(form.kind.data), fiscal_year=form.fiscal_year.data,
-        budget_amount=form.budget_amount.data, funds_in_place=form.funds_in_place.data,
+        title=form.title.data,
+        evaluated_unit_name=form.evaluated_unit_name.data,
+        kind=EngagementKind(form.kind.data),
+        fiscal_year=form.fiscal_year.data,
+        budget_amount=form.budget_amount.data,
+        funds_in_place=form.funds_in_place.data,
         funds_spent=form.funds_spent.data,
         commission_id=form.commission_id.data if hasattr(form, "commission_id") else None,
-        funding_source=form.funding_source.data or None, category=form.category.data or None,
-        period_start=form.period_start.data, period_end=form.period_end.data,
-        description=form.description.data or None)
+        funding_source=form.funding_source.data or None,
+        category=form.category.data or None,
+        period_start=form.period_start.data,
+        period_end=form.period_end.data,
+        description=form.description.data or None,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -79,8 +91,9 @@ def create():
     if form.validate_on_submit():
         try:
             with transaction():
-                engagement = service.create_engagement(db.session, _fields_from(form), current_user, now_utc(),
-                                                       client_ip())
+                engagement = service.create_engagement(
+                    db.session, _fields_from(form), current_user, now_utc(), client_ip()
+                )
         except commissions.CommissionError as error:
             form.commission_id.errors = [str(error)]
         else:
@@ -94,13 +107,23 @@ def create():
 def detail(engagement_id: int):
     engagement = _load(engagement_id)
     team_form = TeamMemberForm()
-    team_form.user_id.choices = [(u.id, u.display_name) for u in service.firm_colleagues(db.session, engagement)] \
-        if current_user.role.is_firm_role else []
+    team_form.user_id.choices = (
+        [(u.id, u.display_name) for u in service.firm_colleagues(db.session, engagement)]
+        if current_user.role.is_firm_role
+        else []
+    )
     return render_template(
-        "engagements/detail.html", engagement=engagement, status_form=StatusForm(),
+        "engagements/detail.html",
+        engagement=engagement,
+        status_form=StatusForm(),
         next_statuses=sorted(ALLOWED_TRANSITIONS[engagement.status], key=lambda s: list(EngagementStatus).index(s)),
-        statuses=STATUS_LABELS, team_roles=TEAM_ROLE_LABELS, team_form=team_form, site_form=SiteForm(),
-        delete_form=DeleteForm(), can_edit=current_user.role.is_firm_role and not engagement.is_locked)
+        statuses=STATUS_LABELS,
+        team_roles=TEAM_ROLE_LABELS,
+        team_form=team_form,
+        site_form=SiteForm(),
+        delete_form=DeleteForm(),
+        can_edit=current_user.role.is_firm_role and not engagement.is_locked,
+    )
 
 
 @bp.route("/<int:engagement_id>/edit", methods=["GET", "POST"])
@@ -125,11 +148,21 @@ def change_status(engagement_id: int):
         return error_page(422, _("状态变更不允许"), _("无效的状态。"))
     try:
         with transaction():
-            service.change_status(db.session, engagement, EngagementStatus(form.status.data), current_user,
-                                  now_utc(), client_ip(), form.reason.data or None)
+            service.change_status(
+                db.session,
+                engagement,
+                EngagementStatus(form.status.data),
+                current_user,
+                now_utc(),
+                client_ip(),
+                form.reason.data or None,
+            )
     except service.TransitionNotAllowed as error:
-        message = _("不允许从“%(a)s”直接变更为“%(b)s”。", a=STATUS_LABELS[error.current.value],
-                    b=STATUS_LABELS[error.wanted.value])
+        message = _(
+            "不允许从“%(a)s”直接变更为“%(b)s”。",
+            a=STATUS_LABELS[error.current.value],
+            b=STATUS_LABELS[error.wanted.value],
+        )
         return error_page(409, _("状态变更不允许"), message)
     flash(_("状态已更新为“%(s)s”。", s=STATUS_LABELS[form.status.data]), "success")
     return redirect(url_for(".detail", engagement_id=engagement_id))
@@ -169,11 +202,20 @@ def site(engagement_id: int, site_id: int | None):
     existing = service.load_site(db.session, engagement, site_id) if site_id else None
     form = SiteForm(obj=existing)
     if form.validate_on_submit():
-        service.save_site(db.session, engagement, current_user, now_utc(), name=form.name.data,
-                          address=form.address.data or None, latitude=form.latitude.data,
-                          longitude=form.longitude.data, site=existing)
+        service.save_site(
+            db.session,
+            engagement,
+            current_user,
+            now_utc(),
+            name=form.name.data,
+            address=form.address.data or None,
+            latitude=form.latitude.data,
+            longitude=form.longitude.data,
+            site=existing,
+        )
         db.session.commit()
         flash(_("勘查点已保存。"), "success")
         return redirect(url_for(".detail", engagement_id=engagement_id))
-    return render_template("engagements/site.html", form=form, engagement=engagement, site=existing), \
-        422 if form.errors else 200
+    return render_template(
+        "engagements/site.html", form=form, engagement=engagement, site=existing
+    ), 422 if form.errors else 200

@@ -1,4 +1,5 @@
 """What a file really is: MIME sniffed from its bytes (never its name), image checks, EXIF time/GPS."""
+
 from __future__ import annotations
 
 import csv
@@ -15,17 +16,22 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 from .. import bounds
 from .. import formatting as fmt
 
-SAFE_INLINE_TYPES = frozenset({"image/jpeg", "image/png"})   # previews, and downloads shown inline; all else attachment
+SAFE_INLINE_TYPES = frozenset({"image/jpeg", "image/png"})  # previews, and downloads shown inline; all else attachment
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ALLOWED_TYPES = {
-    "image/jpeg": ".jpg", "image/png": ".png", "image/heic": ".heic", "application/pdf": ".pdf",
-    XLSX: ".xlsx", DOCX: ".docx", "video/mp4": ".mp4",
-    "text/csv": ".csv",   # only where the caller allows it (material imports), never a general upload
-    "application/vnd.ms-excel": ".xls",   # likewise
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/heic": ".heic",
+    "application/pdf": ".pdf",
+    XLSX: ".xlsx",
+    DOCX: ".docx",
+    "video/mp4": ".mp4",
+    "text/csv": ".csv",  # only where the caller allows it (material imports), never a general upload
+    "application/vnd.ms-excel": ".xls",  # likewise
 }
 CSV = "text/csv"
-XLS = "application/vnd.ms-excel"   # only as a material import (read by python-calamine), never a general upload
+XLS = "application/vnd.ms-excel"  # only as a material import (read by python-calamine), never a general upload
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _TEXT_CONTROLS_ALLOWED = frozenset("\t\r\n")
 _HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1"}
@@ -104,8 +110,9 @@ def csv_text(data: bytes) -> str:
     return text
 
 
-def inspect_content(head: bytes, path: Path, *, allow_csv: bool = False,
-                    limits: bounds.Limits | None = None) -> ContentFacts:
+def inspect_content(
+    head: bytes, path: Path, *, allow_csv: bool = False, limits: bounds.Limits | None = None
+) -> ContentFacts:
     """What the bytes are, checked against the bounds: a ZIP container (XLSX, DOCX) unpacked once and thrown away,
     an image decoded in full. `allow_csv`: plain-text CSV too (material imports only); never shown inline."""
     limits = limits or bounds.from_environment()
@@ -128,9 +135,9 @@ def inspect_content(head: bytes, path: Path, *, allow_csv: bool = False,
 def _inspect_image(mime: str, path: Path, limits: bounds.Limits) -> ContentFacts:
     try:
         if mime == "image/png":
-            with Image.open(path) as image:   # the pixel count from the header, before any decoding
+            with Image.open(path) as image:  # the pixel count from the header, before any decoding
                 bounds.check_pixels(*image.size, limits)
-                image.verify()                # every chunk's CRC: a flipped byte anywhere is refused
+                image.verify()  # every chunk's CRC: a flipped byte anywhere is refused
         with Image.open(path) as image:
             width, height = image.size
             bounds.check_pixels(width, height, limits)
@@ -147,8 +154,9 @@ def _inspect_image(mime: str, path: Path, limits: bounds.Limits) -> ContentFacts
         raise RejectedContent("图片文件已损坏或不完整，无法读取") from error
     captured_at = _exif_time(exif)
     latitude, longitude = _exif_gps(exif)
-    return ContentFacts(mime=mime, captured_at=captured_at, latitude=latitude, longitude=longitude,
-                        width=width, height=height)
+    return ContentFacts(
+        mime=mime, captured_at=captured_at, latitude=latitude, longitude=longitude, width=width, height=height
+    )
 
 
 def _exif_time(exif) -> datetime | None:
@@ -177,6 +185,3 @@ def _degrees(dms, ref, negative_ref) -> Decimal:
     d, m, s = (Decimal(str(float(part))) for part in dms)
     value = (d + m / 60 + s / 3600).quantize(Decimal("0.000001"))
     return -value if str(ref).upper().startswith(negative_ref) else value
-
-
-

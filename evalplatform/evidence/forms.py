@@ -7,7 +7,9 @@ from wtforms.validators import DataRequired, Length, Optional
 class UploadForm(FlaskForm):
     files = MultipleFileField(_l("文件"))
     description = StringField(_l("说明"), validators=[Optional(), Length(max=1000, message=_l("不超过 1000 个字符"))])
-    tags = StringField(_l("标签（以逗号分隔）"), validators=[Optional(), Length(max=300, message=_l("不超过 300 个字符"))])
+    tags = StringField(
+        _l("标签（以逗号分隔）"), validators=[Optional(), Length(max=300, message=_l("不超过 300 个字符"))]
+    )
     site_id = SelectField(_l("勘查点"), coerce=int, validators=[Optional()])
     client_uuid = StringField(validators=[Optional(), Length(max=36)])
 

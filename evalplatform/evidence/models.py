@@ -1,4 +1,5 @@
 """Evidence rows point at write-once blobs by SHA-256; deleting evidence is a tombstone."""
+
 from __future__ import annotations
 
 import uuid
@@ -10,12 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..db import Base, utcnow
-from ..integrity import sealed
 from ..engagements.models import Site
+from ..integrity import sealed
 
 
 class EvidenceBlob(Base):
     """One row per distinct content; the bytes live in the BlobStore under this hash."""
+
     __tablename__ = "evidence_blob"
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -24,8 +26,21 @@ class EvidenceBlob(Base):
     first_stored_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-@sealed("engagement_id", "number", "client_uuid", "blob_sha256", "original_filename", "mime", "size", "captured_at",
-        "latitude", "longitude", "site_id", "uploaded_by_id", "uploaded_at")
+@sealed(
+    "engagement_id",
+    "number",
+    "client_uuid",
+    "blob_sha256",
+    "original_filename",
+    "mime",
+    "size",
+    "captured_at",
+    "latitude",
+    "longitude",
+    "site_id",
+    "uploaded_by_id",
+    "uploaded_at",
+)
 class Evidence(Base):
     __tablename__ = "evidence"
     __table_args__ = (
@@ -71,6 +86,7 @@ class Evidence(Base):
 
 class EvidenceLink(Base):
     """Evidence supports an indicator, a checklist item or a finding (targets owned by later packages)."""
+
     __tablename__ = "evidence_link"
     __table_args__ = (UniqueConstraint("evidence_id", "target_type", "target_id"),)
 

@@ -1,4 +1,5 @@
 """Thumbnails, made on first request and kept apart from the write-once originals."""
+
 from __future__ import annotations
 
 import os
@@ -22,7 +23,9 @@ def thumbnail(store: BlobStore, sha256: str, size: tuple[int, int] = THUMBNAIL_S
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with Image.open(store.path_for(sha256)) as image:
-        bounds.check_pixels(*image.size, bounds.from_environment())  # checked at upload; the limit may have dropped since
+        bounds.check_pixels(
+            *image.size, bounds.from_environment()
+        )  # checked at upload; the limit may have dropped since
         image.draft("RGB", (size[0] * 2, size[1] * 2))
         image = ImageOps.exif_transpose(image).convert("RGB")
         image.thumbnail(size)

@@ -1,4 +1,5 @@
 """Evidence: accept uploads (once per content and per client UUID), tombstones, index, verification."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -12,9 +13,9 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .. import audit
 from ..accounts.models import User
+from ..bounds import Limits
 from ..engagements.models import Engagement, Site
 from ..engagements.service import ensure_can_edit, load_owned
-from ..bounds import Limits
 from .content import ALLOWED_TYPES, ContentFacts, inspect_content
 from .models import Evidence, EvidenceBlob, EvidenceLink
 from .store import BlobStore
@@ -38,7 +39,7 @@ class UploadResult:
 
 
 _UNSAFE_IN_NAMES = str.maketrans({c: "_" for c in ':*?"<>|'})
-_DROPPED = ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")   # controls, bidi overrides and other invisible format marks
+_DROPPED = ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")  # controls, bidi overrides and other invisible format marks
 
 
 def clean_filename(raw: str | None) -> str:
@@ -48,7 +49,9 @@ def clean_filename(raw: str | None) -> str:
     # Browsers send a line break or quote in a file name as %0A %0D %22 (HTML multipart encoding): undo that.
     name = (raw or "").replace("%0A", "\n").replace("%0D", "\r").replace("%22", '"')
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(" " if c in "\t\r\n" else c for c in name if c in "\t\r\n" or unicodedata.category(c) not in _DROPPED)
+    name = "".join(
+        " " if c in "\t\r\n" else c for c in name if c in "\t\r\n" or unicodedata.category(c) not in _DROPPED
+    )
     name = " ".join(name.translate(_UNSAFE_IN_NAMES).split()).lstrip(".").strip()
     if not name:
         raise EvidenceError("文件名为空")
@@ -70,10 +73,23 @@ def download_name(evidence: Evidence) -> str:
     return name
 
 
-def store_upload(session: Session, store: BlobStore, engagement: Engagement, actor: User, now: datetime, *,
-                 stream: BinaryIO, filename: str | None, max_bytes: int, client_uuid: uuid.UUID | None = None,
-                 description: str | None = None, tags: list[str] | None = None,
-                 site: Site | None = None, allow_csv: bool = False, limits: Limits | None = None) -> UploadResult:
+def store_upload(
+    session: Session,
+    store: BlobStore,
+    engagement: Engagement,
+    actor: User,
+    now: datetime,
+    *,
+    stream: BinaryIO,
+    filename: str | None,
+    max_bytes: int,
+    client_uuid: uuid.UUID | None = None,
+    description: str | None = None,
+    tags: list[str] | None = None,
+    site: Site | None = None,
+    allow_csv: bool = False,
+    limits: Limits | None = None,
+) -> UploadResult:
     ensure_can_edit(engagement, actor)
     name = clean_filename(filename)
     facts = {}
@@ -84,38 +100,79 @@ def store_upload(session: Session, store: BlobStore, engagement: Engagement, act
         facts["content"] = inspect_content(head, path, allow_csv=allow_csv, limits=limits)
 
     blob = store.put(stream, max_bytes, check=check)
-    return register_upload(session, engagement, actor, now, sha256=blob.sha256, size=blob.size,
-                           content=facts["content"], filename=name, client_uuid=client_uuid,
-                           description=description, tags=tags, site=site)
+    return register_upload(
+        session,
+        engagement,
+        actor,
+        now,
+        sha256=blob.sha256,
+        size=blob.size,
+        content=facts["content"],
+        filename=name,
+        client_uuid=client_uuid,
+        description=description,
+        tags=tags,
+        site=site,
+    )
 
 
-def register_upload(session: Session, engagement: Engagement, actor: User, now: datetime, *, sha256: str, size: int,
-                    content: ContentFacts, filename: str, client_uuid: uuid.UUID | None = None,
-                    description: str | None = None, tags: list[str] | None = None,
-                    site: Site | None = None) -> UploadResult:
+def register_upload(
+    session: Session,
+    engagement: Engagement,
+    actor: User,
+    now: datetime,
+    *,
+    sha256: str,
+    size: int,
+    content: ContentFacts,
+    filename: str,
+    client_uuid: uuid.UUID | None = None,
+    description: str | None = None,
+    tags: list[str] | None = None,
+    site: Site | None = None,
+) -> UploadResult:
     """The evidence rows for bytes already checked: a material import writes them before it publishes the bytes,
     so a refused import leaves nothing in the store."""
     audit.lock_engagement(session, engagement.id)
     if client_uuid is not None:
-        existing = session.scalar(select(Evidence).where(
-            Evidence.engagement_id == engagement.id, Evidence.client_uuid == client_uuid))
+        existing = session.scalar(
+            select(Evidence).where(Evidence.engagement_id == engagement.id, Evidence.client_uuid == client_uuid)
+        )
         if existing is not None:
             if existing.blob_sha256 != sha256:
                 raise EvidenceConflict("该上传编号已用于另一个文件")
             return UploadResult(existing, created=False)
     if session.get(EvidenceBlob, sha256) is None:
         session.add(EvidenceBlob(sha256=sha256, size=size, mime=content.mime, first_stored_at=now))
-    number = (session.scalar(select(func.max(Evidence.number)).where(
-        Evidence.engagement_id == engagement.id)) or 0) + 1
+    number = (session.scalar(select(func.max(Evidence.number)).where(Evidence.engagement_id == engagement.id)) or 0) + 1
     evidence = Evidence(
-        engagement_id=engagement.id, number=number, client_uuid=client_uuid, blob_sha256=sha256,
-        original_filename=filename, mime=content.mime, size=size, description=description,
-        tags=sorted(set(tags or [])), captured_at=content.captured_at, latitude=content.latitude,
-        longitude=content.longitude, site=site, uploaded_by_id=actor.id, uploaded_at=now)
+        engagement_id=engagement.id,
+        number=number,
+        client_uuid=client_uuid,
+        blob_sha256=sha256,
+        original_filename=filename,
+        mime=content.mime,
+        size=size,
+        description=description,
+        tags=sorted(set(tags or [])),
+        captured_at=content.captured_at,
+        latitude=content.latitude,
+        longitude=content.longitude,
+        site=site,
+        uploaded_by_id=actor.id,
+        uploaded_at=now,
+    )
     session.add(evidence)
     session.flush()
-    audit.record(session, actor=actor, action="evidence.upload", obj=evidence, engagement_id=engagement.id,
-                 now=now, details={"filename": filename, "sha256": sha256, "size": size})
+    audit.record(
+        session,
+        actor=actor,
+        action="evidence.upload",
+        obj=evidence,
+        engagement_id=engagement.id,
+        now=now,
+        details={"filename": filename, "sha256": sha256, "size": size},
+    )
     return UploadResult(evidence, created=True)
 
 
@@ -123,8 +180,9 @@ def load_evidence(session: Session, engagement: Engagement, evidence_id: int) ->
     return load_owned(session, Evidence, evidence_id, engagement)
 
 
-def delete_evidence(session: Session, evidence: Evidence, engagement: Engagement, actor: User,
-                    reason: str, now: datetime) -> None:
+def delete_evidence(
+    session: Session, evidence: Evidence, engagement: Engagement, actor: User, reason: str, now: datetime
+) -> None:
     """A tombstone: the row and the bytes stay; the evidence leaves the index with a reason."""
     ensure_can_edit(engagement, actor)
     reason = (reason or "").strip()
@@ -133,8 +191,15 @@ def delete_evidence(session: Session, evidence: Evidence, engagement: Engagement
     if evidence.is_deleted:
         return
     evidence.deleted_at, evidence.deleted_by_id, evidence.deletion_reason = now, actor.id, reason[:500]
-    audit.record(session, actor=actor, action="evidence.delete", obj=evidence, engagement_id=engagement.id,
-                 now=now, details={"reason": reason[:500], "sha256": evidence.blob_sha256})
+    audit.record(
+        session,
+        actor=actor,
+        action="evidence.delete",
+        obj=evidence,
+        engagement_id=engagement.id,
+        now=now,
+        details={"reason": reason[:500], "sha256": evidence.blob_sha256},
+    )
 
 
 def link_evidence(session: Session, evidence: Evidence, target_type: str, target_id: int) -> EvidenceLink:
@@ -149,9 +214,12 @@ def link_evidence(session: Session, evidence: Evidence, target_type: str, target
 
 
 def evidence_index(session: Session, engagement: Engagement, *, include_deleted: bool = False) -> list[Evidence]:
-    query = (select(Evidence).where(Evidence.engagement_id == engagement.id)
-             .options(joinedload(Evidence.uploaded_by), joinedload(Evidence.site), selectinload(Evidence.links))
-             .order_by(Evidence.number))
+    query = (
+        select(Evidence)
+        .where(Evidence.engagement_id == engagement.id)
+        .options(joinedload(Evidence.uploaded_by), joinedload(Evidence.site), selectinload(Evidence.links))
+        .order_by(Evidence.number)
+    )
     if not include_deleted:
         query = query.where(Evidence.deleted_at.is_(None))
     return list(session.scalars(query).unique())
@@ -160,7 +228,7 @@ def evidence_index(session: Session, engagement: Engagement, *, include_deleted:
 @dataclass(frozen=True)
 class BlobProblem:
     sha256: str
-    problem: str   # "missing" or "altered"
+    problem: str  # "missing" or "altered"
 
 
 def verify_store(session: Session, store: BlobStore) -> tuple[int, list[BlobProblem]]:

@@ -3,6 +3,7 @@
 Bytes are hashed while they stream to a temporary file in the same directory tree, fsynced, then
 linked into place only if no blob with that hash exists yet — an existing blob is never rewritten.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -48,8 +49,9 @@ class IncomingSpool:
         self.size += written
         if _sync_file_range is not None and self.size - self._written_back >= WRITE_BEHIND:
             self._file.flush()
-            _sync_file_range(self._file.fileno(), self._written_back, self.size - self._written_back,
-                             SYNC_FILE_RANGE_WRITE)
+            _sync_file_range(
+                self._file.fileno(), self._written_back, self.size - self._written_back, SYNC_FILE_RANGE_WRITE
+            )
             self._written_back = self.size
         return written
 
@@ -84,9 +86,9 @@ class StorageFull(Exception):
 class StoredBlob:
     sha256: str
     size: int
-    head: bytes          # the first bytes, for content sniffing
+    head: bytes  # the first bytes, for content sniffing
     path: Path
-    created: bool        # False when identical bytes were stored before
+    created: bool  # False when identical bytes were stored before
 
 
 class BlobStore:

@@ -8,6 +8,7 @@ an upload in flight is about to refer to are never touched (`BlobStore.remove_if
 Referenced: an evidence blob row (issued reports, materials and photos are evidence), a draft rendering, or an
 import draft still being mapped or reviewed (its file becomes evidence only when committed).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ DEFAULT_GRACE = timedelta(hours=24)
 @dataclass
 class SweepReport:
     blobs_checked: int = 0
-    orphans: list[str] = field(default_factory=list)        # SHA-256 of unreferenced, idle blobs
+    orphans: list[str] = field(default_factory=list)  # SHA-256 of unreferenced, idle blobs
     stale_incoming: list[str] = field(default_factory=list)  # file names under incoming/
     bytes: int = 0
     removed: bool = False
@@ -41,8 +42,15 @@ def referenced_hashes(session: Session, holders: Iterable[Select]) -> set[str]:
     return hashes
 
 
-def sweep(session: Session, store: BlobStore, now: datetime, *, holders: Iterable[Select],
-          grace: timedelta = DEFAULT_GRACE, remove: bool = False) -> SweepReport:
+def sweep(
+    session: Session,
+    store: BlobStore,
+    now: datetime,
+    *,
+    holders: Iterable[Select],
+    grace: timedelta = DEFAULT_GRACE,
+    remove: bool = False,
+) -> SweepReport:
     """Find (and with `remove`, delete) unreferenced blobs and stale spool files idle for longer than `grace`.
     `holders`: `evalplatform.models.blob_holders()` (materials and reporting build on evidence, not the reverse)."""
     if grace < timedelta(hours=1):

@@ -1,10 +1,10 @@
 """Evidence pages: index with upload, download/preview behind a permission check, tombstones, XLSX."""
+
 from __future__ import annotations
 
 import uuid
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
-                   request, send_file, url_for)
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,12 +14,14 @@ from ..engagements.service import load_engagement_for_user, load_site
 from ..spreadsheets import xlsx_bytes
 from ..web import current_store, form_errors, now_utc, xlsx_download
 from . import previews, service
-from .downloads import send_evidence
 from .content import SAFE_INLINE_TYPES, RejectedContent
+from .downloads import send_evidence
 from .forms import DeleteEvidenceForm, UploadForm
 from .store import BlobTooLarge, StorageFull
 
-bp = Blueprint("evidence", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/evidence")
+bp = Blueprint(
+    "evidence", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/evidence"
+)
 
 
 def _upload_form(engagement) -> UploadForm:
@@ -32,9 +34,13 @@ def _upload_form(engagement) -> UploadForm:
 @login_required
 def index(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
-    return render_template("evidence/index.html", engagement=engagement,
-                           items=service.evidence_index(db.session, engagement),
-                           form=_upload_form(engagement), delete_form=DeleteEvidenceForm())
+    return render_template(
+        "evidence/index.html",
+        engagement=engagement,
+        items=service.evidence_index(db.session, engagement),
+        form=_upload_form(engagement),
+        delete_form=DeleteEvidenceForm(),
+    )
 
 
 @bp.post("")
@@ -64,10 +70,20 @@ def _store_files(engagement, files, form, site, client_uuid):
         name = _shown_name(upload.filename)
         try:
             result = service.store_upload(
-                db.session, current_store(), engagement, current_user, now_utc(), stream=upload.stream,
-                filename=upload.filename, max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"],
-                client_uuid=client_uuid, description=form.description.data or None, tags=tags, site=site,
-                limits=limits)
+                db.session,
+                current_store(),
+                engagement,
+                current_user,
+                now_utc(),
+                stream=upload.stream,
+                filename=upload.filename,
+                max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"],
+                client_uuid=client_uuid,
+                description=form.description.data or None,
+                tags=tags,
+                site=site,
+                limits=limits,
+            )
             accepted.append(result.evidence)
         except service.EvidenceConflict as error:
             refused.append((name, str(error), 409))
@@ -90,15 +106,23 @@ def _shown_name(raw: str | None) -> str:
 
 def _upload_reply(wants_json, engagement_id, accepted, refused, status):
     if wants_json:
-        return jsonify(accepted=[{"id": e.id, "code": e.code, "sha256": e.blob_sha256,
-                                  "client_uuid": str(e.client_uuid) if e.client_uuid else None} for e in accepted],
-                       refused=[{"filename": n, "error": m} for n, m in refused]), status
+        return jsonify(
+            accepted=[
+                {
+                    "id": e.id,
+                    "code": e.code,
+                    "sha256": e.blob_sha256,
+                    "client_uuid": str(e.client_uuid) if e.client_uuid else None,
+                }
+                for e in accepted
+            ],
+            refused=[{"filename": n, "error": m} for n, m in refused],
+        ), status
     if accepted:
         flash(_("已上传 %(n)s 个文件。", n=len(accepted)), "success")
     for name, message in refused:
         flash(f"{name}：{message}" if name else message, "error")
     return redirect(url_for(".index", engagement_id=engagement_id)), 303
-
 
 
 def _parse_uuid(value):
@@ -131,7 +155,7 @@ def preview(engagement_id: int, evidence_id: int):
     try:
         path = previews.thumbnail(current_store(), evidence.blob_sha256)
     except bounds.LimitExceeded:
-        abort(404)   # a photo over a limit lowered since its upload: no thumbnail, the download still works
+        abort(404)  # a photo over a limit lowered since its upload: no thumbnail, the download still works
     response = send_file(path, mimetype="image/jpeg", max_age=0)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
@@ -161,10 +185,37 @@ def export_index(engagement_id: int):
 
 
 def index_table(items):
-    header = [_("编号"), _("文件名"), _("类型"), _("大小（字节）"), "SHA-256", _("拍摄时间"), _("纬度"), _("经度"),
-              _("勘查点"), _("上传人"), _("上传时间"), _("说明"), _("关联")]
-    rows = [[e.code, e.original_filename, e.mime, e.size, e.blob_sha256,
-             e.captured_at.isoformat() if e.captured_at else "", e.latitude, e.longitude,
-             e.site.name if e.site else "", e.uploaded_by.display_name, e.uploaded_at.isoformat(),
-             e.description or "", "; ".join(f"{l.target_type}:{l.target_id}" for l in e.links)] for e in items]
+    header = [
+        _("编号"),
+        _("文件名"),
+        _("类型"),
+        _("大小（字节）"),
+        "SHA-256",
+        _("拍摄时间"),
+        _("纬度"),
+        _("经度"),
+        _("勘查点"),
+        _("上传人"),
+        _("上传时间"),
+        _("说明"),
+        _("关联"),
+    ]
+    rows = [
+        [
+            e.code,
+            e.original_filename,
+            e.mime,
+            e.size,
+            e.blob_sha256,
+            e.captured_at.isoformat() if e.captured_at else "",
+            e.latitude,
+            e.longitude,
+            e.site.name if e.site else "",
+            e.uploaded_by.display_name,
+            e.uploaded_at.isoformat(),
+            e.description or "",
+            "; ".join(f"{l.target_type}:{l.target_id}" for l in e.links),
+        ]
+        for e in items
+    ]
     return header, rows

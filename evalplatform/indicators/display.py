@@ -5,6 +5,7 @@ The scoring page, the score sheet, the PDF and the Excel annex all show indicato
 they cannot disagree. A directly scored indicator (直接评分: 定性分档, 手工评分) holds its score in the
 actual-value field; that figure is points, never printed with the target's unit.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,10 +20,10 @@ RATIO_METHODS = ("ratio_higher_better", "ratio_lower_better", "survey")
 
 @dataclass(frozen=True)
 class ScoreLine:
-    target: str           # "≥95%", the qualitative text, or "" when none was set
-    actual: str           # "90.0%" / "120公里"; "" when not known; "直接评分" for direct methods
-    computed: str         # "完成率 = 实际值 / 目标值 = 120 / 126 = 95.2%"; "" when nothing is computed
-    score: str            # "8.5分" / "未评分" / "不适用"
+    target: str  # "≥95%", the qualitative text, or "" when none was set
+    actual: str  # "90.0%" / "120公里"; "" when not known; "直接评分" for direct methods
+    computed: str  # "完成率 = 实际值 / 目标值 = 120 / 126 = 95.2%"; "" when nothing is computed
+    score: str  # "8.5分" / "未评分" / "不适用"
     rate: Decimal | None  # the computed percentage, for the Excel annex's number cell
 
 
@@ -80,8 +81,9 @@ def _computed(indicator) -> tuple[Decimal | None, str]:
         total = len(indicator.params.get("elements") or [])
         return None, f"满足评价要点 {len(inputs['met'])}/{total} 项"
     if method == "deduction" and inputs.get("deductions") is not None:
-        deducted = sum((dec(d.get("points") if isinstance(d, dict) else d) or Decimal(0)
-                        for d in inputs["deductions"]), Decimal(0))
+        deducted = sum(
+            (dec(d.get("points") if isinstance(d, dict) else d) or Decimal(0) for d in inputs["deductions"]), Decimal(0)
+        )
         return None, f"扣分合计 {fmt.number(deducted)}分"
     actual, target = actual_value(indicator), indicator.target_value
     if method not in RATIO_METHODS + ("equal",) or actual is None or target is None:
@@ -112,8 +114,7 @@ def _ratio(actual: Decimal, target: Decimal, lower_better: bool) -> tuple[Decima
         return None, ""
     rate = numerator / denominator * 100
     words = "目标值 / 实际值" if lower_better else "实际值 / 目标值"
-    return rate, (f"完成率 = {words} = {fmt.number(numerator)} / {fmt.number(denominator)} = "
-                  f"{fmt.percent(rate)}")
+    return rate, (f"完成率 = {words} = {fmt.number(numerator)} / {fmt.number(denominator)} = {fmt.percent(rate)}")
 
 
 def _difference(actual: Decimal, target: Decimal, unit: str) -> tuple[Decimal | None, str]:

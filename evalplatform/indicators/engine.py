@@ -4,6 +4,7 @@
 tree up, leaves N/A indicators out, re-scales the total to 100, rounds it half up to one decimal and
 grades it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,8 +17,17 @@ TENTH = Decimal("0.1")
 
 OPERATORS = ("ge", "le", "eq", "qualitative")
 OPERATOR_SYMBOLS = {"ge": "≥", "le": "≤", "eq": "=", "qualitative": "定性"}
-METHODS = ("ratio_higher_better", "ratio_lower_better", "equal", "formula", "qualitative_bands",
-           "elements", "deduction", "survey", "manual")
+METHODS = (
+    "ratio_higher_better",
+    "ratio_lower_better",
+    "equal",
+    "formula",
+    "qualitative_bands",
+    "elements",
+    "deduction",
+    "survey",
+    "manual",
+)
 STANDARDS = ("plan", "industry", "history", "other")  # 计划 / 行业 / 历史 / 其他标准
 
 # 财预〔2020〕10号 附件2 formulas; each gives a percentage from named inputs.
@@ -25,8 +35,10 @@ FORMULAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "funds_in_place_rate": ("资金到位率 = 实际到位资金 / 预算资金", ("funds_in_place", "budget")),
     "budget_execution_rate": ("预算执行率 = 实际支出资金 / 实际到位资金", ("actual_spent", "funds_in_place")),
     # The self-evaluation form (自评表) uses the annual figures instead.
-    "budget_execution_rate_annual": ("预算执行率（自评表口径）= 全年执行数 / 全年预算数",
-                                     ("annual_executed", "annual_budget")),
+    "budget_execution_rate_annual": (
+        "预算执行率（自评表口径）= 全年执行数 / 全年预算数",
+        ("annual_executed", "annual_budget"),
+    ),
     "completion_rate": ("实际完成率 = 实际产出数 / 计划产出数", ("actual_output", "planned_output")),
     "quality_rate": ("质量达标率 = 质量达标产出数 / 实际产出数", ("qualified_output", "actual_output")),
     "cost_saving_rate": ("成本节约率 = (计划成本 − 实际成本) / 计划成本", ("planned_cost", "actual_cost")),
@@ -34,9 +46,9 @@ FORMULAS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 # Share of points each qualitative band allows, inclusive at both ends.
 BANDS: dict[str, tuple[Decimal, Decimal]] = {
-    "achieved": (Decimal("0.8"), ONE),          # 达成
+    "achieved": (Decimal("0.8"), ONE),  # 达成
     "partly": (Decimal("0.6"), Decimal("0.8")),  # 部分达成
-    "not_achieved": (ZERO, Decimal("0.6")),     # 未达成
+    "not_achieved": (ZERO, Decimal("0.6")),  # 未达成
 }
 
 
@@ -53,6 +65,7 @@ class InvalidWeights(ScoringError):
 @dataclass(frozen=True)
 class Rule:
     """How one level-3 indicator is scored."""
+
     method: str
     points: Decimal
     operator: str = "ge"
@@ -179,8 +192,10 @@ def _qualitative(rule: Rule, actual: Decimal | None, inputs) -> Decimal | None:
         raise ScoringError("定性指标请选择评价档次（达成 / 部分达成 / 未达成）")
     low, high = BANDS[band]
     if rule.points == 0 or not (low * rule.points <= actual <= high * rule.points):
-        raise ScoringError(f"所选档次的得分应在 {half_up(low * rule.points)} 至 {half_up(high * rule.points)} 分之间，"
-                           f"给出的 {actual} 分不在该档内")
+        raise ScoringError(
+            f"所选档次的得分应在 {half_up(low * rule.points)} 至 {half_up(high * rule.points)} 分之间，"
+            f"给出的 {actual} 分不在该档内"
+        )
     return half_up(actual)
 
 
@@ -237,9 +252,11 @@ _SCORERS = {
 
 # --- The tree ---------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Node:
     """One indicator as the engine sees it; `score` is set on scored level-3 nodes only."""
+
     key: Any
     parent: Any
     level: int
@@ -252,6 +269,7 @@ class Node:
 @dataclass(frozen=True)
 class GradeScale:
     """Lower bounds of 优 / 良 / 中 on the rounded total; below `fair` is 差."""
+
     excellent: Decimal = Decimal(90)
     good: Decimal = Decimal(80)
     fair: Decimal = Decimal(60)
@@ -271,12 +289,12 @@ GRADE_LABELS = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
 
 @dataclass
 class TreeResult:
-    total: Decimal                      # re-scaled to 100, rounded half up to 0.1
-    raw_total: Decimal                  # sum of earned points before re-scaling
-    applicable_points: Decimal          # points of indicators that are not N/A
+    total: Decimal  # re-scaled to 100, rounded half up to 0.1
+    raw_total: Decimal  # sum of earned points before re-scaling
+    applicable_points: Decimal  # points of indicators that are not N/A
     grade: str
-    scores: dict                        # key → earned points of every node (branches roll up)
-    unscored: list                      # level-3 keys still without a score
+    scores: dict  # key → earned points of every node (branches roll up)
+    unscored: list  # level-3 keys still without a score
     rescaled: bool
 
     @property
@@ -299,8 +317,10 @@ def weight_problems(nodes: Iterable[Node]) -> list[str]:
         if node.level < 3 and kids:
             total = sum((k.points for k in kids), ZERO)
             if total != node.points:
-                problems.append(f"“{node.name}”下的{_LEVEL_NAMES[node.level + 1]}分值合计 {_fmt(total)} 分，"
-                                f"应为 {_fmt(node.points)} 分")
+                problems.append(
+                    f"“{node.name}”下的{_LEVEL_NAMES[node.level + 1]}分值合计 {_fmt(total)} 分，"
+                    f"应为 {_fmt(node.points)} 分"
+                )
         elif node.level < 3:
             problems.append(f"“{node.name}”下没有{_LEVEL_NAMES[node.level + 1]}")
     return problems
@@ -338,8 +358,15 @@ def score_tree(nodes: Iterable[Node], scale: GradeScale = GradeScale()) -> TreeR
             scores[parent] += earned
             parent = by_key[parent].parent
     total = half_up(raw * HUNDRED / applicable, TENTH) if applicable else ZERO
-    return TreeResult(total=total, raw_total=raw, applicable_points=applicable, grade=scale.grade(total),
-                      scores=scores, unscored=unscored, rescaled=applicable != HUNDRED)
+    return TreeResult(
+        total=total,
+        raw_total=raw,
+        applicable_points=applicable,
+        grade=scale.grade(total),
+        scores=scores,
+        unscored=unscored,
+        rescaled=applicable != HUNDRED,
+    )
 
 
 def balance_warning(nodes: Iterable[Node], minimum: Decimal = Decimal(60)) -> str | None:

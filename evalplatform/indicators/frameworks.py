@@ -3,6 +3,7 @@
 A malformed template is refused with the file and the node path named, e.g.
 `project_common_2020.yaml: 产出 / 产出数量 / 实际完成率: 未知的评分方法“ratio”`.
 """
+
 from __future__ import annotations
 
 import copy
@@ -17,8 +18,19 @@ import yaml
 from . import engine
 
 FRAMEWORKS_DIR = Path(__file__).resolve().parents[2] / "reports" / "frameworks"
-NODE_KEYS = {"name", "points", "children", "explanation", "key_points", "target", "unit", "operator",
-             "method", "params", "standard"}
+NODE_KEYS = {
+    "name",
+    "points",
+    "children",
+    "explanation",
+    "key_points",
+    "target",
+    "unit",
+    "operator",
+    "method",
+    "params",
+    "standard",
+}
 
 
 class FrameworkError(ValueError):
@@ -33,7 +45,7 @@ class TemplateNode:
     points: Decimal
     level: int
     children: list[TemplateNode] = field(default_factory=list)
-    explanation: str = ""          # 指标解释
+    explanation: str = ""  # 指标解释
     key_points: list[str] = field(default_factory=list)  # 评价要点
     target: Decimal | None = None
     unit: str = ""
@@ -116,12 +128,19 @@ def _node(filename: str, raw: Any, level: int, path: tuple[str, ...]) -> Templat
         fail(str(error))
     if points is None or points < 0:
         fail("分值（points）应为不小于 0 的数")
-    node = TemplateNode(name=str(raw["name"]).strip(), points=points, level=level,
-                        explanation=str(raw.get("explanation") or ""),
-                        key_points=[str(k) for k in raw.get("key_points") or []], target=target,
-                        unit=str(raw.get("unit") or ""), operator=raw.get("operator", "qualitative"),
-                        method=raw.get("method", "manual"), params=dict(raw.get("params") or {}),
-                        standard=raw.get("standard", "plan"))
+    node = TemplateNode(
+        name=str(raw["name"]).strip(),
+        points=points,
+        level=level,
+        explanation=str(raw.get("explanation") or ""),
+        key_points=[str(k) for k in raw.get("key_points") or []],
+        target=target,
+        unit=str(raw.get("unit") or ""),
+        operator=raw.get("operator", "qualitative"),
+        method=raw.get("method", "manual"),
+        params=dict(raw.get("params") or {}),
+        standard=raw.get("standard", "plan"),
+    )
     children = raw.get("children") or []
     if level < 3:
         if not isinstance(children, list) or not children:

@@ -1,4 +1,5 @@
 """An engagement's indicator tree (指标体系): three levels of indicators with targets, rules and scores."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,7 +23,8 @@ class IndicatorTree(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     indicators: Mapped[list[Indicator]] = relationship(
-        back_populates="tree", cascade="all, delete-orphan", order_by="(Indicator.level, Indicator.position)")
+        back_populates="tree", cascade="all, delete-orphan", order_by="(Indicator.level, Indicator.position)"
+    )
 
 
 class Indicator(Base):
@@ -41,9 +43,9 @@ class Indicator(Base):
     level: Mapped[int]
     position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(String(200))
-    points: Mapped[Decimal] = mapped_column(Numeric(6, 2))          # 分值
-    explanation: Mapped[str] = mapped_column(Text, default="")      # 指标解释
-    key_points: Mapped[list] = mapped_column(default=list)           # 评价要点
+    points: Mapped[Decimal] = mapped_column(Numeric(6, 2))  # 分值
+    explanation: Mapped[str] = mapped_column(Text, default="")  # 指标解释
+    key_points: Mapped[list] = mapped_column(default=list)  # 评价要点
     is_custom: Mapped[bool] = mapped_column(Boolean, default=False)  # 个性指标
     # 绩效目标: 指标值 / 度量单位 / 指标性质; target_text holds a qualitative target.
     target_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
@@ -59,9 +61,9 @@ class Indicator(Base):
     verified_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
     verified_source: Mapped[str | None] = mapped_column(String(200))
     actual_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
-    inputs: Mapped[dict] = mapped_column(default=dict)   # formula inputs, elements met, deductions, band
-    score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))     # 得分
-    rationale: Mapped[str] = mapped_column(Text, default="")         # 扣分原因 / 评分依据
+    inputs: Mapped[dict] = mapped_column(default=dict)  # formula inputs, elements met, deductions, band
+    score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))  # 得分
+    rationale: Mapped[str] = mapped_column(Text, default="")  # 扣分原因 / 评分依据
     not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
     scored_at: Mapped[datetime | None]
     scored_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -80,6 +82,7 @@ class Indicator(Base):
 
 class BureauGradeScale(Base):
     """A bureau's own grade bands (default 优 ≥90, 良 ≥80, 中 ≥60, otherwise 差)."""
+
     __tablename__ = "bureau_grade_scale"
     __table_args__ = (CheckConstraint("excellent > good AND good > fair AND fair >= 0", name="bands_ordered"),)
 

@@ -3,6 +3,7 @@
 Scoring them is `evalplatform/scoring/` (values in: `scoring.service.set_verified_value`); the roll-up
 (total, grade, per-dimension rows) is `indicators.rollup.scoring_summary`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -19,8 +20,19 @@ from . import engine, frameworks
 from .models import Indicator, IndicatorTree
 
 UNSET: Any = object()
-EDITABLE_FIELDS = ("name", "points", "explanation", "key_points", "target_value", "target_text", "unit",
-                   "operator", "method", "params", "standard")
+EDITABLE_FIELDS = (
+    "name",
+    "points",
+    "explanation",
+    "key_points",
+    "target_value",
+    "target_text",
+    "unit",
+    "operator",
+    "method",
+    "params",
+    "standard",
+)
 # Methods where the evaluator gives the points; a score below full needs the reason at once.
 EVALUATOR_POINTS = ("manual", "qualitative_bands")
 
@@ -39,14 +51,18 @@ class IndicatorNotFound(LookupError):
 
 # --- Loading ---------------------------------------------------------------------------------------
 
+
 def tree_for(session: Session, engagement: Engagement) -> IndicatorTree | None:
     return session.scalar(select(IndicatorTree).where(IndicatorTree.engagement_id == engagement.id))
 
 
 def load_indicator(session: Session, engagement: Engagement, indicator_id: int) -> Indicator:
     """The indicator, only if it belongs to this engagement's tree (else 404 upstream)."""
-    indicator = session.scalar(select(Indicator).join(IndicatorTree).where(
-        Indicator.id == indicator_id, IndicatorTree.engagement_id == engagement.id))
+    indicator = session.scalar(
+        select(Indicator)
+        .join(IndicatorTree)
+        .where(Indicator.id == indicator_id, IndicatorTree.engagement_id == engagement.id)
+    )
     if indicator is None:
         raise IndicatorNotFound(indicator_id)
     return indicator
@@ -72,23 +88,33 @@ def ordered(tree: IndicatorTree) -> list[Indicator]:
 
 # --- Creating and editing the tree -----------------------------------------------------------------
 
-def create_tree_from_framework(session: Session, engagement: Engagement, framework_code: str, actor,
-                               now: datetime) -> IndicatorTree:
+
+def create_tree_from_framework(
+    session: Session, engagement: Engagement, framework_code: str, actor, now: datetime
+) -> IndicatorTree:
     if tree_for(session, engagement) is not None:
         raise TreeExists("该项目已有指标体系")
     try:
         framework = frameworks.framework_by_code(framework_code)
     except KeyError:
         raise IndicatorError(f"没有代码为“{framework_code}”的指标体系模板") from None
-    tree = IndicatorTree(engagement_id=engagement.id, framework_code=framework.code,
-                         framework_name=framework.name, created_at=now)
+    tree = IndicatorTree(
+        engagement_id=engagement.id, framework_code=framework.code, framework_name=framework.name, created_at=now
+    )
     session.add(tree)
     session.flush()
     for position, node in enumerate(framework.indicators):
         _copy_node(session, tree, node, None, position)
     session.flush()
-    audit.record(session, actor=actor, action="indicators.tree_created", obj=tree, engagement_id=engagement.id,
-                 details={"name": framework.name, "count": len(tree.indicators)}, now=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="indicators.tree_created",
+        obj=tree,
+        engagement_id=engagement.id,
+        details={"name": framework.name, "count": len(tree.indicators)},
+        now=now,
+    )
     return tree
 
 
@@ -96,11 +122,24 @@ def _copy_node(session, tree, node: frameworks.TemplateNode, parent: Indicator |
     params = dict(node.params)
     if node.method == "elements" and "elements" not in params:
         params["elements"] = [{"name": k, "weight": 1} for k in node.key_points]
-    indicator = Indicator(tree=tree, parent_id=parent.id if parent else None, level=node.level,
-                          position=position, name=node.name, points=node.points, explanation=node.explanation,
-                          key_points=list(node.key_points), target_value=node.target, unit=node.unit,
-                          operator=node.operator, method=node.method, params=params, standard=node.standard,
-                          inputs={}, rationale="")
+    indicator = Indicator(
+        tree=tree,
+        parent_id=parent.id if parent else None,
+        level=node.level,
+        position=position,
+        name=node.name,
+        points=node.points,
+        explanation=node.explanation,
+        key_points=list(node.key_points),
+        target_value=node.target,
+        unit=node.unit,
+        operator=node.operator,
+        method=node.method,
+        params=params,
+        standard=node.standard,
+        inputs={},
+        rationale="",
+    )
     session.add(indicator)
     session.flush()
     for index, child in enumerate(node.children):
@@ -108,8 +147,9 @@ def _copy_node(session, tree, node: frameworks.TemplateNode, parent: Indicator |
     return indicator
 
 
-def add_indicator(session: Session, tree: IndicatorTree, parent: Indicator | None, actor, now: datetime, *,
-                  name: str, points=0) -> Indicator:
+def add_indicator(
+    session: Session, tree: IndicatorTree, parent: Indicator | None, actor, now: datetime, *, name: str, points=0
+) -> Indicator:
     """A project-specific (个性) indicator under `parent` (None: a new level-1 indicator)."""
     if parent is not None and parent.level >= 3:
         raise IndicatorError("三级指标下不能再添加指标")
@@ -117,14 +157,32 @@ def add_indicator(session: Session, tree: IndicatorTree, parent: Indicator | Non
     if not name:
         raise IndicatorError("请填写指标名称")
     siblings = [i for i in tree.indicators if i.parent_id == (parent.id if parent else None)]
-    indicator = Indicator(tree=tree, parent_id=parent.id if parent else None, level=parent.level + 1 if parent else 1,
-                          position=max((s.position for s in siblings), default=-1) + 1, name=name[:200],
-                          points=_points(points), is_custom=True, operator="qualitative", method="manual",
-                          params={}, inputs={}, key_points=[], rationale="", explanation="")
+    indicator = Indicator(
+        tree=tree,
+        parent_id=parent.id if parent else None,
+        level=parent.level + 1 if parent else 1,
+        position=max((s.position for s in siblings), default=-1) + 1,
+        name=name[:200],
+        points=_points(points),
+        is_custom=True,
+        operator="qualitative",
+        method="manual",
+        params={},
+        inputs={},
+        key_points=[],
+        rationale="",
+        explanation="",
+    )
     session.add(indicator)
     session.flush()
-    _audit(session, actor, now, "indicators.added", indicator, after={"name": indicator.name,
-                                                                         "points": str(indicator.points)})
+    _audit(
+        session,
+        actor,
+        now,
+        "indicators.added",
+        indicator,
+        after={"name": indicator.name, "points": str(indicator.points)},
+    )
     return indicator
 
 
@@ -135,8 +193,14 @@ def remove_indicator(session: Session, indicator: Indicator, actor, now: datetim
         if other.parent_id in ids:
             doomed.append(other)
             ids.add(other.id)
-    _audit(session, actor, now, "indicators.removed", indicator,
-           before={"name": indicator.name, "points": str(indicator.points), "count": len(doomed)})
+    _audit(
+        session,
+        actor,
+        now,
+        "indicators.removed",
+        indicator,
+        before={"name": indicator.name, "points": str(indicator.points), "count": len(doomed)},
+    )
     for other in sorted(doomed, key=lambda i: -i.level):  # children first: the parent FK cascades too
         session.delete(other)
         session.flush()
@@ -155,14 +219,26 @@ def update_indicator(session: Session, indicator: Indicator, actor, now: datetim
     if indicator.level == 3:
         indicator.score = _safe_score(indicator)
     session.flush()
-    _audit(session, actor, now, "indicators.edited", indicator, before=before,
-           after={k: _plain(getattr(indicator, k)) for k in changes})
+    _audit(
+        session,
+        actor,
+        now,
+        "indicators.edited",
+        indicator,
+        before=before,
+        after={k: _plain(getattr(indicator, k)) for k in changes},
+    )
     return indicator
 
 
 def rule_of(indicator: Indicator) -> engine.Rule:
-    return engine.Rule(method=indicator.method, points=indicator.points, operator=indicator.operator,
-                       target=indicator.target_value, params=indicator.params or {})
+    return engine.Rule(
+        method=indicator.method,
+        points=indicator.points,
+        operator=indicator.operator,
+        target=indicator.target_value,
+        params=indicator.params or {},
+    )
 
 
 def compute_score(indicator: Indicator) -> Decimal | None:
@@ -199,8 +275,9 @@ def _clean_field(key: str, value):
         if not isinstance(value, dict):
             raise IndicatorError("评分参数格式不正确")
         return value
-    return (str(value).strip() if value is not None else "")[:300 if key == "target_text" else 30
-                                                              if key == "unit" else 5000]
+    return (str(value).strip() if value is not None else "")[
+        : 300 if key == "target_text" else 30 if key == "unit" else 5000
+    ]
 
 
 def _points(value) -> Decimal:
@@ -224,14 +301,21 @@ def set_balance_override(session: Session, tree: IndicatorTree, reason: str, act
     before = tree.balance_override_reason
     tree.balance_override_reason = reason[:2000]
     session.flush()
-    audit.record(session, actor=actor, action="indicators.balance_override", obj=tree,
-                 engagement_id=tree.engagement_id, details={"before": before, "reason": reason}, now=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="indicators.balance_override",
+        obj=tree,
+        engagement_id=tree.engagement_id,
+        details={"before": before, "reason": reason},
+        now=now,
+    )
 
 
 @dataclass
 class TreeCheck:
-    problems: list[str]             # weights that do not add up: scoring is refused until fixed
-    balance_warning: str | None     # 产出+效益 < 60
+    problems: list[str]  # weights that do not add up: scoring is refused until fixed
+    balance_warning: str | None  # 产出+效益 < 60
     balance_overridden: bool
     rule_problems: list[str] = field(default_factory=list)  # level-3 rules that cannot score yet
 
@@ -242,16 +326,22 @@ class TreeCheck:
 
 def check_tree(tree: IndicatorTree) -> TreeCheck:
     nodes = _nodes(tree)
-    rules = [f"“{i.name}”：{problem}" for i in ordered(tree) if i.level == 3
-             for problem in [frameworks.rule_problem(i.method, i.operator, i.target_value, i.params or {}, i.standard)]
-             if problem]
-    return TreeCheck(engine.weight_problems(nodes), engine.balance_warning(nodes), bool(tree.balance_override_reason),
-                     rules)
+    rules = [
+        f"“{i.name}”：{problem}"
+        for i in ordered(tree)
+        if i.level == 3
+        for problem in [frameworks.rule_problem(i.method, i.operator, i.target_value, i.params or {}, i.standard)]
+        if problem
+    ]
+    return TreeCheck(
+        engine.weight_problems(nodes), engine.balance_warning(nodes), bool(tree.balance_override_reason), rules
+    )
 
 
 def _nodes(tree: IndicatorTree) -> list[engine.Node]:
-    return [engine.Node(i.id, i.parent_id, i.level, i.name, i.points, i.score, i.not_applicable)
-            for i in tree.indicators]
+    return [
+        engine.Node(i.id, i.parent_id, i.level, i.name, i.points, i.score, i.not_applicable) for i in tree.indicators
+    ]
 
 
 def _audit(session, actor, now, action, indicator: Indicator, before=None, after=None, **extra):
@@ -260,8 +350,15 @@ def _audit(session, actor, now, action, indicator: Indicator, before=None, after
         details["before"] = before
     if after is not None:
         details["after"] = after
-    audit.record(session, actor=actor, action=action, obj=indicator, engagement_id=indicator.tree.engagement_id,
-                 details=details, now=now)
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        obj=indicator,
+        engagement_id=indicator.tree.engagement_id,
+        details=details,
+        now=now,
+    )
 
 
 def _plain(value):

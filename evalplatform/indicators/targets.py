@@ -2,6 +2,7 @@
 materials (materials.assessments); here the committed rows land on the tree: 一级/二级 created as needed, the
 三级 indicator's target set from the parsed 指标值 (operator, number, unit) with the text as written kept.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,25 +16,43 @@ from .models import Indicator, IndicatorTree
 from .service import ordered, tree_for
 from .target_text import ParsedTarget
 
-METHOD_FOR = {"ge": "ratio_higher_better", "le": "ratio_lower_better", "eq": "equal",
-              "qualitative": "qualitative_bands"}
+METHOD_FOR = {
+    "ge": "ratio_higher_better",
+    "le": "ratio_lower_better",
+    "eq": "equal",
+    "qualitative": "qualitative_bands",
+}
 
 
 def apply_targets(session: Session, engagement: Engagement, rows: list[dict], actor, now: datetime) -> int:
     """Validated 目标表 rows (level1..3, target: ParsedTarget, weight) onto the tree; new levels are created."""
     tree = tree_for(session, engagement)
     if tree is None:
-        tree = IndicatorTree(engagement_id=engagement.id, framework_code="target_sheet",
-                             framework_name="绩效目标表导入", created_at=now)
+        tree = IndicatorTree(
+            engagement_id=engagement.id, framework_code="target_sheet", framework_name="绩效目标表导入", created_at=now
+        )
         session.add(tree)
         session.flush()
     by_path = _paths(tree)
     for row in rows:
-        _apply(session, tree, by_path, (row["level1"], row["level2"], row["level3"]), row["target"],
-               Decimal(row.get("weight") or 0))
+        _apply(
+            session,
+            tree,
+            by_path,
+            (row["level1"], row["level2"], row["level3"]),
+            row["target"],
+            Decimal(row.get("weight") or 0),
+        )
     session.flush()
-    audit.record(session, actor=actor, action="indicators.targets_imported", obj=tree,
-                 engagement_id=engagement.id, details={"count": len(rows)}, now=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="indicators.targets_imported",
+        obj=tree,
+        engagement_id=engagement.id,
+        details={"count": len(rows)},
+        now=now,
+    )
     return len(rows)
 
 
@@ -61,7 +80,7 @@ def _apply(session, tree, by_path, names: tuple[str, str, str], target: ParsedTa
     by_path[names] = leaf
     leaf.points, leaf.operator, leaf.unit = points, target.code, target.unit[:30]
     leaf.target_value = target.value
-    leaf.target_text = None if target.value is not None else target.original[:300]   # qualitative or flagged
+    leaf.target_text = None if target.value is not None else target.original[:300]  # qualitative or flagged
     leaf.target_original = target.original[:300]
     if getattr(leaf, "_imported_now", False):
         leaf.method = METHOD_FOR[target.code]
@@ -69,10 +88,22 @@ def _apply(session, tree, by_path, names: tuple[str, str, str], target: ParsedTa
 
 def _new(session, tree, parent, level, name, points) -> Indicator:
     siblings = [i for i in tree.indicators if i.parent_id == (parent.id if parent else None)]
-    indicator = Indicator(tree=tree, parent_id=parent.id if parent else None, level=level,
-                          position=len(siblings), name=name[:200], points=points, is_custom=True,
-                          operator="qualitative", method="manual", params={}, inputs={}, key_points=[],
-                          rationale="", explanation="")
+    indicator = Indicator(
+        tree=tree,
+        parent_id=parent.id if parent else None,
+        level=level,
+        position=len(siblings),
+        name=name[:200],
+        points=points,
+        is_custom=True,
+        operator="qualitative",
+        method="manual",
+        params={},
+        inputs={},
+        key_points=[],
+        rationale="",
+        explanation="",
+    )
     indicator._imported_now = True  # new in this import: its points are the sum of the rows
     session.add(indicator)
     session.flush()

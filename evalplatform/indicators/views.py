@@ -1,4 +1,5 @@
 """Indicator pages: the tree editor (the scoring workspace and score sheet are scoring/views.py)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -16,8 +17,9 @@ from .pages import int_or_404 as _int
 from .pages import page_context as _context
 from .pages import summary_json as _summary_json
 
-bp = Blueprint("indicators", __name__, template_folder="templates",
-               url_prefix="/engagements/<int:engagement_id>/indicators")
+bp = Blueprint(
+    "indicators", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/indicators"
+)
 
 
 @bp.app_template_filter("plain_number")
@@ -33,12 +35,19 @@ def tree(engagement_id: int):
     context = _context(engagement)
     create_form = CreateTreeForm()
     create_form.framework_code.choices = [(f.code, f.name) for f in frameworks.available_frameworks()]
-    create_form.framework_code.data = ("department_overall" if engagement.kind.value == "department"
-                                       else "project_common_2020")
+    create_form.framework_code.data = (
+        "department_overall" if engagement.kind.value == "department" else "project_common_2020"
+    )
     check = service.check_tree(context["tree"]) if context["tree"] else None
-    return render_template("indicators/tree.html", create_form=create_form, add_form=AddIndicatorForm(),
-                           balance_form=BalanceOverrideForm(), import_form=ImportTargetsForm(), check=check,
-                           **context)
+    return render_template(
+        "indicators/tree.html",
+        create_form=create_form,
+        add_form=AddIndicatorForm(),
+        balance_form=BalanceOverrideForm(),
+        import_form=ImportTargetsForm(),
+        check=check,
+        **context,
+    )
 
 
 @bp.post("/create")
@@ -46,9 +55,12 @@ def tree(engagement_id: int):
 def create(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     code = request.form.get("framework_code", "")
-    return committed(lambda: service.create_tree_from_framework(db.session, engagement, code, current_user, now_utc()),
-                     refused=service.IndicatorError, back=url_for(".tree", engagement_id=engagement_id),
-                     success=_("已按模板建立指标体系，可在此基础上增删改。"))
+    return committed(
+        lambda: service.create_tree_from_framework(db.session, engagement, code, current_user, now_utc()),
+        refused=service.IndicatorError,
+        back=url_for(".tree", engagement_id=engagement_id),
+        success=_("已按模板建立指标体系，可在此基础上增删改。"),
+    )
 
 
 @bp.post("/add")
@@ -64,8 +76,9 @@ def add(engagement_id: int):
         with transaction():
             if not form.validate_on_submit():
                 raise service.IndicatorError(_("请填写指标名称"))
-            service.add_indicator(db.session, tree, parent, current_user, now_utc(), name=form.name.data,
-                                  points=form.points.data or 0)
+            service.add_indicator(
+                db.session, tree, parent, current_user, now_utc(), name=form.name.data, points=form.points.data or 0
+            )
     except service.IndicatorError as error:
         flash(str(error), "error")
         return redirect(url_for(".tree", engagement_id=engagement_id)), 303
@@ -90,9 +103,12 @@ def balance(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     tree = service.tree_for(db.session, engagement) or abort(404)
     reason = request.form.get("reason", "")
-    return committed(lambda: service.set_balance_override(db.session, tree, reason, current_user, now_utc()),
-                     refused=service.IndicatorError, back=url_for(".tree", engagement_id=engagement_id),
-                     success=_("已记录理由。"))
+    return committed(
+        lambda: service.set_balance_override(db.session, tree, reason, current_user, now_utc()),
+        refused=service.IndicatorError,
+        back=url_for(".tree", engagement_id=engagement_id),
+        success=_("已记录理由。"),
+    )
 
 
 @bp.post("/<int:indicator_id>/edit")
@@ -116,5 +132,8 @@ def edit(engagement_id: int, indicator_id: int):
 
 def _check_json(tree) -> dict:
     check = service.check_tree(tree)
-    return {"problems": check.problems + check.rule_problems, "balance_warning": check.balance_warning,
-            "balance_overridden": check.balance_overridden}
+    return {
+        "problems": check.problems + check.rule_problems,
+        "balance_warning": check.balance_warning,
+        "balance_overridden": check.balance_overridden,
+    }

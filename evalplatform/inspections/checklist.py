@@ -6,6 +6,7 @@ An item is a `single_choice` question whose choices are exactly the four results
 Every item also takes a free note. `note` questions are allowed as instructions between items. The
 measure key names the quantity for the cross-check engine (see service.inspected_quantities).
 """
+
 from __future__ import annotations
 
 import copy
@@ -45,8 +46,9 @@ def validate_checklist(definition) -> dict:
                 continue
             where = f"检查项 {q['code']}"
             if q["type"] != "single_choice" or [c.get("code") for c in q.get("choices", [])] != list(RESULTS):
-                problems.append(f"{where}：检查项必须是单选题，选项依次为 符合/不符合/部分符合/不适用"
-                                "（编码 pass/fail/partial/na）")
+                problems.append(
+                    f"{where}：检查项必须是单选题，选项依次为 符合/不符合/部分符合/不适用（编码 pass/fail/partial/na）"
+                )
             measure = q.get("measure")
             if measure is not None:
                 if not isinstance(measure, dict):
@@ -72,16 +74,25 @@ def validate_checklist(definition) -> dict:
 
 
 def items(definition: dict) -> list[Item]:
-    return [Item(code=q["code"], label=q["label"], section=s.get("title") or s.get("code", ""),
-                 required=bool(q.get("required")), measure=q.get("measure"),
-                 photos_required=int(q.get("photos_required") or 0), hint=q.get("hint") or "")
-            for s in definition["sections"] for q in s["questions"] if q["type"] != "note"]
+    return [
+        Item(
+            code=q["code"],
+            label=q["label"],
+            section=s.get("title") or s.get("code", ""),
+            required=bool(q.get("required")),
+            measure=q.get("measure"),
+            photos_required=int(q.get("photos_required") or 0),
+            hint=q.get("hint") or "",
+        )
+        for s in definition["sections"]
+        for q in s["questions"]
+        if q["type"] != "note"
+    ]
 
 
 def load_checklist_template(name: str) -> dict:
     """A checklist from surveys/ (YAML helper keys such as `x-results` anchors are dropped)."""
-    definition = {k: v for k, v in copy.deepcopy(instruments.load_template(name)).items()
-                  if not k.startswith("x-")}
+    definition = {k: v for k, v in copy.deepcopy(instruments.load_template(name)).items() if not k.startswith("x-")}
     return validate_checklist(definition)
 
 
@@ -89,5 +100,12 @@ def checklist_templates() -> list[dict]:
     return instruments.list_templates("checklist")
 
 
-__all__ = ["RESULTS", "Item", "DefinitionError", "validate_checklist", "items", "load_checklist_template",
-           "checklist_templates"]
+__all__ = [
+    "RESULTS",
+    "Item",
+    "DefinitionError",
+    "validate_checklist",
+    "items",
+    "load_checklist_template",
+    "checklist_templates",
+]

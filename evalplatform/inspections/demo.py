@@ -1,4 +1,5 @@
 """Demo: a finished road acceptance inspection with photos and both signatures (made through the services)."""
+
 from __future__ import annotations
 
 import io
@@ -52,32 +53,86 @@ def demo_inspection(session, storage_dir: str, engagement, evaluator, now: datet
     site = engagement.sites[0]
     version = service.add_checklist(session, engagement, evaluator, now, TEMPLATE).latest
     started = datetime(2025, 9, 18, 1, 30, tzinfo=timezone.utc)  # 09:30 Beijing time
-    inspection = service.start_inspection(session, engagement, evaluator, now, {
-        "client_uuid": str(uuid.uuid4()), "site_id": site.id, "instrument_version_id": version.id,
-        "started_at": started.isoformat(), "latitude": str(site.latitude), "longitude": str(site.longitude),
-        "accuracy": 8, "team_members": [evaluator.display_name, "张工（道路工程专家）"]}).obj
+    inspection = service.start_inspection(
+        session,
+        engagement,
+        evaluator,
+        now,
+        {
+            "client_uuid": str(uuid.uuid4()),
+            "site_id": site.id,
+            "instrument_version_id": version.id,
+            "started_at": started.isoformat(),
+            "latitude": str(site.latitude),
+            "longitude": str(site.longitude),
+            "accuracy": 8,
+            "team_members": [evaluator.display_name, "张工（道路工程专家）"],
+        },
+    ).obj
     for minute, (code, result, value, note) in enumerate(ENTRIES):
-        service.record_entry(session, engagement, evaluator, now, {
-            "inspection_uuid": str(inspection.client_uuid), "client_uuid": str(uuid.uuid4()), "item_code": code,
-            "result": result, "measured_value": value, "note": note,
-            "recorded_at": (started + timedelta(minutes=8 * minute + 5)).isoformat()})
+        service.record_entry(
+            session,
+            engagement,
+            evaluator,
+            now,
+            {
+                "inspection_uuid": str(inspection.client_uuid),
+                "client_uuid": str(uuid.uuid4()),
+                "item_code": code,
+                "result": result,
+                "measured_value": value,
+                "note": note,
+                "recorded_at": (started + timedelta(minutes=8 * minute + 5)).isoformat(),
+            },
+        )
     seed = 0
     for code, n in PHOTOS.items():
         for _ in range(n):
             seed += 1
-            service.add_photo(session, store, engagement, evaluator, now, inspection_uuid=inspection.client_uuid,
-                              client_uuid=uuid.uuid4(), purpose="photo", item_code=code, stream=_photo(code, seed),
-                              filename=f"IMG_{started:%Y%m%d}_{seed:04d}.jpg", max_bytes=10 * 2**20,
-                              taken_at=(started + timedelta(minutes=6 * seed)).isoformat())
+            service.add_photo(
+                session,
+                store,
+                engagement,
+                evaluator,
+                now,
+                inspection_uuid=inspection.client_uuid,
+                client_uuid=uuid.uuid4(),
+                purpose="photo",
+                item_code=code,
+                stream=_photo(code, seed),
+                filename=f"IMG_{started:%Y%m%d}_{seed:04d}.jpg",
+                max_bytes=10 * 2**20,
+                taken_at=(started + timedelta(minutes=6 * seed)).isoformat(),
+            )
     signatures = {}
     for purpose, s in (("team_signature", 1), ("unit_signature", 3)):
         signatures[purpose] = uuid.uuid4()
-        service.add_photo(session, store, engagement, evaluator, now, inspection_uuid=inspection.client_uuid,
-                          client_uuid=signatures[purpose], purpose=purpose, item_code=None, stream=_signature(s),
-                          filename=f"{purpose}.png", max_bytes=2**20)
-    service.finish_inspection(session, engagement, evaluator, now, {
-        "inspection_uuid": str(inspection.client_uuid), "client_uuid": str(uuid.uuid4()),
-        "finished_at": (started + timedelta(hours=1, minutes=40)).isoformat(), "unit_representative": "刘建国",
-        "team_signature_uuid": str(signatures["team_signature"]),
-        "unit_signature_uuid": str(signatures["unit_signature"])})
+        service.add_photo(
+            session,
+            store,
+            engagement,
+            evaluator,
+            now,
+            inspection_uuid=inspection.client_uuid,
+            client_uuid=signatures[purpose],
+            purpose=purpose,
+            item_code=None,
+            stream=_signature(s),
+            filename=f"{purpose}.png",
+            max_bytes=2**20,
+        )
+    service.finish_inspection(
+        session,
+        engagement,
+        evaluator,
+        now,
+        {
+            "inspection_uuid": str(inspection.client_uuid),
+            "client_uuid": str(uuid.uuid4()),
+            "finished_at": (started + timedelta(hours=1, minutes=40)).isoformat(),
+            "unit_representative": "刘建国",
+            "team_signature_uuid": str(signatures["team_signature"]),
+            "unit_signature_uuid": str(signatures["unit_signature"]),
+        },
+    )
     return inspection

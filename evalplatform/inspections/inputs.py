@@ -3,6 +3,7 @@
 Each parser takes the raw value and an `errors` dict; a bad value adds a Chinese message under its field and
 returns None, so one request reports every problem at once.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Inspections (勘查): a run of a checklist at a site, its item entries (append-only revisions) and photos."""
+
 from __future__ import annotations
 
 import enum
@@ -21,13 +22,17 @@ RESULT_CODES = ("pass", "fail", "partial", "na")
 
 class InspectionStatus(enum.StrEnum):
     in_progress = "in_progress"  # 进行中
-    finished = "finished"        # 已完成: signed by the unit, or its refusal recorded
+    finished = "finished"  # 已完成: signed by the unit, or its refusal recorded
 
 
-INSPECTION_WORKFLOW = Workflow("inspection", InspectionStatus, {
-    InspectionStatus.in_progress: {InspectionStatus.finished},
-    InspectionStatus.finished: set(),
-})
+INSPECTION_WORKFLOW = Workflow(
+    "inspection",
+    InspectionStatus,
+    {
+        InspectionStatus.in_progress: {InspectionStatus.finished},
+        InspectionStatus.finished: set(),
+    },
+)
 
 
 class Inspection(Base):
@@ -38,8 +43,10 @@ class Inspection(Base):
         CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude_range"),
         CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude_range"),
         # Finished means the unit signed or refused, with a reason.
-        CheckConstraint("status = 'in_progress' OR unit_signature_id IS NOT NULL OR refusal_reason IS NOT NULL",
-                        name="finished_signed_or_refused"),
+        CheckConstraint(
+            "status = 'in_progress' OR unit_signature_id IS NOT NULL OR refusal_reason IS NOT NULL",
+            name="finished_signed_or_refused",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,18 +54,18 @@ class Inspection(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
     instrument_version_id: Mapped[int] = mapped_column(ForeignKey("instrument_version.id"))
     client_uuid: Mapped[uuid.UUID]
-    start_sha256: Mapped[str] = mapped_column(String(64))   # what the start request carried
+    start_sha256: Mapped[str] = mapped_column(String(64))  # what the start request carried
     status: Mapped[str] = mapped_column(String(20), default=InspectionStatus.in_progress)  # an InspectionStatus
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     gps_accuracy_m: Mapped[Decimal | None] = mapped_column(Numeric(9, 1))
-    team_members: Mapped[list] = mapped_column(default=list)      # names present on site
+    team_members: Mapped[list] = mapped_column(default=list)  # names present on site
     unit_representative: Mapped[str | None] = mapped_column(String(100))
     team_signature_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
     unit_signature_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
-    refusal_reason: Mapped[str | None] = mapped_column(Text)     # the unit refused to sign
+    refusal_reason: Mapped[str | None] = mapped_column(Text)  # the unit refused to sign
     finish_uuid: Mapped[uuid.UUID | None]
     finish_sha256: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
@@ -69,10 +76,12 @@ class Inspection(Base):
     created_by: Mapped[User] = relationship()
     team_signature: Mapped[Evidence | None] = relationship(foreign_keys=[team_signature_id])
     unit_signature: Mapped[Evidence | None] = relationship(foreign_keys=[unit_signature_id])
-    entries: Mapped[list[InspectionEntry]] = relationship(back_populates="inspection", order_by="InspectionEntry.id",
-                                                          cascade="all, delete-orphan")
-    photos: Mapped[list[InspectionPhoto]] = relationship(back_populates="inspection", order_by="InspectionPhoto.id",
-                                                         cascade="all, delete-orphan")
+    entries: Mapped[list[InspectionEntry]] = relationship(
+        back_populates="inspection", order_by="InspectionEntry.id", cascade="all, delete-orphan"
+    )
+    photos: Mapped[list[InspectionPhoto]] = relationship(
+        back_populates="inspection", order_by="InspectionPhoto.id", cascade="all, delete-orphan"
+    )
 
     @property
     def is_finished(self) -> bool:
@@ -89,6 +98,7 @@ class Inspection(Base):
 
 class InspectionEntry(Base):
     """One revision of one checklist item; a correction is a new revision, never an overwrite."""
+
     __tablename__ = "inspection_entry"
     __table_args__ = (
         UniqueConstraint("inspection_id", "client_uuid"),
@@ -106,7 +116,7 @@ class InspectionEntry(Base):
     measured_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
     unit: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[datetime]              # on the phone
+    recorded_at: Mapped[datetime]  # on the phone
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
 
@@ -115,6 +125,7 @@ class InspectionEntry(Base):
 
 class InspectionPhoto(Base):
     """A photo (or a signature image) of an inspection; the bytes are evidence."""
+
     __tablename__ = "inspection_photo"
     __table_args__ = (
         UniqueConstraint("inspection_id", "client_uuid"),

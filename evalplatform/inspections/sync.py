@@ -4,6 +4,7 @@ The phone queues every change with its own UUID and may send it any number of ti
 the same content answers as the first time; the same UUID with other content is a conflict (409); nothing
 is stored twice. Corrections of an item are new revisions. Services flush, the caller commits.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,8 +20,18 @@ from ..engagements.service import EngagementNotFound, ensure_can_edit, load_site
 from ..instruments import service as instruments
 from ..instruments.models import InstrumentVersion
 from . import checklist
-from .inputs import (NAME_MAX, NOTE_MAX, InspectionConflict, InspectionError, digest, moment, number, parse_uuid,
-                     plain, text)
+from .inputs import (
+    NAME_MAX,
+    NOTE_MAX,
+    InspectionConflict,
+    InspectionError,
+    digest,
+    moment,
+    number,
+    parse_uuid,
+    plain,
+    text,
+)
 from .models import Inspection, InspectionEntry
 
 TEAM_MAX = 20
@@ -48,8 +59,9 @@ def replayed(session: Session, engagement: Engagement, query, same, conflict: st
 
 def find_inspection(session: Session, engagement: Engagement, inspection_uuid) -> Inspection:
     key = parse_uuid(inspection_uuid, "inspection_uuid")
-    inspection = session.scalar(select(Inspection).where(
-        Inspection.engagement_id == engagement.id, Inspection.client_uuid == key))
+    inspection = session.scalar(
+        select(Inspection).where(Inspection.engagement_id == engagement.id, Inspection.client_uuid == key)
+    )
     if inspection is None:
         raise InspectionError({"inspection_uuid": "找不到这次勘查（开始记录尚未同步）"})
     return inspection
@@ -57,28 +69,53 @@ def find_inspection(session: Session, engagement: Engagement, inspection_uuid) -
 
 # ---- start --------------------------------------------------------------------------------------------
 
+
 def start_inspection(session: Session, engagement: Engagement, actor, now: datetime, data: dict) -> Outcome:
     """{client_uuid, site_id, instrument_version_id, started_at, latitude?, longitude?, accuracy?, team_members}"""
     ensure_can_edit(engagement, actor)
     client_uuid = parse_uuid(data.get("client_uuid"))
     site, version, values = _checked_start(session, engagement, now, data)
-    fields = {"site_id": site.id, "instrument_version_id": version.id, "started_at": values["started_at"].isoformat(),
-              "latitude": plain(values["latitude"]), "longitude": plain(values["longitude"]),
-              "accuracy": plain(values["gps_accuracy_m"]), "team_members": values["team_members"]}
+    fields = {
+        "site_id": site.id,
+        "instrument_version_id": version.id,
+        "started_at": values["started_at"].isoformat(),
+        "latitude": plain(values["latitude"]),
+        "longitude": plain(values["longitude"]),
+        "accuracy": plain(values["gps_accuracy_m"]),
+        "team_members": values["team_members"],
+    }
     sha = digest(fields)
-    again = replayed(session, engagement, select(Inspection).where(
-        Inspection.engagement_id == engagement.id, Inspection.client_uuid == client_uuid),
-        lambda found: found.start_sha256 == sha, "该勘查编号已用于另一次勘查")
+    again = replayed(
+        session,
+        engagement,
+        select(Inspection).where(Inspection.engagement_id == engagement.id, Inspection.client_uuid == client_uuid),
+        lambda found: found.start_sha256 == sha,
+        "该勘查编号已用于另一次勘查",
+    )
     if again is not None:
         return again
     instruments.freeze(version, now)
-    inspection = Inspection(engagement_id=engagement.id, site_id=site.id, instrument_version_id=version.id,
-                            client_uuid=client_uuid, start_sha256=sha, created_by_id=actor.id, created_at=now,
-                            **values)
+    inspection = Inspection(
+        engagement_id=engagement.id,
+        site_id=site.id,
+        instrument_version_id=version.id,
+        client_uuid=client_uuid,
+        start_sha256=sha,
+        created_by_id=actor.id,
+        created_at=now,
+        **values,
+    )
     session.add(inspection)
     session.flush()
-    audit.record(session, actor=actor, action="inspection.start", obj=inspection, engagement_id=engagement.id,
-                 now=now, details={"site": site.name, "title": version.definition.get("title")})
+    audit.record(
+        session,
+        actor=actor,
+        action="inspection.start",
+        obj=inspection,
+        engagement_id=engagement.id,
+        now=now,
+        details={"site": site.name, "title": version.definition.get("title")},
+    )
     start_fieldwork(session, engagement, actor, now, "开始现场勘查")
     return Outcome(inspection, True)
 
@@ -88,12 +125,17 @@ def _checked_start(session, engagement, now, data) -> tuple[Site, InstrumentVers
     errors: dict[str, str] = {}
     site = _site(session, engagement, data.get("site_id"), errors)
     version = _checklist_version(session, engagement, data.get("instrument_version_id"), errors)
-    values = {"started_at": moment(data.get("started_at"), "started_at", "开始时间", now, errors),
-              "latitude": number(data.get("latitude"), "latitude", "纬度", errors, -90, 90, 6),
-              "longitude": number(data.get("longitude"), "longitude", "经度", errors, -180, 180, 6),
-              "gps_accuracy_m": number(data.get("accuracy"), "accuracy", "定位精度", errors, 0, 100000, 1)}
-    if ((values["latitude"] is None) != (values["longitude"] is None)
-            and "latitude" not in errors and "longitude" not in errors):
+    values = {
+        "started_at": moment(data.get("started_at"), "started_at", "开始时间", now, errors),
+        "latitude": number(data.get("latitude"), "latitude", "纬度", errors, -90, 90, 6),
+        "longitude": number(data.get("longitude"), "longitude", "经度", errors, -180, 180, 6),
+        "gps_accuracy_m": number(data.get("accuracy"), "accuracy", "定位精度", errors, 0, 100000, 1),
+    }
+    if (
+        (values["latitude"] is None) != (values["longitude"] is None)
+        and "latitude" not in errors
+        and "longitude" not in errors
+    ):
         errors["latitude"] = "经纬度必须同时提供"
     values["team_members"] = _team(data.get("team_members"), errors)
     if errors:
@@ -135,6 +177,7 @@ def _checklist_version(session, engagement, raw, errors) -> InstrumentVersion | 
 
 # ---- entries ------------------------------------------------------------------------------------------
 
+
 def record_entry(session: Session, engagement: Engagement, actor, now: datetime, data: dict) -> Outcome:
     """{inspection_uuid, client_uuid, item_code, result, measured_value?, unit?, note?, recorded_at}"""
     ensure_can_edit(engagement, actor)
@@ -142,9 +185,15 @@ def record_entry(session: Session, engagement: Engagement, actor, now: datetime,
     client_uuid = parse_uuid(data.get("client_uuid"))
     fields, value, recorded_at = _checked_entry(inspection, data, now)
     sha = digest(fields)
-    again = replayed(session, engagement, select(InspectionEntry).where(
-        InspectionEntry.inspection_id == inspection.id, InspectionEntry.client_uuid == client_uuid),
-        lambda found: found.payload_sha256 == sha, "该记录编号已用于另一条内容")
+    again = replayed(
+        session,
+        engagement,
+        select(InspectionEntry).where(
+            InspectionEntry.inspection_id == inspection.id, InspectionEntry.client_uuid == client_uuid
+        ),
+        lambda found: found.payload_sha256 == sha,
+        "该记录编号已用于另一条内容",
+    )
     if again is not None:
         return again
     if inspection.is_finished:
@@ -152,14 +201,35 @@ def record_entry(session: Session, engagement: Engagement, actor, now: datetime,
     code = fields["item_code"]
     previous = inspection.current_entries().get(code)
     entry = InspectionEntry(
-        inspection=inspection, item_code=code, revision=(previous.revision + 1) if previous else 1,
-        client_uuid=client_uuid, payload_sha256=sha, result=fields["result"], measured_value=value,
-        unit=fields["unit"], note=fields["note"], recorded_at=recorded_at, received_at=now, recorded_by_id=actor.id)
+        inspection=inspection,
+        item_code=code,
+        revision=(previous.revision + 1) if previous else 1,
+        client_uuid=client_uuid,
+        payload_sha256=sha,
+        result=fields["result"],
+        measured_value=value,
+        unit=fields["unit"],
+        note=fields["note"],
+        recorded_at=recorded_at,
+        received_at=now,
+        recorded_by_id=actor.id,
+    )
     session.add(entry)
     session.flush()
-    audit.record(session, actor=actor, action="inspection.entry", obj=entry, engagement_id=engagement.id, now=now,
-                 details={"name": code, "version": entry.revision,
-                          "before": _entry_summary(previous), "after": _entry_summary(entry)})
+    audit.record(
+        session,
+        actor=actor,
+        action="inspection.entry",
+        obj=entry,
+        engagement_id=engagement.id,
+        now=now,
+        details={
+            "name": code,
+            "version": entry.revision,
+            "before": _entry_summary(previous),
+            "after": _entry_summary(entry),
+        },
+    )
     return Outcome(entry, True)
 
 
@@ -187,12 +257,26 @@ def _checked_entry(inspection: Inspection, data: dict, now: datetime) -> tuple[d
     recorded_at = moment(data.get("recorded_at"), "recorded_at", "记录时间", now, errors)
     if errors:
         raise InspectionError({f"{code}.{k}": v for k, v in errors.items()})
-    return ({"item_code": code, "result": result, "measured_value": plain(value),
-             "unit": unit if value is not None else None, "note": note, "recorded_at": recorded_at.isoformat()},
-            value, recorded_at)
+    return (
+        {
+            "item_code": code,
+            "result": result,
+            "measured_value": plain(value),
+            "unit": unit if value is not None else None,
+            "note": note,
+            "recorded_at": recorded_at.isoformat(),
+        },
+        value,
+        recorded_at,
+    )
 
 
 def _entry_summary(entry: InspectionEntry | None) -> dict | None:
     if entry is None:
         return None
-    return {"result": entry.result, "measured_value": plain(entry.measured_value), "unit": entry.unit, "note": entry.note}
+    return {
+        "result": entry.result,
+        "measured_value": plain(entry.measured_value),
+        "unit": entry.unit,
+        "note": entry.note,
+    }

@@ -1,29 +1,33 @@
 """Inspection pages: the list, the offline app (page, checklist JSON, manifest, service worker), the sync
 API the app's queue talks to, and the printable 勘查记录表. Every route loads the engagement first."""
+
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
 
-from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from ..db import db
-from ..spreadsheets import xlsx_bytes
 from ..engagements.service import load_engagement_for_user
 from ..evidence.store import StorageFull
+from ..spreadsheets import xlsx_bytes
 from ..web import current_store, now_utc, transaction, xlsx_download
 from . import checklist, service
 from .forms import AddChecklistForm
 
-bp = Blueprint("inspections", __name__, template_folder="templates",
-               url_prefix="/engagements/<int:engagement_id>/inspections")
+bp = Blueprint(
+    "inspections", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/inspections"
+)
 
-SYNC_OPERATIONS = {"start": service.start_inspection, "entry": service.record_entry,
-                   "finish": service.finish_inspection}
+SYNC_OPERATIONS = {
+    "start": service.start_inspection,
+    "entry": service.record_entry,
+    "finish": service.finish_inspection,
+}
 
 
 def _load(engagement_id: int, for_write: bool = False):
@@ -40,10 +44,13 @@ def _checklist_form() -> AddChecklistForm:
 @login_required
 def index(engagement_id: int):
     engagement = _load(engagement_id)
-    return render_template("inspections/index.html", engagement=engagement,
-                           inspections=service.list_inspections(db.session, engagement),
-                           checklists=service.engagement_checklists(db.session, engagement),
-                           form=_checklist_form())
+    return render_template(
+        "inspections/index.html",
+        engagement=engagement,
+        inspections=service.list_inspections(db.session, engagement),
+        checklists=service.engagement_checklists(db.session, engagement),
+        form=_checklist_form(),
+    )
 
 
 @bp.post("/checklists")
@@ -62,6 +69,7 @@ def add_checklist(engagement_id: int):
 
 # ---- the offline app ----------------------------------------------------------------------------------
 
+
 @bp.get("/app")
 @login_required
 def app_page(engagement_id: int):
@@ -75,26 +83,35 @@ def app_page(engagement_id: int):
 def app_data(engagement_id: int):
     """Sites and checklists for the app; the service worker keeps the last copy for offline use."""
     engagement = _load(engagement_id)
-    return jsonify({
-        "engagement": {"id": engagement.id, "title": engagement.title},
-        "user": current_user.display_name,
-        "sites": [{"id": s.id, "name": s.name, "address": s.address} for s in engagement.sites],
-        "checklists": [{"version_id": v.id, "title": v.definition.get("title"), "definition": v.definition}
-                       for v in service.engagement_checklists(db.session, engagement)],
-        "results": [[code, label] for code, label in checklist.RESULTS.items()],
-    })
+    return jsonify(
+        {
+            "engagement": {"id": engagement.id, "title": engagement.title},
+            "user": current_user.display_name,
+            "sites": [{"id": s.id, "name": s.name, "address": s.address} for s in engagement.sites],
+            "checklists": [
+                {"version_id": v.id, "title": v.definition.get("title"), "definition": v.definition}
+                for v in service.engagement_checklists(db.session, engagement)
+            ],
+            "results": [[code, label] for code, label in checklist.RESULTS.items()],
+        }
+    )
 
 
 @bp.get("/manifest.webmanifest")
 @login_required
 def manifest(engagement_id: int):
     engagement = _load(engagement_id)
-    body = {"name": _("现场勘查") + " · " + engagement.title, "short_name": _("现场勘查"),
-            "start_url": url_for(".app_page", engagement_id=engagement.id),
-            "scope": url_for(".index", engagement_id=engagement.id) + "/", "display": "standalone",
-            "background_color": "#ffffff", "theme_color": "#1f4e79", "lang": "zh-CN",
-            "icons": [{"src": url_for("static", filename="img/inspect-icon.svg"), "sizes": "any",
-                       "type": "image/svg+xml"}]}
+    body = {
+        "name": _("现场勘查") + " · " + engagement.title,
+        "short_name": _("现场勘查"),
+        "start_url": url_for(".app_page", engagement_id=engagement.id),
+        "scope": url_for(".index", engagement_id=engagement.id) + "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#1f4e79",
+        "lang": "zh-CN",
+        "icons": [{"src": url_for("static", filename="img/inspect-icon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+    }
     return current_app.response_class(current_app.json.dumps(body), mimetype="application/manifest+json")
 
 
@@ -102,8 +119,7 @@ def manifest(engagement_id: int):
 @login_required
 def service_worker(engagement_id: int):
     engagement = _load(engagement_id)
-    script = render_template("inspections/sw.js", engagement=engagement, version=_assets_version(),
-                             assets=APP_ASSETS)
+    script = render_template("inspections/sw.js", engagement=engagement, version=_assets_version(), assets=APP_ASSETS)
     response = Response(script, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -111,10 +127,10 @@ def service_worker(engagement_id: int):
 
 # What the service worker caches for offline use: the app's stylesheets, scripts (inspect.js and every ES
 # module it imports from js/inspect/, found on disk so a new module is never left out) and icon.
-INSPECT_MODULES = tuple(sorted(f"js/inspect/{p.name}" for p in (Path(__file__).parent.parent / "static" / "js"
-                                                                  / "inspect").glob("*.js")))
-APP_ASSETS = ("css/app.css", "css/inspect.css", "js/app.js", "js/inspect.js", *INSPECT_MODULES,
-              "img/inspect-icon.svg")
+INSPECT_MODULES = tuple(
+    sorted(f"js/inspect/{p.name}" for p in (Path(__file__).parent.parent / "static" / "js" / "inspect").glob("*.js"))
+)
+APP_ASSETS = ("css/app.css", "css/inspect.css", "js/app.js", "js/inspect.js", *INSPECT_MODULES, "img/inspect-icon.svg")
 _assets_digest: dict[str, str] = {}
 
 
@@ -139,9 +155,11 @@ def token(engagement_id: int):
 
 # ---- sync API -----------------------------------------------------------------------------------------
 
+
 def _reply(outcome: service.Outcome, **extra):
     return jsonify({"ok": True, "id": outcome.obj.id, "created": outcome.created, **extra}), (
-        201 if outcome.created else 200)
+        201 if outcome.created else 200
+    )
 
 
 def _refused(error: service.InspectionError):
@@ -177,11 +195,20 @@ def sync_photo(engagement_id: int):
     try:
         with transaction():
             outcome = service.add_photo(
-                db.session, current_store(), engagement, current_user, now_utc(),
-                inspection_uuid=request.form.get("inspection_uuid"), client_uuid=request.form.get("client_uuid"),
-                purpose=request.form.get("purpose", "photo"), item_code=request.form.get("item_code") or None,
-                stream=upload.stream, filename=upload.filename,
-                max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"], taken_at=request.form.get("taken_at") or None)
+                db.session,
+                current_store(),
+                engagement,
+                current_user,
+                now_utc(),
+                inspection_uuid=request.form.get("inspection_uuid"),
+                client_uuid=request.form.get("client_uuid"),
+                purpose=request.form.get("purpose", "photo"),
+                item_code=request.form.get("item_code") or None,
+                stream=upload.stream,
+                filename=upload.filename,
+                max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"],
+                taken_at=request.form.get("taken_at") or None,
+            )
     except service.InspectionError as error:
         return _refused(error)
     except StorageFull:
@@ -193,8 +220,13 @@ def sync_photo(engagement_id: int):
 @login_required
 def site_map(engagement_id: int):
     engagement = _load(engagement_id)
-    return render_template("inspections/map.html", engagement=engagement,
-                           points=service.map_points(db.session, engagement), width=800, height=520)
+    return render_template(
+        "inspections/map.html",
+        engagement=engagement,
+        points=service.map_points(db.session, engagement),
+        width=800,
+        height=520,
+    )
 
 
 @bp.get("/entries.xlsx")
@@ -208,10 +240,15 @@ def export_entries(engagement_id: int):
 
 # ---- record sheet -------------------------------------------------------------------------------------
 
+
 @bp.get("/<int:inspection_id>")
 @login_required
 def record(engagement_id: int, inspection_id: int):
     engagement = _load(engagement_id)
     inspection = service.load_inspection(db.session, engagement, inspection_id)
-    return render_template("inspections/record.html", engagement=engagement, sheet=service.record_sheet(inspection),
-                           problems=service.completeness_problems(inspection))
+    return render_template(
+        "inspections/record.html",
+        engagement=engagement,
+        sheet=service.record_sheet(inspection),
+        problems=service.completeness_problems(inspection),
+    )

@@ -5,6 +5,7 @@ skipped and an answer sent for it dropped; calculations and read-only defaults a
 taken from the client; then required and constraint rules run on the relevant questions with every value
 known. The same expression engine (instruments.expr) as the browser's static/js/expr.js.
 """
+
 from __future__ import annotations
 
 import re
@@ -74,6 +75,7 @@ def _labeller(form: Form):
         q = form.by_code.get(code)
         choice = next((c for c in choices_of(q) if c["code"] == value), None) if q else None
         return choice["label"] if choice else value
+
     return label
 
 
@@ -166,10 +168,23 @@ def offered(q: dict, values: dict, env: expr.Env | None = None) -> list[str]:
     choices = choices_of(q)
     node = expr.parsed(rule, True)
     base = env or expr.Env()
-    return [c["code"] for c in choices
-            if expr.truthy(expr.evaluate(node, values, None, expr.Env(
-                today=base.today, now=base.now, choice_name=base.choice_name,
-                choice={**(c.get("filter") or {}), "name": c["code"], "label": c["label"]})))]
+    return [
+        c["code"]
+        for c in choices
+        if expr.truthy(
+            expr.evaluate(
+                node,
+                values,
+                None,
+                expr.Env(
+                    today=base.today,
+                    now=base.now,
+                    choice_name=base.choice_name,
+                    choice={**(c.get("filter") or {}), "name": c["code"], "label": c["label"]},
+                ),
+            )
+        )
+    ]
 
 
 _codes_kept: dict[int, tuple[dict, tuple[str, ...]]] = {}
@@ -194,7 +209,11 @@ def _choice(q, raw, values, env):
 
 def _choices(q, raw, values, env):
     codes = offered(q, values, env)
-    if not isinstance(raw, list) or not all(isinstance(x, str) and x in codes for x in raw) or len(set(raw)) != len(raw):
+    if (
+        not isinstance(raw, list)
+        or not all(isinstance(x, str) and x in codes for x in raw)
+        or len(set(raw)) != len(raw)
+    ):
         raise _Invalid("请选择列出的选项（可多选，不可重复）")
     if q.get("min") is not None and len(raw) < q["min"]:
         raise _Invalid(f"请至少选择 {q['min']} 项")

@@ -14,6 +14,7 @@ Operators: or, and, = != < <= > >=, + - * div mod, unary -. Functions: see FUNCT
 arithmetic gives null. A date 'YYYY-MM-DD' in arithmetic counts days since 1970-01-01, so
 `today() - ${birth}` is a number of days, as in ODK.
 """
+
 from __future__ import annotations
 
 import functools
@@ -29,21 +30,52 @@ MAX_DEPTH = 40
 MANY = None  # no upper bound on the number of arguments
 # name: (fewest, most) arguments
 FUNCTIONS = {
-    "selected": (2, 2), "count-selected": (1, 1), "string-length": (1, 1), "regex": (2, 2), "not": (1, 1),
-    "if": (3, 3), "coalesce": (2, 2), "concat": (1, MANY), "true": (0, 0), "false": (0, 0),
-    "boolean": (1, 1), "boolean-from-string": (1, 1), "number": (1, 1), "int": (1, 1), "round": (1, 2),
-    "floor": (1, 1), "ceiling": (1, 1), "abs": (1, 1), "pow": (2, 2), "min": (1, MANY), "max": (1, MANY),
-    "string": (1, 1), "substr": (2, 3), "contains": (2, 2), "starts-with": (2, 2), "ends-with": (2, 2),
-    "normalize-space": (1, 1), "selected-at": (2, 2), "today": (0, 0), "now": (0, 0), "once": (1, 1),
-    "jr:choice-name": (2, 2), "decimal-date-time": (1, 1), "format-date": (2, 2), "format-date-time": (2, 2),
+    "selected": (2, 2),
+    "count-selected": (1, 1),
+    "string-length": (1, 1),
+    "regex": (2, 2),
+    "not": (1, 1),
+    "if": (3, 3),
+    "coalesce": (2, 2),
+    "concat": (1, MANY),
+    "true": (0, 0),
+    "false": (0, 0),
+    "boolean": (1, 1),
+    "boolean-from-string": (1, 1),
+    "number": (1, 1),
+    "int": (1, 1),
+    "round": (1, 2),
+    "floor": (1, 1),
+    "ceiling": (1, 1),
+    "abs": (1, 1),
+    "pow": (2, 2),
+    "min": (1, MANY),
+    "max": (1, MANY),
+    "string": (1, 1),
+    "substr": (2, 3),
+    "contains": (2, 2),
+    "starts-with": (2, 2),
+    "ends-with": (2, 2),
+    "normalize-space": (1, 1),
+    "selected-at": (2, 2),
+    "today": (0, 0),
+    "now": (0, 0),
+    "once": (1, 1),
+    "jr:choice-name": (2, 2),
+    "decimal-date-time": (1, 1),
+    "format-date": (2, 2),
+    "format-date-time": (2, 2),
 }
-_TOKEN = re.compile(r"""\s*(?:
+_TOKEN = re.compile(
+    r"""\s*(?:
     (?P<ref>\$\{[^{}\s]+\})
   | (?P<num>\d+(?:\.\d+)?|\.\d+)
   | (?P<str>'[^']*'|"[^"]*")
   | (?P<op><=|>=|!=|=|<|>|\+|-|\*|\(|\)|,|\.)
   | (?P<word>[A-Za-z_][A-Za-z0-9_-]*(?::[A-Za-z_][A-Za-z0-9_-]*)?)
-)""", re.VERBOSE)
+)""",
+    re.VERBOSE,
+)
 NAME_RE = re.compile(r"^[A-Za-z_\u00c0-\uffff][\w.\-\u00c0-\uffff]{0,99}$")
 
 
@@ -54,8 +86,9 @@ class ExpressionError(ValueError):
 @dataclass
 class Env:
     """What an expression may read besides the answers: the clock, choice labels, the choice being filtered."""
-    today: str | None = None                  # 'YYYY-MM-DD' (the respondent's date, see answers.py)
-    now: str | None = None                    # ISO date-time
+
+    today: str | None = None  # 'YYYY-MM-DD' (the respondent's date, see answers.py)
+    now: str | None = None  # ISO date-time
     choice_name: Callable[[str, object], str] | None = None  # (question code, choice code) → label
     choice: dict = field(default_factory=dict)  # the choice's columns, by bare name (choice filters)
 
@@ -69,7 +102,7 @@ def tokenize(text: str) -> list[tuple[str, object]]:
             break
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise ExpressionError(f"unexpected character at {pos + 1}: {text[pos:pos + 10]!r}")
+            raise ExpressionError(f"unexpected character at {pos + 1}: {text[pos : pos + 10]!r}")
         kind = match.lastgroup
         value = match.group(kind)
         if kind == "ref":
@@ -164,11 +197,19 @@ class _Parser:
             node = self.expr()
             self.take("op", ")")
             return node
-        if kind == "word" and value in FUNCTIONS and self.i + 1 < len(self.tokens) \
-                and self.tokens[self.i + 1] == ("op", "("):
+        if (
+            kind == "word"
+            and value in FUNCTIONS
+            and self.i + 1 < len(self.tokens)
+            and self.tokens[self.i + 1] == ("op", "(")
+        ):
             return self.call()
-        if kind == "word" and self.names and value not in ("and", "or", "div", "mod") \
-                and not (self.i + 1 < len(self.tokens) and self.tokens[self.i + 1] == ("op", "(")):
+        if (
+            kind == "word"
+            and self.names
+            and value not in ("and", "or", "div", "mod")
+            and not (self.i + 1 < len(self.tokens) and self.tokens[self.i + 1] == ("op", "("))
+        ):
             self.take()
             return ["name", value]
         raise ExpressionError(f"unexpected {value!r} at token {self.i + 1}" if kind else "unexpected end")
@@ -185,7 +226,9 @@ class _Parser:
         self.take("op", ")")
         low, high = FUNCTIONS[name]
         if len(args) < low or (high is not None and len(args) > high):
-            raise ExpressionError(f"{name}() takes {low}{'' if high == low else '+' if high is None else f'–{high}'} argument(s)")
+            raise ExpressionError(
+                f"{name}() takes {low}{'' if high == low else '+' if high is None else f'–{high}'} argument(s)"
+            )
         return ["call", name, args]
 
 

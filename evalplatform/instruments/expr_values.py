@@ -1,6 +1,7 @@
 """What the expression language's values mean: emptiness, numbers, dates in days, text, comparison,
 arithmetic and the pure functions (instruments.expr walks the tree and calls these). static/js/expr.js
 mirrors every rule; tests/instruments/expr_cases.json holds the cases both must agree on."""
+
 from __future__ import annotations
 
 import math
@@ -130,7 +131,7 @@ def _substr(string, start, end=None):
     if start is None:
         return ""
     start = max(int(start), 0)
-    return "".join(chars[start:] if end is None else chars[start:max(int(end), start)])
+    return "".join(chars[start:] if end is None else chars[start : max(int(end), start)])
 
 
 def _regex(value, pattern) -> bool:
@@ -176,9 +177,20 @@ def _format_date(value, pattern) -> str:
         weekday = date(year, month, day).weekday()
     except ValueError:
         return ""
-    codes = {"Y": f"{year:04d}", "y": f"{year % 100:02d}", "m": f"{month:02d}", "n": str(month),
-             "b": _MONTHS[month - 1], "d": f"{day:02d}", "e": str(day), "a": _WEEKDAYS[weekday],
-             "H": f"{hour:02d}", "h": str(hour), "M": f"{minute:02d}", "S": f"{second:02d}"}
+    codes = {
+        "Y": f"{year:04d}",
+        "y": f"{year % 100:02d}",
+        "m": f"{month:02d}",
+        "n": str(month),
+        "b": _MONTHS[month - 1],
+        "d": f"{day:02d}",
+        "e": str(day),
+        "a": _WEEKDAYS[weekday],
+        "H": f"{hour:02d}",
+        "h": str(hour),
+        "M": f"{minute:02d}",
+        "S": f"{second:02d}",
+    }
     return re.sub(r"%(.)", lambda m: codes.get(m.group(1), m.group(0)), text(pattern))
 
 

@@ -8,6 +8,7 @@ its own. Values are computed in dependency order (a question after every questio
 default or choice filter reads; document order among equals), so a calculation may use a later question, as
 in ODK. A question that is not relevant has no value, and an answer sent for it is dropped.
 """
+
 from __future__ import annotations
 
 import functools
@@ -110,7 +111,7 @@ class Form:
             try:
                 key = (text, *(values.get(name) for name in _ref_names(text)))
                 outcome = memo.get(key)
-            except TypeError:   # reads a list or dict answer (unhashable): evaluate
+            except TypeError:  # reads a list or dict answer (unhashable): evaluate
                 key, outcome = None, None
             if outcome is None:
                 outcome = expr.check(text, values, None, env)
@@ -151,5 +152,9 @@ def compiled(definition: dict) -> Form:
 
 def respondent_context(definition: dict, distribution) -> dict:
     """What the respondent page (questionnaires/respond.html) renders: the definition and its compiled plan."""
-    return {"definition": definition, "plan": compiled(definition).plan(), "distribution": distribution,
-            "satisfaction": SATISFACTION_CHOICES}
+    return {
+        "definition": definition,
+        "plan": compiled(definition).plan(),
+        "distribution": distribution,
+        "satisfaction": SATISFACTION_CHOICES,
+    }

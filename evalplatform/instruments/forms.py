@@ -5,17 +5,27 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 QUESTION_TYPE_LABELS = [
-    ("single_choice", _l("单选")), ("multiple_choice", _l("多选")), ("satisfaction", _l("满意度（5级+不了解）")),
-    ("rating", _l("评分")), ("matrix", _l("矩阵满意度")), ("text", _l("文本")), ("integer", _l("整数")),
-    ("decimal", _l("小数")), ("date", _l("日期")), ("site", _l("地点选择")), ("note", _l("说明文字")),
+    ("single_choice", _l("单选")),
+    ("multiple_choice", _l("多选")),
+    ("satisfaction", _l("满意度（5级+不了解）")),
+    ("rating", _l("评分")),
+    ("matrix", _l("矩阵满意度")),
+    ("text", _l("文本")),
+    ("integer", _l("整数")),
+    ("decimal", _l("小数")),
+    ("date", _l("日期")),
+    ("site", _l("地点选择")),
+    ("note", _l("说明文字")),
 ]
 
 KIND_LABELS = {"questionnaire": _l("问卷"), "checklist": _l("勘查表")}
 
 
 class NewInstrumentForm(FlaskForm):
-    mode = SelectField(_l("创建方式"), choices=[("scratch", _l("空白问卷")), ("template", _l("从模板")),
-                                               ("xlsform", _l("导入 XLSForm"))])
+    mode = SelectField(
+        _l("创建方式"),
+        choices=[("scratch", _l("空白问卷")), ("template", _l("从模板")), ("xlsform", _l("导入 XLSForm"))],
+    )
     title = StringField(_l("问卷标题"), validators=[Optional(), Length(max=300)])
     template = SelectField(_l("模板"), validators=[Optional()])
     file = FileField(_l("XLSForm 文件（.xlsx、.xls 或 .ods）"))
@@ -43,9 +53,12 @@ class MoveForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    language = StringField(_l("新增语言（如 English (en)）"), validators=[DataRequired(_l("请填写语言名称")), Length(max=60)])
+    language = StringField(
+        _l("新增语言（如 English (en)）"), validators=[DataRequired(_l("请填写语言名称")), Length(max=60)]
+    )
 
 
 class TranslationsForm(FlaskForm):
     """CSRF and the version the texts were read from; the texts themselves are fields t-0, t-1, …"""
+
     version = StringField(validators=[DataRequired()])

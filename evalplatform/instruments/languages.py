@@ -5,6 +5,7 @@ other language in definition["languages"] has its texts under item["translations
 A text is addressed by a path: ("section", index, key), ("group", code, key), ("question", code, key) or
 ("choice", question code, choice code) — what the builder's translation page edits.
 """
+
 from __future__ import annotations
 
 import copy

@@ -1,4 +1,5 @@
 """Instruments (questionnaires, checklists) and their versions; a distributed version is frozen."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,7 +22,8 @@ class Instrument(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     versions: Mapped[list[InstrumentVersion]] = relationship(
-        back_populates="instrument", order_by="InstrumentVersion.number", cascade="all, delete-orphan")
+        back_populates="instrument", order_by="InstrumentVersion.number", cascade="all, delete-orphan"
+    )
 
     @property
     def latest(self) -> InstrumentVersion:
@@ -30,6 +32,7 @@ class Instrument(Base):
 
 class InstrumentVersion(Base):
     """One immutable-once-frozen definition. Responses point here, so they keep the questions they answered."""
+
     __tablename__ = "instrument_version"
     __table_args__ = (UniqueConstraint("instrument_id", "number"),)
 

@@ -7,6 +7,7 @@ normalised to 100 for the best option (five points: 100/80/60/40/20, four points
 counts as satisfied when its score is above the middle of the scale (the top two of five or four). No-opinion
 options are kept, counted and reported, and left out of the satisfaction rate's denominator.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,20 +17,87 @@ from .schema import SATISFACTION_CHOICES
 
 # Level 5 best … 1 worst; a label is matched after removing spaces, numbering and bracketed notes.
 LEVEL_WORDS = {
-    5: ("非常满意", "很满意", "十分满意", "特别满意", "非常满足", "verysatisfied", "extremelysatisfied",
-        "completelysatisfied", "highlysatisfied"),
-    4: ("满意", "比较满意", "较满意", "还算满意", "satisfied", "somewhatsatisfied", "fairlysatisfied",
-        "mostlysatisfied"),
-    3: ("一般", "基本满意", "中立", "说不上满意不满意", "无所谓满意不满意", "neutral", "neithersatisfiednordissatisfied",
-        "neithersatisfiedordissatisfied", "average", "okay"),
-    2: ("不满意", "不太满意", "较不满意", "比较不满意", "dissatisfied", "unsatisfied", "somewhatdissatisfied",
-        "notsatisfied", "fairlydissatisfied"),
-    1: ("非常不满意", "很不满意", "十分不满意", "特别不满意", "极不满意", "verydissatisfied", "veryunsatisfied",
-        "extremelydissatisfied", "completelydissatisfied", "highlydissatisfied"),
+    5: (
+        "非常满意",
+        "很满意",
+        "十分满意",
+        "特别满意",
+        "非常满足",
+        "verysatisfied",
+        "extremelysatisfied",
+        "completelysatisfied",
+        "highlysatisfied",
+    ),
+    4: (
+        "满意",
+        "比较满意",
+        "较满意",
+        "还算满意",
+        "satisfied",
+        "somewhatsatisfied",
+        "fairlysatisfied",
+        "mostlysatisfied",
+    ),
+    3: (
+        "一般",
+        "基本满意",
+        "中立",
+        "说不上满意不满意",
+        "无所谓满意不满意",
+        "neutral",
+        "neithersatisfiednordissatisfied",
+        "neithersatisfiedordissatisfied",
+        "average",
+        "okay",
+    ),
+    2: (
+        "不满意",
+        "不太满意",
+        "较不满意",
+        "比较不满意",
+        "dissatisfied",
+        "unsatisfied",
+        "somewhatdissatisfied",
+        "notsatisfied",
+        "fairlydissatisfied",
+    ),
+    1: (
+        "非常不满意",
+        "很不满意",
+        "十分不满意",
+        "特别不满意",
+        "极不满意",
+        "verydissatisfied",
+        "veryunsatisfied",
+        "extremelydissatisfied",
+        "completelydissatisfied",
+        "highlydissatisfied",
+    ),
 }
-NO_OPINION_WORDS = ("不了解", "不清楚", "不适用", "说不清", "说不清楚", "不知道", "无法评价", "无法回答", "不好说",
-                    "没有接触", "未接触", "dontknow", "donotknow", "notapplicable", "na", "noopinion",
-                    "notsure", "cannotsay", "cantsay", "unknown", "refused", "prefernottosay")
+NO_OPINION_WORDS = (
+    "不了解",
+    "不清楚",
+    "不适用",
+    "说不清",
+    "说不清楚",
+    "不知道",
+    "无法评价",
+    "无法回答",
+    "不好说",
+    "没有接触",
+    "未接触",
+    "dontknow",
+    "donotknow",
+    "notapplicable",
+    "na",
+    "noopinion",
+    "notsure",
+    "cannotsay",
+    "cantsay",
+    "unknown",
+    "refused",
+    "prefernottosay",
+)
 NO_OPINION_MARKS = {"no_opinion", "noopinion", "na", "n/a", "dk", "excluded", "exclude", "不了解", "不适用", "不清楚"}
 NOT_A_SCALE_MARKS = {"none", "no", "false", "否"}
 _LEVEL_OF = {word: level for level, words in LEVEL_WORDS.items() for word in words}
@@ -44,6 +112,7 @@ class ScaleError(ValueError):
 @dataclass(frozen=True)
 class Scale:
     """Rated options best first as (code, label, score out of 100, satisfied), and no-opinion options."""
+
     rated: tuple[tuple[str, str, float, bool], ...]
     no_opinion: tuple[tuple[str, str], ...]
 
@@ -117,7 +186,12 @@ def scale_of(question: dict) -> Scale | None:
     top = max(float(c["score"]) for c in scored)
     low = min(float(c["score"]) for c in scored)
     middle = (top + low) / 2
-    rated = sorted(((c["code"], c["label"], (float(c["score"]) / top * 100 if top > 0 else 0.0),
-                     float(c["score"]) > middle) for c in scored), key=lambda r: -r[2])
+    rated = sorted(
+        (
+            (c["code"], c["label"], (float(c["score"]) / top * 100 if top > 0 else 0.0), float(c["score"]) > middle)
+            for c in scored
+        ),
+        key=lambda r: -r[2],
+    )
     no_opinion = tuple((c["code"], c["label"]) for c in choices if c.get("score") is None or c.get("no_opinion"))
     return Scale(tuple(rated), no_opinion)

@@ -14,6 +14,7 @@ dates, rating scale, selections), "min_length"/"max_length"/"pattern" (text), "a
 {"expected": code}, "translations"? {language: {"label"?, "hint"?, "constraint_message"?,
 "required_message"?}}}. Texts in the base keys are in `language`; `languages` lists the others.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,14 +22,30 @@ import re
 from . import expr
 
 KINDS = ("questionnaire", "checklist")
-QUESTION_TYPES = ("single_choice", "multiple_choice", "satisfaction", "rating", "matrix", "text", "integer",
-                  "decimal", "date", "site", "note", "photo", "calculate")
+QUESTION_TYPES = (
+    "single_choice",
+    "multiple_choice",
+    "satisfaction",
+    "rating",
+    "matrix",
+    "text",
+    "integer",
+    "decimal",
+    "date",
+    "site",
+    "note",
+    "photo",
+    "calculate",
+)
 CHOICE_TYPES = ("single_choice", "multiple_choice", "site")
 # 5-level satisfaction (design.md §5): code, label, weighted score; 不了解 is excluded from rates.
 SATISFACTION_CHOICES = [
-    {"code": "5", "label": "非常满意", "score": 100}, {"code": "4", "label": "满意", "score": 80},
-    {"code": "3", "label": "一般", "score": 60}, {"code": "2", "label": "不满意", "score": 40},
-    {"code": "1", "label": "非常不满意", "score": 20}, {"code": "dk", "label": "不了解", "score": None},
+    {"code": "5", "label": "非常满意", "score": 100},
+    {"code": "4", "label": "满意", "score": 80},
+    {"code": "3", "label": "一般", "score": 60},
+    {"code": "2", "label": "不满意", "score": 40},
+    {"code": "1", "label": "非常不满意", "score": 20},
+    {"code": "dk", "label": "不了解", "score": None},
 ]
 DONT_KNOW = "dk"
 CODE_RE = expr.NAME_RE  # XML names as XLSForm allows them (letters of any script, digits, _ - .)
@@ -110,8 +127,12 @@ def validate_definition(definition) -> dict:
 
 def _check_languages(definition: dict, problems: list[str]) -> list[str]:
     languages = definition.get("languages") or []
-    if not isinstance(languages, list) or not all(isinstance(x, str) and 0 < len(x) <= 60 for x in languages) \
-            or len(set(languages)) != len(languages) or definition.get("language") in languages:
+    if (
+        not isinstance(languages, list)
+        or not all(isinstance(x, str) and 0 < len(x) <= 60 for x in languages)
+        or len(set(languages)) != len(languages)
+        or definition.get("language") in languages
+    ):
         problems.append("语言列表（languages）格式不正确")
         return []
     return languages
@@ -122,9 +143,11 @@ def _check_translations(item: dict, where: str, languages: list[str], problems: 
     if translations is None:
         return
     if not isinstance(translations, dict) or not all(
-            lang in languages and isinstance(texts, dict)
-            and all(k in TRANSLATABLE and isinstance(v, str) and len(v) <= LABEL_MAX for k, v in texts.items())
-            for lang, texts in translations.items()):
+        lang in languages
+        and isinstance(texts, dict)
+        and all(k in TRANSLATABLE and isinstance(v, str) and len(v) <= LABEL_MAX for k, v in texts.items())
+        for lang, texts in translations.items()
+    ):
         problems.append(f"{where}：翻译（translations）格式不正确或语言未声明")
 
 
@@ -176,11 +199,14 @@ def _check_question(q, seen: set[str], groups: dict, languages: list[str], probl
         _check_choices(q.get("items"), f"{where} 的子项", problems)
         if q.get("choices"):
             _check_choices(q["choices"], where, problems)
-    if q.get("scale") not in (None, "satisfaction") or (q.get("scale") and len(
-            [c for c in q.get("choices") or [] if isinstance(c, dict) and _is_number(c.get("score"))]) < 2):
+    if q.get("scale") not in (None, "satisfaction") or (
+        q.get("scale")
+        and len([c for c in q.get("choices") or [] if isinstance(c, dict) and _is_number(c.get("score"))]) < 2
+    ):
         problems.append(f"{where}：满意度量表需要至少两个带分值（score）的选项")
-    if q["type"] == "rating" and not (isinstance(q.get("min", 0), int) and isinstance(q.get("max"), int)
-                                      and q.get("min", 0) < q["max"] <= 100):
+    if q["type"] == "rating" and not (
+        isinstance(q.get("min", 0), int) and isinstance(q.get("max"), int) and q.get("min", 0) < q["max"] <= 100
+    ):
         problems.append(f"{where}：评分题需要整数的 min 与 max")
     if q.get("pattern"):
         try:
@@ -203,15 +229,21 @@ def _check_choices(choices, where: str, problems: list[str], allow_empty: bool =
         return
     codes = set()
     for choice in choices:
-        if not isinstance(choice, dict) or not CHOICE_CODE_RE.match(str(choice.get("code", ""))) \
-                or not str(choice.get("label") or "").strip():
+        if (
+            not isinstance(choice, dict)
+            or not CHOICE_CODE_RE.match(str(choice.get("code", "")))
+            or not str(choice.get("label") or "").strip()
+        ):
             problems.append(f"{where}：选项需要编码（不含空格）和文字：{choice!r}"[:200])
             continue
         if choice["code"] in codes:
             problems.append(f"{where}：选项编码重复 {choice['code']}")
         codes.add(choice["code"])
-        if not isinstance(choice.get("filter", {}), dict) or choice.get("score") is not None \
-                and not _is_number(choice["score"]):
+        if (
+            not isinstance(choice.get("filter", {}), dict)
+            or choice.get("score") is not None
+            and not _is_number(choice["score"])
+        ):
             problems.append(f"{where}：选项 {choice['code']} 的筛选列或分值格式不正确")
 
 
@@ -225,19 +257,29 @@ def expressions_of(q: dict) -> list[tuple[str, str, bool]]:
     return found
 
 
-EXPRESSION_NAMES = {"relevant": "显示条件", "constraint": "约束条件", "calculation": "计算公式",
-                    "required": "必答条件", "choice_filter": "选项筛选条件"}
+EXPRESSION_NAMES = {
+    "relevant": "显示条件",
+    "constraint": "约束条件",
+    "calculation": "计算公式",
+    "required": "必答条件",
+    "choice_filter": "选项筛选条件",
+}
 
 
 def _check_references(definition: dict, known: set[str], problems: list[str]) -> None:
     """Every expression parses and reads only questions that exist; no question depends on itself."""
     from .form import CycleError, Form, is_expression  # form imports this module (SATISFACTION_CHOICES)
-    where_texts = [(f"第 {i} 部分的显示条件", s.get("relevant"), False) for i, s in enumerate(definition["sections"], 1)]
+
+    where_texts = [
+        (f"第 {i} 部分的显示条件", s.get("relevant"), False) for i, s in enumerate(definition["sections"], 1)
+    ]
     where_texts += [(f"分组 {g['code']} 的显示条件", g.get("relevant"), False) for g in definition.get("groups") or []]
     for q in questions(definition):
         if not isinstance(q, dict) or not isinstance(q.get("code"), str):
             continue
-        where_texts += [(f"题目 {q['code']} 的{EXPRESSION_NAMES[key]}", text, names) for key, text, names in expressions_of(q)]
+        where_texts += [
+            (f"题目 {q['code']} 的{EXPRESSION_NAMES[key]}", text, names) for key, text, names in expressions_of(q)
+        ]
         if is_expression(q.get("default")):
             where_texts.append((f"题目 {q['code']} 的默认值", q["default"], False))
     for where, text, names in where_texts:

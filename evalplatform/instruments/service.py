@@ -1,4 +1,5 @@
 """Creating instruments from scratch, a template or an import; editing makes a new version once frozen."""
+
 from __future__ import annotations
 
 import copy
@@ -19,6 +20,7 @@ SURVEYS_DIR = Path(__file__).resolve().parents[2] / "surveys"
 
 class InstrumentNotFound(EngagementNotFound):
     """Shown as 404 by the engagements error handler, like every object outside the engagement."""
+
     pass
 
 
@@ -28,8 +30,14 @@ def list_templates(kind: str | None = None) -> list[dict]:
     for path in sorted(SURVEYS_DIR.glob("*.yaml")):
         definition = load_template(path.stem)
         if kind is None or definition.get("kind", "questionnaire") == kind:
-            found.append({"name": path.stem, "title": definition["title"], "kind": definition.get("kind", "questionnaire"),
-                          "description": definition.get("description", "")})
+            found.append(
+                {
+                    "name": path.stem,
+                    "title": definition["title"],
+                    "kind": definition.get("kind", "questionnaire"),
+                    "description": definition.get("description", ""),
+                }
+            )
     return found
 
 
@@ -40,20 +48,36 @@ def load_template(name: str) -> dict:
     return validate_definition(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def create_instrument(session: Session, engagement, actor, now: datetime, definition: dict,
-                      source: str | None = None) -> Instrument:
+def create_instrument(
+    session: Session, engagement, actor, now: datetime, definition: dict, source: str | None = None
+) -> Instrument:
     definition = validate_definition(copy.deepcopy(definition))
-    instrument = Instrument(engagement_id=engagement.id, kind=definition.get("kind", "questionnaire"),
-                            title=definition["title"][:300], source=source, created_by_id=actor.id, created_at=now)
+    instrument = Instrument(
+        engagement_id=engagement.id,
+        kind=definition.get("kind", "questionnaire"),
+        title=definition["title"][:300],
+        source=source,
+        created_by_id=actor.id,
+        created_at=now,
+    )
     instrument.versions.append(InstrumentVersion(number=1, definition=definition, created_at=now))
     session.add(instrument)
     session.flush()
-    record(session, actor=actor, action="instrument.create", obj=instrument, engagement_id=engagement.id,
-           details={"title": instrument.title, "name": source}, now=now)
+    record(
+        session,
+        actor=actor,
+        action="instrument.create",
+        obj=instrument,
+        engagement_id=engagement.id,
+        details={"title": instrument.title, "name": source},
+        now=now,
+    )
     return instrument
 
 
-def save_definition(session: Session, instrument: Instrument, actor, now: datetime, definition: dict) -> InstrumentVersion:
+def save_definition(
+    session: Session, instrument: Instrument, actor, now: datetime, definition: dict
+) -> InstrumentVersion:
     """Replace the latest version's definition, or add a new version when the latest is frozen."""
     definition = validate_definition(copy.deepcopy(definition))
     latest = instrument.latest
@@ -64,8 +88,15 @@ def save_definition(session: Session, instrument: Instrument, actor, now: dateti
         latest.definition = definition
     instrument.title = definition["title"][:300]
     session.flush()
-    record(session, actor=actor, action="instrument.edit", obj=instrument, engagement_id=instrument.engagement_id,
-           details={"version": latest.number}, now=now)
+    record(
+        session,
+        actor=actor,
+        action="instrument.edit",
+        obj=instrument,
+        engagement_id=instrument.engagement_id,
+        details={"version": latest.number},
+        now=now,
+    )
     return latest
 
 

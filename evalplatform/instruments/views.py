@@ -1,4 +1,5 @@
 """Evaluator pages for instruments: list and create (scratch, template, XLSForm), builder, preview, export."""
+
 from __future__ import annotations
 
 import copy
@@ -13,13 +14,22 @@ from ..engagements.service import load_engagement_for_user
 from ..web import get_or_404, now_utc, transaction, xlsx_download
 from . import languages, service, wording, xlsform, xlsform_export
 from .form import respondent_context
-from .forms import (KIND_LABELS, QUESTION_TYPE_LABELS, DefinitionForm, LanguageForm, MoveForm, NewInstrumentForm,
-                    QuestionForm, TranslationsForm)
+from .forms import (
+    KIND_LABELS,
+    QUESTION_TYPE_LABELS,
+    DefinitionForm,
+    LanguageForm,
+    MoveForm,
+    NewInstrumentForm,
+    QuestionForm,
+    TranslationsForm,
+)
 from .models import Instrument
 from .schema import DefinitionError
 
-bp = Blueprint("instruments", __name__, template_folder="templates",
-               url_prefix="/engagements/<int:engagement_id>/instruments")
+bp = Blueprint(
+    "instruments", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/instruments"
+)
 XLSFORM_MAX_BYTES = 20 * 2**20
 bp.add_app_template_filter(wording.in_words, "in_words")
 
@@ -40,9 +50,14 @@ def _new_form() -> NewInstrumentForm:
 def index(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
     library = {t["name"]: t["title"] for t in service.list_templates()}  # a template's slug → its title
-    return render_template("instruments/index.html", engagement=engagement, form=_new_form(), kinds=KIND_LABELS,
-                           library=library,
-                           instruments=service.engagement_instruments(db.session, engagement))
+    return render_template(
+        "instruments/index.html",
+        engagement=engagement,
+        form=_new_form(),
+        kinds=KIND_LABELS,
+        library=library,
+        instruments=service.engagement_instruments(db.session, engagement),
+    )
 
 
 @bp.post("")
@@ -82,7 +97,11 @@ def _definition_for(form):
         result = xlsform.import_xlsform(data)
         return result.definition, upload.filename[:200], result.unsupported
     title = (form.title.data or "").strip() or _("未命名问卷")
-    return {"title": title, "kind": "questionnaire", "sections": [{"code": "s1", "title": "", "questions": []}]}, None, []
+    return (
+        {"title": title, "kind": "questionnaire", "sections": [{"code": "s1", "title": "", "questions": []}]},
+        None,
+        [],
+    )
 
 
 @bp.get("/<int:instrument_id>")
@@ -90,10 +109,17 @@ def _definition_for(form):
 def builder(engagement_id: int, instrument_id: int):
     engagement, instrument = _load(engagement_id, instrument_id)
     latest = instrument.latest
-    return render_template("instruments/builder.html", engagement=engagement, instrument=instrument, version=latest,
-                           definition=latest.definition, question_form=QuestionForm(), move_form=MoveForm(),
-                           question_types=dict(QUESTION_TYPE_LABELS),
-                           definition_form=DefinitionForm(definition=json.dumps(latest.definition, ensure_ascii=False, indent=2)))
+    return render_template(
+        "instruments/builder.html",
+        engagement=engagement,
+        instrument=instrument,
+        version=latest,
+        definition=latest.definition,
+        question_form=QuestionForm(),
+        move_form=MoveForm(),
+        question_types=dict(QUESTION_TYPE_LABELS),
+        definition_form=DefinitionForm(definition=json.dumps(latest.definition, ensure_ascii=False, indent=2)),
+    )
 
 
 @bp.post("/<int:instrument_id>/questions")
@@ -111,11 +137,19 @@ def add_question(engagement_id: int, instrument_id: int):
 
 
 def _append_question(definition: dict, form: QuestionForm) -> None:
-    question = {"code": form.code.data.strip(), "type": form.type.data, "label": form.label.data.strip(),
-                "required": bool(form.required.data)}
+    question = {
+        "code": form.code.data.strip(),
+        "type": form.type.data,
+        "label": form.label.data.strip(),
+        "required": bool(form.required.data),
+    }
     lines = [line.strip() for line in (form.choices.data or "").splitlines() if line.strip()]
-    pairs = [dict(zip(("code", "label"), (p.strip() for p in line.split("=", 1)))) if "=" in line
-             else {"code": str(i), "label": line} for i, line in enumerate(lines, start=1)]
+    pairs = [
+        dict(zip(("code", "label"), (p.strip() for p in line.split("=", 1))))
+        if "=" in line
+        else {"code": str(i), "label": line}
+        for i, line in enumerate(lines, start=1)
+    ]
     if form.type.data == "matrix":
         question["items"] = pairs
     elif pairs:
@@ -135,7 +169,9 @@ def _append_question(definition: dict, form: QuestionForm) -> None:
         sections.append(target)
     target = target or sections[-1]
     if target.get("group"):  # an imported page: the question joins the page's group (export keeps it there)
-        question["group"] = target["questions"][-1].get("group", target["group"]) if target["questions"] else target["group"]
+        question["group"] = (
+            target["questions"][-1].get("group", target["group"]) if target["questions"] else target["group"]
+        )
     target["questions"].append(question)
 
 
@@ -189,15 +225,20 @@ def save_json(engagement_id: int, instrument_id: int):
 @login_required
 def preview(engagement_id: int, instrument_id: int):
     _engagement, instrument = _load(engagement_id, instrument_id)
-    return render_template("questionnaires/respond.html", preview=True, **respondent_context(
-        instrument.latest.definition, {"token": "preview"}))
+    return render_template(
+        "questionnaires/respond.html",
+        preview=True,
+        **respondent_context(instrument.latest.definition, {"token": "preview"}),
+    )
 
 
 @bp.get("/<int:instrument_id>/xlsform.xlsx")
 @login_required
 def export_xlsform(engagement_id: int, instrument_id: int):
     _engagement, instrument = _load(engagement_id, instrument_id)
-    return xlsx_download(xlsform_export.export_xlsform(instrument.latest.definition), f"instrument-{instrument.id}.xlsx")
+    return xlsx_download(
+        xlsform_export.export_xlsform(instrument.latest.definition), f"instrument-{instrument.id}.xlsx"
+    )
 
 
 @bp.get("/<int:instrument_id>/languages")
@@ -210,11 +251,21 @@ def translations(engagement_id: int, instrument_id: int):
     language = request.args.get("language", names[1] if len(names) > 1 else names[0])
     if language not in names:
         abort(404)
-    rows = [(path, what, base, languages.text_in(definition, path, language))
-            for path, what, base in languages.texts(definition)]
-    return render_template("instruments/translations.html", engagement=engagement, instrument=instrument,
-                           definition=definition, names=names, language=language, rows=rows,
-                           form=TranslationsForm(version=str(instrument.latest.number)), language_form=LanguageForm())
+    rows = [
+        (path, what, base, languages.text_in(definition, path, language))
+        for path, what, base in languages.texts(definition)
+    ]
+    return render_template(
+        "instruments/translations.html",
+        engagement=engagement,
+        instrument=instrument,
+        definition=definition,
+        names=names,
+        language=language,
+        rows=rows,
+        form=TranslationsForm(version=str(instrument.latest.number)),
+        language_form=LanguageForm(),
+    )
 
 
 @bp.post("/<int:instrument_id>/languages")
@@ -227,13 +278,16 @@ def save_translations(engagement_id: int, instrument_id: int):
         flash(_("问卷已被修改，请重新打开翻译页面后再保存"), "error")
     else:
         paths = [path for path, _what, _base in languages.texts(definition)]
-        values = {path: request.form.get(f"t-{i}", "")[:2000] for i, path in enumerate(paths) if f"t-{i}" in request.form}
+        values = {
+            path: request.form.get(f"t-{i}", "")[:2000] for i, path in enumerate(paths) if f"t-{i}" in request.form
+        }
         try:
             _save(instrument, languages.with_texts(definition, language, values))
         except languages.LanguageError as error:
             flash(str(error), "error")
-    return redirect(url_for(".translations", engagement_id=engagement_id, instrument_id=instrument_id,
-                            language=language)), 303
+    return redirect(
+        url_for(".translations", engagement_id=engagement_id, instrument_id=instrument_id, language=language)
+    ), 303
 
 
 @bp.post("/<int:instrument_id>/languages/new")
@@ -245,8 +299,11 @@ def add_language(engagement_id: int, instrument_id: int):
     if form.validate_on_submit():
         try:
             if _save(instrument, languages.with_language(instrument.latest.definition, language)):
-                return redirect(url_for(".translations", engagement_id=engagement_id, instrument_id=instrument_id,
-                                        language=language)), 303
+                return redirect(
+                    url_for(
+                        ".translations", engagement_id=engagement_id, instrument_id=instrument_id, language=language
+                    )
+                ), 303
         except languages.LanguageError as error:
             flash(str(error), "error")
     return redirect(url_for(".translations", engagement_id=engagement_id, instrument_id=instrument_id)), 303

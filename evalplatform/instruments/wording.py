@@ -2,13 +2,29 @@
 
 The builder shows the wording and keeps the expression itself in a tooltip for the author.
 """
+
 from __future__ import annotations
 
 from .expr import ExpressionError, tokenize
 
-WORDS = {"=": "为", "!=": "不为", ">=": "≥", "<=": "≤", ">": ">", "<": "<", "and": "且", "or": "或",
-         "div": "÷", "mod": "除以取余", "*": "×", ".": "本题答案", "selected": "选中", "not": "非",
-         "count-selected": "选中个数", "string-length": "字数"}
+WORDS = {
+    "=": "为",
+    "!=": "不为",
+    ">=": "≥",
+    "<=": "≤",
+    ">": ">",
+    "<": "<",
+    "and": "且",
+    "or": "或",
+    "div": "÷",
+    "mod": "除以取余",
+    "*": "×",
+    ".": "本题答案",
+    "selected": "选中",
+    "not": "非",
+    "count-selected": "选中个数",
+    "string-length": "字数",
+}
 SHORT = 24
 
 

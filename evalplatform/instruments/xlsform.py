@@ -13,6 +13,7 @@ Pages: a group with `field-list`, or a group without nested groups, is one page;
 other groups contributes pages of its loose questions and its subgroups; questions outside any group that
 follow one another share a page. Group relevance applies through the chain (instruments.form).
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,19 @@ from .xlsform_build import Builder
 from .xlsform_read import TRANSLATED, XLSFormError, has_plain, languages_of, read_sheets
 
 SETTINGS_KEPT = ("form_id", "version", "style", "instance_name")  # default_language becomes "language"
-SETTINGS_IGNORED = ("form_title", "default_language", "title", "name", "id_string", "clean_text_values",
-                    "allow_choice_duplicates", "auto_send", "auto_delete", "namespaces", "client_editable")
+SETTINGS_IGNORED = (
+    "form_title",
+    "default_language",
+    "title",
+    "name",
+    "id_string",
+    "clean_text_values",
+    "allow_choice_duplicates",
+    "auto_send",
+    "auto_delete",
+    "namespaces",
+    "client_editable",
+)
 CHOICE_COLUMNS = {"list_name", "name", "label", "scale", "order"}
 _CHINESE = re.compile(r"chinese|中文|汉语|\(zh|zh\)|简体", re.I)
 
@@ -95,8 +107,11 @@ def import_xlsform(data: bytes) -> ImportResult:
     builder = Builder(lists, languages, notes)
     for record in survey:
         builder.add(record)
-    definition = {"title": (settings.get("form_title") or settings.get("title") or "导入的问卷")[:300],
-                  "kind": "questionnaire", **builder.finish()}
+    definition = {
+        "title": (settings.get("form_title") or settings.get("title") or "导入的问卷")[:300],
+        "kind": "questionnaire",
+        **builder.finish(),
+    }
     definition["settings"] = {k: settings[k] for k in SETTINGS_KEPT if settings.get(k)}
     if languages.base:
         definition["language"] = languages.base
@@ -142,8 +157,14 @@ def _choice_lists(rows: list[dict], languages: Languages, notes: list[str]) -> d
         translations = languages.translations(row, ("label",))
         if translations:
             choice["translations"] = translations
-        extra = {k: v for k, v in row.items() if k not in CHOICE_COLUMNS and "::" not in k
-                 and not k.startswith(("$", "_", "media")) and k not in ("image", "audio", "video")}
+        extra = {
+            k: v
+            for k, v in row.items()
+            if k not in CHOICE_COLUMNS
+            and "::" not in k
+            and not k.startswith(("$", "_", "media"))
+            and k not in ("image", "audio", "video")
+        }
         if extra:
             choice["filter"] = extra
         choices.append(choice)

@@ -1,4 +1,5 @@
 """Survey rows of an XLSForm to questions, groups and pages (used by instruments.xlsform)."""
+
 from __future__ import annotations
 
 import copy
@@ -8,23 +9,80 @@ from . import expr
 from .form import CycleError, Form, is_expression
 from .schema import CODE_RE
 
-TYPE_MAP = {"integer": "integer", "int": "integer", "decimal": "decimal", "text": "text", "string": "text",
-            "date": "date", "note": "note", "calculate": "calculate"}
-SELECTS = {"select_one": "single_choice", "select one": "single_choice", "select1": "single_choice",
-           "select_multiple": "multiple_choice", "select multiple": "multiple_choice",
-           "select all that apply": "multiple_choice"}
-METADATA = ("start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email",
-            "audit", "start-geopoint", "background-geopoint", "background-audio", "imei", "uri:deviceid",
-            "uri:email", "uri:phonenumber", "uri:subscriberid", "uri:simserial", "uri:username", "instanceid")
-MEDIA_GEO = ("image", "photo", "audio", "video", "file", "geopoint", "geotrace", "geoshape", "barcode", "time",
-             "datetime", "range", "rank", "acknowledge", "hidden", "xml-external", "csv-external", "trigger")
+TYPE_MAP = {
+    "integer": "integer",
+    "int": "integer",
+    "decimal": "decimal",
+    "text": "text",
+    "string": "text",
+    "date": "date",
+    "note": "note",
+    "calculate": "calculate",
+}
+SELECTS = {
+    "select_one": "single_choice",
+    "select one": "single_choice",
+    "select1": "single_choice",
+    "select_multiple": "multiple_choice",
+    "select multiple": "multiple_choice",
+    "select all that apply": "multiple_choice",
+}
+METADATA = (
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "subscriberid",
+    "simserial",
+    "phonenumber",
+    "username",
+    "email",
+    "audit",
+    "start-geopoint",
+    "background-geopoint",
+    "background-audio",
+    "imei",
+    "uri:deviceid",
+    "uri:email",
+    "uri:phonenumber",
+    "uri:subscriberid",
+    "uri:simserial",
+    "uri:username",
+    "instanceid",
+)
+MEDIA_GEO = (
+    "image",
+    "photo",
+    "audio",
+    "video",
+    "file",
+    "geopoint",
+    "geotrace",
+    "geoshape",
+    "barcode",
+    "time",
+    "datetime",
+    "range",
+    "rank",
+    "acknowledge",
+    "hidden",
+    "xml-external",
+    "csv-external",
+    "trigger",
+)
 TRUE = {"yes", "true", "true()", "1", "y"}
 FALSE = {"no", "false", "false()", "0", "n", ""}
 BEGIN = re.compile(r"^begin[ _](group|repeat|looped[ _]group)$")
 END = re.compile(r"^end[ _](group|repeat|looped[ _]group)$")
 LEGACY_BEGIN = {"group": "group", "repeat": "repeat", "looped group": "repeat", "looped_group": "repeat"}
-EXPRESSION_COLUMNS = (("relevant", "显示条件"), ("constraint", "约束条件"), ("required", "必答条件"),
-                      ("choice_filter", "选项筛选条件"), ("calculation", "计算公式"), ("default", "默认值"))
+EXPRESSION_COLUMNS = (
+    ("relevant", "显示条件"),
+    ("constraint", "约束条件"),
+    ("required", "必答条件"),
+    ("choice_filter", "选项筛选条件"),
+    ("calculation", "计算公式"),
+    ("default", "默认值"),
+)
 
 
 class Builder:
@@ -64,8 +122,9 @@ class Builder:
         if kind == "repeat" and not inside_repeat:
             self.note(row, name, "重复组（repeat）暂不支持，组内的题目未导入（逐行列出如下）")
         if kind == "repeat" or inside_repeat:
-            self.stack.append({"kind": "repeat" if kind == "repeat" else "group", "code": name or f"row{row}",
-                               "children": []})
+            self.stack.append(
+                {"kind": "repeat" if kind == "repeat" else "group", "code": name or f"row{row}", "children": []}
+            )
             return None
         code = name if CODE_RE.match(name) and name not in self.codes else f"group_{row}"
         if code != name:
@@ -94,14 +153,25 @@ class Builder:
         list_name = None
         for prefix, mapped in SELECTS.items():
             if raw.lower().startswith(prefix + " ") and not base.endswith("_from_file"):
-                qtype, list_name = mapped, raw[len(prefix):].strip().split(" ")[0]
+                qtype, list_name = mapped, raw[len(prefix) :].strip().split(" ")[0]
         if qtype is None:
-            what = "元数据字段，系统已自动记录提交时间与设备，不导入" if base in METADATA else (
-                f"题型 {raw} 暂不支持，未导入" if base in MEDIA_GEO or base.endswith("_from_file") else f"未知题型 {raw}，未导入")
+            what = (
+                "元数据字段，系统已自动记录提交时间与设备，不导入"
+                if base in METADATA
+                else (
+                    f"题型 {raw} 暂不支持，未导入"
+                    if base in MEDIA_GEO or base.endswith("_from_file")
+                    else f"未知题型 {raw}，未导入"
+                )
+            )
             return self.note(row, name, what)
         if not CODE_RE.match(name) or name in self.codes:
             return self.note(row, name, "题目名称为空、不合法或重复，未导入")
-        question = {"code": name, "type": qtype, "label": self.languages.text(record) or ("" if qtype == "calculate" else name)}
+        question = {
+            "code": name,
+            "type": qtype,
+            "label": self.languages.text(record) or ("" if qtype == "calculate" else name),
+        }
         if list_name is not None and not self._choices(question, record, list_name, raw):
             return None
         self._columns(question, record)
@@ -116,7 +186,9 @@ class Builder:
     def _choices(self, question: dict, record: dict, list_name: str, raw: str) -> bool:
         choices = self.lists.get(list_name)
         if not choices:
-            what = f"选项列表 {list_name} 中没有可导入的选项" if list_name in self.lists else f"找不到选项列表 {list_name}"
+            what = (
+                f"选项列表 {list_name} 中没有可导入的选项" if list_name in self.lists else f"找不到选项列表 {list_name}"
+            )
             self.note(record["_row"], record.get("name", ""), f"{what}，未导入")
             return False
         question["choices"] = copy.deepcopy(choices)
@@ -133,7 +205,12 @@ class Builder:
             question["list_name"] += "_other"  # the list now differs from the sheet's; export writes it so
         self.note(row, question["code"], f"or_other 已展开为“其他”选项和文本题 {other}")
         if other not in self.codes:
-            text = {"code": other, "type": "text", "label": "请注明其他", "relevant": f"selected(${{{question['code']}}}, 'other')"}
+            text = {
+                "code": other,
+                "type": "text",
+                "label": "请注明其他",
+                "relevant": f"selected(${{{question['code']}}}, 'other')",
+            }
             if question.get("group"):
                 text["group"] = question["group"]
             self.codes.add(other)
@@ -183,8 +260,10 @@ class Builder:
         sections = self._sections()
         for q in questions:
             q.pop("_dropped", None)
-        return {"sections": sections or [{"code": "p1", "title": "", "questions": []}],
-                "groups": self._used_groups(sections)}
+        return {
+            "sections": sections or [{"code": "p1", "title": "", "questions": []}],
+            "groups": self._used_groups(sections),
+        }
 
     def _sections(self) -> list[dict]:
         return [s for s in _pages(self.root["children"], None, self._page_code) if s["questions"]]
@@ -226,8 +305,11 @@ class Builder:
             for group in self.groups:
                 problem = group.get("relevant") and _problem(group["relevant"], known, False)
                 if problem:
-                    self.note(self.rows[group["code"]], group["code"],
-                              f"分组的显示条件 {group.pop('relevant')} {problem}，已去掉（该组总是显示）")
+                    self.note(
+                        self.rows[group["code"]],
+                        group["code"],
+                        f"分组的显示条件 {group.pop('relevant')} {problem}，已去掉（该组总是显示）",
+                    )
                     changed = True
         for q in questions:
             if q.get("_dropped"):
@@ -248,7 +330,9 @@ class Builder:
                 self.note(self.rows[q["code"]], q["code"], f"计算公式 {text} {problem}，未导入")
                 return True
             del q[key]
-            consequence = {"relevant": "此题总是显示", "required": "按非必答导入", "choice_filter": "显示全部选项"}.get(key, "已去掉")
+            consequence = {"relevant": "此题总是显示", "required": "按非必答导入", "choice_filter": "显示全部选项"}.get(
+                key, "已去掉"
+            )
             self.note(self.rows[q["code"]], q["code"], f"{name} {text} {problem}，{consequence}")
         return changed
 
@@ -273,6 +357,7 @@ class Builder:
                     self.note(self.rows.get(q["code"], 0), q["code"], "条件或公式与其他题目互相引用（循环），已去掉")
             finally:
                 self.codes = codes
+
 
 def _problem(text: str, known: set[str], names: bool) -> str:
     """Why an expression cannot be kept ('' when it can)."""
@@ -321,8 +406,13 @@ def _pages(children: list[dict], group: dict | None, page_code) -> list[dict]:
         if wrapper:
             pages += _pages(child["children"], child["group"], page_code)
         else:
-            pages.append(_section(page_code(child["code"]), child["group"],
-                                  [n["question"] for n in _walk_questions(child) if not n["question"].get("_dropped")]))
+            pages.append(
+                _section(
+                    page_code(child["code"]),
+                    child["group"],
+                    [n["question"] for n in _walk_questions(child) if not n["question"].get("_dropped")],
+                )
+            )
     close_run()
     return pages
 
@@ -331,7 +421,9 @@ def _section(code: str, group: dict | None, questions: list[dict]) -> dict:
     section = {"code": code, "title": group["label"] if group else "", "questions": questions}
     if group:
         section["group"] = group["code"]
-        titles = {lang: {"title": t["label"]} for lang, t in (group.get("translations") or {}).items() if t.get("label")}
+        titles = {
+            lang: {"title": t["label"]} for lang, t in (group.get("translations") or {}).items() if t.get("label")
+        }
         if titles:
             section["translations"] = titles
     return section

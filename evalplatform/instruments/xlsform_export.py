@@ -4,6 +4,7 @@ gives the same definition (tests/questionnaires/test_xlsform_corpus.py).
 Imported forms keep their groups (a question's `group` chain becomes begin/end group rows); a definition
 made here writes each section as a `field-list` group. Matrices become `table-list` groups of select_one.
 """
+
 from __future__ import annotations
 
 import io
@@ -14,10 +15,24 @@ from openpyxl.cell import WriteOnlyCell
 from .schema import SATISFACTION_CHOICES, choices_of
 
 TEXT_KEYS = ("label", "hint", "constraint_message", "required_message")
-LOGIC_KEYS = ("required", "relevant", "constraint", "calculation", "default", "read_only", "appearance",
-              "choice_filter", "parameters")
-TYPES = {"single_choice": "select_one", "site": "select_one", "satisfaction": "select_one",
-         "multiple_choice": "select_multiple", "photo": "image"}
+LOGIC_KEYS = (
+    "required",
+    "relevant",
+    "constraint",
+    "calculation",
+    "default",
+    "read_only",
+    "appearance",
+    "choice_filter",
+    "parameters",
+)
+TYPES = {
+    "single_choice": "select_one",
+    "site": "select_one",
+    "satisfaction": "select_one",
+    "multiple_choice": "select_multiple",
+    "photo": "image",
+}
 
 
 class _Sheets:
@@ -87,9 +102,15 @@ def export_xlsform(definition: dict) -> bytes:
         _grouped(definition, sheets)
     else:
         for section in definition["sections"]:
-            sheets.survey.append({"type": "begin group", "name": sheets.group_name(section.get("code") or "s"),
-                                  **sheets.texts(section, ("label",), {"label": "title"}),
-                                  "relevant": section.get("relevant", ""), "appearance": "field-list"})
+            sheets.survey.append(
+                {
+                    "type": "begin group",
+                    "name": sheets.group_name(section.get("code") or "s"),
+                    **sheets.texts(section, ("label",), {"label": "title"}),
+                    "relevant": section.get("relevant", ""),
+                    "appearance": "field-list",
+                }
+            )
             for q in section["questions"]:
                 sheets.survey.extend(_question_rows(q, sheets))
             sheets.survey.append({"type": "end group"})
@@ -118,8 +139,14 @@ def _grouped(definition: dict, sheets: _Sheets) -> None:
                 sheets.survey.append({"type": "end group"})
             for code in chain[common:]:
                 group = groups[code]
-                sheets.survey.append({"type": "begin group", "name": code, **sheets.texts(group, ("label",)),
-                                      **{k: group[k] for k in ("relevant", "appearance") if group.get(k)}})
+                sheets.survey.append(
+                    {
+                        "type": "begin group",
+                        "name": code,
+                        **sheets.texts(group, ("label",)),
+                        **{k: group[k] for k in ("relevant", "appearance") if group.get(k)},
+                    }
+                )
             open_chain = chain
             sheets.survey.extend(_question_rows(q, sheets))
     for _code in open_chain:
@@ -156,12 +183,28 @@ def _logic(q: dict) -> dict:
 
 
 def _matrix_rows(q: dict, sheets: _Sheets) -> list[dict]:
-    list_name = sheets.add_list("satisfaction5" if not q.get("choices") else f"list_{q['code']}",
-                                choices_of(q) if q.get("choices") else SATISFACTION_CHOICES)
-    rows = [{"type": "begin group", "name": sheets.group_name(q["code"]), **sheets.texts(q, ("label",)),
-             "relevant": q.get("relevant", ""), "appearance": "table-list"}]
-    rows += [{"type": f"select_one {list_name}", "name": f"{q['code']}_{item['code']}", "label": item["label"],
-              **({"required": "yes"} if q.get("required") else {})} for item in q.get("items", [])]
+    list_name = sheets.add_list(
+        "satisfaction5" if not q.get("choices") else f"list_{q['code']}",
+        choices_of(q) if q.get("choices") else SATISFACTION_CHOICES,
+    )
+    rows = [
+        {
+            "type": "begin group",
+            "name": sheets.group_name(q["code"]),
+            **sheets.texts(q, ("label",)),
+            "relevant": q.get("relevant", ""),
+            "appearance": "table-list",
+        }
+    ]
+    rows += [
+        {
+            "type": f"select_one {list_name}",
+            "name": f"{q['code']}_{item['code']}",
+            "label": item["label"],
+            **({"required": "yes"} if q.get("required") else {}),
+        }
+        for item in q.get("items", [])
+    ]
     return rows + [{"type": "end group"}]
 
 
@@ -170,14 +213,24 @@ def _workbook(definition: dict, sheets: _Sheets) -> bytes:
     if sheets.base:
         settings["default_language"] = sheets.base
     survey_columns = ["type", "name"] + [c for k in TEXT_KEYS for c in sheets.text_columns(k)] + list(LOGIC_KEYS)
-    filters = sorted({k for row in sheets.choices for k in row} - {"list_name", "name", "scale"}
-                     - set(sheets.text_columns("label")))
-    choice_columns = ["list_name", "name"] + sheets.text_columns("label") + \
-        (["scale"] if any("scale" in r for r in sheets.choices) else []) + filters
+    filters = sorted(
+        {k for row in sheets.choices for k in row} - {"list_name", "name", "scale"} - set(sheets.text_columns("label"))
+    )
+    choice_columns = (
+        ["list_name", "name"]
+        + sheets.text_columns("label")
+        + (["scale"] if any("scale" in r for r in sheets.choices) else [])
+        + filters
+    )
     workbook = Workbook(write_only=True)
-    for title, columns, rows in (("survey", survey_columns, sheets.survey), ("choices", choice_columns, sheets.choices),
-                                 ("settings", list(settings), [settings])):
-        used = [c for c in columns if c in ("type", "name", "list_name") or any(r.get(c) not in (None, "") for r in rows)]
+    for title, columns, rows in (
+        ("survey", survey_columns, sheets.survey),
+        ("choices", choice_columns, sheets.choices),
+        ("settings", list(settings), [settings]),
+    ):
+        used = [
+            c for c in columns if c in ("type", "name", "list_name") or any(r.get(c) not in (None, "") for r in rows)
+        ]
         sheet = workbook.create_sheet(title)
         sheet.append(used)
         for row in rows:

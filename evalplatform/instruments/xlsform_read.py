@@ -4,6 +4,7 @@ Headers are normalised as pyxform reads them: case and spaces of the column name
 aliases pyxform accepts (relevance, calculate, caption, list name, readonly, …) become the canonical name,
 and a `::Language (code)` suffix is kept as written. Data after 20 blank rows is not read (XLSForm spec).
 """
+
 from __future__ import annotations
 
 import io
@@ -21,15 +22,34 @@ MAX_CELL = 20_000
 MAX_UNPACKED = 200 * 2**20
 BLANK_ROWS_STOP = 20
 ALIASES = {
-    "relevance": "relevant", "calculate": "calculation", "constraining_message": "constraint_message",
-    "caption": "label", "count": "repeat_count", "jr:count": "repeat_count", "requiredmsg": "required_message",
-    "list name": "list_name", "readonly": "read_only", "image": "media::image", "audio": "media::audio",
-    "video": "media::video", "big-image": "media::big-image", "constraint message": "constraint_message",
-    "required message": "required_message", "choice filter": "choice_filter", "read only": "read_only",
-    "bind::relevant": "relevant", "bind::constraint": "constraint", "bind::calculate": "calculation",
-    "bind::required": "required", "bind::readonly": "read_only", "bind::jr:constraintmsg": "constraint_message",
-    "bind::jr:requiredmsg": "required_message", "control::appearance": "appearance", "hint::default": "hint",
-    "label::default": "label", "repeat count": "repeat_count",
+    "relevance": "relevant",
+    "calculate": "calculation",
+    "constraining_message": "constraint_message",
+    "caption": "label",
+    "count": "repeat_count",
+    "jr:count": "repeat_count",
+    "requiredmsg": "required_message",
+    "list name": "list_name",
+    "readonly": "read_only",
+    "image": "media::image",
+    "audio": "media::audio",
+    "video": "media::video",
+    "big-image": "media::big-image",
+    "constraint message": "constraint_message",
+    "required message": "required_message",
+    "choice filter": "choice_filter",
+    "read only": "read_only",
+    "bind::relevant": "relevant",
+    "bind::constraint": "constraint",
+    "bind::calculate": "calculation",
+    "bind::required": "required",
+    "bind::readonly": "read_only",
+    "bind::jr:constraintmsg": "constraint_message",
+    "bind::jr:requiredmsg": "required_message",
+    "control::appearance": "appearance",
+    "hint::default": "hint",
+    "label::default": "label",
+    "repeat count": "repeat_count",
 }
 TRANSLATED = ("label", "hint", "constraint_message", "required_message", "guidance_hint")
 
@@ -43,8 +63,11 @@ def normalise_header(raw) -> str:
     if "::" in text:
         head, _sep, language = text.partition("::")
         head = head.strip().lower()
-        head = {"jr:constraintmsg": "constraint_message", "jr:requiredmsg": "required_message",
-                "constraintmsg": "constraint_message"}.get(head, ALIASES.get(head, head))
+        head = {
+            "jr:constraintmsg": "constraint_message",
+            "jr:requiredmsg": "required_message",
+            "constraintmsg": "constraint_message",
+        }.get(head, ALIASES.get(head, head))
         if head.startswith("media::"):
             return f"{head}::{language.strip()}"
         if head in ("bind", "control", "media"):
@@ -100,7 +123,7 @@ def read_sheets(data: bytes) -> dict[str, list[dict]]:
 
 def _rows(grid: list[list], sheet: str) -> list[dict]:
     if len(grid) > MAX_ROWS + BLANK_ROWS_STOP + 1:
-        grid = grid[:MAX_ROWS + BLANK_ROWS_STOP + 1]
+        grid = grid[: MAX_ROWS + BLANK_ROWS_STOP + 1]
     if not grid:
         return []
     header = [normalise_header(h) for h in grid[0][:MAX_COLUMNS]]

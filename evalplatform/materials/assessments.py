@@ -1,5 +1,6 @@
 """绩效自评表 and 绩效目标表: found in the county's layout, extracted as cell texts (what the evaluator reviews and
 corrects on the draft page), then validated into typed rows. Small tables: read whole, never streamed."""
+
 from __future__ import annotations
 
 import re
@@ -8,52 +9,132 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ..indicators.target_text import parse_target
-from .layout import (Field, HeaderNotFound, Layout, detect, first_text, is_column_number_row, is_header_repeat,
-                     is_note, is_total)
+from .layout import (
+    Field,
+    HeaderNotFound,
+    Layout,
+    detect,
+    first_text,
+    is_column_number_row,
+    is_header_repeat,
+    is_note,
+    is_total,
+)
 from .parsers import Parsed, find_table, header_error, number_in
 from .reading import UNCACHED_FORMULA, CellError, Grid, RowError, column_letter, is_blank, shown
 from .tables import PARSERS
 
 BUDGET_FIELDS = [
-    Field("item", "项目资金", ("资金项目", "资金来源", "项目", "预算项目", "资金", "资金情况", "项目资金情况",
-                               "Funding", "Item"), required=False),
-    Field("initial_budget", "年初预算数", ("年初预算", "年初预算金额", "年初预算数(万元)", "年初批复数",
-                                          "Initial budget"), "amount"),
-    Field("annual_budget", "全年预算数", ("全年预算", "调整后预算数", "全年预算金额", "调整预算数", "全年预算数(A)",
-                                         "Annual budget", "Adjusted budget"), "amount"),
-    Field("executed", "全年执行数", ("全年执行", "实际执行数", "执行数", "实际支出数", "全年执行数(B)", "实际支出",
-                                    "Executed", "Actual spending"), "amount"),
+    Field(
+        "item",
+        "项目资金",
+        ("资金项目", "资金来源", "项目", "预算项目", "资金", "资金情况", "项目资金情况", "Funding", "Item"),
+        required=False,
+    ),
+    Field(
+        "initial_budget",
+        "年初预算数",
+        ("年初预算", "年初预算金额", "年初预算数(万元)", "年初批复数", "Initial budget"),
+        "amount",
+    ),
+    Field(
+        "annual_budget",
+        "全年预算数",
+        ("全年预算", "调整后预算数", "全年预算金额", "调整预算数", "全年预算数(A)", "Annual budget", "Adjusted budget"),
+        "amount",
+    ),
+    Field(
+        "executed",
+        "全年执行数",
+        ("全年执行", "实际执行数", "执行数", "实际支出数", "全年执行数(B)", "实际支出", "Executed", "Actual spending"),
+        "amount",
+    ),
     Field("weight", "分值", ("分数", "权重", "Weight", "Points"), "points", required=False),
-    Field("execution_rate", "执行率", ("预算执行率", "执行率(%)", "执行率(B/A)", "Execution rate"), "rate",
-          required=False),
+    Field(
+        "execution_rate", "执行率", ("预算执行率", "执行率(%)", "执行率(B/A)", "Execution rate"), "rate", required=False
+    ),
     Field("points", "得分", ("自评得分", "Score"), "points", required=False),
 ]
 LEVEL_FIELDS = [
     Field("level1", "一级指标", ("一级", "Level 1", "Category"), required=False),
     Field("level2", "二级指标", ("二级", "Level 2", "Subcategory"), required=False),
-    Field("level3", "三级指标", ("指标名称", "绩效指标", "三级", "指标内容", "具体指标", "Indicator", "Level 3",
-                                 "Indicator name")),
+    Field(
+        "level3",
+        "三级指标",
+        ("指标名称", "绩效指标", "三级", "指标内容", "具体指标", "Indicator", "Level 3", "Indicator name"),
+    ),
 ]
 INDICATOR_FIELDS = LEVEL_FIELDS + [
-    Field("target_value", "年度指标值", ("指标值", "年度目标值", "目标值", "预期指标值", "年度指标", "计划指标值",
-                                        "Target", "Target value", "Annual target"), required=False),
-    Field("actual_value", "实际完成值", ("实际值", "全年实际值", "完成值", "实际完成情况", "实际完成指标值",
-                                        "全年实际完成值", "全年完成值", "完成情况", "实际完成", "Actual",
-                                        "Actual value", "Result")),
+    Field(
+        "target_value",
+        "年度指标值",
+        (
+            "指标值",
+            "年度目标值",
+            "目标值",
+            "预期指标值",
+            "年度指标",
+            "计划指标值",
+            "Target",
+            "Target value",
+            "Annual target",
+        ),
+        required=False,
+    ),
+    Field(
+        "actual_value",
+        "实际完成值",
+        (
+            "实际值",
+            "全年实际值",
+            "完成值",
+            "实际完成情况",
+            "实际完成指标值",
+            "全年实际完成值",
+            "全年完成值",
+            "完成情况",
+            "实际完成",
+            "Actual",
+            "Actual value",
+            "Result",
+        ),
+    ),
     Field("weight", "分值", ("分数", "权重", "指标分值", "Weight", "Points"), "points", required=False),
     Field("points", "得分", ("自评得分", "实际得分", "Score"), "points", required=False),
-    Field("deviation_note", "偏差原因分析及改进措施", ("偏差原因分析", "偏差原因", "偏差原因及改进措施",
-                                                     "未完成原因分析", "原因分析", "Deviation", "Remarks"),
-          required=False),
+    Field(
+        "deviation_note",
+        "偏差原因分析及改进措施",
+        ("偏差原因分析", "偏差原因", "偏差原因及改进措施", "未完成原因分析", "原因分析", "Deviation", "Remarks"),
+        required=False,
+    ),
 ]
 TARGET_FIELDS = LEVEL_FIELDS + [
-    Field("target_value", "指标值", ("年度指标值", "目标值", "年度目标值", "绩效指标值", "指标目标值", "预期指标值",
-                                    "计划指标值", "绩效目标值", "预期目标值", "Target", "Target value"), required=True),
-    Field("operator", "指标性质", ("符号", "运算符", "比较符", "指标符号", "计算符号", "指标值符号", "指标方向",
-                                  "Operator"), required=False),
+    Field(
+        "target_value",
+        "指标值",
+        (
+            "年度指标值",
+            "目标值",
+            "年度目标值",
+            "绩效指标值",
+            "指标目标值",
+            "预期指标值",
+            "计划指标值",
+            "绩效目标值",
+            "预期目标值",
+            "Target",
+            "Target value",
+        ),
+        required=True,
+    ),
+    Field(
+        "operator",
+        "指标性质",
+        ("符号", "运算符", "比较符", "指标符号", "计算符号", "指标值符号", "指标方向", "Operator"),
+        required=False,
+    ),
     Field("unit", "度量单位", ("计量单位", "单位", "指标单位", "Unit"), required=False),
-    Field("weight", "分值", ("权重", "分值/权重", "指标分值", "权重(%)", "Weight", "Points"), "points",
-          required=False),
+    Field("weight", "分值", ("权重", "分值/权重", "指标分值", "权重(%)", "Weight", "Points"), "points", required=False),
 ]
 SECTION_FIELDS = {"budget": BUDGET_FIELDS, "indicator": INDICATOR_FIELDS, "target": TARGET_FIELDS}
 
@@ -61,11 +142,12 @@ SECTION_FIELDS = {"budget": BUDGET_FIELDS, "indicator": INDICATOR_FIELDS, "targe
 @dataclass
 class Extracted:
     """A review table: each row's cells as text by field, before any is converted."""
+
     sheet: str = ""
-    mapping: dict[str, str] = field(default_factory=dict)   # "section.field" -> header as found
-    rows: list[dict] = field(default_factory=list)           # {"section", "row", "cells": {field: text}, "uncached"}
-    scales: dict[str, str] = field(default_factory=dict)    # "section.field" -> "10000" for 万元 columns
-    letters: dict[str, str] = field(default_factory=dict)   # "section.field" -> column letter in the file
+    mapping: dict[str, str] = field(default_factory=dict)  # "section.field" -> header as found
+    rows: list[dict] = field(default_factory=list)  # {"section", "row", "cells": {field: text}, "uncached"}
+    scales: dict[str, str] = field(default_factory=dict)  # "section.field" -> "10000" for 万元 columns
+    letters: dict[str, str] = field(default_factory=dict)  # "section.field" -> column letter in the file
     errors: list[RowError] = field(default_factory=list)
 
 
@@ -83,8 +165,10 @@ def cell_text(value) -> str | None:
 def _row(grid: Grid, r: int, layout: Layout, section: str) -> dict:
     """A row's cells as text; an indicator's names read through merged cells (二级 and 三级 merged across for a
     满意度 line), the other cells as they stand (a 分值 merged down counts once)."""
-    cells = {name: _level(grid, r, layout, name) if name.startswith("level") else cell_text(grid.cell(r, c))
-             for name, c in layout.columns.items()}
+    cells = {
+        name: _level(grid, r, layout, name) if name.startswith("level") else cell_text(grid.cell(r, c))
+        for name, c in layout.columns.items()
+    }
     uncached = [name for name, c in layout.columns.items() if (r, c) in grid.uncached]
     return {"section": section, "row": r + 1, "cells": cells, "uncached": uncached}
 
@@ -97,22 +181,24 @@ def _remember(extracted: Extracted, section: str, layout: Layout) -> None:
 
 def _split(mapping: dict, section: str) -> dict[str, str]:
     prefix = section + "."
-    return {k[len(prefix):]: v for k, v in mapping.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in mapping.items() if k.startswith(prefix)}
 
 
 # --- extraction ---------------------------------------------------------------------------------------------
 
 
-def detect_self_assessment(grids: list[Grid], saved: dict,
-                           partial: bool = False) -> tuple[Grid, dict[str, Layout]] | RowError:
+def detect_self_assessment(
+    grids: list[Grid], saved: dict, partial: bool = False
+) -> tuple[Grid, dict[str, Layout]] | RowError:
     """The budget block's header, then the indicator block's below it, on the first sheet that has both; a
     自评表 without a budget block (some counties put the funds on another form) is read for its indicators."""
     found = find_table(grids, BUDGET_FIELDS, _split(saved, "budget"), partial=partial)
     if not isinstance(found, RowError):
         grid, budget = found
         try:
-            indicators = detect(grid, INDICATOR_FIELDS, _split(saved, "indicator"), start=budget.bottom + 1,
-                                scan=200, partial=partial)
+            indicators = detect(
+                grid, INDICATOR_FIELDS, _split(saved, "indicator"), start=budget.bottom + 1, scan=200, partial=partial
+            )
             return grid, {"budget": budget, "indicator": indicators}
         except HeaderNotFound as missing:
             failure = header_error(grid.sheet, missing.missing)
@@ -122,8 +208,9 @@ def detect_self_assessment(grids: list[Grid], saved: dict,
     return failure if isinstance(alone, RowError) else (alone[0], {"indicator": alone[1]})
 
 
-def detect_target_sheet(grids: list[Grid], saved: dict,
-                        partial: bool = False) -> tuple[Grid, dict[str, Layout]] | RowError:
+def detect_target_sheet(
+    grids: list[Grid], saved: dict, partial: bool = False
+) -> tuple[Grid, dict[str, Layout]] | RowError:
     found = find_table(grids, TARGET_FIELDS, _split(saved, "target"), partial=partial)
     return found if isinstance(found, RowError) else (found[0], {"target": found[1]})
 
@@ -149,8 +236,10 @@ def _item_column(grid: Grid, layout: Layout, stop: int) -> int:
     stop = next((r for r in range(layout.bottom + 1, stop) if "目标" in first_text(grid, r)), stop)
     for c in range(first_amount - 1, -1, -1):
         texts = [grid.cell(r, c) for r in range(layout.bottom + 1, stop)]
-        if any(isinstance(t, str) and t.strip() and not _merged_down_label(grid, r, c) for r, t in
-               zip(range(layout.bottom + 1, stop), texts)):
+        if any(
+            isinstance(t, str) and t.strip() and not _merged_down_label(grid, r, c)
+            for r, t in zip(range(layout.bottom + 1, stop), texts)
+        ):
             return c
     return layout.columns.get("item", max(first_amount - 1, 0))
 
@@ -168,8 +257,9 @@ def _budget_rows(grid: Grid, layout: Layout, stop: int, extracted: Extracted) ->
         name = cell_text(grid.cell(r, item)) or ""
         if "目标" in name or is_note(first_text(grid, r)):
             break  # 年度总体目标 follows the budget block
-        empty = all(is_blank(grid.cell(r, layout.columns[k])) and (r, layout.columns[k]) not in grid.uncached
-                    for k in amounts)
+        empty = all(
+            is_blank(grid.cell(r, layout.columns[k])) and (r, layout.columns[k]) not in grid.uncached for k in amounts
+        )
         if empty:
             if any(row["section"] == "budget" for row in extracted.rows):
                 break
@@ -188,10 +278,11 @@ def _indicator_rows(grid: Grid, layout: Layout, section: str, extracted: Extract
             break
         title = _section_title(grid, r, layout)
         if title:
-            level1, level2 = title, None   # 一、产出指标 merged across the table: the 一级指标 of the rows below
+            level1, level2 = title, None  # 一、产出指标 merged across the table: the 一级指标 of the rows below
             continue
         if all(is_blank(grid.cell(r, c)) for c in layout.columns.values()) and not any(
-                (r, c) in grid.uncached for c in layout.columns.values()):
+            (r, c) in grid.uncached for c in layout.columns.values()
+        ):
             continue
         if is_header_repeat(grid, r, layout) or is_column_number_row(grid, r) or is_total(text):
             continue
@@ -199,8 +290,9 @@ def _indicator_rows(grid: Grid, layout: Layout, section: str, extracted: Extract
         level1 = _level(grid, r, layout, "level1") or level1
         level2 = _level(grid, r, layout, "level2") or level2
         row["cells"].update(level1=level1, level2=level2)
-        if not row["cells"].get("level3") and not any(v for k, v in row["cells"].items()
-                                                      if k not in ("level1", "level2")):
+        if not row["cells"].get("level3") and not any(
+            v for k, v in row["cells"].items() if k not in ("level1", "level2")
+        ):
             continue  # a 一级指标 label row (产出指标 alone on its line)
         extracted.rows.append(row)
 
@@ -276,8 +368,9 @@ def _indicator_checks(row: dict, values: dict, parsed: Parsed) -> bool:
     if weight is not None and points is not None and points > weight:
         parsed.errors.append(RowError(parsed.sheet, row["row"], "得分", shown(points), "得分：超过该指标的分值"))
         return False
-    target = parse_target(row["cells"].get("target_value"), values.pop("unit", None) or "",
-                          values.pop("operator", None) or "")
+    target = parse_target(
+        row["cells"].get("target_value"), values.pop("unit", None) or "", values.pop("operator", None) or ""
+    )
     values.update(target=target, target_value=target.original or None)
     if "actual_value" in values:
         values["actual_number"] = number_in(values["actual_value"])

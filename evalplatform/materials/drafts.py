@@ -1,6 +1,7 @@
 """An upload on its way to becoming data: detected layout shown with a preview, confirmed or changed by the
 evaluator (and saved as a named layout of the bureau), then — for 目标表/自评表 — reviewed cell by cell against
 the original and committed. Every step is audit-logged; nothing becomes data before the commit."""
+
 from __future__ import annotations
 
 import copy
@@ -19,8 +20,16 @@ from ..evidence import service as evidence_service
 from ..evidence.store import BlobStore
 from . import assessments, service
 from .layout import is_blank
-from .models import (DRAFT_WORKFLOW, MATERIAL_KINDS, OPEN_DRAFT_STATES, REVIEW_KINDS, DraftStatus, ImportDraft,
-                     ImportLayout, MaterialImport)
+from .models import (
+    DRAFT_WORKFLOW,
+    MATERIAL_KINDS,
+    OPEN_DRAFT_STATES,
+    REVIEW_KINDS,
+    DraftStatus,
+    ImportDraft,
+    ImportLayout,
+    MaterialImport,
+)
 from .reading import Grid, column_letter
 from .service import Detection, ImportRefused, MaterialError
 
@@ -35,10 +44,22 @@ def bureau_layouts(session: Session, engagement: Engagement, kind: str | None = 
     return list(session.scalars(query.order_by(ImportLayout.created_at.desc(), ImportLayout.id.desc())))
 
 
-def start_draft(session: Session, store: BlobStore, engagement: Engagement, actor: User, now: datetime, *,
-                kind: str, stream: BinaryIO, filename: str | None, max_bytes: int, name: str | None = None,
-                key_column: str | None = None, layout_id: int | None = None,
-                limits: bounds.Limits | None = None) -> ImportDraft:
+def start_draft(
+    session: Session,
+    store: BlobStore,
+    engagement: Engagement,
+    actor: User,
+    now: datetime,
+    *,
+    kind: str,
+    stream: BinaryIO,
+    filename: str | None,
+    max_bytes: int,
+    name: str | None = None,
+    key_column: str | None = None,
+    layout_id: int | None = None,
+    limits: bounds.Limits | None = None,
+) -> ImportDraft:
     """Bounded and detected before the bytes are kept: a file over a limit leaves nothing behind."""
     ensure_can_edit(engagement, actor)
     if kind not in MATERIAL_KINDS:
@@ -55,15 +76,33 @@ def start_draft(session: Session, store: BlobStore, engagement: Engagement, acto
         found.update(mime=mime, **_detect(session, engagement, kind, grids, layouts, key_column, layout_id))
 
     blob = store.put(stream, max_bytes, check=check)
-    draft = ImportDraft(engagement_id=engagement.id, kind=kind, status=DraftStatus.mapping,
-                        name=(name or "").strip() or None, key_column=(key_column or "").strip() or None, filename=filename, blob_sha256=blob.sha256,
-                        mime=found["mime"], size=blob.size, layout_id=found["layout_id"],
-                        sheet=found["table"].get("choice", {}).get("sheet"), table=found["table"],
-                        created_by_id=actor.id, created_at=now)
+    draft = ImportDraft(
+        engagement_id=engagement.id,
+        kind=kind,
+        status=DraftStatus.mapping,
+        name=(name or "").strip() or None,
+        key_column=(key_column or "").strip() or None,
+        filename=filename,
+        blob_sha256=blob.sha256,
+        mime=found["mime"],
+        size=blob.size,
+        layout_id=found["layout_id"],
+        sheet=found["table"].get("choice", {}).get("sheet"),
+        table=found["table"],
+        created_by_id=actor.id,
+        created_at=now,
+    )
     session.add(draft)
     session.flush()
-    audit.record(session, actor=actor, action="material.draft", obj=draft, engagement_id=engagement.id, now=now,
-                 details={"filename": filename, "sha256": blob.sha256, "title": kind})
+    audit.record(
+        session,
+        actor=actor,
+        action="material.draft",
+        obj=draft,
+        engagement_id=engagement.id,
+        now=now,
+        details={"filename": filename, "sha256": blob.sha256, "title": kind},
+    )
     return draft
 
 
@@ -98,8 +137,7 @@ def _sheet_choices(grids: list[Grid]) -> list[dict]:
 
 def table_for(detection: Detection) -> dict:
     bottom = max(l.bottom for l in detection.layouts.values())
-    return {"choice": service.layout_choice(detection), "preview": _preview(detection.grid, bottom),
-            "problems": []}
+    return {"choice": service.layout_choice(detection), "preview": _preview(detection.grid, bottom), "problems": []}
 
 
 def _preview(grid: Grid, bottom: int) -> dict:
@@ -119,14 +157,23 @@ def load_draft(session: Session, engagement: Engagement, draft_id: int) -> Impor
 
 
 def open_drafts(session: Session, engagement: Engagement) -> list[ImportDraft]:
-    return list(session.scalars(select(ImportDraft).where(
-        ImportDraft.engagement_id == engagement.id, ImportDraft.status.in_(OPEN_DRAFT_STATES))
-        .order_by(ImportDraft.id.desc())))
+    return list(
+        session.scalars(
+            select(ImportDraft)
+            .where(ImportDraft.engagement_id == engagement.id, ImportDraft.status.in_(OPEN_DRAFT_STATES))
+            .order_by(ImportDraft.id.desc())
+        )
+    )
 
 
 def _grids(store: BlobStore, draft: ImportDraft, limits: bounds.Limits) -> list[Grid]:
-    return service.read_grids(store.path_for(draft.blob_sha256), draft.kind, mime=draft.mime,
-                              sheet=Path(draft.filename).stem[:100], limits=limits)
+    return service.read_grids(
+        store.path_for(draft.blob_sha256),
+        draft.kind,
+        mime=draft.mime,
+        sheet=Path(draft.filename).stem[:100],
+        limits=limits,
+    )
 
 
 def refresh(session: Session, store: BlobStore, draft: ImportDraft, choice: dict, limits: bounds.Limits) -> None:
@@ -136,9 +183,19 @@ def refresh(session: Session, store: BlobStore, draft: ImportDraft, choice: dict
     draft.table, draft.sheet = table_for(detection), detection.grid.sheet
 
 
-def confirm_mapping(session: Session, store: BlobStore, draft: ImportDraft, engagement: Engagement, actor: User,
-                    now: datetime, choice: dict, *, layout_name: str | None = None, max_bytes: int,
-                    limits: bounds.Limits | None = None) -> MaterialImport | None:
+def confirm_mapping(
+    session: Session,
+    store: BlobStore,
+    draft: ImportDraft,
+    engagement: Engagement,
+    actor: User,
+    now: datetime,
+    choice: dict,
+    *,
+    layout_name: str | None = None,
+    max_bytes: int,
+    limits: bounds.Limits | None = None,
+) -> MaterialImport | None:
     """The evaluator's columns: a 目标表/自评表 goes on to review; a ledger or list is imported at once (all or
     nothing). With `layout_name`, the mapping is saved as the bureau's layout of that name."""
     ensure_can_edit(engagement, actor)
@@ -146,16 +203,28 @@ def confirm_mapping(session: Session, store: BlobStore, draft: ImportDraft, enga
     limits = limits or bounds.from_environment()
     detection = service.chosen_layouts(draft.kind, _grids(store, draft, limits), choice)
     if layout_name and layout_name.strip():
-        draft.layout_id = save_layout(session, engagement, actor, now, draft.kind, layout_name,
-                                      service.mapping_of(detection)).id
+        draft.layout_id = save_layout(
+            session, engagement, actor, now, draft.kind, layout_name, service.mapping_of(detection)
+        ).id
     draft.table = {**table_for(detection)}
     if draft.kind in REVIEW_KINDS:
         return _to_review(session, draft, engagement, actor, now, detection)
     with store.open(draft.blob_sha256) as stream:
         material = service.import_material(
-            session, store, engagement, actor, now, kind=draft.kind, stream=stream, filename=draft.filename,
-            max_bytes=max_bytes, name=draft.name, key_column=draft.key_column, choice=draft.table["choice"],
-            limits=limits)
+            session,
+            store,
+            engagement,
+            actor,
+            now,
+            kind=draft.kind,
+            stream=stream,
+            filename=draft.filename,
+            max_bytes=max_bytes,
+            name=draft.name,
+            key_column=draft.key_column,
+            choice=draft.table["choice"],
+            limits=limits,
+        )
     _close(draft, material)
     return material
 
@@ -168,28 +237,50 @@ def _to_review(session, draft, engagement, actor, now, detection: Detection) -> 
         row["original"] = dict(row["cells"])
     draft.table = {**draft.table, "review": {k: v for k, v in vars(extracted).items() if k != "errors"}}
     DRAFT_WORKFLOW.move(draft, DraftStatus.review)
-    audit.record(session, actor=actor, action="material.draft_mapped", obj=draft, engagement_id=engagement.id,
-                 now=now, details={"count": len(extracted.rows), "fields": service.mapping_of(detection)})
+    audit.record(
+        session,
+        actor=actor,
+        action="material.draft_mapped",
+        obj=draft,
+        engagement_id=engagement.id,
+        now=now,
+        details={"count": len(extracted.rows), "fields": service.mapping_of(detection)},
+    )
 
 
-def save_layout(session: Session, engagement: Engagement, actor: User, now: datetime, kind: str, name: str,
-                mapping: dict[str, str]) -> ImportLayout:
+def save_layout(
+    session: Session, engagement: Engagement, actor: User, now: datetime, kind: str, name: str, mapping: dict[str, str]
+) -> ImportLayout:
     """A named layout of the bureau (one per name and kind; saving again replaces its mapping)."""
     name = name.strip()[:100]
     layout = session.scalar(select(ImportLayout).filter_by(bureau_id=engagement.bureau_id, kind=kind, name=name))
     if layout is None:
-        layout = ImportLayout(bureau_id=engagement.bureau_id, kind=kind, name=name, created_by_id=actor.id,
-                              created_at=now)
+        layout = ImportLayout(
+            bureau_id=engagement.bureau_id, kind=kind, name=name, created_by_id=actor.id, created_at=now
+        )
         session.add(layout)
     layout.mapping = mapping
     session.flush()
-    audit.record(session, actor=actor, action="material.layout_saved", obj=layout, engagement_id=engagement.id,
-                 now=now, details={"name": name, "fields": mapping})
+    audit.record(
+        session,
+        actor=actor,
+        action="material.layout_saved",
+        obj=layout,
+        engagement_id=engagement.id,
+        now=now,
+        details={"name": name, "fields": mapping},
+    )
     return layout
 
 
-def edit_cells(session: Session, draft: ImportDraft, engagement: Engagement, actor: User, now: datetime,
-               edits: dict[tuple[int, str], str]) -> int:
+def edit_cells(
+    session: Session,
+    draft: ImportDraft,
+    engagement: Engagement,
+    actor: User,
+    now: datetime,
+    edits: dict[tuple[int, str], str],
+) -> int:
     """Cell corrections on the review table, keyed by (row index, field); each is audited with before and after."""
     ensure_can_edit(engagement, actor)
     _ensure_status(draft, DraftStatus.review)
@@ -200,39 +291,88 @@ def edit_cells(session: Session, draft: ImportDraft, engagement: Engagement, act
         before, after = row["cells"].get(name), (text or "").strip()[:500] or None
         if before != after:
             row["cells"][name] = after
-            changes.append({"row": row["row"], "field": name, "before": before, "after": after,
-                            "original": row["original"].get(name)})
+            changes.append(
+                {
+                    "row": row["row"],
+                    "field": name,
+                    "before": before,
+                    "after": after,
+                    "original": row["original"].get(name),
+                }
+            )
     if changes:
         draft.table = table
-        audit.record(session, actor=actor, action="material.draft_edit", obj=draft, engagement_id=engagement.id,
-                     now=now, details=_before_after(changes, "before", "after"))
+        audit.record(
+            session,
+            actor=actor,
+            action="material.draft_edit",
+            obj=draft,
+            engagement_id=engagement.id,
+            now=now,
+            details=_before_after(changes, "before", "after"),
+        )
     return len(changes)
 
 
 def _before_after(cells: list[dict], before: str, after: str) -> dict:
     """Cell changes as the audit log keeps them: the file's (or earlier) value and the evaluator's."""
-    return {"before": [{"row": c["row"], "field": c["field"], "value": c[before]} for c in cells],
-            "after": [{"row": c["row"], "field": c["field"], "value": c[after]} for c in cells]}
+    return {
+        "before": [{"row": c["row"], "field": c["field"], "value": c[before]} for c in cells],
+        "after": [{"row": c["row"], "field": c["field"], "value": c[after]} for c in cells],
+    }
 
 
 def corrections(draft: ImportDraft) -> list[dict]:
     """Every cell whose value now differs from the file's."""
-    return [{"row": row["row"], "field": name, "original": row["original"].get(name), "value": value}
-            for row in draft.table.get("review", {}).get("rows", []) for name, value in row["cells"].items()
-            if value != row["original"].get(name)]
+    return [
+        {"row": row["row"], "field": name, "original": row["original"].get(name), "value": value}
+        for row in draft.table.get("review", {}).get("rows", [])
+        for name, value in row["cells"].items()
+        if value != row["original"].get(name)
+    ]
 
 
-def commit(session: Session, store: BlobStore, draft: ImportDraft, engagement: Engagement, actor: User,
-           now: datetime, *, max_bytes: int, limits: bounds.Limits | None = None) -> MaterialImport:
+def commit(
+    session: Session,
+    store: BlobStore,
+    draft: ImportDraft,
+    engagement: Engagement,
+    actor: User,
+    now: datetime,
+    *,
+    max_bytes: int,
+    limits: bounds.Limits | None = None,
+) -> MaterialImport:
     """The reviewed table validated and stored with the original file as evidence (all or nothing)."""
     _ensure_status(draft, DraftStatus.review)
     with store.open(draft.blob_sha256) as stream:
         material = service.import_material(
-            session, store, engagement, actor, now, kind=draft.kind, stream=stream, filename=draft.filename,
-            max_bytes=max_bytes, choice=draft.table["choice"], review=draft.table["review"], limits=limits)
-    audit.record(session, actor=actor, action="material.draft_commit", obj=draft, engagement_id=engagement.id,
-                 now=now, details={**_before_after(corrections(draft), "original", "value"),
-                                   "result": f"MaterialImport {material.id}", "count": material.row_count})
+            session,
+            store,
+            engagement,
+            actor,
+            now,
+            kind=draft.kind,
+            stream=stream,
+            filename=draft.filename,
+            max_bytes=max_bytes,
+            choice=draft.table["choice"],
+            review=draft.table["review"],
+            limits=limits,
+        )
+    audit.record(
+        session,
+        actor=actor,
+        action="material.draft_commit",
+        obj=draft,
+        engagement_id=engagement.id,
+        now=now,
+        details={
+            **_before_after(corrections(draft), "original", "value"),
+            "result": f"MaterialImport {material.id}",
+            "count": material.row_count,
+        },
+    )
     _close(draft, material)
     return material
 
@@ -241,8 +381,15 @@ def discard(session: Session, draft: ImportDraft, engagement: Engagement, actor:
     ensure_can_edit(engagement, actor)
     if draft.status in OPEN_DRAFT_STATES:
         DRAFT_WORKFLOW.move(draft, DraftStatus.discarded)
-        audit.record(session, actor=actor, action="material.draft_discard", obj=draft, engagement_id=engagement.id,
-                     now=now, details={"filename": draft.filename})
+        audit.record(
+            session,
+            actor=actor,
+            action="material.draft_discard",
+            obj=draft,
+            engagement_id=engagement.id,
+            now=now,
+            details={"filename": draft.filename},
+        )
 
 
 def _close(draft: ImportDraft, material: MaterialImport) -> None:

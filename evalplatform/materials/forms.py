@@ -6,9 +6,15 @@ from wtforms.validators import Length, Optional
 
 
 class MaterialUploadForm(FlaskForm):
-    kind = SelectField(_l("材料类型"), choices=[("target_sheet", _l("绩效目标表")), ("self_assessment", _l("绩效自评表")),
-                                                ("ledger", _l("资金台账")),
-                                                ("declared_list", _l("申报清单（产出/受益对象）"))])
+    kind = SelectField(
+        _l("材料类型"),
+        choices=[
+            ("target_sheet", _l("绩效目标表")),
+            ("self_assessment", _l("绩效自评表")),
+            ("ledger", _l("资金台账")),
+            ("declared_list", _l("申报清单（产出/受益对象）")),
+        ],
+    )
     file = FileField(_l("Excel 或 CSV 文件（.xlsx、.xls、.csv）"))
     name = StringField(_l("清单名称（申报清单必填）"), validators=[Optional(), Length(max=200)])
     key_column = StringField(_l("关键列（申报清单必填，如 身份证号）"), validators=[Optional(), Length(max=100)])

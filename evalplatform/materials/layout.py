@@ -2,6 +2,7 @@
 merged cells), which column holds which field (by synonyms, Chinese and English), and which body rows are not
 data (notes, 合计/小计, repeated headers, column-number rows). The evaluator confirms or changes the result.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,31 +12,32 @@ from decimal import Decimal
 from .reading import Grid, header_key, is_blank, normalize_text
 
 WAN = Decimal(10000)
-HEADER_SCAN = 40          # rows searched for a header block (title, project facts and a budget block come first)
+HEADER_SCAN = 40  # rows searched for a header block (title, project facts and a budget block come first)
 MAX_HEADER_DEPTH = 3
 
 
 @dataclass(frozen=True)
 class Field:
     name: str
-    label: str              # the standard Chinese header, shown in errors and on the mapping page
+    label: str  # the standard Chinese header, shown in errors and on the mapping page
     aliases: tuple[str, ...]
-    kind: str = "text"      # text | amount | decimal | rate | date
+    kind: str = "text"  # text | amount | decimal | rate | date
     required: bool = True
 
 
 @dataclass
 class Layout:
     """One table found in a sheet: header rows, the column of each field, and the body that follows."""
+
     sheet: str
-    top: int                               # 0-based first header row
-    bottom: int                            # 0-based last header row; data follows
-    columns: dict[str, int]                # field name -> column index
-    texts: dict[str, str]                  # field name -> header text as found (saved with the import)
+    top: int  # 0-based first header row
+    bottom: int  # 0-based last header row; data follows
+    columns: dict[str, int]  # field name -> column index
+    texts: dict[str, str]  # field name -> header text as found (saved with the import)
     headers: dict[int, str] = field(default_factory=dict)  # every column's header text, for the mapping page
     scales: dict[str, Decimal] = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)        # required fields' labels not found
-    manual: bool = False                                     # set by the evaluator on the mapping page
+    missing: list[str] = field(default_factory=list)  # required fields' labels not found
+    manual: bool = False  # set by the evaluator on the mapping page
 
     @property
     def row(self) -> int:
@@ -102,8 +104,15 @@ def _score(parts: list[str], f: Field, saved: dict[str, str]) -> int:
 
 def assign(parts: dict[int, list[str]], fields: list[Field], saved: dict[str, str]) -> dict[str, int]:
     """Columns for fields, strongest matches first; each column serves one field, each field one column."""
-    scored = sorted(((score, -c, -f_index, f.name, c) for f_index, f in enumerate(fields) for c, p in parts.items()
-                     if (score := _score(p, f, saved))), reverse=True)
+    scored = sorted(
+        (
+            (score, -c, -f_index, f.name, c)
+            for f_index, f in enumerate(fields)
+            for c, p in parts.items()
+            if (score := _score(p, f, saved))
+        ),
+        reverse=True,
+    )
     columns: dict[str, int] = {}
     used: set[int] = set()
     for *_ranks, name, c in scored:
@@ -112,8 +121,15 @@ def assign(parts: dict[int, list[str]], fields: list[Field], saved: dict[str, st
     return columns
 
 
-def detect(grid: Grid, fields: list[Field], saved: dict[str, str] | None = None, *, start: int = 0,
-           scan: int = HEADER_SCAN, partial: bool = False) -> Layout:
+def detect(
+    grid: Grid,
+    fields: list[Field],
+    saved: dict[str, str] | None = None,
+    *,
+    start: int = 0,
+    scan: int = HEADER_SCAN,
+    partial: bool = False,
+) -> Layout:
     """The header block (from `start`) where the most fields are found, every required one among them.
     `partial`: failing that, the block where most were found (its `missing` lists the rest), for the evaluator
     to complete on the mapping page."""
@@ -135,7 +151,8 @@ def detect(grid: Grid, fields: list[Field], saved: dict[str, str] | None = None,
                 best = (key, (top, bottom, parts, columns))
             elif missing:
                 if any(f.required and f.name in columns for f in fields) and (
-                        fewest_missing is None or len(missing) < len(fewest_missing)):
+                    fewest_missing is None or len(missing) < len(fewest_missing)
+                ):
                     fewest_missing = missing
                 if len(columns) >= 2 and (best_partial is None or key > best_partial[0]):
                     best_partial = (key, (top, bottom, parts, columns))
@@ -154,8 +171,9 @@ def layout_from_columns(grid: Grid, fields: list[Field], top: int, bottom: int, 
     return layout
 
 
-def _layout(grid: Grid, fields: list[Field], top: int, bottom: int, parts: dict[int, list[str]],
-            columns: dict[str, int]) -> Layout:
+def _layout(
+    grid: Grid, fields: list[Field], top: int, bottom: int, parts: dict[int, list[str]], columns: dict[str, int]
+) -> Layout:
     headers = {c: "/".join(p) for c, p in parts.items()}
     texts = {name: parts[c][-1] if c in parts else "" for name, c in columns.items()}
     missing = [f.label for f in fields if f.required and f.name not in columns]
@@ -166,23 +184,55 @@ def _layout(grid: Grid, fields: list[Field], top: int, bottom: int, parts: dict[
 
 def _scales(grid: Grid, fields: list[Field], layout: Layout) -> dict[str, Decimal]:
     """万元 in a column's header (or a 单位：万元 line above the table) means amounts × 10000."""
-    above = "".join(normalize_text(v) for row in grid.rows[max(0, layout.top - 6):layout.top] for v in row
-                    if not is_blank(v)).replace(" ", "")
-    sheet_wan = (bool(re.search(r"单位[:：]?(人民币)?万元", above)) or "(万元)" in above
-                 or any("万元" in h for h in layout.headers.values()))
+    above = "".join(
+        normalize_text(v) for row in grid.rows[max(0, layout.top - 6) : layout.top] for v in row if not is_blank(v)
+    ).replace(" ", "")
+    sheet_wan = (
+        bool(re.search(r"单位[:：]?(人民币)?万元", above))
+        or "(万元)" in above
+        or any("万元" in h for h in layout.headers.values())
+    )
     scales = {}
     for f in fields:
         if f.kind == "amount" and f.name in layout.columns:
             header = layout.headers.get(layout.columns[f.name], "")
-            scales[f.name] = WAN if "万元" in header else Decimal(1) if "元" in header else WAN if sheet_wan else Decimal(1)
+            scales[f.name] = (
+                WAN if "万元" in header else Decimal(1) if "元" in header else WAN if sheet_wan else Decimal(1)
+            )
     return scales
 
 
 # --- rows that are not data ----------------------------------------------------------------------------------
 
-NOTE_STARTS = ("注:", "注：", "注1", "注 ", "说明:", "说明：", "备注:", "备注：", "填表说明", "填报说明", "填表人",
-               "填报人", "制表人", "制表:", "制表：", "审核人", "审核:", "审核：", "单位负责人", "财务负责人",
-               "项目负责人", "联系电话", "联系人", "填报日期", "填表日期", "Note", "Notes")
+NOTE_STARTS = (
+    "注:",
+    "注：",
+    "注1",
+    "注 ",
+    "说明:",
+    "说明：",
+    "备注:",
+    "备注：",
+    "填表说明",
+    "填报说明",
+    "填表人",
+    "填报人",
+    "制表人",
+    "制表:",
+    "制表：",
+    "审核人",
+    "审核:",
+    "审核：",
+    "单位负责人",
+    "财务负责人",
+    "项目负责人",
+    "联系电话",
+    "联系人",
+    "填报日期",
+    "填表日期",
+    "Note",
+    "Notes",
+)
 TOTAL_WORDS = ("合计", "总计", "小计", "总分", "本月合计", "本年累计", "累计", "Total", "TOTAL", "Subtotal")
 CARRY_WORDS = ("承前页", "承上页", "过次页", "转下页", "期初余额", "上年结转", "年初余额", "本月合计", "本年累计")
 _COLUMN_NUMBER = re.compile(r"[(（]?([0-9]{1,2}|[一二三四五六七八九十甲乙丙丁]{1,2})[)）]?([=＝].*)?|栏次|行次")
@@ -209,8 +259,9 @@ def is_total(text: str) -> bool:
 
 
 def is_carry(grid: Grid, r: int) -> bool:
-    return any(w in normalize_text(v).replace(" ", "") for v in _values(grid, r) if isinstance(v, str)
-               for w in CARRY_WORDS)
+    return any(
+        w in normalize_text(v).replace(" ", "") for v in _values(grid, r) if isinstance(v, str) for w in CARRY_WORDS
+    )
 
 
 def is_column_number_row(grid: Grid, r: int) -> bool:
@@ -221,6 +272,9 @@ def is_column_number_row(grid: Grid, r: int) -> bool:
 
 def is_header_repeat(grid: Grid, r: int, layout: Layout) -> bool:
     """A header printed again on each page of a long table."""
-    found = [c for name, c in layout.columns.items() if layout.texts.get(name)
-             and header_key(grid.cell(r, c) or "") == header_key(layout.texts[name])]
+    found = [
+        c
+        for name, c in layout.columns.items()
+        if layout.texts.get(name) and header_key(grid.cell(r, c) or "") == header_key(layout.texts[name])
+    ]
     return len(found) >= max(2, len(layout.columns) // 2)

@@ -1,4 +1,5 @@
 """Submitted materials (申报材料): one import per uploaded file, its rows, and saved column mappings."""
+
 from __future__ import annotations
 
 import enum
@@ -14,12 +15,12 @@ from ..evidence.models import Evidence
 from ..workflow import Workflow
 
 MATERIAL_KINDS = ("target_sheet", "self_assessment", "ledger", "declared_list")
-REVIEW_KINDS = ("target_sheet", "self_assessment")   # opened as a draft the evaluator corrects, then commits
+REVIEW_KINDS = ("target_sheet", "self_assessment")  # opened as a draft the evaluator corrects, then commits
 
 
 class DraftStatus(enum.StrEnum):
-    mapping = "mapping"      # 待确认表头
-    review = "review"        # 待核对 (目标表/自评表, cell by cell)
+    mapping = "mapping"  # 待确认表头
+    review = "review"  # 待核对 (目标表/自评表, cell by cell)
     committed = "committed"  # imported
     discarded = "discarded"
 
@@ -27,17 +28,22 @@ class DraftStatus(enum.StrEnum):
 DRAFT_STATES = tuple(DraftStatus)
 OPEN_DRAFT_STATES = (DraftStatus.mapping, DraftStatus.review)
 D = DraftStatus
-DRAFT_WORKFLOW = Workflow("import draft", DraftStatus, {
-    D.mapping: {D.review, D.committed, D.discarded},  # a ledger or list commits straight from its mapping
-    D.review: {D.committed, D.discarded},
-    D.committed: set(),
-    D.discarded: set(),
-})
+DRAFT_WORKFLOW = Workflow(
+    "import draft",
+    DraftStatus,
+    {
+        D.mapping: {D.review, D.committed, D.discarded},  # a ledger or list commits straight from its mapping
+        D.review: {D.committed, D.discarded},
+        D.committed: set(),
+        D.discarded: set(),
+    },
+)
 LEDGER_KINDS = ("到位", "拨付", "支出")
 
 
 class MaterialImport(Base):
     """One accepted file; the original bytes are evidence, the rows below are what was read from it."""
+
     __tablename__ = "material_import"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +68,7 @@ class MaterialImport(Base):
 
 class ColumnMapping(Base):
     """The header chosen for each field, remembered per engagement and material kind."""
+
     __tablename__ = "material_column_mapping"
     __table_args__ = (UniqueConstraint("engagement_id", "kind"),)
 
@@ -73,22 +80,24 @@ class ColumnMapping(Base):
 
 class BudgetLine(Base):
     """自评表 资金行 (年度资金总额, 其中：财政拨款 …); amounts in 元 whatever the file's unit."""
+
     __tablename__ = "self_assessment_budget"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("material_import.id"), index=True)
     row_number: Mapped[int]
     item: Mapped[str] = mapped_column(String(200))
-    initial_budget: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))   # 年初预算数
-    annual_budget: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))    # 全年预算数
-    executed: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))         # 全年执行数
-    execution_rate: Mapped[Decimal | None] = mapped_column(Numeric(9, 4))    # 执行率, a fraction
-    weight: Mapped[Decimal | None] = mapped_column(Numeric(9, 2))            # 分值
-    points: Mapped[Decimal | None] = mapped_column(Numeric(9, 2))            # 得分
+    initial_budget: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))  # 年初预算数
+    annual_budget: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))  # 全年预算数
+    executed: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))  # 全年执行数
+    execution_rate: Mapped[Decimal | None] = mapped_column(Numeric(9, 4))  # 执行率, a fraction
+    weight: Mapped[Decimal | None] = mapped_column(Numeric(9, 2))  # 分值
+    points: Mapped[Decimal | None] = mapped_column(Numeric(9, 2))  # 得分
 
 
 class SelfAssessedIndicator(Base):
     """自评表 指标行: the unit's own targets, results and points."""
+
     __tablename__ = "self_assessment_indicator"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,13 +106,13 @@ class SelfAssessedIndicator(Base):
     level1: Mapped[str] = mapped_column(String(100))
     level2: Mapped[str] = mapped_column(String(100))
     level3: Mapped[str] = mapped_column(String(200))
-    target_value: Mapped[str | None] = mapped_column(String(200))   # 年度指标值, as written (≥126公里)
+    target_value: Mapped[str | None] = mapped_column(String(200))  # 年度指标值, as written (≥126公里)
     # …and as read (indicators.target_text): ≥ 126 公里; a flagged one could not be read for sure.
     target_operator: Mapped[str | None] = mapped_column(String(2))
     target_number: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
     target_unit: Mapped[str | None] = mapped_column(String(30))
     target_flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    actual_value: Mapped[str | None] = mapped_column(String(200))   # 实际完成值, as written
+    actual_value: Mapped[str | None] = mapped_column(String(200))  # 实际完成值, as written
     actual_number: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))  # its number, when there is one
     weight: Mapped[Decimal | None] = mapped_column(Numeric(9, 2))
     points: Mapped[Decimal | None] = mapped_column(Numeric(9, 2))
@@ -112,6 +121,7 @@ class SelfAssessedIndicator(Base):
 
 class LedgerEntry(Base):
     """One fund ledger record (资金到位/拨付/支出); amounts in 元."""
+
     __tablename__ = "ledger_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,6 +138,7 @@ class LedgerEntry(Base):
 
 class DeclaredItem(Base):
     """One row of a declared output or beneficiary list; `key` is the declared key column's value."""
+
     __tablename__ = "declared_item"
     __table_args__ = (UniqueConstraint("import_id", "key"),)
 
@@ -141,6 +152,7 @@ class DeclaredItem(Base):
 class ImportLayout(Base):
     """A county's table layout, confirmed by an evaluator: field -> header text, saved per bureau and offered
     for the next file of the kind (the units of one bureau send the same forms)."""
+
     __tablename__ = "material_layout"
     __table_args__ = (UniqueConstraint("bureau_id", "kind", "name"),)
 
@@ -156,22 +168,23 @@ class ImportLayout(Base):
 class ImportDraft(Base):
     """An uploaded table between upload and commit: its bytes (in the blob store, not yet evidence), the column
     mapping being confirmed and, for 目标表/自评表, the rows the evaluator reviews cell by cell."""
+
     __tablename__ = "material_draft"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(12), default=DraftStatus.mapping)  # a DraftStatus
-    name: Mapped[str | None] = mapped_column(String(200))          # a declared list's name
+    name: Mapped[str | None] = mapped_column(String(200))  # a declared list's name
     key_column: Mapped[str | None] = mapped_column(String(100))
     filename: Mapped[str] = mapped_column(String(255))
     blob_sha256: Mapped[str] = mapped_column(String(64))
     mime: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(BigInteger)
-    mapping: Mapped[dict] = mapped_column(default=dict)            # field -> header text being confirmed
+    mapping: Mapped[dict] = mapped_column(default=dict)  # field -> header text being confirmed
     layout_id: Mapped[int | None] = mapped_column(ForeignKey("material_layout.id"))
     sheet: Mapped[str | None] = mapped_column(String(100))
-    table: Mapped[dict] = mapped_column(default=dict)              # extracted rows, scales and letters (review)
+    table: Mapped[dict] = mapped_column(default=dict)  # extracted rows, scales and letters (review)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("material_import.id"))

@@ -1,5 +1,6 @@
 """Fund ledgers (资金台账) and declared output/beneficiary lists: fields, synonyms, and rows read in chunks so
 that a 1,000,000-row ledger never sits in memory as Python objects at once."""
+
 from __future__ import annotations
 
 import re
@@ -8,45 +9,131 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterator
 
-from .layout import (CARRY_WORDS, NOTE_STARTS, TOTAL_WORDS, Field, HeaderNotFound, Layout, detect, first_text,
-                     is_column_number_row, is_header_repeat, is_note, is_total)
-from .reading import (UNCACHED_FORMULA, Grid, RowError, column_letter, header_key, normalize_text, parse_decimal,
-                      parse_text, shown)
+from .layout import (
+    CARRY_WORDS,
+    NOTE_STARTS,
+    TOTAL_WORDS,
+    Field,
+    HeaderNotFound,
+    Layout,
+    detect,
+    first_text,
+    is_column_number_row,
+    is_header_repeat,
+    is_note,
+    is_total,
+)
+from .reading import (
+    UNCACHED_FORMULA,
+    Grid,
+    RowError,
+    column_letter,
+    header_key,
+    normalize_text,
+    parse_decimal,
+    parse_text,
+    shown,
+)
 from .tables import read_rows, row_is_blank
 
 LEDGER_FIELDS = [
-    Field("entry_date", "日期", ("记账日期", "凭证日期", "支付日期", "发生日期", "业务日期", "入账日期", "拨付日期",
-                                 "付款日期", "日期(年月日)", "Date", "Posting date", "Voucher date"), "date",
-          required=False),   # or 月 and 日 columns under a year (a hand-kept 明细账): see ledger_missing
+    Field(
+        "entry_date",
+        "日期",
+        (
+            "记账日期",
+            "凭证日期",
+            "支付日期",
+            "发生日期",
+            "业务日期",
+            "入账日期",
+            "拨付日期",
+            "付款日期",
+            "日期(年月日)",
+            "Date",
+            "Posting date",
+            "Voucher date",
+        ),
+        "date",
+        required=False,
+    ),  # or 月 and 日 columns under a year (a hand-kept 明细账): see ledger_missing
     Field("month", "月", ("月份",), "points", required=False),
     Field("day", "日", (), "points", required=False),
-    Field("voucher_no", "凭证号", ("凭证编号", "凭证字号", "记账凭证号", "凭证号码", "凭证字", "凭证", "凭单号",
-                                   "Voucher", "Voucher no", "Voucher no.", "Voucher number"), required=True),
-    Field("kind", "类型", ("业务类型", "资金类型", "收支类型", "款项类型", "资金性质", "收支", "类别", "Type"),
-          required=False),
-    Field("amount", "金额", ("发生额", "金额(元)", "金额(万元)", "支付金额", "到位金额", "拨付金额", "支出金额",
-                             "发生金额", "Amount"), "amount", required=False),
+    Field(
+        "voucher_no",
+        "凭证号",
+        (
+            "凭证编号",
+            "凭证字号",
+            "记账凭证号",
+            "凭证号码",
+            "凭证字",
+            "凭证",
+            "凭单号",
+            "Voucher",
+            "Voucher no",
+            "Voucher no.",
+            "Voucher number",
+        ),
+        required=True,
+    ),
+    Field(
+        "kind",
+        "类型",
+        ("业务类型", "资金类型", "收支类型", "款项类型", "资金性质", "收支", "类别", "Type"),
+        required=False,
+    ),
+    Field(
+        "amount",
+        "金额",
+        ("发生额", "金额(元)", "金额(万元)", "支付金额", "到位金额", "拨付金额", "支出金额", "发生金额", "Amount"),
+        "amount",
+        required=False,
+    ),
     # 借方/贷方 are left to the evaluator: which one is money in depends on the account the ledger is of.
-    Field("amount_in", "收入金额", ("收入", "到位", "资金到位", "拨入金额", "收入(元)", "到位资金",
-                                    "Receipts", "Amount in"), "amount", required=False),
-    Field("amount_out", "支出金额", ("支出", "付出", "拨出金额", "支出(元)", "实际支出",
-                                     "Payments", "Amount out"), "amount", required=False),
-    Field("payee", "收款单位", ("收款人", "对方单位", "收款方", "往来单位", "收款单位名称", "单位名称", "Payee"),
-          required=False),
+    Field(
+        "amount_in",
+        "收入金额",
+        ("收入", "到位", "资金到位", "拨入金额", "收入(元)", "到位资金", "Receipts", "Amount in"),
+        "amount",
+        required=False,
+    ),
+    Field(
+        "amount_out",
+        "支出金额",
+        ("支出", "付出", "拨出金额", "支出(元)", "实际支出", "Payments", "Amount out"),
+        "amount",
+        required=False,
+    ),
+    Field(
+        "payee",
+        "收款单位",
+        ("收款人", "对方单位", "收款方", "往来单位", "收款单位名称", "单位名称", "Payee"),
+        required=False,
+    ),
     Field("purpose", "摘要", ("用途", "资金用途", "事由", "摘要说明", "Description", "Memo"), required=False),
-    Field("contract_date", "合同签订日期", ("合同日期", "签订日期", "合同签订时间", "Contract date"), "date",
-          required=False),
+    Field(
+        "contract_date",
+        "合同签订日期",
+        ("合同日期", "签订日期", "合同签订时间", "Contract date"),
+        "date",
+        required=False,
+    ),
 ]
-LEDGER_KIND_WORDS = [("到位", ("到位", "拨入", "收到", "下达", "收入")), ("拨付", ("拨付", "拨出", "转拨", "拨款")),
-                     ("支出", ("支出", "支付", "报销", "付款", "列支", "报账"))]
+LEDGER_KIND_WORDS = [
+    ("到位", ("到位", "拨入", "收到", "下达", "收入")),
+    ("拨付", ("拨付", "拨出", "转拨", "拨款")),
+    ("支出", ("支出", "支付", "报销", "付款", "列支", "报账")),
+]
 CHUNK_ROWS = 20_000
 _CARRY = re.compile("|".join(CARRY_WORDS))
-MAX_ERRORS = 1_000   # errors kept to show; the count of all is reported beside them
+MAX_ERRORS = 1_000  # errors kept to show; the count of all is reported beside them
 
 
 @dataclass
 class Parsed:
     """What a file yielded: rows ready to store, or the errors that refuse it."""
+
     sheet: str = ""
     mapping: dict[str, str] = field(default_factory=dict)
     rows: dict[str, list[dict]] = field(default_factory=dict)
@@ -59,8 +146,9 @@ def header_error(sheet: str, missing: list[str]) -> RowError:
     return RowError(sheet, 0, "", "", "找不到表头：缺少 " + "、".join(missing))
 
 
-def find_table(grids: list[Grid], fields: list[Field], mapping: dict, check=None,
-               partial: bool = False) -> tuple[Grid, Layout] | RowError:
+def find_table(
+    grids: list[Grid], fields: list[Field], mapping: dict, check=None, partial: bool = False
+) -> tuple[Grid, Layout] | RowError:
     """The first sheet with a header block for `fields`; `check(layout)` may list what is still missing.
     `partial`: a block with fields missing will do (for the evaluator to complete)."""
     failure = None
@@ -92,7 +180,7 @@ _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 def ledger_year(grid: Grid, layout: Layout) -> int | None:
     """The year of a ledger kept by 月/日: written over those columns (2025年 merged above) or in the title."""
     texts = [layout.headers.get(layout.columns[k], "") for k in ("month", "day") if k in layout.columns]
-    texts += [str(v) for row in grid.rows[:layout.bottom + 1] for v in row if isinstance(v, str)]
+    texts += [str(v) for row in grid.rows[: layout.bottom + 1] for v in row if isinstance(v, str)]
     found = next((m for t in texts if (m := _YEAR.search(normalize_text(t)))), None)
     return int(found.group(1)) if found else None
 
@@ -145,10 +233,13 @@ class _Skipper:
 
     def is_data(self, chunk: Grid, r: int) -> bool:
         values = chunk.rows[r - chunk.base]
-        first = values[0] if values and type(values[0]) in (int, float) else next(
-            (v for v in values if not (v is None or (type(v) is str and not v.strip()))), None)   # 序号 first: fast
+        first = (
+            values[0]
+            if values and type(values[0]) in (int, float)
+            else next((v for v in values if not (v is None or (type(v) is str and not v.strip()))), None)
+        )  # 序号 first: fast
         if first is None:
-            return any(k[0] == r for k in chunk.uncached)   # blank, unless a formula lost its value there
+            return any(k[0] == r for k in chunk.uncached)  # blank, unless a formula lost its value there
         if type(first) is str and not self._plain_start(chunk, r, values, first.strip()):
             return False
         purpose = values[self.purpose] if self.purpose is not None and self.purpose < len(values) else None
@@ -168,8 +259,14 @@ class _Skipper:
         return True
 
 
-def _ledger_values(chunk: Grid, rows: list[int], values: list[dict | None], layout: Layout,
-                   errors: list[RowError], year: int | None = None) -> list[dict]:
+def _ledger_values(
+    chunk: Grid,
+    rows: list[int],
+    values: list[dict | None],
+    layout: Layout,
+    errors: list[RowError],
+    year: int | None = None,
+) -> list[dict]:
     good, kinds = [], {}
     for r, row in zip(rows, values):
         if row is None:
@@ -267,8 +364,9 @@ def _list_row(grid: Grid, r: int, headers: dict[int, str], key_c: int, parsed: P
             parsed.errors.append(RowError(grid.sheet, r + 1, column_letter(key_c), "", f"{headers[key_c]}：不能为空"))
         return
     if key in seen:
-        parsed.errors.append(RowError(grid.sheet, r + 1, column_letter(key_c), shown(key),
-                                      f"{headers[key_c]}：与第 {seen[key]} 行重复"))
+        parsed.errors.append(
+            RowError(grid.sheet, r + 1, column_letter(key_c), shown(key), f"{headers[key_c]}：与第 {seen[key]} 行重复")
+        )
         return
     seen[key] = r + 1
     if not bad:

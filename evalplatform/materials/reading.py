@@ -1,4 +1,5 @@
 """Reading workbooks fast (python-calamine) and turning cells into checked values, or row errors."""
+
 from __future__ import annotations
 
 import csv
@@ -26,9 +27,10 @@ _CENT = Decimal("0.01")
 @dataclass(frozen=True)
 class RowError:
     """One refused cell: where it is, what it held (escaped for display) and why it was refused."""
+
     sheet: str
-    row: int          # 1-based, as Excel shows it
-    column: str       # column letter, or the header when the whole row is concerned
+    row: int  # 1-based, as Excel shows it
+    column: str  # column letter, or the header when the whole row is concerned
     value: str
     reason: str
 
@@ -41,13 +43,14 @@ class CellError(ValueError):
 class Grid:
     """One sheet's cells, 0-based, with the positions of formulas that have no cached value. A big sheet read
     streaming holds only its first rows here; `more` yields the rest in order (each row a list)."""
+
     sheet: str
     rows: list[list]
     uncached: set[tuple[int, int]] = field(default_factory=set)
     merged: list = field(default_factory=list)
     more: Iterator[list] | None = None
-    column_offset: int = 0   # rows from `more` start at this column (python-calamine trims empty columns)
-    base: int = 0            # the sheet row of rows[0]: a chunk of a streamed sheet starts further down
+    column_offset: int = 0  # rows from `more` start at this column (python-calamine trims empty columns)
+    base: int = 0  # the sheet row of rows[0]: a chunk of a streamed sheet starts further down
 
     def cell(self, r: int, c: int):
         r -= self.base
@@ -74,11 +77,12 @@ def shown(value) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-STREAM_HEAD = 60          # rows kept in memory of a streamed sheet: enough for any header block
+STREAM_HEAD = 60  # rows kept in memory of a streamed sheet: enough for any header block
 
 
-def read_workbook(path: Path, limits: bounds.Limits | None = None, *, display: bool = False,
-                  stream: bool = False) -> list[Grid]:
+def read_workbook(
+    path: Path, limits: bounds.Limits | None = None, *, display: bool = False, stream: bool = False
+) -> list[Grid]:
     """All sheets, values as cached by Excel, after the file passed every bound (one streaming pass).
     Formulas lacking a cached value are marked, not read as 0. `display`: cells as Excel shows them where the
     number alone misleads — a percent-formatted 1 is "100%", a typed "=100%" keeps its "=" (target sheets).
@@ -126,8 +130,10 @@ def read_xls(path: Path, limits: bounds.Limits | None = None) -> list[Grid]:
 def _check_cells(rows: list[list], limits: bounds.Limits) -> None:
     longest = max((len(cell) for row in rows for cell in row if type(cell) is str), default=0)
     if longest > limits.max_cell_chars:
-        raise bounds.LimitExceeded("max_cell_chars", f"文件超出上限：单元格内容长度为 {longest:,} 个字符，"
-                                                     f"上限为 {limits.max_cell_chars:,} 个字符")
+        raise bounds.LimitExceeded(
+            "max_cell_chars",
+            f"文件超出上限：单元格内容长度为 {longest:,} 个字符，上限为 {limits.max_cell_chars:,} 个字符",
+        )
 
 
 def read_csv(path: Path, sheet: str = "CSV", limits: bounds.Limits | None = None) -> list[Grid]:
@@ -149,7 +155,7 @@ _CONSTANT = re.compile(r"[-+]?\d+(?:\.\d+)?%?")
 _NUMFMT_RE = re.compile(rb'<numFmt [^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"')
 _XF_RE = re.compile(rb"<xf\b[^>]*>")
 _XF_FORMAT = re.compile(rb'numFmtId="(\d+)"')
-_PERCENT_FORMATS = {9, 10}   # Excel's built-in 0% and 0.00%
+_PERCENT_FORMATS = {9, 10}  # Excel's built-in 0% and 0.00%
 _MAX_STYLES_BYTES = 8 * 2**20
 
 
@@ -169,6 +175,7 @@ class _Scans:
                 return
             for cell in _CELL_RE.finditer(xml):
                 self._cell(name, cell)
+
         return scan
 
     def _cell(self, name: str, cell) -> None:
@@ -186,7 +193,7 @@ class _Scans:
             return
         kind = _TYPE_RE.search(cell.group(3))
         if not self.display_wanted or value is None or (kind and kind.group(1) != b"n"):
-            return   # only numbers have a number format worth showing
+            return  # only numbers have a number format worth showing
         style = _STYLE_RE.search(cell.group(3))
         if style and int(style.group(1)) in self.percent_styles:
             self.display.setdefault(name, {})[at] = percent_text(float(value.group(1)))

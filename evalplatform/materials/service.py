@@ -1,5 +1,6 @@
 """Material imports: a file bounded, its layout detected (or confirmed by the evaluator), every row validated,
 then the rows and the file stored as evidence — or nothing (the file's bytes are published last)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,19 +25,36 @@ from ..evidence import service as evidence_service
 from ..evidence.content import CSV, OLE2, XLS, XLSX, ContentFacts, RejectedContent, sniff_mime
 from ..evidence.store import BlobStore
 from . import assessments, storage
-from .storage import (ImportRefused, budget_lines, bulk_insert, current_import, declared_items,  # noqa: F401
-                      ledger_entries, list_imports, load_import, self_assessed_indicators)
 from .layout import Field, HeaderNotFound, Layout, detect, layout_from_columns
 from .models import MATERIAL_KINDS, ColumnMapping, MaterialImport
 from .parsers import LEDGER_FIELDS, find_table, ledger_missing
 from .reading import Grid, RowError, read_csv, read_workbook, read_xls
+from .storage import (  # noqa: F401
+    ImportRefused,
+    budget_lines,
+    bulk_insert,
+    current_import,
+    declared_items,
+    ledger_entries,
+    list_imports,
+    load_import,
+    self_assessed_indicators,
+)
 
 NOT_A_TABLE = "只支持 Excel 工作簿（.xlsx、.xls）或 CSV 文件（UTF-8 或 GBK 编码）"
-KIND_LABELS = {"target_sheet": "绩效目标表", "self_assessment": "绩效自评表", "ledger": "资金台账",
-               "declared_list": "申报清单"}
+KIND_LABELS = {
+    "target_sheet": "绩效目标表",
+    "self_assessment": "绩效自评表",
+    "ledger": "资金台账",
+    "declared_list": "申报清单",
+}
 SECTION_FIELDS = {"ledger": LEDGER_FIELDS, **assessments.SECTION_FIELDS}
-KIND_SECTIONS = {"target_sheet": ("target",), "self_assessment": ("budget", "indicator"), "ledger": ("ledger",),
-                 "declared_list": ("list",)}
+KIND_SECTIONS = {
+    "target_sheet": ("target",),
+    "self_assessment": ("budget", "indicator"),
+    "ledger": ("ledger",),
+    "declared_list": ("list",),
+}
 
 
 class MaterialError(Exception):
@@ -46,6 +64,7 @@ class MaterialError(Exception):
 @dataclass
 class Detection:
     """A table found in the file: its sheet, and a layout per section (budget and indicator for a 自评表)."""
+
     grid: Grid
     layouts: dict[str, Layout]
 
@@ -124,8 +143,9 @@ def read_grids(path: Path, kind: str, *, mime: str, sheet: str, limits: bounds.L
 # --- layouts: detected, or as the evaluator confirmed them -------------------------------------------------------
 
 
-def detect_layouts(kind: str, grids: list[Grid], saved: dict[str, str], key_column: str | None = None, *,
-                   partial: bool = False) -> Detection:
+def detect_layouts(
+    kind: str, grids: list[Grid], saved: dict[str, str], key_column: str | None = None, *, partial: bool = False
+) -> Detection:
     """The table's sheet and header blocks; ImportRefused names what is missing. `partial`: the best block even
     with fields missing (the mapping page then asks for them)."""
     if kind == "declared_list":
@@ -145,7 +165,7 @@ def detect_layouts(kind: str, grids: list[Grid], saved: dict[str, str], key_colu
 def _section(saved: dict[str, str], section: str) -> dict[str, str]:
     """Mappings are saved as "section.field"; a ledger's older ones as plain field names."""
     prefix = section + "."
-    own = {k[len(prefix):]: v for k, v in saved.items() if k.startswith(prefix)}
+    own = {k[len(prefix) :]: v for k, v in saved.items() if k.startswith(prefix)}
     return own or {k: v for k, v in saved.items() if "." not in k}
 
 
@@ -172,8 +192,13 @@ def chosen_layouts(kind: str, grids: list[Grid], choice: dict, *, strict: bool =
         raise ImportRefused([RowError("", 0, "", "", f"找不到工作表“{choice.get('sheet')}”")])
     layouts = {}
     for section, spec in choice["sections"].items():
-        layout = layout_from_columns(grid, fields_for(section), int(spec["top"]), int(spec["bottom"]),
-                                     {k: int(c) for k, c in spec["columns"].items() if c not in (None, "")})
+        layout = layout_from_columns(
+            grid,
+            fields_for(section),
+            int(spec["top"]),
+            int(spec["bottom"]),
+            {k: int(c) for k, c in spec["columns"].items() if c not in (None, "")},
+        )
         missing = layout.missing or (ledger_missing(layout) if section == "ledger" else [])
         if missing and strict:
             raise ImportRefused([RowError(grid.sheet, 0, "", "", "请为以下字段选择列：" + "、".join(missing))])
@@ -183,14 +208,23 @@ def chosen_layouts(kind: str, grids: list[Grid], choice: dict, *, strict: bool =
 
 def layout_choice(detection: Detection) -> dict:
     """A detection as plain data (stored on the draft, shown and changed on the mapping page)."""
-    return {"sheet": detection.grid.sheet,
-            "sections": {s: {"top": l.top, "bottom": l.bottom, "columns": dict(l.columns),
-                             "headers": {str(c): t for c, t in l.headers.items()}, "texts": dict(l.texts)}
-                         for s, l in detection.layouts.items()}}
+    return {
+        "sheet": detection.grid.sheet,
+        "sections": {
+            s: {
+                "top": l.top,
+                "bottom": l.bottom,
+                "columns": dict(l.columns),
+                "headers": {str(c): t for c, t in l.headers.items()},
+                "texts": dict(l.texts),
+            }
+            for s, l in detection.layouts.items()
+        },
+    }
 
 
 def mapping_of(detection: Detection) -> dict[str, str]:
-    """"section.field" -> header text: what a saved layout keeps to find the columns in the next file."""
+    """ "section.field" -> header text: what a saved layout keeps to find the columns in the next file."""
     return {f"{s}.{k}": v for s, l in detection.layouts.items() for k, v in l.texts.items() if v}
 
 
@@ -198,11 +232,24 @@ def mapping_of(detection: Detection) -> dict[str, str]:
 
 
 @cycle_collector_paused
-def import_material(session: Session, store: BlobStore, engagement: Engagement, actor: User, now: datetime, *,
-                    kind: str, stream: BinaryIO, filename: str | None, max_bytes: int, name: str | None = None,
-                    key_column: str | None = None, mapping: dict[str, str] | None = None,
-                    choice: dict | None = None, limits: bounds.Limits | None = None,
-                    review: dict | None = None) -> MaterialImport:
+def import_material(
+    session: Session,
+    store: BlobStore,
+    engagement: Engagement,
+    actor: User,
+    now: datetime,
+    *,
+    kind: str,
+    stream: BinaryIO,
+    filename: str | None,
+    max_bytes: int,
+    name: str | None = None,
+    key_column: str | None = None,
+    mapping: dict[str, str] | None = None,
+    choice: dict | None = None,
+    limits: bounds.Limits | None = None,
+    review: dict | None = None,
+) -> MaterialImport:
     """All or nothing: any bad row raises ImportRefused with every error, and nothing is stored.
     `mapping` (field -> header) adds to the engagement's saved one; `choice` is a confirmed layout;
     `review` the corrected table of a 目标表/自评表 draft."""
@@ -217,15 +264,29 @@ def import_material(session: Session, store: BlobStore, engagement: Engagement, 
         grids = read_grids(path, kind, mime=mime, sheet=Path(filename).stem[:100] or "CSV", limits=limits)
         saved = {**saved_mapping(session, engagement, kind), **{k: v for k, v in (mapping or {}).items() if v}}
         detection = chosen_layouts(kind, grids, choice) if choice else detect_layouts(kind, grids, saved, key_column)
-        material = storage.store(session, engagement, actor, now, kind=kind, detection=detection, review=review,
-                                 evidence=lambda: _register(session, engagement, actor, now, digest, size, filename,
-                                                            mime, kind),
-                                 name=name, filename=filename)
+        material = storage.store(
+            session,
+            engagement,
+            actor,
+            now,
+            kind=kind,
+            detection=detection,
+            review=review,
+            evidence=lambda: _register(session, engagement, actor, now, digest, size, filename, mime, kind),
+            name=name,
+            filename=filename,
+        )
         _publish(store, path, max_bytes)
     _remember_mapping(session, engagement, kind, mapping_of(detection))
-    audit.record(session, actor=actor, action="material.import", obj=material, engagement_id=engagement.id, now=now,
-                 details={"filename": filename, "sha256": digest, "count": material.row_count,
-                          "name": material.name})
+    audit.record(
+        session,
+        actor=actor,
+        action="material.import",
+        obj=material,
+        engagement_id=engagement.id,
+        now=now,
+        details={"filename": filename, "sha256": digest, "count": material.row_count, "name": material.name},
+    )
     return material
 
 
@@ -233,8 +294,17 @@ def _register(session, engagement, actor, now, digest: str, size: int, filename:
     """The file passed check_file and the full bounded read already: it is what its type says."""
     content = ContentFacts(mime=mime)
     return evidence_service.register_upload(
-        session, engagement, actor, now, sha256=digest, size=size, content=content, filename=filename,
-        description=f"{KIND_LABELS[kind]}（导入的原始文件）", tags=["申报材料", KIND_LABELS[kind]]).evidence
+        session,
+        engagement,
+        actor,
+        now,
+        sha256=digest,
+        size=size,
+        content=content,
+        filename=filename,
+        description=f"{KIND_LABELS[kind]}（导入的原始文件）",
+        tags=["申报材料", KIND_LABELS[kind]],
+    ).evidence
 
 
 def _publish(store: BlobStore, path: Path, max_bytes: int) -> None:

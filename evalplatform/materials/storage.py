@@ -1,5 +1,6 @@
 """Storing an import: ledger rows streamed in chunks (COPY on PostgreSQL), lists, and reviewed 自评表/目标表
 rows; and the queries later stages read them with."""
+
 from __future__ import annotations
 
 import json
@@ -21,6 +22,7 @@ from .models import BudgetLine, DeclaredItem, LedgerEntry, MaterialImport, SelfA
 from .parsers import MAX_ERRORS, Parsed, ledger_chunks, list_rows
 from .reading import RowError
 
+
 class ImportRefused(Exception):
     """The file was read and has bad rows; nothing was stored. `total` counts errors beyond those kept."""
 
@@ -33,8 +35,19 @@ class ImportRefused(Exception):
 TABLES = {"ledger": LedgerEntry, "budget": BudgetLine, "indicators": SelfAssessedIndicator, "items": DeclaredItem}
 
 
-def store(session: Session, engagement: Engagement, actor: User, now: datetime, *, kind: str, detection,
-          review: dict | None, evidence: Callable[[], Evidence], name: str | None, filename: str) -> MaterialImport:
+def store(
+    session: Session,
+    engagement: Engagement,
+    actor: User,
+    now: datetime,
+    *,
+    kind: str,
+    detection,
+    review: dict | None,
+    evidence: Callable[[], Evidence],
+    name: str | None,
+    filename: str,
+) -> MaterialImport:
     """Validate and store the rows of one file; raises ImportRefused with every error."""
     if kind == "ledger":
         return _store_ledger(session, engagement, actor, now, detection, evidence, filename)
@@ -58,9 +71,17 @@ def store(session: Session, engagement: Engagement, actor: User, now: datetime, 
 
 def _material(session, engagement, actor, now, kind, evidence, sheet, name, filename) -> MaterialImport:
     material = MaterialImport(
-        engagement_id=engagement.id, kind=kind, name=(name or "").strip()[:200] or filename[:200],
-        evidence_id=evidence.id, sheet=sheet[:100], row_count=0, mapping={}, columns=[], imported_by_id=actor.id,
-        imported_at=now)
+        engagement_id=engagement.id,
+        kind=kind,
+        name=(name or "").strip()[:200] or filename[:200],
+        evidence_id=evidence.id,
+        sheet=sheet[:100],
+        row_count=0,
+        mapping={},
+        columns=[],
+        imported_by_id=actor.id,
+        imported_at=now,
+    )
     session.add(material)
     session.flush()
     evidence_service.link_evidence(session, evidence, "material", material.id)
@@ -77,7 +98,7 @@ def _store_ledger(session, engagement, actor, now, detection, evidence, filename
     sums = dict.fromkeys(("到位", "拨付", "支出"), Decimal(0))
     for rows, chunk_errors in ledger_chunks(detection.grid, layout):
         total += len(chunk_errors)
-        errors.extend(chunk_errors[:MAX_ERRORS - len(errors)])
+        errors.extend(chunk_errors[: MAX_ERRORS - len(errors)])
         if not total and rows:
             bulk_insert(session, LedgerEntry.__table__, material.id, rows)
             for row in rows:
@@ -100,8 +121,13 @@ def _store_rows(session: Session, material: MaterialImport, parsed: Parsed) -> N
 
 def _indicator_row(row: dict) -> dict:
     target = row.pop("target")
-    return {**row, "target_operator": target.operator, "target_number": target.value,
-            "target_unit": target.unit or None, "target_flagged": target.flagged}
+    return {
+        **row,
+        "target_operator": target.operator,
+        "target_number": target.value,
+        "target_unit": target.unit or None,
+        "target_flagged": target.flagged,
+    }
 
 
 def bulk_insert(session: Session, table, import_id: int, rows: list[dict]) -> None:
@@ -109,10 +135,13 @@ def bulk_insert(session: Session, table, import_id: int, rows: list[dict]) -> No
     columns = [c for c in table.columns if c.key not in ("id", "import_id")]
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        connection.execute(table.insert(), [{"import_id": import_id, **{c.key: row.get(c.key) for c in columns}}
-                                            for row in rows])
+        connection.execute(
+            table.insert(), [{"import_id": import_id, **{c.key: row.get(c.key) for c in columns}} for row in rows]
+        )
         return
-    json_columns = {c.key for c in columns if c.type.__class__.__name__ in ("JSON", "JSONB") or hasattr(c.type, "variant_mapping")}
+    json_columns = {
+        c.key for c in columns if c.type.__class__.__name__ in ("JSON", "JSONB") or hasattr(c.type, "variant_mapping")
+    }
     names = ", ".join(f'"{c.name}"' for c in columns)
     keys = [c.key for c in columns]
     json_at = [i for i, key in enumerate(keys, start=1) if key in json_columns]
@@ -126,11 +155,18 @@ def bulk_insert(session: Session, table, import_id: int, rows: list[dict]) -> No
 
 
 def list_imports(session: Session, engagement: Engagement) -> list[MaterialImport]:
-    return list(session.scalars(select(MaterialImport).where(MaterialImport.engagement_id == engagement.id)
-                                .order_by(MaterialImport.imported_at.desc(), MaterialImport.id.desc())))
+    return list(
+        session.scalars(
+            select(MaterialImport)
+            .where(MaterialImport.engagement_id == engagement.id)
+            .order_by(MaterialImport.imported_at.desc(), MaterialImport.id.desc())
+        )
+    )
 
 
-def current_import(session: Session, engagement: Engagement, kind: str, name: str | None = None) -> MaterialImport | None:
+def current_import(
+    session: Session, engagement: Engagement, kind: str, name: str | None = None
+) -> MaterialImport | None:
     """The latest import of a kind (of a list name): a corrected file replaces the earlier one as current."""
     query = select(MaterialImport).where(MaterialImport.engagement_id == engagement.id, MaterialImport.kind == kind)
     if name is not None:
@@ -163,5 +199,8 @@ def self_assessed_indicators(session: Session, engagement: Engagement) -> list[S
 
 
 def declared_items(session: Session, material: MaterialImport) -> list[DeclaredItem]:
-    return list(session.scalars(select(DeclaredItem).where(DeclaredItem.import_id == material.id)
-                                .order_by(DeclaredItem.row_number)))
+    return list(
+        session.scalars(
+            select(DeclaredItem).where(DeclaredItem.import_id == material.id).order_by(DeclaredItem.row_number)
+        )
+    )

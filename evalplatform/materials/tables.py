@@ -1,4 +1,5 @@
 """Reading a table's cells by field, column by column (fast for 100,000 rows), with row-level errors."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -6,12 +7,29 @@ from datetime import date
 from decimal import Decimal
 
 from .layout import Field, Layout
-from .reading import (UNCACHED_FORMULA, CellError, Grid, RowError, column_letter, parse_amount, parse_date,
-                      parse_decimal, parse_points, parse_rate, parse_text, shown)
+from .reading import (
+    UNCACHED_FORMULA,
+    CellError,
+    Grid,
+    RowError,
+    column_letter,
+    parse_amount,
+    parse_date,
+    parse_decimal,
+    parse_points,
+    parse_rate,
+    parse_text,
+    shown,
+)
 
-PARSERS = {"text": lambda v, scale: parse_text(v), "amount": lambda v, scale: parse_amount(v, scale=scale),
-           "decimal": lambda v, scale: parse_decimal(v), "rate": lambda v, scale: parse_rate(v),
-           "date": lambda v, scale: parse_date(v), "points": lambda v, scale: parse_points(v)}
+PARSERS = {
+    "text": lambda v, scale: parse_text(v),
+    "amount": lambda v, scale: parse_amount(v, scale=scale),
+    "decimal": lambda v, scale: parse_decimal(v),
+    "rate": lambda v, scale: parse_rate(v),
+    "date": lambda v, scale: parse_date(v),
+    "points": lambda v, scale: parse_points(v),
+}
 _CENT = Decimal("0.01")
 
 
@@ -20,8 +38,9 @@ def read_row(grid: Grid, r: int, fields: list[Field], header: Layout, errors: li
     return read_rows(grid, [r], fields, header, errors)[0]
 
 
-def read_rows(grid: Grid, rows: list[int], fields: list[Field], header: Layout,
-              errors: list[RowError]) -> list[dict | None]:
+def read_rows(
+    grid: Grid, rows: list[int], fields: list[Field], header: Layout, errors: list[RowError]
+) -> list[dict | None]:
     """Rows' values by field, read column by column (fast for 100,000 rows); a row with a bad cell is None.
     Errors come out in row order, then in field order."""
     found: list[tuple[int, int, RowError]] = []
@@ -67,10 +86,14 @@ _SLOW = object()  # a cell the common-type pass left for the full parser
 # An empty cell (None) is None for every kind.
 _COMMON_TYPE = {
     "date": lambda column, scale: [raw if type(raw) is date else None if raw is None else _SLOW for raw in column],
-    "text": lambda column, scale: [unicodedata.normalize("NFKC", raw).strip() or None if type(raw) is str
-                                   else None if raw is None else _SLOW for raw in column],
-    "amount": lambda column, scale: [(Decimal(repr(raw)) * scale).quantize(_CENT) if type(raw) is float
-                                     else None if raw is None else _SLOW for raw in column],
+    "text": lambda column, scale: [
+        unicodedata.normalize("NFKC", raw).strip() or None if type(raw) is str else None if raw is None else _SLOW
+        for raw in column
+    ],
+    "amount": lambda column, scale: [
+        (Decimal(repr(raw)) * scale).quantize(_CENT) if type(raw) is float else None if raw is None else _SLOW
+        for raw in column
+    ],
 }
 
 
@@ -89,4 +112,6 @@ def _parse_column(f: Field, column: list, scale: Decimal) -> tuple[list, dict[in
 
 
 def row_is_blank(grid: Grid, r: int) -> bool:
-    return all(v is None or (type(v) is str and not v.strip()) for v in grid.rows[r - grid.base])  # is_blank, inlined: 100k rows
+    return all(
+        v is None or (type(v) is str and not v.strip()) for v in grid.rows[r - grid.base]
+    )  # is_blank, inlined: 100k rows

@@ -1,5 +1,6 @@
 """Materials pages: upload, the detected layout with a preview to confirm or change, review of a 目标表/自评表
 draft cell by cell, commit; the imports list. Thin: parse, authorize, call services."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -11,15 +12,16 @@ from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..evidence.service import EvidenceError
 from ..evidence.store import BlobTooLarge, StorageFull
+from ..indicators.target_text import parse_target
 from ..web import current_store, now_utc, transaction
 from . import drafts, service
 from .forms import ActionForm, MaterialUploadForm
 from .models import DraftStatus
-from ..indicators.target_text import parse_target
 from .reading import column_letter
 
-bp = Blueprint("materials", __name__, template_folder="templates",
-               url_prefix="/engagements/<int:engagement_id>/materials")
+bp = Blueprint(
+    "materials", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/materials"
+)
 REFUSED = (service.MaterialError, EvidenceError, bounds.LimitExceeded)
 
 
@@ -30,15 +32,23 @@ def _limits() -> bounds.Limits:
 def _upload_form(engagement) -> MaterialUploadForm:
     form = MaterialUploadForm()
     form.layout_id.choices = [(0, _("自动识别"))] + [
-        (l.id, f"{service.KIND_LABELS[l.kind]} · {l.name}") for l in drafts.bureau_layouts(db.session, engagement)]
+        (l.id, f"{service.KIND_LABELS[l.kind]} · {l.name}") for l in drafts.bureau_layouts(db.session, engagement)
+    ]
     return form
 
 
 def _page(engagement, form, errors=(), status=200, total=None):
-    return render_template("materials/index.html", engagement=engagement, form=form, errors=errors,
-                           error_total=total or len(errors), imports=service.list_imports(db.session, engagement),
-                           drafts=drafts.open_drafts(db.session, engagement), kind_labels=service.KIND_LABELS,
-                           limits=_limits()), status
+    return render_template(
+        "materials/index.html",
+        engagement=engagement,
+        form=form,
+        errors=errors,
+        error_total=total or len(errors),
+        imports=service.list_imports(db.session, engagement),
+        drafts=drafts.open_drafts(db.session, engagement),
+        kind_labels=service.KIND_LABELS,
+        limits=_limits(),
+    ), status
 
 
 @bp.get("")
@@ -59,10 +69,20 @@ def upload(engagement_id: int):
     try:
         with transaction():
             draft = drafts.start_draft(
-                db.session, current_store(), engagement, current_user, now_utc(), kind=form.kind.data,
-                stream=form.file.data.stream, filename=form.file.data.filename,
-                max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"], name=form.name.data,
-                key_column=form.key_column.data, layout_id=form.layout_id.data or None, limits=_limits())
+                db.session,
+                current_store(),
+                engagement,
+                current_user,
+                now_utc(),
+                kind=form.kind.data,
+                stream=form.file.data.stream,
+                filename=form.file.data.filename,
+                max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"],
+                name=form.name.data,
+                key_column=form.key_column.data,
+                layout_id=form.layout_id.data or None,
+                limits=_limits(),
+            )
     except REFUSED as error:
         flash(f"{form.file.data.filename}：{error}", "error")
         return _page(engagement, form, status=422)
@@ -81,12 +101,21 @@ def draft(engagement_id: int, draft_id: int):
 
 def _draft_page(engagement, draft, errors=(), status=200, total=None):
     template = "materials/review.html" if draft.status == DraftStatus.review else "materials/mapping.html"
-    return render_template(template, engagement=engagement, draft=draft, errors=errors,
-                           error_total=total or len(errors), form=ActionForm(), kind_labels=service.KIND_LABELS,
-                           sections=service.SECTION_FIELDS, layouts=drafts.bureau_layouts(db.session, engagement,
-                                                                                           draft.kind),
-                           corrections=drafts.corrections(draft), letter=column_letter, mapped=_mapped(draft),
-                           parse_target=parse_target), status
+    return render_template(
+        template,
+        engagement=engagement,
+        draft=draft,
+        errors=errors,
+        error_total=total or len(errors),
+        form=ActionForm(),
+        kind_labels=service.KIND_LABELS,
+        sections=service.SECTION_FIELDS,
+        layouts=drafts.bureau_layouts(db.session, engagement, draft.kind),
+        corrections=drafts.corrections(draft),
+        letter=column_letter,
+        mapped=_mapped(draft),
+        parse_target=parse_target,
+    ), status
 
 
 def _mapped(draft) -> dict[str, set[str]]:
@@ -115,10 +144,22 @@ def mapping(engagement_id: int, draft_id: int):
     choice = choice_from_form(request.form, draft)
     if request.form.get("action") == "refresh":
         return _run(engagement, draft, lambda: drafts.refresh(db.session, current_store(), draft, choice, _limits()))
-    return _run(engagement, draft, lambda: drafts.confirm_mapping(
-        db.session, current_store(), draft, engagement, current_user, now_utc(), choice,
-        layout_name=request.form.get("layout_name"), max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"],
-        limits=_limits()))
+    return _run(
+        engagement,
+        draft,
+        lambda: drafts.confirm_mapping(
+            db.session,
+            current_store(),
+            draft,
+            engagement,
+            current_user,
+            now_utc(),
+            choice,
+            layout_name=request.form.get("layout_name"),
+            max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"],
+            limits=_limits(),
+        ),
+    )
 
 
 @bp.post("/drafts/<int:draft_id>/review")
@@ -133,9 +174,18 @@ def review(engagement_id: int, draft_id: int):
     def save_and_maybe_commit():
         drafts.edit_cells(db.session, draft, engagement, current_user, now_utc(), edits)
         if request.form.get("action") == "commit":
-            return drafts.commit(db.session, current_store(), draft, engagement, current_user, now_utc(),
-                                 max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"], limits=_limits())
+            return drafts.commit(
+                db.session,
+                current_store(),
+                draft,
+                engagement,
+                current_user,
+                now_utc(),
+                max_bytes=current_app.config["EVIDENCE_MAX_FILE_BYTES"],
+                limits=_limits(),
+            )
         return None
+
     return _run(engagement, draft, save_and_maybe_commit, keep_edits=True)
 
 
@@ -183,8 +233,11 @@ def choice_from_form(form, draft) -> dict:
         top = _int(form.get(f"top-{section}"), (old.get("top", 0)) + 1) - 1
         bottom = max(_int(form.get(f"bottom-{section}"), (old.get("bottom", top)) + 1) - 1, top)
         columns = {f.name: _int(form.get(f"col-{section}-{f.name}"), None) for f in service.fields_for(section)}
-        sections[section] = {"top": max(top, 0), "bottom": bottom,
-                             "columns": {k: v - 1 for k, v in columns.items() if v}}
+        sections[section] = {
+            "top": max(top, 0),
+            "bottom": bottom,
+            "columns": {k: v - 1 for k, v in columns.items() if v},
+        }
     return {"sheet": form.get("sheet") or current.get("sheet"), "sections": sections}
 
 

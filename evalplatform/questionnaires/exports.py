@@ -1,4 +1,5 @@
 """Responses as tables: the export rows (labelled, codes and labels) and a pandas DataFrame for analysis."""
+
 from __future__ import annotations
 
 import functools
@@ -16,14 +17,23 @@ from ..instruments.schema import answer_columns, choices_of
 from .models import Distribution, Response
 from .service import too_fast_among, too_fast_ids
 
-FLAG_LABELS = {"attention_failed": "注意力检测未通过", "straight_lining": "矩阵/量表直线作答",
-               "duplicate_device": "同一设备重复提交", "too_fast": "作答时间过短"}
+FLAG_LABELS = {
+    "attention_failed": "注意力检测未通过",
+    "straight_lining": "矩阵/量表直线作答",
+    "duplicate_device": "同一设备重复提交",
+    "too_fast": "作答时间过短",
+}
 
 
-def responses_for(session: Session, owner, distribution_id: int | None = None, stratum: str | None = None) -> list[Response]:
+def responses_for(
+    session: Session, owner, distribution_id: int | None = None, stratum: str | None = None
+) -> list[Response]:
     """All responses of an instrument or of every instrument of an engagement, oldest first."""
-    query = _scoped(select(Response), owner, distribution_id, stratum).options(
-        joinedload(Response.distribution), joinedload(Response.version)).order_by(Response.id)
+    query = (
+        _scoped(select(Response), owner, distribution_id, stratum)
+        .options(joinedload(Response.distribution), joinedload(Response.version))
+        .order_by(Response.id)
+    )
     return list(session.scalars(query).unique())
 
 
@@ -51,9 +61,16 @@ STRING_ANSWERS = ("single_choice", "satisfaction", "matrix", "text", "date", "si
 
 
 @cycle_collector_paused
-def responses_frame(session: Session, instrument_or_engagement, *, distribution_id: int | None = None,
-                    stratum: str | None = None, labels: bool = False, only: set[str] | None = None,
-                    levels: dict[str, dict[str, float]] | None = None):
+def responses_frame(
+    session: Session,
+    instrument_or_engagement,
+    *,
+    distribution_id: int | None = None,
+    stratum: str | None = None,
+    labels: bool = False,
+    only: set[str] | None = None,
+    levels: dict[str, dict[str, float]] | None = None,
+):
     """One row per response: response_id, distribution_id, stratum, submitted_at, valid, invalid_reason,
     quality_flags, then a column per question code (matrix items as "<code>.<item>"), values as answer codes
     (lists for multiple choice). labels=True gives choice labels instead of codes; `only` limits the answer
@@ -69,8 +86,11 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
         return _scoped(query, instrument_or_engagement, distribution_id, stratum)
 
     version_ids = scoped(select(Response.version_id).distinct())
-    definitions = session.execute(select(InstrumentVersion.id, InstrumentVersion.definition)
-                                  .where(InstrumentVersion.id.in_(version_ids)).order_by(InstrumentVersion.id)).all()
+    definitions = session.execute(
+        select(InstrumentVersion.id, InstrumentVersion.definition)
+        .where(InstrumentVersion.id.in_(version_ids))
+        .order_by(InstrumentVersion.id)
+    ).all()
     columns: dict[str, tuple[dict, dict | None]] = {}
     for _version_id, definition in definitions:
         for column, question, item in answer_columns(definition):
@@ -78,43 +98,69 @@ def responses_frame(session: Session, instrument_or_engagement, *, distribution_
                 columns.setdefault(column, (question, item))
     answer_order = list(columns)
     postgres = session.get_bind().dialect.name == "postgresql"
-    packed = {column: mapping for column, mapping in (levels or {}).items()
-              if postgres and column in columns and not labels and _packable(mapping)}
+    packed = {
+        column: mapping
+        for column, mapping in (levels or {}).items()
+        if postgres and column in columns and not labels and _packable(mapping)
+    }
     packed_columns = {column: columns.pop(column) for column in packed}
     extracted = []
     for _column, (question, item) in columns.items():
         path = (question["code"], item["code"]) if item else (question["code"],)
         text_value = question["type"] in STRING_ANSWERS
-        if postgres:   # plain string arguments (no JSON path binding), aggregated with json_agg below
-            extracted.append((func.jsonb_extract_path_text if text_value else func.jsonb_extract_path)(
-                Response.answers, *path))
+        if postgres:  # plain string arguments (no JSON path binding), aggregated with json_agg below
+            extracted.append(
+                (func.jsonb_extract_path_text if text_value else func.jsonb_extract_path)(Response.answers, *path)
+            )
         else:
             cell = Response.answers[path] if item else Response.answers[path[0]]
             extracted.append(cell.as_string() if text_value else cell)
-    meta_columns = (Response.id, Response.distribution_id, Distribution.stratum, Response.submitted_at,
-                    Response.invalid_reason, cast(Response.quality_flags, String), Response.duration_s)
+    meta_columns = (
+        Response.id,
+        Response.distribution_id,
+        Distribution.stratum,
+        Response.submitted_at,
+        Response.invalid_reason,
+        cast(Response.quality_flags, String),
+        Response.duration_s,
+    )
     statement = scoped(select(*meta_columns, *extracted)).order_by(Response.id)
-    json_columns = [i for i, (question, _item) in enumerate(columns.values(), start=len(meta_columns))
-                    if question["type"] not in STRING_ANSWERS]
+    json_columns = [
+        i
+        for i, (question, _item) in enumerate(columns.values(), start=len(meta_columns))
+        if question["type"] not in STRING_ANSWERS
+    ]
     level_columns = {}
     if postgres:
-        values = _columns_from_postgres(session, scoped, [*meta_columns[:5], Response.quality_flags,
-                                                          meta_columns[6], *extracted],
-                                        _packed_levels(packed_columns, packed), len(packed))
+        values = _columns_from_postgres(
+            session,
+            scoped,
+            [*meta_columns[:5], Response.quality_flags, meta_columns[6], *extracted],
+            _packed_levels(packed_columns, packed),
+            len(packed),
+        )
         if packed:
             level_columns = dict(zip(packed, values.pop()))
     else:
         rows = session.execute(statement).all()
-        values = [list(column) for column in zip(*rows)] if rows else [[] for _ in range(len(meta_columns) + len(extracted))]
+        values = (
+            [list(column) for column in zip(*rows)] if rows else [[] for _ in range(len(meta_columns) + len(extracted))]
+        )
         for i in json_columns:
             values[i] = [_json(v) for v in values[i]]
-    ids, distributions, strata, times, reasons, flags, durations = values[:len(meta_columns)]
+    ids, distributions, strata, times, reasons, flags, durations = values[: len(meta_columns)]
     fast = too_fast_among(ids, durations)
-    data = {"response_id": ids, "distribution_id": distributions, "stratum": strata, "submitted_at": times,
-            "valid": [reason is None for reason in reasons], "invalid_reason": reasons,
-            "quality_flags": [_flags(f) + (["too_fast"] if i in fast else []) for i, f in zip(ids, flags)]}
+    data = {
+        "response_id": ids,
+        "distribution_id": distributions,
+        "stratum": strata,
+        "submitted_at": times,
+        "valid": [reason is None for reason in reasons],
+        "invalid_reason": reasons,
+        "quality_flags": [_flags(f) + (["too_fast"] if i in fast else []) for i, f in zip(ids, flags)],
+    }
     meta = list(data)
-    for (column, (question, _item)), cells in zip(columns.items(), values[len(meta_columns):]):
+    for (column, (question, _item)), cells in zip(columns.items(), values[len(meta_columns) :]):
         data[column] = [_label(question, value) for value in cells] if labels else cells
     data.update(level_columns)
     order = [c for c in answer_order if c in data]
@@ -138,15 +184,20 @@ def _packed_levels(columns: dict[str, tuple[dict, dict | None]], levels: dict[st
     cells = []
     for column, (question, item) in columns.items():
         path = (question["code"], item["code"]) if item else (question["code"],)
-        cells.append(case({code: str(int(level)) for code, level in levels[column].items()},
-                          value=func.jsonb_extract_path_text(Response.answers, *path), else_=NO_LEVEL))
+        cells.append(
+            case(
+                {code: str(int(level)) for code, level in levels[column].items()},
+                value=func.jsonb_extract_path_text(Response.answers, *path),
+                else_=NO_LEVEL,
+            )
+        )
     return functools.reduce(operator.add, cells)
 
 
 def _unpack_levels(text: str, width: int):
     """The string_agg of _packed_levels → one float array per column (NaN where there is no level)."""
     lookup = np.full(256, np.nan)
-    lookup[ord("0"):ord("9") + 1] = np.arange(10, dtype=float)
+    lookup[ord("0") : ord("9") + 1] = np.arange(10, dtype=float)
     matrix = lookup[np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, width)]
     return [matrix[:, i].copy() for i in range(width)]
 
@@ -165,16 +216,16 @@ def _columns_from_postgres(session: Session, scoped, columns: list, packed=None,
     if packed is not None:
         aggregates.append(func.string_agg(inner.c.packed, ""))
     row = session.execute(select(*aggregates)).one()
-    if row[0] is None:   # no responses
+    if row[0] is None:  # no responses
         return [[] for _ in columns] + ([[[] for _ in range(width)]] if packed is not None else [])
-    values = [list(v) for v in row[:len(columns)]]
-    if any(a > b for a, b in zip(values[0], values[0][1:])):   # not in id order after all: sort here
+    values = [list(v) for v in row[: len(columns)]]
+    if any(a > b for a, b in zip(values[0], values[0][1:])):  # not in id order after all: sort here
         order = sorted(range(len(values[0])), key=values[0].__getitem__)
         values = [[v[i] for i in order] for v in values]
     values[3] = pd.DatetimeIndex(pd.to_datetime(values[3], utc=True, format="ISO8601"))  # no per-row objects
     if packed is not None:
         values.append(_unpack_levels(row[-1], width))
-    return values   # jsonb cells arrive decoded, text cells as strings
+    return values  # jsonb cells arrive decoded, text cells as strings
 
 
 def _flags(text) -> list:
@@ -208,7 +259,18 @@ def export_table(session: Session, instrument: Instrument, distribution_id=None,
     """(header, rows) for XLSX/CSV: each choice answer as "code label" pair of columns, numbers stay numbers."""
     responses = with_flags(responses_for(session, instrument, distribution_id, stratum))
     columns = answer_columns(instrument.latest.definition)
-    header = ["答卷ID", "答卷编号(UUID)", "渠道", "分层", "版本", "提交时间(UTC)", "用时(秒)", "有效", "无效原因", "质量标记"]
+    header = [
+        "答卷ID",
+        "答卷编号(UUID)",
+        "渠道",
+        "分层",
+        "版本",
+        "提交时间(UTC)",
+        "用时(秒)",
+        "有效",
+        "无效原因",
+        "质量标记",
+    ]
     for column, question, item in columns:
         label = question["label"] + (f" - {item['label']}" if item else "")
         header.append(f"{column} {label}")
@@ -216,10 +278,18 @@ def export_table(session: Session, instrument: Instrument, distribution_id=None,
             header.append(f"{column} 选项文字")
     rows = []
     for response, flags in responses:
-        row = [response.id, str(response.client_uuid), response.distribution.name, response.distribution.stratum,
-               response.version.number, response.submitted_at.strftime("%Y-%m-%d %H:%M:%S"), response.duration_s,
-               "是" if response.valid else "否", response.invalid_reason or "",
-               "；".join(FLAG_LABELS.get(f, f) for f in flags)]
+        row = [
+            response.id,
+            str(response.client_uuid),
+            response.distribution.name,
+            response.distribution.stratum,
+            response.version.number,
+            response.submitted_at.strftime("%Y-%m-%d %H:%M:%S"),
+            response.duration_s,
+            "是" if response.valid else "否",
+            response.invalid_reason or "",
+            "；".join(FLAG_LABELS.get(f, f) for f in flags),
+        ]
         for _column, question, item in columns:
             value = cell_value(response.answers, question, item)
             row.append(";".join(value) if isinstance(value, list) else value)

@@ -10,9 +10,13 @@ class DistributionForm(FlaskForm):
     stratum = StringField(_l("分层（村/学校/点位/群体）"), validators=[DataRequired(_l("请填写分层")), Length(max=200)])
     opens_at = DateTimeLocalField(_l("开放时间"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     closes_at = DateTimeLocalField(_l("截止时间"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    quota = IntegerField(_l("目标样本量"), validators=[Optional(), NumberRange(min=1, max=1_000_000, message=_l("样本量应为正整数"))])
-    population = IntegerField(_l("总体规模（户数或人数）"), validators=[
-        Optional(), NumberRange(min=1, max=100_000_000, message=_l("总体规模应为正整数"))])
+    quota = IntegerField(
+        _l("目标样本量"), validators=[Optional(), NumberRange(min=1, max=1_000_000, message=_l("样本量应为正整数"))]
+    )
+    population = IntegerField(
+        _l("总体规模（户数或人数）"),
+        validators=[Optional(), NumberRange(min=1, max=100_000_000, message=_l("总体规模应为正整数"))],
+    )
     one_per_device = BooleanField(_l("每台设备限答一次"))
     sponsor = StringField(_l("委托与实施说明（显示在问卷标题下）"), validators=[Optional(), Length(max=300)])
     contact = StringField(_l("联系方式（显示在问卷末尾）"), validators=[Optional(), Length(max=300)])

@@ -14,6 +14,7 @@ decides, and anything the lane cannot settle by itself — a UUID already stored
 meanwhile, a refusal, an error — returns None, and the caller answers through the full path
 (`public.submit`), which gives exactly its usual answer (200 for a retry, 409, 410, 422…).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -34,8 +35,8 @@ from ..integrity import seal_values
 from .models import Response
 from .service import Submission, content_flags, frozen_definition, payload_digest
 
-BATCH_LIMIT = 500     # rows per statement: bounds one statement's parameters, not the wait
-IDLE_SECONDS = 5.0    # a writer with nothing to do ends (and returns its connection); the next row starts one
+BATCH_LIMIT = 500  # rows per statement: bounds one statement's parameters, not the wait
+IDLE_SECONDS = 5.0  # a writer with nothing to do ends (and returns its connection); the next row starts one
 WAIT_SECONDS = 30.0
 
 # The channel's state is checked in the statement itself, against the row's own submitted_at, so a channel
@@ -61,8 +62,19 @@ WHERE (d.opens_at IS NULL OR d.opens_at <= v.submitted_at) AND (d.closes_at IS N
 ON CONFLICT (instrument_id, client_uuid) DO NOTHING
 RETURNING id, instrument_id, client_uuid
 """
-COLUMNS = ("instrument_id", "distribution_id", "version_id", "client_uuid", "answers", "payload_sha256",
-           "device_token", "duration_s", "submitted_at", "quality_flags", "content_mac")
+COLUMNS = (
+    "instrument_id",
+    "distribution_id",
+    "version_id",
+    "client_uuid",
+    "answers",
+    "payload_sha256",
+    "device_token",
+    "duration_s",
+    "submitted_at",
+    "quality_flags",
+    "content_mac",
+)
 
 
 def accept(engine: Engine, token: str, submission: Submission, now: datetime, dumps) -> int | None:
@@ -78,14 +90,22 @@ def accept(engine: Engine, token: str, submission: Submission, now: datetime, du
         clean = validate_answers(definition, submission.answers, respondent_clock(submission.clock, now))
     except AnswerErrors:
         return None
-    values = dict(instrument_id=instrument_id, distribution_id=distribution_id, version_id=version_id,
-                  client_uuid=submission.client_uuid, answers=clean, payload_sha256=payload_digest(clean),
-                  device_token=submission.device_token, duration_s=submission.duration_s, submitted_at=now,
-                  quality_flags=content_flags(definition, clean))
+    values = dict(
+        instrument_id=instrument_id,
+        distribution_id=distribution_id,
+        version_id=version_id,
+        client_uuid=submission.client_uuid,
+        answers=clean,
+        payload_sha256=payload_digest(clean),
+        device_token=submission.device_token,
+        duration_s=submission.duration_s,
+        submitted_at=now,
+        quality_flags=content_flags(definition, clean),
+    )
     values["content_mac"] = seal_values(Response, engine, values)
     try:
         values["answers"], values["quality_flags"] = dumps(clean), dumps(values["quality_flags"])
-    except TypeError:   # a value the fast encoder does not take: the full path stores it its own way
+    except TypeError:  # a value the fast encoder does not take: the full path stores it its own way
         return None
     return writer_for(engine).write(values)
 
@@ -99,8 +119,9 @@ def _target(engine: Engine, token: str) -> tuple[int, int, int] | None:
     kept = _targets.setdefault(engine, {})
     found = kept.get(token)
     if found is None and token and len(token) <= 32:
-        row = read_autocommit(engine, "SELECT id, instrument_id, version_id FROM distribution WHERE token = %s",
-                              (token,))
+        row = read_autocommit(
+            engine, "SELECT id, instrument_id, version_id FROM distribution WHERE token = %s", (token,)
+        )
         if row is not None:
             if len(kept) >= TARGETS_KEPT:
                 kept.clear()
@@ -135,7 +156,7 @@ class GroupWriter:
         waiting.done.wait(WAIT_SECONDS)
         return waiting.new_id
 
-    def _ensure_running(self) -> None:   # under self.lock
+    def _ensure_running(self) -> None:  # under self.lock
         if not self.running:
             self.running = True
             threading.Thread(target=self._run, name="intake-writer", daemon=True).start()
@@ -152,8 +173,8 @@ class GroupWriter:
             if raw is not None:
                 with contextlib.suppress(Exception):
                     raw.driver_connection.autocommit = False
-                    raw.close()   # back to the pool
-            with self.lock:   # ended by an error: rows put meanwhile still get a writer
+                    raw.close()  # back to the pool
+            with self.lock:  # ended by an error: rows put meanwhile still get a writer
                 self.running = False
                 if not self.rows.empty():
                     self._ensure_running()
@@ -165,7 +186,7 @@ class GroupWriter:
             raw = self.engine.raw_connection()
             raw.driver_connection.autocommit = True
             return raw
-        except Exception:   # noqa: BLE001 — the full path answers with its 503
+        except Exception:  # noqa: BLE001 — the full path answers with its 503
             for waiting in batch:
                 waiting.done.set()
             return None
@@ -174,7 +195,7 @@ class GroupWriter:
         try:
             batch = [self.rows.get(timeout=IDLE_SECONDS)]
         except queue.Empty:
-            with self.lock:   # rows are put under this lock: nothing can arrive between the check and the end
+            with self.lock:  # rows are put under this lock: nothing can arrive between the check and the end
                 if self.rows.empty():
                     return None
             return []
@@ -188,7 +209,7 @@ class GroupWriter:
     def _insert(self, raw, batch: list[_Waiting]):
         """Insert the batch and wake its requests; the connection to go on with (None after an error)."""
         first: dict[tuple, _Waiting] = {}
-        for waiting in batch:   # the same UUID twice in one batch: the second is the full path's to answer
+        for waiting in batch:  # the same UUID twice in one batch: the second is the full path's to answer
             first.setdefault((waiting.values["instrument_id"], waiting.values["client_uuid"]), waiting)
         rows = list(first.values())
         try:
@@ -197,7 +218,7 @@ class GroupWriter:
                     cursor.execute(INSERT_BATCH, [[w.values[c] for w in rows] for c in COLUMNS])
                     for new_id, instrument_id, client_uuid in cursor.fetchall():
                         first[(instrument_id, client_uuid)].new_id = new_id
-        except Exception:   # noqa: BLE001 — the full path retries each row alone and reports its own error
+        except Exception:  # noqa: BLE001 — the full path retries each row alone and reports its own error
             raw.invalidate()
             raw = None
         finally:

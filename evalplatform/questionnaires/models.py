@@ -1,4 +1,5 @@
 """Distributions (link + QR per stratum) and the responses they collect."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,8 +9,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
-from ..integrity import sealed
 from ..instruments.models import Instrument, InstrumentVersion
+from ..integrity import sealed
 
 
 class Distribution(Base):
@@ -46,8 +47,17 @@ class Distribution(Base):
         return "open"
 
 
-@sealed("instrument_id", "distribution_id", "version_id", "client_uuid", "payload_sha256", "device_token",
-        "duration_s", "submitted_at", digests={"payload_sha256": "answers"})
+@sealed(
+    "instrument_id",
+    "distribution_id",
+    "version_id",
+    "client_uuid",
+    "payload_sha256",
+    "device_token",
+    "duration_s",
+    "submitted_at",
+    digests={"payload_sha256": "answers"},
+)
 class Response(Base):
     __tablename__ = "response"
     # design.md §10: the client UUID is unique per instrument; a retry finds the first row.

@@ -1,4 +1,5 @@
 """The anonymous respondent flow: /s/<token> (the QR link) and the JSON submission it posts."""
+
 from __future__ import annotations
 
 import functools
@@ -35,11 +36,17 @@ def survey(token: str):
     state = service.public_state(db.session, distribution, now_utc())
     if state != "open":
         title, message = STATE_PAGES[state]
-        return render_template("questionnaires/respond_state.html", title=title, message=message,
-                               state=state), 410 if state != "not_open" else 200
-    return render_template("questionnaires/respond.html", **respond_context(
-        service.distributed_definition(db.session, distribution), distribution,
-        allow_again=not distribution.one_per_device))
+        return render_template(
+            "questionnaires/respond_state.html", title=title, message=message, state=state
+        ), 410 if state != "not_open" else 200
+    return render_template(
+        "questionnaires/respond.html",
+        **respond_context(
+            service.distributed_definition(db.session, distribution),
+            distribution,
+            allow_again=not distribution.one_per_device,
+        ),
+    )
 
 
 OFFLINE_ASSETS = ("js/expr.js", "js/respond.js", "css/respond.css")
@@ -48,8 +55,12 @@ OFFLINE_ASSETS = ("js/expr.js", "js/respond.js", "css/respond.css")
 def respond_context(definition: dict, distribution, allow_again: bool = False) -> dict:
     """respondent_context plus what the service worker keeps for a reload without network."""
     cache, assets = _offline_bundle(current_app.static_folder, current_app.static_url_path)
-    return {**respondent_context(definition, distribution), "allow_again": allow_again,
-            "offline_cache": cache, "offline_assets": list(assets)}
+    return {
+        **respondent_context(definition, distribution),
+        "allow_again": allow_again,
+        "offline_cache": cache,
+        "offline_assets": list(assets),
+    }
 
 
 @functools.cache
@@ -94,8 +105,15 @@ def submit(token: str):
         return _error(404, _("问卷不存在"))
     try:
         response, _created = service.submit_response(
-            db.session, distribution, submission.client_uuid, submission.answers, now_utc(),
-            device_token=submission.device_token, duration_s=submission.duration_s, clock=submission.clock)
+            db.session,
+            distribution,
+            submission.client_uuid,
+            submission.answers,
+            now_utc(),
+            device_token=submission.device_token,
+            duration_s=submission.duration_s,
+            clock=submission.clock,
+        )
     except AnswerErrors as error:
         db.session.rollback()
         return _error(422, _("部分答案需要修改"), errors=error.errors)

@@ -1,4 +1,5 @@
 """Distributions, the idempotent intake of responses, quality flags, invalidation and exports."""
+
 from __future__ import annotations
 
 import functools
@@ -20,9 +21,9 @@ from ..audit.service import record
 from ..engagements.models import Engagement
 from ..engagements.service import start_fieldwork
 from ..instruments.answers import attention_failed, respondent_clock, validate_answers
-from ..integrity import seal_values, sha256_hex
 from ..instruments.schema import DONT_KNOW, AnswerErrors, questions
 from ..instruments.service import freeze
+from ..integrity import seal_values, sha256_hex
 from .models import Distribution, Response
 
 STRAIGHT_LINE_MIN_ITEMS = 5
@@ -31,6 +32,7 @@ TOO_FAST_SHARE = 1 / 3  # faster than a third of the median completion time
 
 class QuestionnaireError(Exception):
     """A refusal with a Chinese message and the HTTP status the view should answer with."""
+
     status = 422
 
 
@@ -38,8 +40,13 @@ class DistributionUnavailable(QuestionnaireError):
     status = 410
 
     def __init__(self, state: str):
-        super().__init__({"closed": "问卷已结束，不再接受提交", "not_open": "问卷尚未开放",
-                          "quota_full": "本渠道样本已满，感谢您的关注"}[state])
+        super().__init__(
+            {
+                "closed": "问卷已结束，不再接受提交",
+                "not_open": "问卷尚未开放",
+                "quota_full": "本渠道样本已满，感谢您的关注",
+            }[state]
+        )
         self.state = state
 
 
@@ -87,22 +94,42 @@ def create_distribution(session: Session, instrument, actor, now: datetime, fiel
     if values["sponsor"] is None:  # not given (demo, API): the engagement's bureau and firm; "" means none
         values["sponsor"] = default_sponsor(session.get(Engagement, instrument.engagement_id))
     values["sponsor"], values["contact"] = values["sponsor"] or None, values["contact"] or None
-    distribution = Distribution(engagement_id=instrument.engagement_id, instrument_id=instrument.id,
-                                version_id=version.id, token=secrets.token_urlsafe(12), created_by_id=actor.id,
-                                created_at=now, **values)
+    distribution = Distribution(
+        engagement_id=instrument.engagement_id,
+        instrument_id=instrument.id,
+        version_id=version.id,
+        token=secrets.token_urlsafe(12),
+        created_by_id=actor.id,
+        created_at=now,
+        **values,
+    )
     distribution.version = version
     session.add(distribution)
     session.flush()
-    record(session, actor=actor, action="distribution.create", obj=distribution,
-           engagement_id=instrument.engagement_id, details={"name": fields.name, "version": version.number}, now=now)
+    record(
+        session,
+        actor=actor,
+        action="distribution.create",
+        obj=distribution,
+        engagement_id=instrument.engagement_id,
+        details={"name": fields.name, "version": version.number},
+        now=now,
+    )
     start_fieldwork(session, session.get(Engagement, instrument.engagement_id), actor, now, "发放问卷")
     return distribution
 
 
 def close_distribution(session: Session, distribution: Distribution, actor, now: datetime) -> None:
     distribution.closes_at = now
-    record(session, actor=actor, action="distribution.close", obj=distribution,
-           engagement_id=distribution.engagement_id, details={"name": distribution.name}, now=now)
+    record(
+        session,
+        actor=actor,
+        action="distribution.close",
+        obj=distribution,
+        engagement_id=distribution.engagement_id,
+        details={"name": distribution.name},
+        now=now,
+    )
 
 
 def public_distribution(session: Session, token: str) -> Distribution | None:
@@ -158,13 +185,20 @@ def public_state(session: Session, distribution: Distribution, now: datetime) ->
 
 
 def valid_count(session: Session, distribution: Distribution) -> int:
-    return session.scalar(select(func.count(Response.id)).where(
-        Response.distribution_id == distribution.id, Response.invalid_reason.is_(None))) or 0
+    return (
+        session.scalar(
+            select(func.count(Response.id)).where(
+                Response.distribution_id == distribution.id, Response.invalid_reason.is_(None)
+            )
+        )
+        or 0
+    )
 
 
 @dataclass(frozen=True)
 class Submission:
     """What a respondent's phone posts, read and normalised (public.submit and the fast lane alike)."""
+
     client_uuid: uuid.UUID
     answers: object
     device_token: str | None
@@ -195,9 +229,17 @@ def payload_digest(answers: dict) -> str:
     return sha256_hex(answers)
 
 
-def submit_response(session: Session, distribution: Distribution, client_uuid: uuid.UUID, answers, now: datetime,
-                    *, device_token: str | None = None, duration_s: int | None = None,
-                    clock: str | None = None) -> tuple[Response, bool]:
+def submit_response(
+    session: Session,
+    distribution: Distribution,
+    client_uuid: uuid.UUID,
+    answers,
+    now: datetime,
+    *,
+    device_token: str | None = None,
+    duration_s: int | None = None,
+    clock: str | None = None,
+) -> tuple[Response, bool]:
     """Store a respondent's answers once: (response, created). A retry with the same UUID and content
     returns the first row; other content under that UUID raises ResubmissionConflict. `clock`: the
     device's date-time when the response was queued (today() in calculations)."""
@@ -220,10 +262,18 @@ def submit_response(session: Session, distribution: Distribution, client_uuid: u
         if existing is None:
             raise refusal
         return _same_or_conflict(existing, digest), False
-    values = dict(instrument_id=distribution.instrument_id, distribution_id=distribution.id,
-                  version_id=distribution.version_id, client_uuid=client_uuid, answers=clean,
-                  payload_sha256=digest, device_token=device_token, duration_s=duration_s,
-                  submitted_at=now, quality_flags=flags)
+    values = dict(
+        instrument_id=distribution.instrument_id,
+        distribution_id=distribution.id,
+        version_id=distribution.version_id,
+        client_uuid=client_uuid,
+        answers=clean,
+        payload_sha256=digest,
+        device_token=device_token,
+        duration_s=duration_s,
+        submitted_at=now,
+        quality_flags=flags,
+    )
     values["content_mac"] = seal_values(Response, session.get_bind(), values)  # design.md §10: keyed content hash
     dialect = session.get_bind().dialect.name
     new_id = session.connection().execute(_insert_ignoring_duplicates(dialect), values).scalar()
@@ -238,8 +288,7 @@ def _insert_ignoring_duplicates(dialect: str):
     ORM's bulk insert, and built once per dialect: the ORM path was an eighth of the intake's CPU time."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = Response.__table__
-    return (insert(table).on_conflict_do_nothing(index_elements=["instrument_id", "client_uuid"])
-            .returning(table.c.id))
+    return insert(table).on_conflict_do_nothing(index_elements=["instrument_id", "client_uuid"]).returning(table.c.id)
 
 
 def _persistent(session: Session, response: Response) -> Response:
@@ -250,8 +299,11 @@ def _persistent(session: Session, response: Response) -> Response:
 
 
 def _by_uuid(session: Session, distribution: Distribution, client_uuid: uuid.UUID) -> Response | None:
-    return session.scalar(select(Response).where(Response.instrument_id == distribution.instrument_id,
-                                                 Response.client_uuid == client_uuid))
+    return session.scalar(
+        select(Response).where(
+            Response.instrument_id == distribution.instrument_id, Response.client_uuid == client_uuid
+        )
+    )
 
 
 def _same_or_conflict(existing: Response, digest: str) -> Response:
@@ -272,8 +324,11 @@ def content_flags(definition: dict, answers: dict) -> list[str]:
 
 def _flags(session, distribution, definition, answers, device_token) -> list[str]:
     flags = content_flags(definition, answers)
-    if device_token and session.scalar(select(Response.id).where(
-            Response.distribution_id == distribution.id, Response.device_token == device_token).limit(1)):
+    if device_token and session.scalar(
+        select(Response.id)
+        .where(Response.distribution_id == distribution.id, Response.device_token == device_token)
+        .limit(1)
+    ):
         flags.append("duplicate_device")
     return flags
 
@@ -285,8 +340,11 @@ def straight_lined(definition: dict, answers: dict) -> bool:
         if q["type"] == "matrix" and isinstance(value, dict) and len(value) >= STRAIGHT_LINE_MIN_ITEMS:
             if len(set(value.values()) - {DONT_KNOW}) == 1 and DONT_KNOW not in value.values():
                 return True
-    ratings = [answers[q["code"]] for q in questions(definition)
-               if q["type"] == "satisfaction" and not q.get("attention_check") and q["code"] in answers]
+    ratings = [
+        answers[q["code"]]
+        for q in questions(definition)
+        if q["type"] == "satisfaction" and not q.get("attention_check") and q["code"] in answers
+    ]
     return len(ratings) >= 8 and len(set(ratings)) == 1 and ratings[0] != DONT_KNOW
 
 
@@ -308,15 +366,29 @@ def mark_invalid(session: Session, response: Response, actor, now: datetime, rea
     if not reason:
         raise QuestionnaireError("标记无效必须填写原因")
     response.invalid_reason, response.invalidated_by_id, response.invalidated_at = reason[:500], actor.id, now
-    record(session, actor=actor, action="response.invalidate", obj=response,
-           engagement_id=response.distribution.engagement_id, details={"reason": reason[:500]}, now=now)
+    record(
+        session,
+        actor=actor,
+        action="response.invalidate",
+        obj=response,
+        engagement_id=response.distribution.engagement_id,
+        details={"reason": reason[:500]},
+        now=now,
+    )
 
 
 def mark_valid(session: Session, response: Response, actor, now: datetime) -> None:
     before = response.invalid_reason
     response.invalid_reason = response.invalidated_by_id = response.invalidated_at = None
-    record(session, actor=actor, action="response.revalidate", obj=response,
-           engagement_id=response.distribution.engagement_id, details={"before": before}, now=now)
+    record(
+        session,
+        actor=actor,
+        action="response.revalidate",
+        obj=response,
+        engagement_id=response.distribution.engagement_id,
+        details={"before": before},
+        now=now,
+    )
 
 
 __all__ = ["AnswerErrors", "submit_response", "create_distribution", "public_distribution", "public_state"]

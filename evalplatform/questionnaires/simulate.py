@@ -1,4 +1,5 @@
 """Simulated respondents for the demo and for tests of later stages (analysis): plausible, reproducible."""
+
 from __future__ import annotations
 
 import random
@@ -49,12 +50,21 @@ def _answer(q: dict, rng: random.Random, mood: float):
     return None
 
 
-def simulate_responses(session, distribution, count: int, start: datetime, rng: random.Random, mood: float = 0.75) -> int:
+def simulate_responses(
+    session, distribution, count: int, start: datetime, rng: random.Random, mood: float = 0.75
+) -> int:
     """Submit `count` responses over the days after `start` through the real intake; returns how many stored."""
     definition = distribution.version.definition
     for n in range(count):
         answers = simulated_answers(definition, rng, mood)
         when = start + timedelta(minutes=rng.randint(0, 60 * 24 * 10))
-        submit_response(session, distribution, uuid.UUID(int=rng.getrandbits(128)), answers, when,
-                        device_token=f"sim-{distribution.id}-{n}", duration_s=max(20, int(rng.gauss(300, 90))))
+        submit_response(
+            session,
+            distribution,
+            uuid.UUID(int=rng.getrandbits(128)),
+            answers,
+            when,
+            device_token=f"sim-{distribution.id}-{n}",
+            duration_s=max(20, int(rng.gauss(300, 90))),
+        )
     return count

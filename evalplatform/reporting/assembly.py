@@ -3,6 +3,7 @@
 The result is plain data (dicts, lists, strings, Decimals): the PDF template, the XLSX annex and the
 content hash are all made from it, so the hash printed in an issued PDF stands for exactly what it shows.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,23 +14,22 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from .. import formatting as fmt
 from ..analysis import charts
 from ..analysis import service as analysis_service
 from ..analysis import sources as analysis_sources
 from ..crosscheck import findings as crosscheck_findings
+from ..crosscheck import sampling
 from ..crosscheck import service as crosscheck_service
-from .. import formatting as fmt
+from ..engagements.models import EngagementKind
+from ..evidence import previews
+from ..evidence.service import evidence_index
+from ..evidence.store import BlobStore
 from ..indicators import display
 from ..indicators.rollup import scoring_summary as score_rollup
 from ..indicators.service import tree_for
 from ..inspections import service as inspection_service
-from ..crosscheck import sampling
-
-from ..engagements.models import EngagementKind
 from ..integrity import canonical_json, sha256_hex
-from ..evidence import previews
-from ..evidence.service import evidence_index
-from ..evidence.store import BlobStore
 from ..scoring.service import evidence_by_indicator
 from . import drafting, wording
 from .models import NARRATIVE_SECTIONS, Report
@@ -45,8 +45,10 @@ class RenderFailed(Exception):
 
     def __init__(self, part: str, error: Exception):
         self.part = part
-        super().__init__(f"报告未能生成：{part}无法处理（{type(error).__name__}: {str(error)[:200]}）。"
-                         "报告状态未改变，请更换或删除该部分后重试。")
+        super().__init__(
+            f"报告未能生成：{part}无法处理（{type(error).__name__}: {str(error)[:200]}）。"
+            "报告状态未改变，请更换或删除该部分后重试。"
+        )
 
 
 @contextmanager
@@ -74,15 +76,26 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
         "engagement": engagement_facts(engagement),
         "wording": wording.for_kind(EngagementKind(engagement.kind).value),
         "team": [{"name": m.user.display_name, "role": TEAM_ROLES[m.team_role.value]} for m in engagement.team],
-        "sites": [{"name": s.name, "address": s.address or "", "coordinates":
-                   f"{s.latitude}, {s.longitude}" if s.latitude is not None else ""} for s in engagement.sites],
+        "sites": [
+            {
+                "name": s.name,
+                "address": s.address or "",
+                "coordinates": f"{s.latitude}, {s.longitude}" if s.latitude is not None else "",
+            }
+            for s in engagement.sites
+        ],
         "scoring": scoring_summary(session, engagement),
         "surveys": survey_sections(session, engagement, now),
         "samples": [_sample_row(s) for s in sampling.samples(session, engagement)],
-        "inspections": [_inspection(inspection_service.record_sheet(i))
-                        for i in inspection_service.list_inspections(session, engagement) if i.is_finished],
-        "findings": [dict(zip(FINDING_KEYS, (_cell(v) for v in row)))
-                     for row in crosscheck_findings.findings_table(session, engagement)],
+        "inspections": [
+            _inspection(inspection_service.record_sheet(i))
+            for i in inspection_service.list_inspections(session, engagement)
+            if i.is_finished
+        ],
+        "findings": [
+            dict(zip(FINDING_KEYS, (_cell(v) for v in row)))
+            for row in crosscheck_findings.findings_table(session, engagement)
+        ],
         "crosschecks": [_crosscheck_row(c) for c in crosscheck_service.cross_checks(session, engagement)],
         "evidence": [_evidence_row(e) for e in evidence],
         "photos": [_photo(store, e) for e in evidence if e.mime in ("image/jpeg", "image/png")][:MAX_PHOTOS],
@@ -98,15 +111,22 @@ def engagement_facts(engagement) -> dict:
     """一、基本情况: who, what, when and the money (budget, in place, spent) as the engagement records them."""
     budget, in_place, spent = engagement.budget_amount, engagement.funds_in_place, engagement.funds_spent
     return {
-        "title": engagement.title, "unit": engagement.evaluated_unit.name, "kind_code": EngagementKind(engagement.kind).value,
+        "title": engagement.title,
+        "unit": engagement.evaluated_unit.name,
+        "kind_code": EngagementKind(engagement.kind).value,
         "kind": "项目支出" if EngagementKind(engagement.kind) is EngagementKind.project else "部门整体支出",
-        "fiscal_year": engagement.fiscal_year, "budget_amount": f"{budget:,.2f}",
-        "budget": fmt.money(budget), "budget_wan": fmt.money(budget, "万元", 2),
+        "fiscal_year": engagement.fiscal_year,
+        "budget_amount": f"{budget:,.2f}",
+        "budget": fmt.money(budget),
+        "budget_wan": fmt.money(budget, "万元", 2),
         "funds_in_place": fmt.money(in_place) if in_place is not None else "",
         "funds_spent": fmt.money(spent) if spent is not None else "",
-        "in_place_rate": _share(in_place, budget), "execution_rate": _share(spent, in_place),
-        "funding_source": engagement.funding_source or "", "category": engagement.category or "",
-        "bureau": engagement.bureau.name, "description": engagement.description or "",
+        "in_place_rate": _share(in_place, budget),
+        "execution_rate": _share(spent, in_place),
+        "funding_source": engagement.funding_source or "",
+        "category": engagement.category or "",
+        "bureau": engagement.bureau.name,
+        "description": engagement.description or "",
         "period": _period(engagement.period_start, engagement.period_end),
     }
 
@@ -132,8 +152,13 @@ def _period(start, end) -> str:
 def _sample_row(sample) -> dict:
     """抽样核查: what was sampled and how many (方法与样本量, 二、工作开展情况)."""
     estimate = sampling.estimate(sample)
-    return {"name": sample.material.name or "申报清单", "population": sample.population_size, "size": sample.size,
-            "checked": estimate.checked, "exceptions": estimate.exceptions}
+    return {
+        "name": sample.material.name or "申报清单",
+        "population": sample.population_size,
+        "size": sample.size,
+        "checked": estimate.checked,
+        "exceptions": estimate.exceptions,
+    }
 
 
 def _photo(store: BlobStore, e) -> dict:
@@ -158,49 +183,92 @@ def scoring_summary(session: Session, engagement) -> dict | None:
         i = row.indicator
         path[i.id] = path.get(i.parent_id, []) + [i.name]
         if i.level == 1:
-            dimensions.append({"name": i.name, "points": fmt.number(i.points), "score": fmt.score(row.score),
-                               "rate": fmt.percent(row.rate), "indicators": []})
+            dimensions.append(
+                {
+                    "name": i.name,
+                    "points": fmt.number(i.points),
+                    "score": fmt.score(row.score),
+                    "rate": fmt.percent(row.rate),
+                    "indicators": [],
+                }
+            )
         if i.level == 3:
             line = display.score_line(i, row.score)
             names = path[i.id] + ["", "", ""]
-            rows.append({"level1": names[0], "level2": names[1], "level3": names[2], "points": fmt.number(i.points),
-                         "score": line.score, "rate": fmt.percent(row.rate), "rationale": i.rationale,
-                         "target": line.target, "actual": line.actual, "computed": line.computed,
-                         **_deduction_facts(i, row, cited),
-                         "values": {"points": i.points, "score": None if i.not_applicable else row.score,
-                                    "rate": row.rate, "computed": line.rate}})
+            rows.append(
+                {
+                    "level1": names[0],
+                    "level2": names[1],
+                    "level3": names[2],
+                    "points": fmt.number(i.points),
+                    "score": line.score,
+                    "rate": fmt.percent(row.rate),
+                    "rationale": i.rationale,
+                    "target": line.target,
+                    "actual": line.actual,
+                    "computed": line.computed,
+                    **_deduction_facts(i, row, cited),
+                    "values": {
+                        "points": i.points,
+                        "score": None if i.not_applicable else row.score,
+                        "rate": row.rate,
+                        "computed": line.rate,
+                    },
+                }
+            )
             dimensions[-1]["indicators"].append({k: rows[-1][k] for k in INDICATOR_KEYS} | {"name": i.name})
     targets = [{"name": r["level3"], "value": r["target"]} for r in rows if r["target"] not in ("", "定性")]
-    return {"total": _num(summary.total), "total_text": fmt.score(summary.total),
-            "grade": summary.grade_label or "待定", "rescaled": summary.rescaled,
-            "points_total": fmt.number(sum((r.indicator.points for r in summary.dimensions), Decimal(0))),
-            "problems": summary.problems, "dimensions": dimensions, "rows": rows, "targets": targets}
+    return {
+        "total": _num(summary.total),
+        "total_text": fmt.score(summary.total),
+        "grade": summary.grade_label or "待定",
+        "rescaled": summary.rescaled,
+        "points_total": fmt.number(sum((r.indicator.points for r in summary.dimensions), Decimal(0))),
+        "problems": summary.problems,
+        "dimensions": dimensions,
+        "rows": rows,
+        "targets": targets,
+    }
 
 
-INDICATOR_KEYS = ("target", "actual", "computed", "points", "score", "rate", "lost", "rationale", "source",
-                  "evidence")
+INDICATOR_KEYS = ("target", "actual", "computed", "points", "score", "rate", "lost", "rationale", "source", "evidence")
 
 
 def _deduction_facts(i, row, cited: dict) -> dict:
     """What the prose of 三/四 quotes beside the table: points lost, where the actual value came from, evidence."""
     lost = None if row.score is None or i.not_applicable else Decimal(i.points) - Decimal(row.score)
-    return {"lost": fmt.number(lost) if lost else "", "source": i.verified_source or "",
-            "evidence": "、".join(cited.get(i.id, []))}
+    return {
+        "lost": fmt.number(lost) if lost else "",
+        "source": i.verified_source or "",
+        "evidence": "、".join(cited.get(i.id, [])),
+    }
 
 
 def _inspection(sheet: dict) -> dict:
     """附件3: one 勘查记录表 per finished inspection (photos are in the photo pages, by evidence code)."""
     inspection = sheet["inspection"]
     where = f"{inspection.latitude}, {inspection.longitude}" if inspection.latitude is not None else "未取得定位"
-    signed = "被评价单位代表已签字" if sheet["unit_signature"] else f"被评价单位拒绝签字：{inspection.refusal_reason or ''}"
-    return {"title": f"{sheet['title']}（{sheet['site'].name}）",
-            "summary": (f"勘查时间 {fmt.date_time(inspection.started_at)}；位置 {where}；"
-                        f"勘查人员 {'、'.join(inspection.team_members)}；单位代表 {inspection.unit_representative or '—'}；"
-                        f"{signed}。"),
-            "items": [{"label": row["item"].label, "result": row["result_label"], "measured": row["value"],
-                       "note": ((row["entry"].note or "") if row["entry"] else "")
-                       + ("；照片 " + "、".join(e.code for e in row["photos"]) if row["photos"] else "")}
-                      for row in sheet["rows"]]}
+    signed = (
+        "被评价单位代表已签字" if sheet["unit_signature"] else f"被评价单位拒绝签字：{inspection.refusal_reason or ''}"
+    )
+    return {
+        "title": f"{sheet['title']}（{sheet['site'].name}）",
+        "summary": (
+            f"勘查时间 {fmt.date_time(inspection.started_at)}；位置 {where}；"
+            f"勘查人员 {'、'.join(inspection.team_members)}；单位代表 {inspection.unit_representative or '—'}；"
+            f"{signed}。"
+        ),
+        "items": [
+            {
+                "label": row["item"].label,
+                "result": row["result_label"],
+                "measured": row["value"],
+                "note": ((row["entry"].note or "") if row["entry"] else "")
+                + ("；照片 " + "、".join(e.code for e in row["photos"]) if row["photos"] else ""),
+            }
+            for row in sheet["rows"]
+        ],
+    }
 
 
 SURVEY_HEADER = ["题目/维度", "有效回答", "不计入（不了解等）", "满意率", "95% 置信区间", "加权得分"]
@@ -216,16 +284,38 @@ def survey_sections(session: Session, engagement, now: datetime) -> list[dict]:
         rows = [r for r in result.satisfaction if r.answers]
         items = [r for r in rows if r.scope == "item"]
         with part(f"附件2“{data.title}”的图表"):
-            figures = ([{"caption": "各题满意率及 95% 置信区间", "uri": charts.data_uri(charts.rates_svg(items))},
-                        {"caption": "各题满意度分布", "uri": charts.data_uri(charts.levels_svg(result.distributions))}]
-                       if items else [])
-        sections.append({
-            "title": data.title, "summary": _survey_summary(result), "total": result.total, "valid": result.valid,
-            "table": {"header": SURVEY_HEADER,
-                      "rows": [[("【总体】" if r.scope == "overall" else "【维度】" if r.scope == "dimension" else "")
-                                + r.label, r.answers, r.unknown, _pct(r.rate.estimate), _pct_range(r.rate),
-                                _fixed(r.score.estimate)] for r in rows]},
-            "charts": figures})
+            figures = (
+                [
+                    {"caption": "各题满意率及 95% 置信区间", "uri": charts.data_uri(charts.rates_svg(items))},
+                    {"caption": "各题满意度分布", "uri": charts.data_uri(charts.levels_svg(result.distributions))},
+                ]
+                if items
+                else []
+            )
+        sections.append(
+            {
+                "title": data.title,
+                "summary": _survey_summary(result),
+                "total": result.total,
+                "valid": result.valid,
+                "table": {
+                    "header": SURVEY_HEADER,
+                    "rows": [
+                        [
+                            ("【总体】" if r.scope == "overall" else "【维度】" if r.scope == "dimension" else "")
+                            + r.label,
+                            r.answers,
+                            r.unknown,
+                            _pct(r.rate.estimate),
+                            _pct_range(r.rate),
+                            _fixed(r.score.estimate),
+                        ]
+                        for r in rows
+                    ],
+                },
+                "charts": figures,
+            }
+        )
     return sections
 
 
@@ -233,8 +323,10 @@ def _survey_summary(result) -> str:
     overall = result.overall()
     text = f"共回收问卷 {result.total} 份，其中有效问卷 {result.valid} 份"
     if overall is not None and overall.rate.estimate is not None:
-        text += (f"；总体满意率 {_pct(overall.rate.estimate)}（95% 置信区间 {_pct_range(overall.rate)}），"
-                 f"加权满意度得分 {_fixed(overall.score.estimate)} 分")
+        text += (
+            f"；总体满意率 {_pct(overall.rate.estimate)}（95% 置信区间 {_pct_range(overall.rate)}），"
+            f"加权满意度得分 {_fixed(overall.score.estimate)} 分"
+        )
     if overall is not None and overall.unknown:
         text += f"；“不了解”“不适用”等无明确评价的回答 {overall.unknown} 个，未计入满意率的分母"
     short = [a.stratum for a in result.adequacy if not a.adequate]
@@ -258,8 +350,18 @@ def _num(value) -> str:
     return fmt.number(value, grouping=False)
 
 
-FINDING_KEYS = ("code", "title", "description", "severity", "indicators", "cause", "recommendation",
-                "unit_response", "deduction", "evidence")
+FINDING_KEYS = (
+    "code",
+    "title",
+    "description",
+    "severity",
+    "indicators",
+    "cause",
+    "recommendation",
+    "unit_response",
+    "deduction",
+    "evidence",
+)
 
 
 def _cell(value) -> str:
@@ -268,21 +370,40 @@ def _cell(value) -> str:
 
 def _crosscheck_row(c) -> dict:
     shown = crosscheck_findings.shown_value
-    return {"subject": c.subject, "declared": shown(c.declared_value, c.unit), "declared_source": c.declared_source,
-            "verified": shown(c.verified_value, c.unit), "verified_source": c.verified_source,
-            "outcome": crosscheck_findings.OUTCOME_LABELS[c.outcome], "difference": shown(c.difference, c.unit)}
+    return {
+        "subject": c.subject,
+        "declared": shown(c.declared_value, c.unit),
+        "declared_source": c.declared_source,
+        "verified": shown(c.verified_value, c.unit),
+        "verified_source": c.verified_source,
+        "outcome": crosscheck_findings.OUTCOME_LABELS[c.outcome],
+        "difference": shown(c.difference, c.unit),
+    }
 
 
-KIND_NAMES = {"image/jpeg": "照片", "image/png": "图片", "image/heic": "照片", "application/pdf": "PDF",
-              "video/mp4": "视频", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
-              "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word"}
+KIND_NAMES = {
+    "image/jpeg": "照片",
+    "image/png": "图片",
+    "image/heic": "照片",
+    "application/pdf": "PDF",
+    "video/mp4": "视频",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+}
 
 
 def _evidence_row(e) -> dict:
-    return {"code": e.code, "name": e.original_filename, "mime": e.mime, "kind": KIND_NAMES.get(e.mime, "其他"),
-            "size": e.size, "size_text": fmt.file_size(e.size), "sha256": e.blob_sha256,
-            "captured_at": fmt.date_time(e.captured_at),
-            "location": f"{e.latitude}, {e.longitude}" if e.latitude is not None else ""}
+    return {
+        "code": e.code,
+        "name": e.original_filename,
+        "mime": e.mime,
+        "kind": KIND_NAMES.get(e.mime, "其他"),
+        "size": e.size,
+        "size_text": fmt.file_size(e.size),
+        "sha256": e.blob_sha256,
+        "captured_at": fmt.date_time(e.captured_at),
+        "location": f"{e.latitude}, {e.longitude}" if e.latitude is not None else "",
+    }
 
 
 def canonical_content(content: dict) -> dict:

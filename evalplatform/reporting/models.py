@@ -1,4 +1,5 @@
 """Reports: narrative sections, review history, render jobs and immutable issued versions."""
+
 from __future__ import annotations
 
 import enum
@@ -8,33 +9,37 @@ from decimal import Decimal
 from sqlalchemy import Enum, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import formatting as fmt
 from ..accounts.models import User
 from ..db import Base, JSONDocument, utcnow
 from ..engagements.models import Engagement, EngagementStatus
 from ..evidence.models import Evidence
-from .. import formatting as fmt
 from ..i18n import N_
 from ..integrity import sealed
 from ..workflow import Workflow
 
 
 class ReportStatus(enum.StrEnum):
-    draft = "draft"            # 征求意见稿, being written
-    submitted = "submitted"    # 已提交复核
-    returned = "returned"      # 复核退回
-    approved = "approved"      # 复核通过
-    issued = "issued"          # 已出具 (immutable; reopening starts the next version)
+    draft = "draft"  # 征求意见稿, being written
+    submitted = "submitted"  # 已提交复核
+    returned = "returned"  # 复核退回
+    approved = "approved"  # 复核通过
+    issued = "issued"  # 已出具 (immutable; reopening starts the next version)
 
 
 R = ReportStatus
 # Each action narrows where it starts from (reporting.service); an edit under review returns it (review.py).
-REPORT_WORKFLOW = Workflow("report", ReportStatus, {
-    R.draft: {R.submitted},
-    R.returned: {R.submitted},
-    R.submitted: {R.returned, R.approved},
-    R.approved: {R.issued, R.returned},
-    R.issued: {R.draft},
-})
+REPORT_WORKFLOW = Workflow(
+    "report",
+    ReportStatus,
+    {
+        R.draft: {R.submitted},
+        R.returned: {R.submitted},
+        R.submitted: {R.returned, R.approved},
+        R.approved: {R.issued, R.returned},
+        R.issued: {R.draft},
+    },
+)
 
 
 class RenderJobStatus(enum.StrEnum):
@@ -45,17 +50,25 @@ class RenderJobStatus(enum.StrEnum):
 
 
 J = RenderJobStatus
-RENDER_JOB_WORKFLOW = Workflow("render job", RenderJobStatus, {
-    J.queued: {J.running},
-    J.running: {J.done, J.failed},
-    J.done: set(),
-    J.failed: set(),
-})
+RENDER_JOB_WORKFLOW = Workflow(
+    "render job",
+    RenderJobStatus,
+    {
+        J.queued: {J.running},
+        J.running: {J.done, J.failed},
+        J.done: set(),
+        J.failed: set(),
+    },
+)
 
 # The engagement's status while its report is in each state (engagements.service.follow_workflow).
-ENGAGEMENT_STATUS_OF = {ReportStatus.draft: EngagementStatus.reporting, ReportStatus.returned: EngagementStatus.reporting,
-                        ReportStatus.submitted: EngagementStatus.review, ReportStatus.approved: EngagementStatus.review,
-                        ReportStatus.issued: EngagementStatus.issued}
+ENGAGEMENT_STATUS_OF = {
+    ReportStatus.draft: EngagementStatus.reporting,
+    ReportStatus.returned: EngagementStatus.reporting,
+    ReportStatus.submitted: EngagementStatus.review,
+    ReportStatus.approved: EngagementStatus.review,
+    ReportStatus.issued: EngagementStatus.issued,
+}
 
 # Narrative sections written by evaluators from a first draft made of the data (design.md §8, reporting.drafting);
 # the tables (funds, targets, scores, annexes) are generated from data.
@@ -81,8 +94,9 @@ class Report(Base):
     engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id"), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     number: Mapped[str | None] = mapped_column(String(60))  # 报告文号
-    status: Mapped[ReportStatus] = mapped_column(Enum(ReportStatus, native_enum=False, length=20),
-                                                 default=ReportStatus.draft)
+    status: Mapped[ReportStatus] = mapped_column(
+        Enum(ReportStatus, native_enum=False, length=20), default=ReportStatus.draft
+    )
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     issued_versions: Mapped[int] = mapped_column(default=0)
@@ -90,10 +104,12 @@ class Report(Base):
     engagement: Mapped[Engagement] = relationship()
     author: Mapped[User] = relationship()
     sections: Mapped[list[ReportSection]] = relationship(back_populates="report", cascade="all, delete-orphan")
-    events: Mapped[list[ReportEvent]] = relationship(back_populates="report", order_by="ReportEvent.id",
-                                                     cascade="all, delete-orphan")
-    versions: Mapped[list[ReportVersion]] = relationship(back_populates="report", order_by="ReportVersion.version",
-                                                         cascade="all, delete-orphan")
+    events: Mapped[list[ReportEvent]] = relationship(
+        back_populates="report", order_by="ReportEvent.id", cascade="all, delete-orphan"
+    )
+    versions: Mapped[list[ReportVersion]] = relationship(
+        back_populates="report", order_by="ReportVersion.version", cascade="all, delete-orphan"
+    )
 
     @property
     def is_editable(self) -> bool:
@@ -119,6 +135,7 @@ class ReportSection(Base):
 
 class ReportEvent(Base):
     """Review history: submitted, returned (with comment), approved, issued, reopened."""
+
     __tablename__ = "report_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,11 +149,26 @@ class ReportEvent(Base):
     actor: Mapped[User] = relationship()
 
 
-@sealed("report_id", "version", "issued_at", "issued_by_id", "reason", "content_sha256", "pdf_evidence_id",
-        "xlsx_evidence_id", "pages", "total_score", "grade", "findings_by_severity", "anchor_seq", "anchor_hash",
-        digests={"content_sha256": "content"})
+@sealed(
+    "report_id",
+    "version",
+    "issued_at",
+    "issued_by_id",
+    "reason",
+    "content_sha256",
+    "pdf_evidence_id",
+    "xlsx_evidence_id",
+    "pages",
+    "total_score",
+    "grade",
+    "findings_by_severity",
+    "anchor_seq",
+    "anchor_hash",
+    digests={"content_sha256": "content"},
+)
 class ReportVersion(Base):
     """An issued version: its PDF and XLSX are evidence; content_sha256 is printed in the PDF."""
+
     __tablename__ = "report_version"
     __table_args__ = (UniqueConstraint("report_id", "version"),)
 
@@ -172,14 +204,26 @@ class ReportVersion(Base):
         if self.content:
             return self.content
         e = self.report.engagement
-        return {"title": self.report.title, "scoring": None, "surveys": [], "findings": [], "annexes": [],
-                "engagement": {"title": e.title, "unit": e.evaluated_unit.name, "fiscal_year": e.fiscal_year,
-                               "category": e.category or "", "budget_amount": fmt.number(e.budget_amount, 2)}}
+        return {
+            "title": self.report.title,
+            "scoring": None,
+            "surveys": [],
+            "findings": [],
+            "annexes": [],
+            "engagement": {
+                "title": e.title,
+                "unit": e.evaluated_unit.name,
+                "fiscal_year": e.fiscal_year,
+                "category": e.category or "",
+                "budget_amount": fmt.number(e.budget_amount, 2),
+            },
+        }
 
 
 class ReportAnnex(Base):
     """An evidence original the firm attaches to an issued version (随报告提供的证据原件). While the version is
     being prepared `version` is None; issuing stamps it. Only these originals ever reach the bureau side."""
+
     __tablename__ = "report_annex"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -194,6 +238,7 @@ class ReportAnnex(Base):
 
 class RenderJob(Base):
     """A draft rendering the UI polls: queued → running (progress %) → done / failed."""
+
     __tablename__ = "render_job"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

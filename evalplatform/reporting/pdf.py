@@ -3,6 +3,7 @@
 Fonts: a 宋体-like serif body (Noto Serif CJK SC) and 黑体-like bold headings (Noto Sans CJK SC), with
 AR PL UMing / WenQuanYi as fallbacks; they are embedded (subset) in every PDF.
 """
+
 from __future__ import annotations
 
 import logging

@@ -9,6 +9,7 @@ Other packages add their own checks in their own module (e.g. reporting/contradi
 contradict each other) by decorating functions with `@check`; CHECK_MODULES lists those modules so that they
 are imported, and their checks registered, before the first report is checked.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -36,11 +37,12 @@ CHECK_MODULES = ("evalplatform.reporting.contradictions",)
 @dataclass(frozen=True)
 class Problem:
     """One thing missing: a message (a msgid marked with N_ and its values) and, where useful, where to fix it."""
-    key: str                       # the check's key, e.g. "unscored"
-    msgid: str                     # Chinese, with %(name)s placeholders filled from `values`
+
+    key: str  # the check's key, e.g. "unscored"
+    msgid: str  # Chinese, with %(name)s placeholders filled from `values`
     values: dict = field(default_factory=dict)
-    endpoint: str | None = None    # a url_for endpoint of the page where it is fixed …
-    params: dict | None = None     # … and its arguments (the template builds the link)
+    endpoint: str | None = None  # a url_for endpoint of the page where it is fixed …
+    params: dict | None = None  # … and its arguments (the template builds the link)
 
     @property
     def message(self) -> str:
@@ -58,9 +60,11 @@ _loaded = False
 
 def check(key: str) -> Callable[[Check], Check]:
     """Register a readiness check under `key` (a later registration of the same key replaces it)."""
+
     def register(function: Check) -> Check:
         CHECKS[key] = function
         return function
+
     return register
 
 
@@ -92,13 +96,15 @@ def _link(endpoint: str, report: Report, **params) -> dict:
 
 # ---------------------------------------------------------------- the report's own checks
 
+
 @check("empty_sections")
 def empty_sections(session: Session, report: Report) -> list[Problem]:
     """Every narrative section of the 附件3 outline must say something (even "无")."""
-    return [Problem("empty_sections", N_("报告章节“%(name)s”尚未填写"), {"name": name},
-                    **_link("reporting.page", report))
-            for key, name in NARRATIVE_SECTIONS.items()
-            if key not in GENERATED_WHEN_EMPTY and not report.section_text(key).strip()]
+    return [
+        Problem("empty_sections", N_("报告章节“%(name)s”尚未填写"), {"name": name}, **_link("reporting.page", report))
+        for key, name in NARRATIVE_SECTIONS.items()
+        if key not in GENERATED_WHEN_EMPTY and not report.section_text(key).strip()
+    ]
 
 
 def _scored_rows(session: Session, report: Report):
@@ -113,28 +119,50 @@ def scoring_complete(session: Session, report: Report) -> list[Problem]:
     if not summary.rows:
         return [Problem("scoring", N_("尚未建立指标体系"), {}, **_link("indicators.tree", report))]
     evidence = evidence_by_indicator(session, tree_for(session, report.engagement)) if rows else {}
-    found = [Problem("problems", N_("指标体系有误：%(text)s"), {"text": text}, **_link("indicators.tree", report))
-             for text in summary.problems]
+    found = [
+        Problem("problems", N_("指标体系有误：%(text)s"), {"text": text}, **_link("indicators.tree", report))
+        for text in summary.problems
+    ]
     for row in rows:
         i = row.indicator
         if i.score is None:
-            found.append(Problem("unscored", N_("指标“%(name)s”尚未评分"), {"name": i.name},
-                                 **_link("indicators.tree", report)))
+            found.append(
+                Problem("unscored", N_("指标“%(name)s”尚未评分"), {"name": i.name}, **_link("indicators.tree", report))
+            )
         elif i.below_full and not i.rationale.strip():
-            found.append(Problem("deduction_rationale", N_("指标“%(name)s”扣分但未填写扣分原因"), {"name": i.name},
-                                 **_link("indicators.tree", report)))
+            found.append(
+                Problem(
+                    "deduction_rationale",
+                    N_("指标“%(name)s”扣分但未填写扣分原因"),
+                    {"name": i.name},
+                    **_link("indicators.tree", report),
+                )
+            )
         elif i.below_full and not evidence.get(i.id):
-            found.append(Problem("deduction_evidence", N_("指标“%(name)s”扣分但未关联证据"), {"name": i.name},
-                                 **_link("indicators.tree", report)))
+            found.append(
+                Problem(
+                    "deduction_evidence",
+                    N_("指标“%(name)s”扣分但未关联证据"),
+                    {"name": i.name},
+                    **_link("indicators.tree", report),
+                )
+            )
     return found
 
 
 @check("findings")
 def findings_complete(session: Session, report: Report) -> list[Problem]:
     """A finding in 问题清单 without a rectification suggestion (整改建议) is not yet a finding a bureau can act on."""
-    return [Problem("recommendation", N_("问题“%(title)s”尚未填写整改建议"), {"title": f.title},
-                    **_link("crosscheck.findings_page", report))
-            for f in findings.findings(session, report.engagement) if not (f.recommendation or "").strip()]
+    return [
+        Problem(
+            "recommendation",
+            N_("问题“%(title)s”尚未填写整改建议"),
+            {"title": f.title},
+            **_link("crosscheck.findings_page", report),
+        )
+        for f in findings.findings(session, report.engagement)
+        if not (f.recommendation or "").strip()
+    ]
 
 
 @check("samples")
@@ -150,9 +178,14 @@ def survey_samples(session: Session, report: Report) -> list[Problem]:
         settings = sources.adequacy_settings(_distributions(session, instrument))
         overall = measures.adequacy_table(counts, settings)[-1]
         if not overall.adequate:
-            found.append(Problem("sample", N_("问卷“%(title)s”有效样本 %(got)s 份，低于所需 %(need)s 份"),
-                                 {"title": instrument.title, "got": overall.achieved_valid,
-                                  "need": overall.required_valid}, **_link("analysis.page", report)))
+            found.append(
+                Problem(
+                    "sample",
+                    N_("问卷“%(title)s”有效样本 %(got)s 份，低于所需 %(need)s 份"),
+                    {"title": instrument.title, "got": overall.achieved_valid, "need": overall.required_valid},
+                    **_link("analysis.page", report),
+                )
+            )
     return found
 
 
@@ -163,10 +196,16 @@ def _distributions(session: Session, instrument):
 def _valid_counts(session: Session, instrument) -> pd.DataFrame:
     """One row per response with just its stratum and validity (what adequacy needs), from grouped counts."""
     valid = Response.invalid_reason.is_(None)
-    rows = session.execute(select(Distribution.stratum, valid, func.count())
-                           .join(Distribution, Response.distribution_id == Distribution.id)
-                           .where(Response.instrument_id == instrument.id)
-                           .group_by(Distribution.stratum, valid)).all()
+    rows = session.execute(
+        select(Distribution.stratum, valid, func.count())
+        .join(Distribution, Response.distribution_id == Distribution.id)
+        .where(Response.instrument_id == instrument.id)
+        .group_by(Distribution.stratum, valid)
+    ).all()
     counts = [n for *_key, n in rows]
-    return pd.DataFrame({"stratum": np.repeat([r[0] for r in rows], counts).astype(object),
-                         "valid": np.repeat([bool(r[1]) for r in rows], counts)})
+    return pd.DataFrame(
+        {
+            "stratum": np.repeat([r[0] for r in rows], counts).astype(object),
+            "valid": np.repeat([bool(r[1]) for r in rows], counts),
+        }
+    )

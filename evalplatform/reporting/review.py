@@ -6,6 +6,7 @@ previous issued version. Every such change is already an audit event on the enga
 module reads them: who changed the version (they may not approve or issue it), and what changed while it
 was under review (any such change returns it to the author's side, and the review page lists it).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,12 +22,36 @@ from ..engagements.service import PermissionDenied
 from .models import ENGAGEMENT_STATUS_OF, REPORT_WORKFLOW, Report, ReportEvent, ReportStatus
 
 # Audit actions that change what the next issued version says (prefixes end with a dot).
-EDIT_ACTIONS = ("indicators.", "finding.", "crosscheck.", "sample.", "evidence.", "inspection.", "material.",
-                "response.", "instrument.", "site.", "engagement.update", "report.section", "report.header",
-                "report.annex")
-EDIT_LABELS = {"indicators": "指标与评分", "finding": "问题清单", "crosscheck": "对照查证", "sample": "抽样核查",
-               "evidence": "证据", "inspection": "现场勘查", "material": "申报材料", "response": "问卷答卷",
-               "instrument": "问卷设计", "site": "勘查点", "engagement": "项目信息", "report": "报告正文与附件"}
+EDIT_ACTIONS = (
+    "indicators.",
+    "finding.",
+    "crosscheck.",
+    "sample.",
+    "evidence.",
+    "inspection.",
+    "material.",
+    "response.",
+    "instrument.",
+    "site.",
+    "engagement.update",
+    "report.section",
+    "report.header",
+    "report.annex",
+)
+EDIT_LABELS = {
+    "indicators": "指标与评分",
+    "finding": "问题清单",
+    "crosscheck": "对照查证",
+    "sample": "抽样核查",
+    "evidence": "证据",
+    "inspection": "现场勘查",
+    "material": "申报材料",
+    "response": "问卷答卷",
+    "instrument": "问卷设计",
+    "site": "勘查点",
+    "engagement": "项目信息",
+    "report": "报告正文与附件",
+}
 UNDER_REVIEW = (ReportStatus.submitted, ReportStatus.approved)
 
 
@@ -40,14 +65,23 @@ def label(action: str) -> str:
 
 def _since(session: Session, engagement_id: int, action: str) -> int:
     """Seq of the newest event of this kind on the engagement's chain (0 if none)."""
-    return session.scalar(select(AuditEvent.seq).where(
-        AuditEvent.chain == audit.chain_for(engagement_id), AuditEvent.action == action)
-        .order_by(AuditEvent.seq.desc()).limit(1)) or 0
+    return (
+        session.scalar(
+            select(AuditEvent.seq)
+            .where(AuditEvent.chain == audit.chain_for(engagement_id), AuditEvent.action == action)
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
+        )
+        or 0
+    )
 
 
 def _edits_after(session: Session, engagement_id: int, seq: int) -> list[AuditEvent]:
-    events = session.scalars(select(AuditEvent).where(
-        AuditEvent.chain == audit.chain_for(engagement_id), AuditEvent.seq > seq).order_by(AuditEvent.seq))
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.chain == audit.chain_for(engagement_id), AuditEvent.seq > seq)
+        .order_by(AuditEvent.seq)
+    )
     return [e for e in events if is_edit(e.action)]
 
 
@@ -87,8 +121,9 @@ def ensure_independent(session: Session, report: Report, actor: User) -> None:
         raise PermissionDenied("复核人不能复核自己撰写的报告")
     own = summary_by_actor(edits_of_version(session, report)).get(actor.id)
     if own is not None:
-        raise PermissionDenied(f"您修改过本版报告的内容（{own.text()}），不能复核通过或出具；"
-                               "请由未参与修改的复核人复核")
+        raise PermissionDenied(
+            f"您修改过本版报告的内容（{own.text()}），不能复核通过或出具；请由未参与修改的复核人复核"
+        )
 
 
 @audit.on_record
@@ -101,14 +136,29 @@ def _return_on_edit(session: Session, event: AuditEvent) -> None:
         return
     comment = f"复核期间修改了{label(event.action)}，报告自动退回撰写人，须重新提交复核"
     REPORT_WORKFLOW.move(report, ReportStatus.returned)
-    session.add(ReportEvent(report=report, action="return", actor_id=event.actor_id or report.author_id,
-                            comment=comment, at=event.occurred_at))
-    audit.record(session, actor=None, action="report.return", obj=report, engagement_id=report.engagement_id,
-                 now=event.occurred_at, details={"status_to": ReportStatus.returned.value, "reason": comment})
+    session.add(
+        ReportEvent(
+            report=report,
+            action="return",
+            actor_id=event.actor_id or report.author_id,
+            comment=comment,
+            at=event.occurred_at,
+        )
+    )
+    audit.record(
+        session,
+        actor=None,
+        action="report.return",
+        obj=report,
+        engagement_id=report.engagement_id,
+        now=event.occurred_at,
+        details={"status_to": ReportStatus.returned.value, "reason": comment},
+    )
     engagement_follows(session, report, None, event.occurred_at)
 
 
 def engagement_follows(session: Session, report: Report, actor, now) -> None:
     """The engagement's status follows the report's (立项 → … → 报告 → 复核 → 已出具)."""
-    engagements.follow_workflow(session, report.engagement, ENGAGEMENT_STATUS_OF[report.status], actor, now,
-                                reason="报告流程")
+    engagements.follow_workflow(
+        session, report.engagement, ENGAGEMENT_STATUS_OF[report.status], actor, now, reason="报告流程"
+    )

@@ -1,4 +1,5 @@
 """Reports: narrative editing, the review workflow (复核), draft rendering jobs and issuance."""
+
 from __future__ import annotations
 
 import io
@@ -11,17 +12,27 @@ from sqlalchemy.orm import Session
 
 from .. import audit, formatting
 from ..accounts.models import Role, User
+from ..audit.models import AuditEvent
+from ..db import make_engine
 from ..engagements.models import Engagement
 from ..engagements.service import PermissionDenied, ensure_can_edit
 from ..evidence.service import store_upload
 from ..evidence.store import BlobStore
-from ..audit.models import AuditEvent
-from ..db import make_engine
 from ..integrity import sha256_hex
 from . import annexes, drafting, readiness, review
 from .assembly import RenderFailed, assemble, canonical_content, content_sha256
-from .models import (NARRATIVE_SECTIONS, RENDER_JOB_WORKFLOW, REPORT_WORKFLOW, RenderJob, RenderJobStatus, Report,
-                     ReportEvent, ReportSection, ReportStatus, ReportVersion)
+from .models import (
+    NARRATIVE_SECTIONS,
+    RENDER_JOB_WORKFLOW,
+    REPORT_WORKFLOW,
+    RenderJob,
+    RenderJobStatus,
+    Report,
+    ReportEvent,
+    ReportSection,
+    ReportStatus,
+    ReportVersion,
+)
 from .render import report_pdf, report_xlsx
 
 MAX_SECTION_CHARS = 20_000
@@ -54,8 +65,15 @@ def ensure_ready(session: Session, report: Report, actor: User, now: datetime, o
         raise NotReady(found)  # only the partner of a firm that allows it may override
     missing = [str(p) for p in found]
     session.add(ReportEvent(report=report, action="override", actor_id=actor.id, comment=reason, at=now))
-    audit.record(session, actor=actor, action="report.override", obj=report, engagement_id=report.engagement_id,
-                 now=now, details={"reason": reason, "missing": missing})
+    audit.record(
+        session,
+        actor=actor,
+        action="report.override",
+        obj=report,
+        engagement_id=report.engagement_id,
+        now=now,
+        details={"reason": reason, "missing": missing},
+    )
 
 
 def report_for(session: Session, engagement: Engagement) -> Report | None:
@@ -66,8 +84,12 @@ def start_report(session: Session, engagement: Engagement, actor: User, now: dat
     ensure_can_edit(engagement, actor)
     report = report_for(session, engagement)
     if report is None:
-        report = Report(engagement=engagement, title=f"{engagement.title}报告" if not engagement.title.endswith("报告")
-                        else engagement.title, author_id=actor.id, created_at=now)
+        report = Report(
+            engagement=engagement,
+            title=f"{engagement.title}报告" if not engagement.title.endswith("报告") else engagement.title,
+            author_id=actor.id,
+            created_at=now,
+        )
         session.add(report)
         session.flush()
         audit.record(session, actor=actor, action="report.create", obj=report, engagement_id=engagement.id, now=now)
@@ -92,8 +114,9 @@ def save_section(session: Session, report: Report, key: str, body: str, actor: U
     return section
 
 
-def generate_drafts(session: Session, report: Report, store: BlobStore, actor: User, now: datetime, *,
-                    firm_name: str) -> list[str]:
+def generate_drafts(
+    session: Session, report: Report, store: BlobStore, actor: User, now: datetime, *, firm_name: str
+) -> list[str]:
     """生成初稿: write the data-made draft into every narrative section that is still empty (never over text
     someone wrote); returns the keys filled."""
     _ensure_editable(report, actor)
@@ -104,8 +127,9 @@ def generate_drafts(session: Session, report: Report, store: BlobStore, actor: U
     return filled
 
 
-def _record_edit(session: Session, report: Report, actor: User, now: datetime, action: str, name: str,
-                 count: int | None = None) -> None:
+def _record_edit(
+    session: Session, report: Report, actor: User, now: datetime, action: str, name: str, count: int | None = None
+) -> None:
     """Audit a narrative edit (four eyes needs to know who wrote what), but one event per run of autosaves:
     the same person saving the same section again right after adds nothing."""
     chain = audit.chain_for(report.engagement_id)
@@ -113,12 +137,20 @@ def _record_edit(session: Session, report: Report, actor: User, now: datetime, a
     last = session.scalar(select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq.desc()).limit(1))
     if last is not None and last.action == action and last.actor_id == actor.id and last.details.get("name") == name:
         return
-    audit.record(session, actor=actor, action=action, obj=report, engagement_id=report.engagement_id, now=now,
-                 details={"name": name, "count": count})
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        obj=report,
+        engagement_id=report.engagement_id,
+        now=now,
+        details={"name": name, "count": count},
+    )
 
 
-def update_header(session: Session, report: Report, title: str, number: str | None, actor: User,
-                  now: datetime | None = None) -> None:
+def update_header(
+    session: Session, report: Report, title: str, number: str | None, actor: User, now: datetime | None = None
+) -> None:
     _ensure_editable(report, actor)
     title, number = title.strip(), (number or "").strip() or None
     if (title, number) != (report.title, report.number):
@@ -148,8 +180,15 @@ def _transition(session, report, actor, now, allowed_from, to, action, comment=N
         raise ReportError("当前状态下不能执行此操作")
     REPORT_WORKFLOW.move(report, to)
     session.add(ReportEvent(report=report, action=action, actor_id=actor.id, comment=comment, at=now))
-    audit.record(session, actor=actor, action=f"report.{action}", obj=report, engagement_id=report.engagement_id,
-                 now=now, details={"status_to": to.value, "reason": comment})
+    audit.record(
+        session,
+        actor=actor,
+        action=f"report.{action}",
+        obj=report,
+        engagement_id=report.engagement_id,
+        now=now,
+        details={"status_to": to.value, "reason": comment},
+    )
     review.engagement_follows(session, report, actor, now)
 
 
@@ -187,8 +226,16 @@ def reopen(session, report, actor, now, reason: str) -> None:
     annexes.carry_over(session, report, actor, now)
 
 
-def issue(session: Session, report: Report, store: BlobStore, actor: User, now: datetime,
-          *, firm_name: str, override_reason: str | None = None) -> ReportVersion:
+def issue(
+    session: Session,
+    report: Report,
+    store: BlobStore,
+    actor: User,
+    now: datetime,
+    *,
+    firm_name: str,
+    override_reason: str | None = None,
+) -> ReportVersion:
     """Render the final PDF and XLSX, store both as evidence, and freeze them as the next version, with the
     engagement's audit chain head printed in it (docs/security.md: anchoring)."""
     review.ensure_independent(session, report, actor)
@@ -217,17 +264,38 @@ def issue(session: Session, report: Report, store: BlobStore, actor: User, now: 
     stem = f"{formatting.filename_stem(report.title)}-第{version_number}版"
     pdf_evidence = _store(session, store, report, actor, now, pdf, f"{stem}.pdf")
     xlsx_evidence = _store(session, store, report, actor, now, xlsx, f"{stem}-附表.xlsx")
-    version = ReportVersion(report=report, version=version_number, issued_at=now, issued_by_id=actor.id,
-                            reason=reason, content_sha256=digest, pdf_evidence_id=pdf_evidence.id,
-                            xlsx_evidence_id=xlsx_evidence.id, pages=pages, content=canonical,
-                            anchor_seq=anchor_seq, anchor_hash=anchor_hash, **_headline(content))
+    version = ReportVersion(
+        report=report,
+        version=version_number,
+        issued_at=now,
+        issued_by_id=actor.id,
+        reason=reason,
+        content_sha256=digest,
+        pdf_evidence_id=pdf_evidence.id,
+        xlsx_evidence_id=xlsx_evidence.id,
+        pages=pages,
+        content=canonical,
+        anchor_seq=anchor_seq,
+        anchor_hash=anchor_hash,
+        **_headline(content),
+    )
     session.add(version)
     report.issued_versions = version_number
     annexes.stamp(session, report, version_number)
     report.engagement.first_issued_at = report.engagement.first_issued_at or now
-    audit.record(session, actor=actor, action="report.version", obj=version, engagement_id=report.engagement_id,
-                 now=now, details={"version": version_number, "sha256": digest,
-                                   "after": {"pdf": pdf_evidence.blob_sha256, "xlsx": xlsx_evidence.blob_sha256}})
+    audit.record(
+        session,
+        actor=actor,
+        action="report.version",
+        obj=version,
+        engagement_id=report.engagement_id,
+        now=now,
+        details={
+            "version": version_number,
+            "sha256": digest,
+            "after": {"pdf": pdf_evidence.blob_sha256, "xlsx": xlsx_evidence.blob_sha256},
+        },
+    )
     return version
 
 
@@ -237,17 +305,31 @@ def _headline(content: dict) -> dict:
     for finding in content.get("findings") or []:
         severities[finding["severity"]] = severities.get(finding["severity"], 0) + 1
     total = scoring.get("total")
-    return {"total_score": Decimal(total) if total not in (None, "—") else None, "grade": scoring.get("grade"),
-            "findings_by_severity": severities}
+    return {
+        "total_score": Decimal(total) if total not in (None, "—") else None,
+        "grade": scoring.get("grade"),
+        "findings_by_severity": severities,
+    }
 
 
 def _store(session, store, report, actor, now, data: bytes, filename: str):
-    return store_upload(session, store, report.engagement, actor, now, stream=io.BytesIO(data), filename=filename,
-                        max_bytes=len(data) + 1, tags=["评价报告"]).evidence
+    return store_upload(
+        session,
+        store,
+        report.engagement,
+        actor,
+        now,
+        stream=io.BytesIO(data),
+        filename=filename,
+        max_bytes=len(data) + 1,
+        tags=["评价报告"],
+    ).evidence
 
 
 def create_render_job(session: Session, report: Report, now: datetime) -> RenderJob:
-    job = RenderJob(id=str(uuid.uuid4()), report_id=report.id, status=RenderJobStatus.queued, progress=0, created_at=now)
+    job = RenderJob(
+        id=str(uuid.uuid4()), report_id=report.id, status=RenderJobStatus.queued, progress=0, created_at=now
+    )
     session.add(job)
     session.flush()
     return job
@@ -265,8 +347,9 @@ def run_render_job(database_url: str, storage_dir: str, job_id: str, firm_name: 
             try:
                 content = assemble(session, report, store, firm_name=firm_name, now=datetime.now(timezone.utc))
                 _progress(session, job, RenderJobStatus.running, 40)
-                pdf, pages = report_pdf(content, storage_dir, draft=True, version=None,
-                                        content_sha256=content_sha256(content))
+                pdf, pages = report_pdf(
+                    content, storage_dir, draft=True, version=None, content_sha256=content_sha256(content)
+                )
                 blob = store.put(io.BytesIO(pdf), max_bytes=len(pdf) + 1)
             except Exception as error:  # noqa: BLE001 - the job records any failure for the UI
                 job.error = f"{type(error).__name__}: {error}"[:500]

@@ -1,19 +1,18 @@
 """Report pages: narrative with autosave, review actions, draft rendering with progress, downloads."""
+
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import jobs
-from .. import policy
+from .. import jobs, policy
 from ..crosscheck import findings as crosscheck_findings
 from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..evidence import service as evidence_service
-from ..evidence.models import Evidence
 from ..evidence.downloads import send_evidence
+from ..evidence.models import Evidence
 from ..web import current_store, error_page, get_or_404, now_utc, transaction
 from . import annexes, readiness, review, service, wording
 from .forms import AnnexForm, CommentForm, HeaderForm, SectionForm
@@ -40,26 +39,47 @@ def _refused(error: Exception, engagement_id: int):
 @login_required
 def page(engagement_id: int):
     engagement, report = _load(engagement_id)
-    return render_template("reporting/report.html", engagement=engagement, report=report,
-                           findings=crosscheck_findings.findings(db.session, engagement),
-                           sections=NARRATIVE_SECTIONS, guidance=wording.guidance(), header_form=HeaderForm(obj=report),
-                           section_form=SectionForm(), comment_form=CommentForm(), statuses=ReportStatus,
-                           annex_form=AnnexForm(), **_review_facts(engagement, report))
+    return render_template(
+        "reporting/report.html",
+        engagement=engagement,
+        report=report,
+        findings=crosscheck_findings.findings(db.session, engagement),
+        sections=NARRATIVE_SECTIONS,
+        guidance=wording.guidance(),
+        header_form=HeaderForm(obj=report),
+        section_form=SectionForm(),
+        comment_form=CommentForm(),
+        statuses=ReportStatus,
+        annex_form=AnnexForm(),
+        **_review_facts(engagement, report),
+    )
 
 
 def _review_facts(engagement, report) -> dict:
     """Four eyes, shown where the reviewer decides: who changed this version, what changed under review."""
     if report is None:
-        return {"editors": {}, "review_edits": [], "annexes_pending": [], "annexes_issued": {}, "evidence": [],
-                "problems": []}
+        return {
+            "editors": {},
+            "review_edits": [],
+            "annexes_pending": [],
+            "annexes_issued": {},
+            "evidence": [],
+            "problems": [],
+        }
     people = {m.user_id: m.user.display_name for m in engagement.team}
-    return {"editors": {people.get(a, _("系统")): s.text() for a, s in
-                        review.summary_by_actor(review.edits_of_version(db.session, report)).items()},
-            "review_edits": review.edits_during_review(db.session, report), "people": people,
-            "edit_label": review.label, "annexes_pending": annexes.pending(db.session, report),
-            "annexes_issued": annexes.issued(db.session, report),
-            "evidence": evidence_service.evidence_index(db.session, engagement),
-            "problems": readiness.problems(db.session, report) if report.status is not ReportStatus.issued else []}
+    return {
+        "editors": {
+            people.get(a, _("系统")): s.text()
+            for a, s in review.summary_by_actor(review.edits_of_version(db.session, report)).items()
+        },
+        "review_edits": review.edits_during_review(db.session, report),
+        "people": people,
+        "edit_label": review.label,
+        "annexes_pending": annexes.pending(db.session, report),
+        "annexes_issued": annexes.issued(db.session, report),
+        "evidence": evidence_service.evidence_index(db.session, engagement),
+        "problems": readiness.problems(db.session, report) if report.status is not ReportStatus.issued else [],
+    }
 
 
 @bp.post("/start")
@@ -118,12 +138,17 @@ def drafts(engagement_id: int):
         abort(400)
     try:
         with transaction():
-            filled = service.generate_drafts(db.session, report, current_store(), current_user, now_utc(),
-                                             firm_name=engagement.firm.name)
+            filled = service.generate_drafts(
+                db.session, report, current_store(), current_user, now_utc(), firm_name=engagement.firm.name
+            )
     except service.ReportError as error:
         return _refused(error, engagement_id)
-    flash(_("已为 %(n)s 个空白章节生成初稿，请逐节修改。", n=len(filled)) if filled
-          else _("各章节均已有内容，未作改动。"), "success")
+    flash(
+        _("已为 %(n)s 个空白章节生成初稿，请逐节修改。", n=len(filled))
+        if filled
+        else _("各章节均已有内容，未作改动。"),
+        "success",
+    )
     return redirect(url_for(".page", engagement_id=engagement_id), 303)
 
 
@@ -142,8 +167,15 @@ def act(engagement_id: int, action: str):
         "return": lambda: service.return_for_changes(db.session, report, current_user, now, comment),
         "approve": lambda: service.approve(db.session, report, current_user, now),
         "reopen": lambda: service.reopen(db.session, report, current_user, now, comment),
-        "issue": lambda: service.issue(db.session, report, current_store(), current_user, now,
-                                       firm_name=report.engagement.firm.name, override_reason=override),
+        "issue": lambda: service.issue(
+            db.session,
+            report,
+            current_store(),
+            current_user,
+            now,
+            firm_name=report.engagement.firm.name,
+            override_reason=override,
+        ),
     }
     try:
         with transaction():
@@ -164,8 +196,9 @@ def render(engagement_id: int):
     db.session.commit()
     config = current_app.config
     try:
-        jobs.enqueue(config, service.run_render_job, config["DATABASE_URL"], config["STORAGE_DIR"], job.id,
-                     engagement.firm.name)
+        jobs.enqueue(
+            config, service.run_render_job, config["DATABASE_URL"], config["STORAGE_DIR"], job.id, engagement.firm.name
+        )
     except Exception:  # noqa: BLE001 - the job row already says "failed"; the page shows it
         current_app.logger.exception("draft rendering failed")
     if request.accept_mimetypes.best == "application/json":
@@ -185,7 +218,9 @@ def _job(report, job_id: str) -> RenderJob:
 def job_status(engagement_id: int, job_id: str):
     _engagement, report = _load(engagement_id, for_write=True)
     job = _job(report, job_id)
-    download = url_for(".job_pdf", engagement_id=engagement_id, job_id=job.id) if job.status == RenderJobStatus.done else None
+    download = (
+        url_for(".job_pdf", engagement_id=engagement_id, job_id=job.id) if job.status == RenderJobStatus.done else None
+    )
     return jsonify(status=job.status, progress=job.progress, pages=job.pages, error=job.error, download_url=download)
 
 
@@ -199,7 +234,9 @@ def job_pdf(engagement_id: int, job_id: str):
     path = current_store().path_for(job.pdf_sha256)
     if not path.exists():  # drafts are not in backups: after a restore the row is there, the file is not
         return error_page(410, _("草稿已失效"), _("这份草稿 PDF 已不存在（例如系统从备份恢复后），请重新生成草稿。"))
-    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=f"{report.title}-征求意见稿.pdf")
+    return send_file(
+        path, mimetype="application/pdf", as_attachment=True, download_name=f"{report.title}-征求意见稿.pdf"
+    )
 
 
 @bp.get("/versions/<int:version>/<kind>")

@@ -1,4 +1,5 @@
 """Report wording per evaluation kind (项目支出 / 部门整体支出) and the editor's guidance, from reports/wording.yaml."""
+
 from __future__ import annotations
 
 from functools import lru_cache

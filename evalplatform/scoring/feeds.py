@@ -9,6 +9,7 @@
 
 No Flask here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,18 +43,19 @@ def _percent(share: float | Decimal | None) -> Decimal | None:
 
 # --- Survey ---------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SurveyStatus:
-    key: str                 # the questionnaire (instrument id)
+    key: str  # the questionnaire (instrument id)
     title: str
-    rate: Decimal | None     # satisfaction %, 0.1
-    low: Decimal | None      # 95 % Wilson interval, %
+    rate: Decimal | None  # satisfaction %, 0.1
+    low: Decimal | None  # 95 % Wilson interval, %
     high: Decimal | None
     n_valid: int
-    required_valid: int | None   # valid responses needed (95 %, ±5 %, finite-population corrected)
+    required_valid: int | None  # valid responses needed (95 %, ±5 %, finite-population corrected)
     adequate: bool | None
-    margin: Decimal | None       # achieved margin of error, percentage points
-    excluded: int = 0            # “不了解”-type answers, not in the rate's denominator
+    margin: Decimal | None  # achieved margin of error, percentage points
+    excluded: int = 0  # “不了解”-type answers, not in the rate's denominator
 
     @property
     def source(self) -> str:
@@ -61,11 +63,15 @@ class SurveyStatus:
         return f"满意度调查（有效问卷 {self.n_valid} 份，{excluded}95% 区间 {self.low}–{self.high}%）"
 
 
-def survey_status(session: Session, engagement: Engagement, survey_key: str | None = None,
-                  item: str | None = None) -> SurveyStatus | None:
+def survey_status(
+    session: Session, engagement: Engagement, survey_key: str | None = None, item: str | None = None
+) -> SurveyStatus | None:
     """The first questionnaire with satisfaction questions (or the one keyed `survey_key`), overall or `item`."""
-    surveys = [s for s in questionnaire_surveys(session, engagement)
-               if (s.key == survey_key if survey_key else satisfaction_items(s.questions))]
+    surveys = [
+        s
+        for s in questionnaire_surveys(session, engagement)
+        if (s.key == survey_key if survey_key else satisfaction_items(s.questions))
+    ]
     if not surveys:
         return None
     survey = surveys[0]
@@ -74,13 +80,29 @@ def survey_status(session: Session, engagement: Engagement, survey_key: str | No
     except KeyError as error:
         raise FeedError(f"问卷“{survey.title}”中没有满意度题 {item}") from error
     adequacy = score.adequacy
-    return SurveyStatus(survey.key, survey.title, _percent(score.rate), _percent(score.ci_low),
-                        _percent(score.ci_high), score.n_valid, adequacy.required_valid, adequacy.adequate,
-                        _percent(adequacy.margin), score.excluded)
+    return SurveyStatus(
+        survey.key,
+        survey.title,
+        _percent(score.rate),
+        _percent(score.ci_low),
+        _percent(score.ci_high),
+        score.n_valid,
+        adequacy.required_valid,
+        adequacy.adequate,
+        _percent(adequacy.margin),
+        score.excluded,
+    )
 
 
-def apply_survey(session: Session, engagement: Engagement, indicator: Indicator, actor, now: datetime, *,
-                 survey_key: str | None = None) -> SurveyStatus:
+def apply_survey(
+    session: Session,
+    engagement: Engagement,
+    indicator: Indicator,
+    actor,
+    now: datetime,
+    *,
+    survey_key: str | None = None,
+) -> SurveyStatus:
     """从问卷结果取值: the questionnaire's satisfaction (%) becomes the indicator's verified and scored value.
     The indicator's params may name one item (``survey_item``: a question code) instead of the overall rate."""
     ensure_can_edit(engagement, actor)
@@ -92,10 +114,17 @@ def apply_survey(session: Session, engagement: Engagement, indicator: Indicator,
     if status.rate is None:
         raise FeedError(f"问卷“{status.title}”还没有有效的满意度作答（有效问卷 {status.n_valid} 份）")
     scoring.set_verified_value(session, indicator, status.rate, status.source, actor, now)
-    _audit(session, actor, now, "indicators.survey_fed", indicator, count=status.n_valid,
-           result=f"问卷 {status.key}“{status.title}”：{status.rate}%（95% 区间 {status.low}–{status.high}%），"
-                  f"有效问卷 {status.n_valid} 份，需 {status.required_valid} 份，"
-                  f"样本量{'充足' if status.adequate else '不足'}")
+    _audit(
+        session,
+        actor,
+        now,
+        "indicators.survey_fed",
+        indicator,
+        count=status.n_valid,
+        result=f"问卷 {status.key}“{status.title}”：{status.rate}%（95% 区间 {status.low}–{status.high}%），"
+        f"有效问卷 {status.n_valid} 份，需 {status.required_valid} 份，"
+        f"样本量{'充足' if status.adequate else '不足'}",
+    )
     return status
 
 
@@ -103,12 +132,18 @@ def apply_survey(session: Session, engagement: Engagement, indicator: Indicator,
 
 # Formula inputs from the cross-checks' figures (all in 元): input → (cross-check rule, declared|verified).
 FORMULA_FIGURES = {
-    "budget_execution_rate": {"actual_spent": ("executed_amount", "verified"),
-                              "funds_in_place": ("funds_in_place", "verified")},
-    "funds_in_place_rate": {"funds_in_place": ("funds_in_place", "verified"),
-                            "budget": ("funds_in_place", "declared")},   # declared = 自评表 全年预算数
-    "budget_execution_rate_annual": {"annual_executed": ("executed_amount", "verified"),
-                                     "annual_budget": ("funds_in_place", "declared")},
+    "budget_execution_rate": {
+        "actual_spent": ("executed_amount", "verified"),
+        "funds_in_place": ("funds_in_place", "verified"),
+    },
+    "funds_in_place_rate": {
+        "funds_in_place": ("funds_in_place", "verified"),
+        "budget": ("funds_in_place", "declared"),
+    },  # declared = 自评表 全年预算数
+    "budget_execution_rate_annual": {
+        "annual_executed": ("executed_amount", "verified"),
+        "annual_budget": ("funds_in_place", "declared"),
+    },
 }
 # Indicators scored from a rate the cross-checks give: indicator name → (rule, how to get the %).
 DERIVED = {"预算执行率": "execution_rate", "资金到位率": "funds_in_place"}
@@ -117,10 +152,10 @@ DERIVED = {"预算执行率": "execution_rate", "资金到位率": "funds_in_pla
 @dataclass(frozen=True)
 class CrossCheckMatch:
     indicator: Indicator
-    value: Decimal            # the verified figure for the indicator (a % for rates)
+    value: Decimal  # the verified figure for the indicator (a % for rates)
     source: str
     check_ids: tuple[int, ...]
-    inputs: dict | None       # formula inputs from verified figures, when the indicator is a formula
+    inputs: dict | None  # formula inputs from verified figures, when the indicator is a formula
 
 
 def cross_check_matches(session: Session, engagement: Engagement) -> list[CrossCheckMatch]:
@@ -130,7 +165,7 @@ def cross_check_matches(session: Session, engagement: Engagement) -> list[CrossC
     by_rule = {v.rule: v for v in values.values()}
     tree = tree_for(session, engagement)
     matches = []
-    for indicator in (ordered(tree) if tree else []):
+    for indicator in ordered(tree) if tree else []:
         if indicator.level != 3 or indicator.not_applicable:
             continue
         match = _match(indicator, values, by_rule)
@@ -145,10 +180,9 @@ def _match(indicator: Indicator, values: dict, by_rule: dict) -> CrossCheckMatch
     if check is None and name in values and values[name].verified is not None and values[name].rule != "funds_in_place":
         check = values[name]
     inputs = _formula_inputs(indicator, by_rule)
-    rates = ("execution_rate", "satisfaction")   # stored as fractions, shown as %
-    if check is not None and check.rule not in rates and check.unit and indicator.unit \
-            and check.unit != indicator.unit:
-        check = None   # e.g. 公里 verified for a % indicator: not the indicator's figure
+    rates = ("execution_rate", "satisfaction")  # stored as fractions, shown as %
+    if check is not None and check.rule not in rates and check.unit and indicator.unit and check.unit != indicator.unit:
+        check = None  # e.g. 公里 verified for a % indicator: not the indicator's figure
     if check is not None:
         value = check.verified * HUNDRED if check.rule in rates else check.verified
         return CrossCheckMatch(indicator, _quantize(value), _source(check), (check.cross_check_id,), inputs)
@@ -158,12 +192,11 @@ def _match(indicator: Indicator, values: dict, by_rule: dict) -> CrossCheckMatch
         return None
     if rule == "execution_rate":
         value = check.verified * HUNDRED
-    elif check.declared:   # 资金到位率 = ledger 到位合计 / 自评表 全年预算数
+    elif check.declared:  # 资金到位率 = ledger 到位合计 / 自评表 全年预算数
         value = check.verified / check.declared * HUNDRED
     else:
         return None
     return CrossCheckMatch(indicator, _quantize(value), _source(check), (check.cross_check_id,), inputs)
-
 
 
 # How far the figure scoring uses may stray from the verified one before the workspace warns: half a
@@ -173,8 +206,8 @@ RATE_TOLERANCE, RELATIVE_TOLERANCE = Decimal("0.5"), Decimal("0.005")
 
 @dataclass(frozen=True)
 class Divergence:
-    used: Decimal        # the figure the score rests on now (实际值, else 申报值)
-    verified: Decimal    # what the cross-check verified
+    used: Decimal  # the figure the score rests on now (实际值, else 申报值)
+    verified: Decimal  # what the cross-check verified
     source: str
 
     @property
@@ -207,6 +240,7 @@ def _figure_used(indicator: Indicator) -> Decimal | None:
         if rate is not None:
             return rate
     return indicator.actual_value if indicator.actual_value is not None else indicator.declared_value
+
 
 def _formula_inputs(indicator: Indicator, by_rule: dict) -> dict | None:
     if indicator.method != "formula":
@@ -242,8 +276,11 @@ def apply_cross_checks(session: Session, engagement: Engagement, actor, now: dat
         if indicator.method == "formula":
             scoring.set_verified_value(session, indicator, match.value, match.source, actor, now, use_as_actual=False)
             keys = set(engine.FORMULAS.get(str((indicator.params or {}).get("formula")), ("", ()))[1])
-            inputs = match.inputs if match.inputs is not None else {
-                k: v for k, v in (indicator.inputs or {}).items() if k not in keys}   # so the value is scored
+            inputs = (
+                match.inputs
+                if match.inputs is not None
+                else {k: v for k, v in (indicator.inputs or {}).items() if k not in keys}
+            )  # so the value is scored
             scoring.record_score(session, indicator, actor, now, actual_value=match.value, inputs=inputs)
         else:
             scoring.set_verified_value(session, indicator, match.value, match.source, actor, now)
@@ -257,9 +294,9 @@ FINDINGS_MARK = "【问题清单扣分】"
 
 @dataclass(frozen=True)
 class FindingDeduction:
-    code: str                # F-001
+    code: str  # F-001
     title: str
-    points: Decimal          # the finding's suggested deduction
+    points: Decimal  # the finding's suggested deduction
     finding_id: int
 
 
@@ -270,13 +307,15 @@ def finding_deductions(session: Session, engagement: Engagement) -> dict[str, li
         if finding.suggested_deduction is None:
             continue
         for name in dict.fromkeys(finding.indicator_refs or []):
-            found.setdefault(name, []).append(FindingDeduction(finding.code, finding.title,
-                                                               finding.suggested_deduction, finding.id))
+            found.setdefault(name, []).append(
+                FindingDeduction(finding.code, finding.title, finding.suggested_deduction, finding.id)
+            )
     return found
 
 
-def apply_findings(session: Session, engagement: Engagement, indicator: Indicator, actor, now: datetime
-                   ) -> list[FindingDeduction]:
+def apply_findings(
+    session: Session, engagement: Engagement, indicator: Indicator, actor, now: datetime
+) -> list[FindingDeduction]:
     """应用问题清单扣分: the suggested deductions of the findings linked to a `deduction` indicator become its
     deduction inputs (replacing earlier ones from findings, keeping the evaluator's own) and its rationale."""
     ensure_can_edit(engagement, actor)
@@ -285,17 +324,32 @@ def apply_findings(session: Session, engagement: Engagement, indicator: Indicato
     items = finding_deductions(session, engagement).get(indicator.name, [])
     if not items:
         raise FeedError(f"问题清单中没有关联“{indicator.name}”且有建议扣分的问题")
-    own = [d for d in (indicator.inputs or {}).get("deductions") or []
-           if not (isinstance(d, dict) and d.get("finding"))]
-    deductions = own + [{"points": f"{d.points.normalize():f}", "finding": d.code, "reason": d.title[:200]}
-                        for d in items]
+    own = [
+        d for d in (indicator.inputs or {}).get("deductions") or [] if not (isinstance(d, dict) and d.get("finding"))
+    ]
+    deductions = own + [
+        {"points": f"{d.points.normalize():f}", "finding": d.code, "reason": d.title[:200]} for d in items
+    ]
     text = FINDINGS_MARK + "；".join(f"{d.code} {d.title}，扣 {d.points.normalize():f} 分" for d in items)
     earlier = (indicator.rationale or "").split(FINDINGS_MARK)[0].strip()
     rationale = f"{earlier}\n{text}" if earlier else text
-    scoring.record_score(session, indicator, actor, now, inputs={**(indicator.inputs or {}), "deductions": deductions},
-                         rationale=rationale)
-    _audit(session, actor, now, "indicators.findings_fed", indicator, count=len(items),
-           result="、".join(f"{d.code} −{d.points.normalize():f}" for d in items))
+    scoring.record_score(
+        session,
+        indicator,
+        actor,
+        now,
+        inputs={**(indicator.inputs or {}), "deductions": deductions},
+        rationale=rationale,
+    )
+    _audit(
+        session,
+        actor,
+        now,
+        "indicators.findings_fed",
+        indicator,
+        count=len(items),
+        result="、".join(f"{d.code} −{d.points.normalize():f}" for d in items),
+    )
     return items
 
 

@@ -1,6 +1,7 @@
 """Scoring pages: the workspace (values, feeds, evidence), the score sheet and its XLSX export.
 
 Same URLs as the indicator pages (…/indicators/scoring, …/indicators/sheet): one place for the evaluator."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -23,8 +24,9 @@ from . import feeds
 from . import service as scoring
 from .sheet import sheet_table
 
-bp = Blueprint("scoring", __name__, template_folder="templates",
-               url_prefix="/engagements/<int:engagement_id>/indicators")
+bp = Blueprint(
+    "scoring", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/indicators"
+)
 
 
 @bp.app_template_filter("deduction_total")
@@ -41,8 +43,11 @@ def score(engagement_id: int, indicator_id: int):
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return jsonify(ok=False, error=_("请求内容应为 JSON")), 400
-    allowed = {k: payload[k] for k in ("declared_value", "actual_value", "inputs", "rationale", "not_applicable")
-               if k in payload}
+    allowed = {
+        k: payload[k]
+        for k in ("declared_value", "actual_value", "inputs", "rationale", "not_applicable")
+        if k in payload
+    }
     try:
         with transaction():
             scoring.record_score(db.session, indicator, current_user, now_utc(), **allowed)
@@ -62,11 +67,15 @@ def workspace(engagement_id: int):
             survey = feeds.survey_status(db.session, engagement)
         except feeds.FeedError:
             survey = None
-    return render_template("scoring/scoring.html", survey=survey,
-                           finding_deductions=feeds.finding_deductions(db.session, engagement),
-                           divergences=feeds.divergences(db.session, engagement),
-                           cited=scoring.evidence_by_indicator(db.session, context["tree"]),
-                           evidence=evidence_service.evidence_index(db.session, engagement), **context)
+    return render_template(
+        "scoring/scoring.html",
+        survey=survey,
+        finding_deductions=feeds.finding_deductions(db.session, engagement),
+        divergences=feeds.divergences(db.session, engagement),
+        cited=scoring.evidence_by_indicator(db.session, context["tree"]),
+        evidence=evidence_service.evidence_index(db.session, engagement),
+        **context,
+    )
 
 
 @bp.post("/<int:indicator_id>/evidence")
@@ -75,10 +84,12 @@ def attach_evidence(engagement_id: int, indicator_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     indicator = _indicator(engagement, indicator_id)
     evidence = evidence_service.load_evidence(db.session, engagement, _int(request.form.get("evidence_id")))
-    return committed(lambda: scoring.attach_evidence(db.session, indicator, evidence, current_user, now_utc()),
-                     refused=service.IndicatorError,
-                     back=url_for(".workspace", engagement_id=engagement_id) + f"#indicator-{indicator.id}",
-                     success=_("已将证据 %(code)s 关联到“%(name)s”。", code=evidence.code, name=indicator.name))
+    return committed(
+        lambda: scoring.attach_evidence(db.session, indicator, evidence, current_user, now_utc()),
+        refused=service.IndicatorError,
+        back=url_for(".workspace", engagement_id=engagement_id) + f"#indicator-{indicator.id}",
+        success=_("已将证据 %(code)s 关联到“%(name)s”。", code=evidence.code, name=indicator.name),
+    )
 
 
 @bp.post("/<int:indicator_id>/survey")
@@ -87,10 +98,17 @@ def from_survey(engagement_id: int, indicator_id: int):
     """从问卷结果取值: the questionnaire's satisfaction becomes the indicator's verified value."""
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     indicator = _indicator(engagement, indicator_id)
-    return committed(lambda: feeds.apply_survey(db.session, engagement, indicator, current_user, now_utc()),
-                     refused=service.IndicatorError, back=url_for(".workspace", engagement_id=engagement_id),
-                     success=lambda status: _("“%(name)s”已取问卷满意度 %(rate)s%%（有效问卷 %(n)s 份）。",
-                                              name=indicator.name, rate=status.rate, n=status.n_valid))
+    return committed(
+        lambda: feeds.apply_survey(db.session, engagement, indicator, current_user, now_utc()),
+        refused=service.IndicatorError,
+        back=url_for(".workspace", engagement_id=engagement_id),
+        success=lambda status: _(
+            "“%(name)s”已取问卷满意度 %(rate)s%%（有效问卷 %(n)s 份）。",
+            name=indicator.name,
+            rate=status.rate,
+            n=status.n_valid,
+        ),
+    )
 
 
 @bp.post("/<int:indicator_id>/findings")
@@ -99,11 +117,16 @@ def from_findings(engagement_id: int, indicator_id: int):
     """应用问题清单扣分: the linked findings' suggested deductions become the indicator's deductions."""
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     indicator = _indicator(engagement, indicator_id)
-    return committed(lambda: feeds.apply_findings(db.session, engagement, indicator, current_user, now_utc()),
-                     refused=service.IndicatorError,
-                     back=url_for(".workspace", engagement_id=engagement_id) + f"#indicator-{indicator.id}",
-                     success=lambda items: _("“%(name)s”已按问题清单扣分：%(codes)s。", name=indicator.name, codes="、".join(
-                         f"{d.code} −{fmt.number(d.points, grouping=False)}" for d in items)))
+    return committed(
+        lambda: feeds.apply_findings(db.session, engagement, indicator, current_user, now_utc()),
+        refused=service.IndicatorError,
+        back=url_for(".workspace", engagement_id=engagement_id) + f"#indicator-{indicator.id}",
+        success=lambda items: _(
+            "“%(name)s”已按问题清单扣分：%(codes)s。",
+            name=indicator.name,
+            codes="、".join(f"{d.code} −{fmt.number(d.points, grouping=False)}" for d in items),
+        ),
+    )
 
 
 @bp.post("/crosscheck")

@@ -98,23 +98,29 @@ def test_next_parameter_cannot_redirect_off_site(client, session):
     session.commit()
     for target in ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)"]:
         token = csrf_token(client, "/login")
-        response = client.post(f"/login?next={target}", data={
-            "username": "li", "password": factories.PASSWORD, "csrf_token": token})
+        response = client.post(
+            f"/login?next={target}", data={"username": "li", "password": factories.PASSWORD, "csrf_token": token}
+        )
         assert response.headers["Location"] == "/engagements", target
         client.post("/logout", data={"csrf_token": csrf_token(client, "/engagements")})
     token = csrf_token(client, "/login")
-    response = client.post("/login?next=/engagements/new", data={
-        "username": "li", "password": factories.PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login?next=/engagements/new", data={"username": "li", "password": factories.PASSWORD, "csrf_token": token}
+    )
     assert response.headers["Location"] == "/engagements/new"
 
 
 def test_admin_creates_a_user_of_their_own_firm(client, session):
     world = factories.World(session)
     login(client, world.admin.username)
-    response = post_form(client, "/users", {"username": "newbie", "display_name": "新人",
-                                            "role": "evaluator", "password": "long-enough-1"})
+    response = post_form(
+        client,
+        "/users",
+        {"username": "newbie", "display_name": "新人", "role": "evaluator", "password": "long-enough-1"},
+    )
     assert response.status_code == 302
     from evalplatform.accounts.models import User
+
     created = session.scalar(select(User).where(User.username == "newbie"))
     assert created.firm_id == world.firm.id
 
@@ -122,9 +128,19 @@ def test_admin_creates_a_user_of_their_own_firm(client, session):
 def test_mass_assignment_of_firm_is_ignored(client, session):
     world = factories.World(session)
     login(client, world.admin.username)
-    post_form(client, "/users", {"username": "sneaky", "display_name": "x", "role": "evaluator",
-                                 "password": "long-enough-1", "firm_id": world.other_firm.id})
+    post_form(
+        client,
+        "/users",
+        {
+            "username": "sneaky",
+            "display_name": "x",
+            "role": "evaluator",
+            "password": "long-enough-1",
+            "firm_id": world.other_firm.id,
+        },
+    )
     from evalplatform.accounts.models import User
+
     assert session.scalar(select(User.firm_id).where(User.username == "sneaky")) == world.firm.id
 
 

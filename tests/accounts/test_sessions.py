@@ -1,4 +1,5 @@
 """Server-side sessions (idle timeout, absolute lifetime, revocation everywhere) and the password policy."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -27,8 +28,11 @@ def the_session(session) -> LoginSession:
 def age(session, **columns_ago) -> None:
     now = datetime.now(timezone.utc)
     login_id = the_session(session).id
-    session.execute(update(LoginSession).where(LoginSession.id == login_id)
-                    .values(**{column: now - ago for column, ago in columns_ago.items()}))
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.id == login_id)
+        .values(**{column: now - ago for column, ago in columns_ago.items()})
+    )
     session.commit()
 
 
@@ -58,8 +62,16 @@ def test_twelve_hours_after_login_the_session_ends_however_busy(client, session,
 
 
 def test_the_limits_are_configurable(database_url, tmp_path, session, li):
-    app = create_app({"DATABASE_URL": database_url, "STORAGE_DIR": str(tmp_path / "e"), "SECRET_KEY": "s",
-                      "TESTING": True, "SESSION_IDLE_MINUTES": 5, "SESSION_MAX_HOURS": 1})
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "STORAGE_DIR": str(tmp_path / "e"),
+            "SECRET_KEY": "s",
+            "TESTING": True,
+            "SESSION_IDLE_MINUTES": 5,
+            "SESSION_MAX_HOURS": 1,
+        }
+    )
     client = app.test_client()
     login(client, "li")
     age(session, last_seen_at=timedelta(minutes=6))
@@ -113,7 +125,11 @@ def test_a_busy_session_writes_its_last_use_at_most_once_a_minute(app, client, s
     login(client, "li")
     writes = []
     engine = app.extensions["evalplatform.db"].engine
-    listener = lambda _c, _cur, statement, *_a: writes.append(statement) if statement.startswith("UPDATE login_session") else None  # noqa: E731
+
+    def listener(_c, _cur, statement, *_a):
+        if statement.startswith("UPDATE login_session"):
+            writes.append(statement)
+
     event.listen(engine, "before_cursor_execute", listener)
     try:
         for _ in range(5):
@@ -123,22 +139,30 @@ def test_a_busy_session_writes_its_last_use_at_most_once_a_minute(app, client, s
     assert writes == []
 
 
-PASSWORDS = [("short-pw", "至少需要 10 个字符"), ("1234567890", "过于常见"), ("Password123", "过于常见"),
-             ("qwertyuiop", "过于常见"), ("woaini1314520", "过于常见"), ("zhangsan2026", "过于常见")]
+PASSWORDS = [
+    ("short-pw", "至少需要 10 个字符"),
+    ("1234567890", "过于常见"),
+    ("Password123", "过于常见"),
+    ("qwertyuiop", "过于常见"),
+    ("woaini1314520", "过于常见"),
+    ("zhangsan2026", "过于常见"),
+]
 
 
 @pytest.mark.parametrize("password,message", PASSWORDS, ids=[p for p, _m in PASSWORDS])
 def test_weak_passwords_are_refused_with_a_chinese_reason(session, password, message):
     with pytest.raises(service.AccountError, match=message):
-        service.create_user(session, username="zhangsan2026", password=password, role="evaluator",
-                            firm=factories.firm(session))
+        service.create_user(
+            session, username="zhangsan2026", password=password, role="evaluator", firm=factories.firm(session)
+        )
 
 
 def test_the_shipped_list_is_real_data_and_the_minimum_is_ten(session):
     assert MIN_LENGTH == 10 and len(common_passwords()) > 10_000
     assert {"1qaz2wsx3edc", "iloveyou1314", "admin123456"} <= common_passwords()
-    user = service.create_user(session, username="wang", password="四月的江州下着蒙蒙细雨", role="evaluator",
-                               firm=factories.firm(session))
+    user = service.create_user(
+        session, username="wang", password="四月的江州下着蒙蒙细雨", role="evaluator", firm=factories.firm(session)
+    )
     assert user.id
 
 
@@ -146,11 +170,15 @@ def test_the_admin_page_and_the_password_page_say_why(client, session, li):
     admin = factories.user(session, "admin", firm=li.firm, username="boss")
     session.commit()
     login(client, admin.username)
-    page = post_form(client, "/users", {"username": "new1", "display_name": "新人", "role": "evaluator",
-                                        "password": "password2025"})
+    page = post_form(
+        client, "/users", {"username": "new1", "display_name": "新人", "role": "evaluator", "password": "password2025"}
+    )
     assert page.status_code == 422 and "该密码过于常见" in page.get_data(as_text=True)
     page = post_form(client, "/account/password", {"current": factories.PASSWORD, "new": "abc", "repeat": "abc"})
     assert page.status_code == 422 and "密码至少需要 10 个字符" in page.get_data(as_text=True)
-    page = post_form(client, "/account/password", {"current": "wrong-one-123", "new": "月光下的石拱桥2026",
-                                                   "repeat": "月光下的石拱桥2026"})
+    page = post_form(
+        client,
+        "/account/password",
+        {"current": "wrong-one-123", "new": "月光下的石拱桥2026", "repeat": "月光下的石拱桥2026"},
+    )
     assert page.status_code == 422 and "当前密码不正确" in page.get_data(as_text=True)

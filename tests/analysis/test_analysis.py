@@ -1,4 +1,5 @@
 """Analysis of a responses frame: what counts, how it is grouped, and the edge cases that must not crash."""
+
 from datetime import date
 
 import pytest
@@ -27,9 +28,14 @@ def test_unknown_is_shown_in_the_distribution_but_left_out_of_the_rate():
 
 
 def test_only_valid_responses_count_and_invalid_ones_are_listed_with_reasons():
-    responses = frame([{"q1": 5}, {"q1": 1, "valid": False, "invalid_reason": "作答过快"},
-                       {"q1": 1, "valid": False, "invalid_reason": "作答过快"},
-                       {"q1": 1, "valid": False, "invalid_reason": None}])
+    responses = frame(
+        [
+            {"q1": 5},
+            {"q1": 1, "valid": False, "invalid_reason": "作答过快"},
+            {"q1": 1, "valid": False, "invalid_reason": "作答过快"},
+            {"q1": 1, "valid": False, "invalid_reason": None},
+        ]
+    )
     result = analyse(responses, QUESTIONS, NOW)
     assert (result.total, result.valid) == (4, 1)
     assert rows_by_code(result)["q1"].rate.estimate == 1.0
@@ -65,7 +71,7 @@ def test_one_response_has_a_rate_but_no_score_interval_and_no_alpha():
     result = analyse(frame([{"q1": 4, "q2": 5, "q3": 3, "q4": 4}]), QUESTIONS, NOW)
     overall = result.overall()
     assert overall.rate.estimate == pytest.approx(3 / 4)
-    assert overall.rate.low is not None            # Wilson is defined for n=1
+    assert overall.rate.low is not None  # Wilson is defined for n=1
     assert overall.score.low is None and overall.score.note
     assert all(r.result.alpha is None for r in result.reliability)
 
@@ -104,8 +110,11 @@ def test_multiple_choice_shares_are_of_respondents_who_answered():
 
 
 def test_groups_are_compared_by_stratum_and_single_choice_questions_with_holm_correction():
-    answers = ([{"stratum": "甲村", "role": "villager", "q1": 5}] * 20 + [{"stratum": "乙村", "role": "cadre", "q1": 2}] * 20
-               + [{"stratum": "乙村", "role": "villager", "q1": 4}] * 10)
+    answers = (
+        [{"stratum": "甲村", "role": "villager", "q1": 5}] * 20
+        + [{"stratum": "乙村", "role": "cadre", "q1": 2}] * 20
+        + [{"stratum": "乙村", "role": "villager", "q1": 4}] * 10
+    )
     result = analyse(frame(answers), QUESTIONS, NOW)
     q1 = [c for c in result.comparisons if c.item.code == "q1"]
     assert {c.group_by for c in q1} == {"stratum", "role"}
@@ -119,9 +128,12 @@ def test_groups_are_compared_by_stratum_and_single_choice_questions_with_holm_co
 
 
 def test_filters_by_distribution_stratum_and_local_date():
-    answers = [{"q1": 5, "distribution_id": 1, "stratum": "甲村"}, {"q1": 4, "distribution_id": 2, "stratum": "乙村"},
-               {"q1": 1, "distribution_id": 2, "stratum": "甲村"}]
-    responses = frame(answers)   # submitted 09:00, 10:00, 11:00 Shanghai on 2 March
+    answers = [
+        {"q1": 5, "distribution_id": 1, "stratum": "甲村"},
+        {"q1": 4, "distribution_id": 2, "stratum": "乙村"},
+        {"q1": 1, "distribution_id": 2, "stratum": "甲村"},
+    ]
+    responses = frame(answers)  # submitted 09:00, 10:00, 11:00 Shanghai on 2 March
     assert analyse(responses, QUESTIONS, NOW, filters=Filters(distribution_ids=(2,))).valid == 2
     assert analyse(responses, QUESTIONS, NOW, filters=Filters(strata=("甲村",))).valid == 2
     assert analyse(responses, QUESTIONS, NOW, filters=Filters(date_from=date(2026, 3, 3))).valid == 0
@@ -135,7 +147,9 @@ def test_timeline_counts_per_shanghai_day_with_the_running_valid_total():
 
 
 def test_open_text_answers_are_listed_with_keyword_frequency():
-    responses = frame([{"advice": "希望增加路灯"}, {"advice": "路灯太少，晚上不安全"}, {"advice": "  "}, {"advice": "排水沟堵塞"}])
+    responses = frame(
+        [{"advice": "希望增加路灯"}, {"advice": "路灯太少，晚上不安全"}, {"advice": "  "}, {"advice": "排水沟堵塞"}]
+    )
     text = analyse(responses, QUESTIONS, NOW).texts[0]
     assert text.total == 3 and text.answers[0] == "排水沟堵塞"
     assert text.keywords[0] == ("路灯", 2)
@@ -150,8 +164,9 @@ def test_a_malformed_frame_is_refused_with_a_specific_message():
 
 
 def test_survey_score_feed_gives_rate_interval_count_and_adequacy():
-    responses = frame([{"q1": 5, "q4": 4}, {"q1": 2, "q4": 5}, {"q1": 4, "q4": 0},
-                       {"q1": 1, "valid": False, "invalid_reason": "x"}])
+    responses = frame(
+        [{"q1": 5, "q4": 4}, {"q1": 2, "q4": 5}, {"q1": 4, "q4": 0}, {"q1": 1, "valid": False, "invalid_reason": "x"}]
+    )
     rate, low, high, n_valid, adequacy, excluded = satisfaction_for_scoring(responses, QUESTIONS)
     assert rate == pytest.approx(4 / 5) and low < rate < high and n_valid == 3
     assert excluded == 1  # the 不了解 on q4 (level 0), kept out of the denominator
@@ -172,8 +187,11 @@ def test_overall_population_is_unknown_when_strata_populations_do_not_cover_ever
 
 
 def test_groups_are_listed_in_choice_order_then_sorted():
-    answers = [{"stratum": "乙村", "role": "cadre", "q1": 5}, {"stratum": "甲村", "role": "villager", "q1": 4},
-               {"stratum": "丙村", "role": "cadre", "q1": 2}]
+    answers = [
+        {"stratum": "乙村", "role": "cadre", "q1": 5},
+        {"stratum": "甲村", "role": "villager", "q1": 4},
+        {"stratum": "丙村", "role": "cadre", "q1": 2},
+    ]
     result = analyse(frame(answers), QUESTIONS, NOW)
     by = {c.group_by: [g[0] for g in c.groups] for c in result.comparisons if c.item.code == "q1"}
     assert by == {"stratum": sorted(["乙村", "甲村", "丙村"]), "role": ["村民", "村干部"]}
@@ -181,6 +199,7 @@ def test_groups_are_listed_in_choice_order_then_sorted():
 
 def test_keywords_ignore_numbers_and_count_repeated_answers_each_time():
     from evalplatform.analysis.keywords import keyword_frequency
+
     words, method = keyword_frequency(["路灯太少，第12组", "路灯太少，第12组", "无", "排水不畅 2025"])
     assert dict(words)["路灯"] == 2 and "12" not in dict(words) and "2025" not in dict(words)
     assert method == "jieba 分词"
@@ -188,4 +207,5 @@ def test_keywords_ignore_numbers_and_count_repeated_answers_each_time():
 
 def test_without_jieba_keywords_are_character_bigrams():
     from evalplatform.analysis.keywords import tokens
+
     assert tokens("路灯太少！", segment=None) == ["路灯", "灯太", "太少"]

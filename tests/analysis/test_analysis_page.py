@@ -1,19 +1,22 @@
 """The analysis page: data from the provider, filters, as-of time, charts, XLSX, access control."""
+
 from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
 
-from evalplatform.analysis.measures import AdequacySettings
 from evalplatform.analysis import SurveyData
+from evalplatform.analysis.measures import AdequacySettings
 from evalplatform.analysis.views import PROVIDER_KEY
 from tests import factories
 from tests.analysis.data import QUESTIONS, frame
 from tests.conftest import login
 
-ANSWERS = ([{"q1": 5, "q2": 4, "stratum": "甲村", "distribution_id": 1, "advice": "希望多装路灯"}] * 6
-           + [{"q1": 2, "q2": 3, "stratum": "乙村", "distribution_id": 2, "role": "cadre"}] * 4
-           + [{"q1": 1, "valid": False, "invalid_reason": "作答过快"}])
+ANSWERS = (
+    [{"q1": 5, "q2": 4, "stratum": "甲村", "distribution_id": 1, "advice": "希望多装路灯"}] * 6
+    + [{"q1": 2, "q2": 3, "stratum": "乙村", "distribution_id": 2, "role": "cadre"}] * 4
+    + [{"q1": 1, "valid": False, "invalid_reason": "作答过快"}]
+)
 
 
 @pytest.fixture
@@ -26,9 +29,16 @@ def world(session, client, app):
         seen.append(engagement.id)
         if engagement.id != world.engagement.id:
             return []
-        return [SurveyData("s1", "道路项目满意度问卷", frame(ANSWERS), QUESTIONS,
-                           AdequacySettings(populations={"甲村": 300, "乙村": 120, "丙村": 80}),
-                           {1: "甲村二维码", 2: "乙村二维码"})]
+        return [
+            SurveyData(
+                "s1",
+                "道路项目满意度问卷",
+                frame(ANSWERS),
+                QUESTIONS,
+                AdequacySettings(populations={"甲村": 300, "乙村": 120, "丙村": 80}),
+                {1: "甲村二维码", 2: "乙村二维码"},
+            )
+        ]
 
     app.extensions[PROVIDER_KEY] = provider
     world.provider_calls = seen
@@ -49,7 +59,7 @@ def test_page_shows_satisfaction_tables_charts_and_the_as_of_time(client, world)
     assert "作答过快：1" in html
     assert html.count('src="data:image/svg+xml;base64,') == 3
     assert "丙村" in html and "甲村二维码" in html
-    assert "60.0%" in html     # q1: 6 of 10 satisfied
+    assert "60.0%" in html  # q1: 6 of 10 satisfied
 
 
 def test_filters_narrow_the_responses(client, world):
@@ -117,6 +127,7 @@ def test_without_a_cjk_font_the_page_shows_its_tables_and_says_why(client, world
 
     def missing():
         raise charts.MissingCJKFont("未找到中文字体 Noto Sans CJK SC，请安装 fonts-noto-cjk")
+
     monkeypatch.setattr(charts, "cjk_font", missing)
     response = client.get(url(world))
     html = response.get_data(as_text=True)

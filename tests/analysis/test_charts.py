@@ -1,4 +1,5 @@
 """Charts draw Chinese with the CJK font (no tofu boxes) and come out as self-contained SVG."""
+
 import warnings
 from pathlib import Path
 
@@ -18,8 +19,11 @@ def analysis():
 
 
 def cjk_texts(figure):
-    return [t for t in figure.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_fontproperties"))
-            if any("\u4e00" <= ch <= "\u9fff" for ch in t.get_text())]
+    return [
+        t
+        for t in figure.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_fontproperties"))
+        if any("\u4e00" <= ch <= "\u9fff" for ch in t.get_text())
+    ]
 
 
 def test_the_cjk_font_is_noto_sans_cjk_from_the_system():
@@ -28,9 +32,11 @@ def test_the_cjk_font_is_noto_sans_cjk_from_the_system():
 
 @pytest.mark.parametrize("build", ["rates", "levels", "timeline"])
 def test_chart_renders_to_png_with_chinese_drawn_by_the_cjk_font(analysis, build, tmp_path):
-    figure = {"rates": lambda: charts.rates_figure(analysis.satisfaction),
-              "levels": lambda: charts.levels_figure(analysis.distributions),
-              "timeline": lambda: charts.timeline_figure(analysis.timeline)}[build]()
+    figure = {
+        "rates": lambda: charts.rates_figure(analysis.satisfaction),
+        "levels": lambda: charts.levels_figure(analysis.distributions),
+        "timeline": lambda: charts.timeline_figure(analysis.timeline),
+    }[build]()
     texts = cjk_texts(figure)
     assert texts, "the chart has Chinese labels"
     for text in texts:
@@ -55,7 +61,7 @@ def test_without_the_cjk_font_the_same_label_would_be_tofu():
 
 def test_svg_is_self_contained_and_the_same_for_the_same_data(analysis):
     svg = charts.rates_svg(analysis.satisfaction)
-    assert svg.startswith("<svg") and "<text" not in svg      # glyphs as paths: no font needed to view
+    assert svg.startswith("<svg") and "<text" not in svg  # glyphs as paths: no font needed to view
     assert charts.rates_svg(analysis.satisfaction) == svg
     assert charts.data_uri(svg).startswith("data:image/svg+xml;base64,")
 
@@ -63,8 +69,11 @@ def test_svg_is_self_contained_and_the_same_for_the_same_data(analysis):
 def test_charts_of_an_empty_or_tiny_analysis_still_render():
     for responses in (empty_frame(QUESTIONS), frame([{"q1": 5}])):
         result = analyse(responses, QUESTIONS, NOW)
-        for svg in (charts.rates_svg(result.satisfaction), charts.levels_svg(result.distributions),
-                    charts.timeline_svg(result.timeline)):
+        for svg in (
+            charts.rates_svg(result.satisfaction),
+            charts.levels_svg(result.distributions),
+            charts.timeline_svg(result.timeline),
+        ):
             assert svg.startswith("<svg")
 
 
@@ -87,4 +96,3 @@ def test_a_font_cache_built_before_the_cjk_fonts_were_installed_does_not_matter(
     finally:
         manager._findfont_cached.cache_clear()
         charts.cjk_font.cache_clear()
-

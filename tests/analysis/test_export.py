@@ -1,4 +1,5 @@
 """XLSX export: every table of the analysis in one workbook, numbers as numbers, no formula injection."""
+
 from io import BytesIO
 
 import pytest
@@ -14,8 +15,20 @@ def workbook_of(responses):
 
 def test_workbook_holds_every_table():
     book = workbook_of(frame([{"q1": 5, "q2": 4, "advice": "路灯太少"}, {"q1": 3, "q2": 4, "stratum": "乙村"}]))
-    assert book.sheetnames == ["概况", "满意度", "题目分布", "信度", "信度-题目", "样本量", "分组比较", "回收进度",
-                               "无效答卷", "无效答卷明细", "开放题关键词", "开放题答案"]
+    assert book.sheetnames == [
+        "概况",
+        "满意度",
+        "题目分布",
+        "信度",
+        "信度-题目",
+        "样本量",
+        "分组比较",
+        "回收进度",
+        "无效答卷",
+        "无效答卷明细",
+        "开放题关键词",
+        "开放题答案",
+    ]
 
 
 def test_rates_are_numbers_and_match_the_analysis():
@@ -28,9 +41,9 @@ def test_rates_are_numbers_and_match_the_analysis():
 
 
 def test_respondent_text_cannot_become_a_formula():
-    book = workbook_of(frame([{"advice": "=HYPERLINK(\"http://x\")"}]))
+    book = workbook_of(frame([{"advice": '=HYPERLINK("http://x")'}]))
     answers = [row[2] for row in book["开放题答案"].iter_rows(min_row=2, values_only=True)]
-    assert answers == ["'=HYPERLINK(\"http://x\")"]
+    assert answers == ['\'=HYPERLINK("http://x")']
 
 
 def test_an_empty_analysis_exports_headers_only():

@@ -3,6 +3,7 @@
 answers are counted, reported and kept out of the rate's denominator, in the analysis, the scoring feed (the
 indicator's verified value and its source line, which the bureau reads with the scores) and the report's
 annex."""
+
 import uuid
 from decimal import Decimal
 
@@ -10,25 +11,37 @@ import pytest
 
 from evalplatform.analysis import analyse, satisfaction_for_scoring
 from evalplatform.analysis.sources import questionnaire_surveys
-from evalplatform.scoring import feeds
 from evalplatform.instruments import scales, xlsform
 from evalplatform.instruments import service as instruments
 from evalplatform.questionnaires import service as questionnaires
 from evalplatform.reporting.assembly import survey_sections
+from evalplatform.scoring import feeds
 from tests import factories
 from tests.questionnaires.xlsform_corpus import to_xlsx
 
 FORM = {
-    "survey": [("type", "name", "label", "required"),
-               ("select_one sat5", "road", "道路质量", "yes"),
-               ("select_one sat4", "bus", "Bus service", "yes"),
-               ("select_one yn", "villager", "是否本村村民", "yes")],
-    "choices": [("list_name", "name", "label"),
-                ("sat5", "a", "非常满意"), ("sat5", "b", "满意"), ("sat5", "c", "一般"), ("sat5", "d", "不满意"),
-                ("sat5", "e", "非常不满意"), ("sat5", "x", "不了解"),
-                ("sat4", "vs", "Very satisfied"), ("sat4", "s", "Satisfied"), ("sat4", "d", "Dissatisfied"),
-                ("sat4", "vd", "Very dissatisfied"), ("sat4", "dk", "Don't know"),
-                ("yn", "1", "是"), ("yn", "2", "否")],
+    "survey": [
+        ("type", "name", "label", "required"),
+        ("select_one sat5", "road", "道路质量", "yes"),
+        ("select_one sat4", "bus", "Bus service", "yes"),
+        ("select_one yn", "villager", "是否本村村民", "yes"),
+    ],
+    "choices": [
+        ("list_name", "name", "label"),
+        ("sat5", "a", "非常满意"),
+        ("sat5", "b", "满意"),
+        ("sat5", "c", "一般"),
+        ("sat5", "d", "不满意"),
+        ("sat5", "e", "非常不满意"),
+        ("sat5", "x", "不了解"),
+        ("sat4", "vs", "Very satisfied"),
+        ("sat4", "s", "Satisfied"),
+        ("sat4", "d", "Dissatisfied"),
+        ("sat4", "vd", "Very dissatisfied"),
+        ("sat4", "dk", "Don't know"),
+        ("yn", "1", "是"),
+        ("yn", "2", "否"),
+    ],
 }
 # Ten respondents. Road: a a b b c d e x x x → 7 rated, 4 satisfied, 3 不了解.
 # Bus:  vs s s d vd, then five Don't know → 5 rated, 3 satisfied, 5 no opinion.
@@ -41,11 +54,17 @@ def answered(session):
     world = factories.World(session)
     definition = xlsform.import_xlsform(to_xlsx(FORM)).definition
     instrument = instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW, definition)
-    distribution = questionnaires.create_distribution(session, instrument, world.evaluator, factories.NOW,
-                                                      questionnaires.DistributionFields(name="甲村", stratum="甲村"))
+    distribution = questionnaires.create_distribution(
+        session,
+        instrument,
+        world.evaluator,
+        factories.NOW,
+        questionnaires.DistributionFields(name="甲村", stratum="甲村"),
+    )
     for road, bus in zip(ROAD, BUS):
-        questionnaires.submit_response(session, distribution, uuid.uuid4(), {"road": road, "bus": bus, "villager": "1"},
-                                       factories.NOW)
+        questionnaires.submit_response(
+            session, distribution, uuid.uuid4(), {"road": road, "bus": bus, "villager": "1"}, factories.NOW
+        )
     session.commit()
     return world
 
@@ -55,9 +74,18 @@ def test_the_lists_are_recognised_as_scales_by_their_labels():
     questions = {q["code"]: q for q in definition["sections"][0]["questions"]}
     road, bus = scales.scale_of(questions["road"]), scales.scale_of(questions["bus"])
     assert [(code, score, satisfied) for code, _l, score, satisfied in road.rated] == [
-        ("a", 100, True), ("b", 80, True), ("c", 60, False), ("d", 40, False), ("e", 20, False)]
+        ("a", 100, True),
+        ("b", 80, True),
+        ("c", 60, False),
+        ("d", 40, False),
+        ("e", 20, False),
+    ]
     assert [(code, score, satisfied) for code, _l, score, satisfied in bus.rated] == [
-        ("vs", 100, True), ("s", 75, True), ("d", 50, False), ("vd", 25, False)]
+        ("vs", 100, True),
+        ("s", 75, True),
+        ("d", 50, False),
+        ("vd", 25, False),
+    ]
     assert road.no_opinion_codes == {"x"} and bus.no_opinion_codes == {"dk"}
     assert scales.scale_of(questions["villager"]) is None
 
@@ -77,9 +105,14 @@ def test_no_opinion_answers_are_reported_and_left_out_of_the_rate(session, answe
     assert (overall.answers, overall.unknown, overall.satisfied) == (12, 8, 7)
     assert overall.rate.estimate == pytest.approx(7 / 12)
     road_levels = next(d for d in result.distributions if d.question.code == "road").rows
-    assert road_levels == [("非常满意", 2, pytest.approx(2 / 7)), ("满意", 2, pytest.approx(2 / 7)),
-                           ("一般", 1, pytest.approx(1 / 7)), ("不满意", 1, pytest.approx(1 / 7)),
-                           ("非常不满意", 1, pytest.approx(1 / 7)), ("不了解", 3, None)]
+    assert road_levels == [
+        ("非常满意", 2, pytest.approx(2 / 7)),
+        ("满意", 2, pytest.approx(2 / 7)),
+        ("一般", 1, pytest.approx(1 / 7)),
+        ("不满意", 1, pytest.approx(1 / 7)),
+        ("非常不满意", 1, pytest.approx(1 / 7)),
+        ("不了解", 3, None),
+    ]
 
 
 def test_the_scoring_feed_and_the_report_use_the_same_rate_and_print_the_excluded_count(session, answered):

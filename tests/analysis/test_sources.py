@@ -1,4 +1,5 @@
 """The real analysis provider: responses submitted through the questionnaire service, analysed."""
+
 import uuid
 
 import pandas as pd
@@ -14,44 +15,85 @@ from tests import factories
 from tests.conftest import login
 from tests.questionnaires.conftest import answers
 
-ADVICE = '[多设站点], "公交",\n\\N 第二行'   # CSV-hostile: brackets, quotes, comma, newline, \\N
+ADVICE = '[多设站点], "公交",\n\\N 第二行'  # CSV-hostile: brackets, quotes, comma, newline, \\N
 
 MIXED = {
-    "title": "混合题型问卷", "kind": "questionnaire",
-    "sections": [{"code": "s1", "title": "第一部分", "questions": [
-        {"code": "role", "type": "single_choice", "label": "身份",
-         "choices": [{"code": "a", "label": "村民"}, {"code": "b", "label": "干部"}]},
-        {"code": "uses", "type": "multiple_choice", "label": "出行方式",
-         "choices": [{"code": "bus", "label": "公交"}, {"code": "car", "label": "自驾"}]},
-        {"code": "svc", "type": "matrix", "label": "服务质量",
-         "items": [{"code": "speed", "label": "办理速度"}, {"code": "manner", "label": "服务态度"}]},
-        {"code": "freq", "type": "matrix", "label": "使用频率",
-         "choices": [{"code": "often", "label": "经常"}, {"code": "never", "label": "从不"}],
-         "items": [{"code": "road", "label": "道路"}]},
-        {"code": "overall", "type": "satisfaction", "label": "总体满意度"},
-        {"code": "age", "type": "integer", "label": "年龄"},
-        {"code": "note1", "type": "note", "label": "说明"},
-        {"code": "advice", "type": "text", "label": "建议"},
-    ]}],
+    "title": "混合题型问卷",
+    "kind": "questionnaire",
+    "sections": [
+        {
+            "code": "s1",
+            "title": "第一部分",
+            "questions": [
+                {
+                    "code": "role",
+                    "type": "single_choice",
+                    "label": "身份",
+                    "choices": [{"code": "a", "label": "村民"}, {"code": "b", "label": "干部"}],
+                },
+                {
+                    "code": "uses",
+                    "type": "multiple_choice",
+                    "label": "出行方式",
+                    "choices": [{"code": "bus", "label": "公交"}, {"code": "car", "label": "自驾"}],
+                },
+                {
+                    "code": "svc",
+                    "type": "matrix",
+                    "label": "服务质量",
+                    "items": [{"code": "speed", "label": "办理速度"}, {"code": "manner", "label": "服务态度"}],
+                },
+                {
+                    "code": "freq",
+                    "type": "matrix",
+                    "label": "使用频率",
+                    "choices": [{"code": "often", "label": "经常"}, {"code": "never", "label": "从不"}],
+                    "items": [{"code": "road", "label": "道路"}],
+                },
+                {"code": "overall", "type": "satisfaction", "label": "总体满意度"},
+                {"code": "age", "type": "integer", "label": "年龄"},
+                {"code": "note1", "type": "note", "label": "说明"},
+                {"code": "advice", "type": "text", "label": "建议"},
+            ],
+        }
+    ],
 }
 
 
 @pytest.fixture
 def road(session):
     world = factories.World(session)
-    instrument = instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW,
-                                               instruments.load_template("satisfaction-rural-road"),
-                                               "satisfaction-rural-road")
-    channels = [questionnaires.create_distribution(session, instrument, world.evaluator, factories.NOW,
-                                                   questionnaires.DistributionFields(name=f"{v}链接", stratum=v))
-                for v in ("柳湾村", "白沙乡")]
+    instrument = instruments.create_instrument(
+        session,
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        instruments.load_template("satisfaction-rural-road"),
+        "satisfaction-rural-road",
+    )
+    channels = [
+        questionnaires.create_distribution(
+            session,
+            instrument,
+            world.evaluator,
+            factories.NOW,
+            questionnaires.DistributionFields(name=f"{v}链接", stratum=v),
+        )
+        for v in ("柳湾村", "白沙乡")
+    ]
     submitted = []
-    for n, (channel, overrides) in enumerate([(0, {}), (0, {"sat01": "dk", "sat02": "2"}),
-                                              (1, {"sat01": "1", "sat02": "3", "suggestion": None}),
-                                              (1, {"sat01": "5"})]):
+    for n, (channel, overrides) in enumerate(
+        [
+            (0, {}),
+            (0, {"sat01": "dk", "sat02": "2"}),
+            (1, {"sat01": "1", "sat02": "3", "suggestion": None}),
+            (1, {"sat01": "5"}),
+        ]
+    ):
         values = {k: v for k, v in answers(**overrides).items() if v is not None}
-        response, _ = questionnaires.submit_response(session, channels[channel], uuid.UUID(int=n + 1), values,
-                                                     factories.NOW, duration_s=300)
+        response, _ = questionnaires.submit_response(
+            session, channels[channel], uuid.UUID(int=n + 1), values, factories.NOW, duration_s=300
+        )
         submitted.append(response)
     questionnaires.mark_invalid(session, submitted[3], world.evaluator, factories.NOW, "同一人重复作答")
     session.commit()
@@ -64,17 +106,19 @@ def test_provider_maps_the_template_onto_the_analysis_contract(session, road):
     assert survey.key == str(road.instrument.id) and survey.title == road.instrument.title
     types = {q.code: q.type for q in survey.questions}
     assert types["sat01"] == types["sat_overall"] == "satisfaction5"
-    assert "attention" not in types          # the attention check is not a satisfaction item
+    assert "attention" not in types  # the attention check is not a satisfaction item
     assert types["gender"] == "single" and types["suggestion"] == "text"
     frame = survey.frame.set_index("response_id")
     ids = [r.id for r in road.responses]
-    assert frame.loc[ids, "sat01"].tolist() == [5.0, 0.0, 1.0, 5.0]   # 'dk' → 0 (不了解)
+    assert frame.loc[ids, "sat01"].tolist() == [5.0, 0.0, 1.0, 5.0]  # 'dk' → 0 (不了解)
     assert frame.loc[ids, "valid"].tolist() == [True, True, True, False]
     assert frame.loc[ids[3], "invalid_reason"] == "同一人重复作答"
     assert frame.loc[ids, "stratum"].tolist() == ["柳湾村", "柳湾村", "白沙乡", "白沙乡"]
     assert str(survey.frame["submitted_at"].dt.tz) == "UTC"
-    assert survey.distribution_labels == {road.channels[0].id: "柳湾村链接（柳湾村）",
-                                          road.channels[1].id: "白沙乡链接（白沙乡）"}
+    assert survey.distribution_labels == {
+        road.channels[0].id: "柳湾村链接（柳湾村）",
+        road.channels[1].id: "白沙乡链接（白沙乡）",
+    }
 
 
 def test_provided_data_analyses_and_feeds_scoring(session, road):
@@ -82,7 +126,7 @@ def test_provided_data_analyses_and_feeds_scoring(session, road):
     result = analyse(survey.frame, survey.questions, factories.NOW, adequacy=survey.adequacy)
     assert result.valid == 3
     item = satisfaction_for_scoring(survey.frame, survey.questions, "sat01")
-    assert item.n_valid == 3 and item.rate == pytest.approx(0.5)   # 5 and 1 rated; dk excluded
+    assert item.n_valid == 3 and item.rate == pytest.approx(0.5)  # 5 and 1 rated; dk excluded
     overall = satisfaction_for_scoring(survey.frame, survey.questions)
     assert 0 < overall.ci_low < overall.rate < overall.ci_high < 1
 
@@ -90,11 +134,28 @@ def test_provided_data_analyses_and_feeds_scoring(session, road):
 def test_matrix_multiple_choice_and_skipped_types(session):
     world = factories.World(session)
     instrument = instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW, MIXED)
-    channel = questionnaires.create_distribution(session, instrument, world.evaluator, factories.NOW,
-                                                 questionnaires.DistributionFields(name="线上", stratum="全体"))
-    questionnaires.submit_response(session, channel, uuid.UUID(int=7), {
-        "role": "b", "uses": ["bus", "car"], "svc": {"speed": "4", "manner": "dk"}, "freq": {"road": "often"},
-        "overall": "3", "age": 40, "advice": ADVICE}, factories.NOW)
+    channel = questionnaires.create_distribution(
+        session,
+        instrument,
+        world.evaluator,
+        factories.NOW,
+        questionnaires.DistributionFields(name="线上", stratum="全体"),
+    )
+    questionnaires.submit_response(
+        session,
+        channel,
+        uuid.UUID(int=7),
+        {
+            "role": "b",
+            "uses": ["bus", "car"],
+            "svc": {"speed": "4", "manner": "dk"},
+            "freq": {"road": "often"},
+            "overall": "3",
+            "age": 40,
+            "advice": ADVICE,
+        },
+        factories.NOW,
+    )
     questionnaires.submit_response(session, channel, uuid.UUID(int=8), {"role": "a"}, factories.NOW)
     session.commit()
     [survey] = questionnaire_surveys(session, world.engagement)
@@ -106,7 +167,7 @@ def test_matrix_multiple_choice_and_skipped_types(session):
     first, second = survey.frame.to_dict("records")
     assert (first["svc.speed"], first["svc.manner"], first["overall"]) == (4.0, 0.0, 3.0)
     assert first["uses"] == ["bus", "car"] and first["role"] == "b" and first["advice"] == ADVICE
-    raw = responses_frame(session, instrument).to_dict("records")   # the export keeps every type
+    raw = responses_frame(session, instrument).to_dict("records")  # the export keeps every type
     assert raw[0]["age"] == 40 and raw[0]["freq.road"] == "often" and raw[0]["uses"] == ["bus", "car"]
     assert pd.isna(raw[1]["age"]) and pd.isna(raw[1]["advice"]) and raw[0]["quality_flags"] == []
     assert pd.isna(second["svc.speed"]) and second["uses"] is None and second["advice"] is None
@@ -130,10 +191,12 @@ def test_the_page_shows_the_real_responses(client, app, road):
 
 def test_satisfaction_only_loads_just_the_satisfaction_items(session, app):
     """What the report's annex loads: the same satisfaction columns and rows, without profile or open answers."""
+    from sqlalchemy import select
+
     from evalplatform.analysis import sources
     from evalplatform.demo import load_demo
     from evalplatform.engagements.models import Engagement
-    from sqlalchemy import select
+
     load_demo(session, app.config["STORAGE_DIR"], portfolio=False)
     session.commit()
     road = session.scalar(select(Engagement).where(Engagement.title.like("%农村公路%")))
@@ -149,14 +212,20 @@ def test_satisfaction_only_loads_just_the_satisfaction_items(session, app):
 def test_stated_populations_drive_the_sample_size_check_and_channels_of_a_stratum_are_not_added(session, road):
     road.channels[0].population = 300
     road.channels[1].population = 120
-    again = questionnaires.create_distribution(session, road.instrument, road.evaluator, factories.NOW,
-                                               questionnaires.DistributionFields(name="柳湾村海报", stratum="柳湾村",
-                                                                                 population=300))
+    again = questionnaires.create_distribution(
+        session,
+        road.instrument,
+        road.evaluator,
+        factories.NOW,
+        questionnaires.DistributionFields(name="柳湾村海报", stratum="柳湾村", population=300),
+    )
     session.commit()
     assert again.population == 300
     survey = questionnaire_surveys(session, road.engagement)[0]
     assert dict(survey.adequacy.populations) == {"柳湾村": 300, "白沙乡": 120}
-    rows = {row.stratum: row for row in analyse(survey.frame, survey.questions, factories.NOW,
-                                                 adequacy=survey.adequacy).adequacy}
+    rows = {
+        row.stratum: row
+        for row in analyse(survey.frame, survey.questions, factories.NOW, adequacy=survey.adequacy).adequacy
+    }
     # n = 384.16 / (1 + 383.16 / N): 169 of 300, 92 of 120, 201 of 420 (finite-population corrected)
     assert (rows["柳湾村"].required_valid, rows["白沙乡"].required_valid, rows["总体"].required_valid) == (169, 92, 201)

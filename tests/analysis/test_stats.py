@@ -1,4 +1,5 @@
 """The statistics against independent references: textbook tables, a published worked example, scipy."""
+
 import numpy as np
 import pytest
 from scipy import stats as sps
@@ -6,14 +7,17 @@ from scipy import stats as sps
 from evalplatform.analysis import stats
 
 
-@pytest.mark.parametrize("successes, n, low, high", [
-    # Newcombe RG (1998) "Two-sided confidence intervals for the single proportion: comparison of seven
-    # methods", Statistics in Medicine 17:857–872, Table I, method 3 (Wilson score, no continuity correction).
-    (81, 263, 0.2553, 0.3662),
-    (15, 148, 0.0624, 0.1605),
-    (0, 20, 0.0000, 0.1611),
-    (1, 29, 0.0061, 0.1718),
-])
+@pytest.mark.parametrize(
+    "successes, n, low, high",
+    [
+        # Newcombe RG (1998) "Two-sided confidence intervals for the single proportion: comparison of seven
+        # methods", Statistics in Medicine 17:857–872, Table I, method 3 (Wilson score, no continuity correction).
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0000, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ],
+)
 def test_wilson_interval_matches_newcombes_table(successes, n, low, high):
     interval = stats.wilson(successes, n)
     assert interval.low == pytest.approx(low, abs=5e-5)
@@ -57,8 +61,21 @@ def test_weighted_score_of_one_answer_has_no_interval():
 
 # thinkdeeply.cc, "Survey reliability" (https://thinkdeeply.cc/posts/survey-reliability): a worked example
 # of 10 respondents × 4 Likert items with its covariance matrix and α = 0.674, checked there with R psych::alpha.
-WORKED_EXAMPLE = np.array([[3, 3, 3, 3], [3, 3, 4, 3], [3, 3, 3, 1], [5, 4, 4, 5], [2, 1, 4, 4],
-                           [4, 4, 4, 5], [3, 2, 3, 3], [3, 4, 3, 3], [4, 2, 2, 3], [3, 3, 2, 3]], dtype=float)
+WORKED_EXAMPLE = np.array(
+    [
+        [3, 3, 3, 3],
+        [3, 3, 4, 3],
+        [3, 3, 3, 1],
+        [5, 4, 4, 5],
+        [2, 1, 4, 4],
+        [4, 4, 4, 5],
+        [3, 2, 3, 3],
+        [3, 4, 3, 3],
+        [4, 2, 2, 3],
+        [3, 3, 2, 3],
+    ],
+    dtype=float,
+)
 
 
 def test_cronbach_alpha_matches_the_published_worked_example():
@@ -136,5 +153,5 @@ def test_kruskal_wallis_on_identical_answers_is_undefined():
 def test_holm_adjustment_steps_down_and_stays_monotone():
     # Holm (1979): sorted p 0.01, 0.02, 0.03, 0.04 with m=4 → 0.04, 0.06, 0.06, 0.06
     assert stats.holm([0.03, 0.01, None, 0.04, 0.02]) == pytest.approx([0.06, 0.04, None, 0.06, 0.06])
-    assert stats.holm([0.5, 0.9]) == [1.0, 1.0]   # 2·0.5 capped at 1; never below an earlier step
+    assert stats.holm([0.5, 0.9]) == [1.0, 1.0]  # 2·0.5 capped at 1; never below an earlier step
     assert stats.holm([0.01, 0.04]) == pytest.approx([0.02, 0.04])

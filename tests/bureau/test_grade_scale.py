@@ -1,4 +1,5 @@
 """A bureau sets its own grade bands (等级分数线): its engagements' grades follow, nobody else's do."""
+
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -14,8 +15,9 @@ PAGE = "/bureau/grade-scale"
 
 
 def save(client, excellent, good, fair):
-    return client.post(PAGE, data={"csrf_token": csrf_token(client, PAGE), "excellent": excellent, "good": good,
-                                   "fair": fair})
+    return client.post(
+        PAGE, data={"csrf_token": csrf_token(client, PAGE), "excellent": excellent, "good": good, "fair": fair}
+    )
 
 
 def test_the_bureau_sets_its_bands_and_the_grades_follow(client, session):

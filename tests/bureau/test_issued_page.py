@@ -1,4 +1,5 @@
 """The bureau reads the issued report in the portal, from the issued version, without downloading it (issue 21)."""
+
 import re
 
 import pytest
@@ -17,10 +18,18 @@ MARKER = "草稿里的新建议XYZ"
 @pytest.fixture
 def issued(session, app):
     world = factories.World(session)
-    engagements.add_team_member(session, world.engagement, world.reviewer, TeamRole.reviewer, world.evaluator,
-                                factories.NOW)
-    findings.create_finding(session, world.engagement, world.evaluator, factories.NOW, findings.FindingFields(
-        title="养护台账缺失", description="3 个乡镇未建立养护台账。", recommendation="年底前建立并报备养护台账。"))
+    engagements.add_team_member(
+        session, world.engagement, world.reviewer, TeamRole.reviewer, world.evaluator, factories.NOW
+    )
+    findings.create_finding(
+        session,
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        findings.FindingFields(
+            title="养护台账缺失", description="3 个乡镇未建立养护台账。", recommendation="年底前建立并报备养护台账。"
+        ),
+    )
     store, now = BlobStore(app.config["STORAGE_DIR"]), factories.NOW
     report = reporting.start_report(session, world.engagement, world.evaluator, now)
     reporting.save_section(session, report, "conclusion", "经综合评价，项目总体达到预期。", world.evaluator, now)
@@ -28,8 +37,9 @@ def issued(session, app):
     world.firm.allows_readiness_override = True  # no indicator system here: the partner issues it with a reason
     reporting.submit(session, report, world.reviewer, now, override_reason="测试：无指标体系")
     reporting.approve(session, report, world.reviewer, now)
-    reporting.issue(session, report, store, world.reviewer, now, firm_name=world.firm.name,
-                    override_reason="测试：无指标体系")
+    reporting.issue(
+        session, report, store, world.reviewer, now, firm_name=world.firm.name, override_reason="测试：无指标体系"
+    )
     reporting.reopen(session, report, world.evaluator, now, "补充")
     reporting.save_section(session, report, "suggestions", MARKER, world.evaluator, now)
     session.commit()
@@ -42,8 +52,8 @@ def test_the_issued_report_page_shows_conclusion_problems_and_recommendations(cl
     page = client.get(f"/bureau/reports/{report.id}").get_data(as_text=True)
     assert "经综合评价，项目总体达到预期。" in page
     assert "养护台账缺失" in page and "3 个乡镇未建立养护台账。" in page and "年底前建立并报备养护台账。" in page
-    assert "针对“养护台账缺失”" in page           # 有关建议, as issued
-    assert MARKER not in page                      # the next version's draft is not the bureau's to read
+    assert "针对“养护台账缺失”" in page  # 有关建议, as issued
+    assert MARKER not in page  # the next version's draft is not the bureau's to read
     assert not re.search(r"\b[0-9a-f]{64}\b", page) and "SHA-256" not in page
     assert "lead" not in page and "reviewer" not in page
 

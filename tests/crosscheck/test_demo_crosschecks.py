@@ -1,4 +1,5 @@
 """The demo engagement's cross-checks match the hand computations below."""
+
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -26,7 +27,13 @@ def test_demo_cross_checks_match_hand_computations(session, app):
     assert (checks["list_size"].declared_value, checks["list_size"].verified_value) == (240, 228)
     assert checks["改造公路里程"].difference == Decimal("-1.6000")
     flags = sorted((f.entry.voucher_no, f.rule) for f in session.scalars(select(LedgerFlag)))
-    assert flags == [("记-019", "before_contract"), ("记-060", "duplicate_voucher"), ("记-060", "duplicate_voucher"),
-                     ("记-090", "round_amount_cluster"), ("记-093", "round_amount_cluster"),
-                     ("记-097", "round_amount_cluster"), ("记-201", "outside_fiscal_year")]
+    assert flags == [
+        ("记-019", "before_contract"),
+        ("记-060", "duplicate_voucher"),
+        ("记-060", "duplicate_voucher"),
+        ("记-090", "round_amount_cluster"),
+        ("记-093", "round_amount_cluster"),
+        ("记-097", "round_amount_cluster"),
+        ("记-201", "outside_fiscal_year"),
+    ]
     assert [f.code for f in findings.findings(session, road)] == ["F-001", "F-002", "F-003", "F-004"]

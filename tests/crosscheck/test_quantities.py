@@ -1,4 +1,5 @@
 """Declared output quantity vs inspected quantity, declared satisfaction vs the survey (crosscheck.quantities)."""
+
 from decimal import Decimal
 from io import BytesIO
 
@@ -21,9 +22,19 @@ from tests.materials import workbooks
 from tests.materials.setting import Team
 
 
-@pytest.mark.parametrize("text, unit", [("126.4公里", "公里"), ("≥126公里", "公里"), ("改造里程（公里）", "公里"),
-                                        ("面积(单位：㎡)", "m2"), ("96%", "%"), ("240 户", "户"), ("序号", None),
-                                        ("1,250.5 m", "m")])
+@pytest.mark.parametrize(
+    "text, unit",
+    [
+        ("126.4公里", "公里"),
+        ("≥126公里", "公里"),
+        ("改造里程（公里）", "公里"),
+        ("面积(单位：㎡)", "m2"),
+        ("96%", "%"),
+        ("240 户", "户"),
+        ("序号", None),
+        ("1,250.5 m", "m"),
+    ],
+)
 def test_unit_in_figures_and_headers(text, unit):
     assert quantities.unit_in(text) == unit
 
@@ -53,10 +64,13 @@ def _checks(session, rule):
 def test_demo_inspected_road_length_is_checked_against_the_declared_section(session, demo):
     checks = _checks(session, "output_quantity")
     # 改造路段清单: 青石镇—柳湾村段 3.2 公里; the inspection measured 3.18 km; 2 % of 3.2 = 0.064 ≥ 0.02
-    assert set(checks) == {"青石镇—柳湾村段：实测长度"}   # width (m) and bridge count (座) have no declared figure
+    assert set(checks) == {"青石镇—柳湾村段：实测长度"}  # width (m) and bridge count (座) have no declared figure
     check = checks["青石镇—柳湾村段：实测长度"]
-    assert (check.declared_value, check.verified_value, check.difference) == (Decimal("3.2"), Decimal("3.18"),
-                                                                             Decimal("-0.02"))
+    assert (check.declared_value, check.verified_value, check.difference) == (
+        Decimal("3.2"),
+        Decimal("3.18"),
+        Decimal("-0.02"),
+    )
     assert check.unit == "公里" and check.outcome == "consistent" and check.indicator_ref is None
     assert check.declared_source == "申报清单“改造路段清单” 改造里程(公里)"
     assert check.verified_source.startswith("现场勘查实测（青石镇—柳湾村段，3.18 km）")
@@ -79,13 +93,14 @@ def test_demo_declared_satisfaction_against_the_survey_interval(session, demo):
 
 def test_the_evaluator_chooses_the_indicator_total_then_none(session, demo):
     road, evaluator = demo
-    target = quantities.save_quantity_target(session, road, evaluator, factories.NOW, "road_length_km",
-                                             "indicator:改造公路里程")
+    target = quantities.save_quantity_target(
+        session, road, evaluator, factories.NOW, "road_length_km", "indicator:改造公路里程"
+    )
     service.run_rules(session, road, evaluator, factories.NOW)
     session.commit()
     assert target.kind == "indicator"
     checks = _checks(session, "output_quantity")
-    assert set(checks) == {"改造公路里程（现场实测）"}     # the per-section result is gone (no finding cites it)
+    assert set(checks) == {"改造公路里程（现场实测）"}  # the per-section result is gone (no finding cites it)
     check = checks["改造公路里程（现场实测）"]
     assert (check.declared_value, check.verified_value) == (Decimal("126.4"), Decimal("3.18"))
     assert check.outcome == "discrepancy" and check.indicator_ref == "改造公路里程"
@@ -103,15 +118,18 @@ def test_the_evaluator_chooses_the_indicator_total_then_none(session, demo):
 
 def test_converted_list_column_and_refused_targets(session, demo):
     road, evaluator = demo
-    quantities.save_quantity_target(session, road, evaluator, factories.NOW, "road_width_m",
-                                    "list:改造路段清单:改造里程(公里)")
+    quantities.save_quantity_target(
+        session, road, evaluator, factories.NOW, "road_width_m", "list:改造路段清单:改造里程(公里)"
+    )
     service.run_rules(session, road, evaluator, factories.NOW)
     width = _checks(session, "output_quantity")["青石镇—柳湾村段：实测平均宽度"]
-    assert width.verified_value == Decimal("0.0043") and width.unit == "公里"   # 4.3 m in the column's unit
+    assert width.verified_value == Decimal("0.0043") and width.unit == "公里"  # 4.3 m in the column's unit
     with pytest.raises(quantities.QuantityError, match="没有这个实测项"):
         quantities.save_quantity_target(session, road, evaluator, factories.NOW, "no_such_key", "none")
     with pytest.raises(quantities.QuantityError, match="不存在"):
-        quantities.save_quantity_target(session, road, evaluator, factories.NOW, "road_length_km", "indicator:不存在的指标")
+        quantities.save_quantity_target(
+            session, road, evaluator, factories.NOW, "road_length_km", "indicator:不存在的指标"
+        )
     with pytest.raises(quantities.QuantityError, match="格式不正确"):
         quantities.save_quantity_target(session, road, evaluator, factories.NOW, "road_length_km", "list:x")
 
@@ -123,20 +141,34 @@ def test_page_shows_measures_and_saves_a_choice(client, session, demo):
     html = client.get(page).get_data(as_text=True)
     assert 'data-testid="measure-targets"' in html and "road_length_km" in html
     assert "青石镇—柳湾村段：实测长度" in html
-    response = post_form(client, f"{page}/quantity-target", {"key": "road_length_km", "target": "indicator:改造公路里程"},
-                         page=page)
+    response = post_form(
+        client, f"{page}/quantity-target", {"key": "road_length_km", "target": "indicator:改造公路里程"}, page=page
+    )
     assert response.status_code == 303
     assert "改造公路里程（现场实测）" in client.get(page).get_data(as_text=True)
-    response = post_form(client, f"{page}/quantity-target", {"key": "road_length_km", "target": "indicator:无"},
-                         page=page, follow_redirects=True)
+    response = post_form(
+        client,
+        f"{page}/quantity-target",
+        {"key": "road_length_km", "target": "indicator:无"},
+        page=page,
+        follow_redirects=True,
+    )
     assert "所选对照对象不存在" in response.get_data(as_text=True)
 
 
 def test_satisfaction_without_a_survey_is_unverifiable(session, app):
     world = Team(session)
-    materials.import_material(session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator,
-                              factories.NOW, kind="self_assessment", filename="自评表.xlsx", max_bytes=10**7,
-                              stream=BytesIO(workbooks.xlsx(workbooks.self_assessment_workbook())))
+    materials.import_material(
+        session,
+        BlobStore(app.config["STORAGE_DIR"]),
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        kind="self_assessment",
+        filename="自评表.xlsx",
+        max_bytes=10**7,
+        stream=BytesIO(workbooks.xlsx(workbooks.self_assessment_workbook())),
+    )
     service.run_rules(session, world.engagement, world.evaluator, factories.NOW)
     checks = _checks(session, "satisfaction")
     assert checks and all(c.outcome == "unverifiable" and c.verified_value is None for c in checks.values())

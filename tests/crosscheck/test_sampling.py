@@ -1,4 +1,5 @@
 """抽样核查: reproducible samples, exact intervals whose coverage holds, projection to the declared list."""
+
 from io import BytesIO
 
 import numpy as np
@@ -10,17 +11,26 @@ from evalplatform.crosscheck.models import CrossCheck
 from evalplatform.evidence.store import BlobStore
 from evalplatform.materials import service as materials
 from tests import factories
-from tests.materials.setting import Team
 from tests.materials import workbooks
+from tests.materials.setting import Team
 
 
 @pytest.fixture
 def world(session, app):
     world = Team(session)
     world.list = materials.import_material(
-        session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator, factories.NOW,
-        kind="declared_list", stream=BytesIO(workbooks.xlsx(workbooks.beneficiary_workbook())), filename="农户.xlsx",
-        max_bytes=10**7, name="受益农户清单", key_column="身份证号")
+        session,
+        BlobStore(app.config["STORAGE_DIR"]),
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        kind="declared_list",
+        stream=BytesIO(workbooks.xlsx(workbooks.beneficiary_workbook())),
+        filename="农户.xlsx",
+        max_bytes=10**7,
+        name="受益农户清单",
+        key_column="身份证号",
+    )
     session.commit()
     return world
 
@@ -30,22 +40,27 @@ def keys(sample):
 
 
 def test_the_same_seed_gives_the_same_sample(session, world):
-    first = sampling.draw_sample(session, world.engagement, world.list, world.evaluator, factories.NOW, seed=20250918, size=30)
-    again = sampling.draw_sample(session, world.engagement, world.list, world.evaluator, factories.NOW, seed=20250918, size=30)
+    first = sampling.draw_sample(
+        session, world.engagement, world.list, world.evaluator, factories.NOW, seed=20250918, size=30
+    )
+    again = sampling.draw_sample(
+        session, world.engagement, world.list, world.evaluator, factories.NOW, seed=20250918, size=30
+    )
     other = sampling.draw_sample(session, world.engagement, world.list, world.evaluator, factories.NOW, seed=7, size=30)
     assert keys(first) == keys(again) and keys(first) != keys(other)
     assert len(set(keys(first))) == 30 and first.seed == 20250918
 
 
 def test_size_from_confidence_and_tolerable_error_with_finite_population_correction():
-    assert sampling.sample_size(200, 0.95, 0.10) == 66       # n0 = 96.04 → 96.04 / (1 + 95.04/200)
+    assert sampling.sample_size(200, 0.95, 0.10) == 66  # n0 = 96.04 → 96.04 / (1 + 95.04/200)
     assert sampling.sample_size(100000, 0.95, 0.05) == 383
     assert sampling.sample_size(10, 0.95, 0.05) == 10
 
 
 def test_stratified_samples_allocate_proportionally(session, world):
-    sample = sampling.draw_sample(session, world.engagement, world.list, world.evaluator, factories.NOW, seed=1,
-                                  size=30, stratum_column="乡镇")
+    sample = sampling.draw_sample(
+        session, world.engagement, world.list, world.evaluator, factories.NOW, seed=1, size=30, stratum_column="乡镇"
+    )
     strata = [i.stratum for i in sample.items]
     # 青石镇 has 134 of 200 households, 白沙乡 66: 20.1 and 9.9 of 30
     assert strata.count("青石镇") == 20 and strata.count("白沙乡") == 10
@@ -75,13 +90,17 @@ def test_clopper_pearson_when_the_population_is_unknown():
 
 
 def test_recorded_results_give_a_rate_interval_and_a_list_size_cross_check(session, world):
-    sample = sampling.draw_sample(session, world.engagement, world.list, world.evaluator, factories.NOW, seed=3, size=40)
+    sample = sampling.draw_sample(
+        session, world.engagement, world.list, world.evaluator, factories.NOW, seed=3, size=40
+    )
     for item in sample.items[:2]:
-        sampling.record_result(session, world.engagement, item, world.evaluator, factories.NOW, result="not_found",
-                               note="村委会无此户")
+        sampling.record_result(
+            session, world.engagement, item, world.evaluator, factories.NOW, result="not_found", note="村委会无此户"
+        )
     with pytest.raises(sampling.SamplingError):
-        sampling.record_result(session, world.engagement, sample.items[2], world.evaluator, factories.NOW,
-                               result="differs")
+        sampling.record_result(
+            session, world.engagement, sample.items[2], world.evaluator, factories.NOW, result="differs"
+        )
     for item in sample.items[2:]:
         sampling.record_result(session, world.engagement, item, world.evaluator, factories.NOW, result="verified")
     found = sampling.estimate(sample)
@@ -90,6 +109,6 @@ def test_recorded_results_give_a_rate_interval_and_a_list_size_cross_check(sessi
     service.run_rules(session, world.engagement, world.evaluator, factories.NOW)
     check = session.scalar(select(CrossCheck).filter_by(rule="list_size"))
     assert (check.declared_value, check.verified_value) == (200, 190)
-    assert check.outcome == "discrepancy"     # 10 of 200 is beyond the 2 % tolerance
+    assert check.outcome == "discrepancy"  # 10 of 200 is beyond the 2 % tolerance
     header, rows = sampling.worksheet_rows(sample)
     assert header[3:6] == ["序号", "乡镇", "行政村"] and rows[0][-2] == "未找到"

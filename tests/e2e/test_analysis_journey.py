@@ -1,6 +1,7 @@
 """An evaluator opens the satisfaction analysis, sees the charts drawn, filters by stratum."""
-from evalplatform.analysis.measures import AdequacySettings
+
 from evalplatform.analysis import SurveyData
+from evalplatform.analysis.measures import AdequacySettings
 from evalplatform.analysis.views import PROVIDER_KEY
 from tests import factories
 from tests.analysis.data import generated
@@ -11,7 +12,8 @@ def test_evaluator_reads_the_analysis_with_its_charts_and_filters_it(page, live_
     world = factories.World(session)
     responses, questions = generated(400, items=8, text_share=0.3)
     app.extensions[PROVIDER_KEY] = lambda _session, _engagement: [
-        SurveyData("road", "道路项目满意度问卷", responses, questions, AdequacySettings(populations={"村0": 300}))]
+        SurveyData("road", "道路项目满意度问卷", responses, questions, AdequacySettings(populations={"村0": 300}))
+    ]
     page.goto(f"{live_server}/login")
     page.get_by_label("用户名").fill(world.evaluator.username)
     page.get_by_label("密码").fill(factories.PASSWORD)

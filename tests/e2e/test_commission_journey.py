@@ -1,4 +1,5 @@
 """A bureau commissions a firm by its invitation code; the firm's evaluator opens the engagement under it."""
+
 from tests import factories
 
 

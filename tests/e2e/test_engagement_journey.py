@@ -1,4 +1,5 @@
 """An evaluator signs in, creates an engagement, finds it in the list, signs out."""
+
 from tests import factories
 
 

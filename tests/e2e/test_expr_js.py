@@ -1,4 +1,5 @@
 """The browser's expression evaluator (static/js/expr.js) agrees with the server's on every shared case."""
+
 from pathlib import Path
 
 from tests.instruments.test_expressions import CASES, run_case

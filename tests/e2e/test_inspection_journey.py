@@ -1,6 +1,7 @@
 """An evaluator on a phone inspects a site: GPS from the browser, items, a photo, both signatures, all while
 offline; the page is reloaded offline (the queue survives in IndexedDB), the phone comes back online and
 everything arrives exactly once; the record sheet then shows the photo, the GPS and the signatures."""
+
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -13,15 +14,40 @@ from evalplatform.instruments import service as instruments
 from tests import factories
 from tests.evidence import files
 
-CHECKLIST = {"title": "村道验收勘查表", "kind": "checklist", "sections": [{"code": "s", "title": "路面", "questions": [
-    {"code": "width", "type": "single_choice", "label": "路面宽度符合设计", "required": True,
-     "choices": [{"code": c, "label": l} for c, l in
-                 [("pass", "符合"), ("fail", "不符合"), ("partial", "部分符合"), ("na", "不适用")]],
-     "measure": {"key": "road_width_m", "label": "实测宽度", "unit": "m", "quantity": "length"}, "photos_required": 1},
-    {"code": "drain", "type": "single_choice", "label": "排水沟通畅", "required": True,
-     "choices": [{"code": c, "label": l} for c, l in
-                 [("pass", "符合"), ("fail", "不符合"), ("partial", "部分符合"), ("na", "不适用")]]},
-]}]}
+CHECKLIST = {
+    "title": "村道验收勘查表",
+    "kind": "checklist",
+    "sections": [
+        {
+            "code": "s",
+            "title": "路面",
+            "questions": [
+                {
+                    "code": "width",
+                    "type": "single_choice",
+                    "label": "路面宽度符合设计",
+                    "required": True,
+                    "choices": [
+                        {"code": c, "label": l}
+                        for c, l in [("pass", "符合"), ("fail", "不符合"), ("partial", "部分符合"), ("na", "不适用")]
+                    ],
+                    "measure": {"key": "road_width_m", "label": "实测宽度", "unit": "m", "quantity": "length"},
+                    "photos_required": 1,
+                },
+                {
+                    "code": "drain",
+                    "type": "single_choice",
+                    "label": "排水沟通畅",
+                    "required": True,
+                    "choices": [
+                        {"code": c, "label": l}
+                        for c, l in [("pass", "符合"), ("fail", "不符合"), ("partial", "部分符合"), ("na", "不适用")]
+                    ],
+                },
+            ],
+        }
+    ],
+}
 
 
 def count(session, model):
@@ -42,16 +68,29 @@ def sign(phone, testid):
 
 def test_an_offline_inspection_arrives_exactly_once(browser, live_server, session, tmp_path):
     world = factories.World(session)
-    engagements.save_site(session, world.engagement, world.evaluator, factories.NOW, name="柳湾村段",
-                          address=None, latitude=None, longitude=None)
+    engagements.save_site(
+        session,
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        name="柳湾村段",
+        address=None,
+        latitude=None,
+        longitude=None,
+    )
     instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW, CHECKLIST)
     session.commit()
     photo = Path(tmp_path / "路面.jpg")
     photo.write_bytes(files.jpeg(width=320, height=240))
 
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True,
-                                  has_touch=True, permissions=["geolocation"],
-                                  geolocation={"latitude": 28.6821, "longitude": 115.8579, "accuracy": 15})
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        is_mobile=True,
+        has_touch=True,
+        permissions=["geolocation"],
+        geolocation={"latitude": 28.6821, "longitude": 115.8579, "accuracy": 15},
+    )
     phone = context.new_page()
     phone.set_default_timeout(15_000)
     phone.goto(f"{live_server}/login")
@@ -88,7 +127,7 @@ def test_an_offline_inspection_arrives_exactly_once(browser, live_server, sessio
     expect(drain.locator(".err")).to_contain_text("请在备注中说明情况")
     drain.get_by_label("备注").fill("出口处淤堵约 3 米")
     phone.get_by_test_id("save-drain").click()
-    expect(drain.get_by_label("备注")).to_be_disabled()   # read-only until the server acknowledges it
+    expect(drain.get_by_label("备注")).to_be_disabled()  # read-only until the server acknowledges it
     expect(drain.locator(".state")).to_have_text("待上传")
     phone.get_by_label("被勘查单位代表姓名").fill("赵刚")
     sign(phone, "sig-team")
@@ -122,8 +161,11 @@ def test_an_offline_inspection_arrives_exactly_once(browser, live_server, sessio
     sheet.wait_for()
     assert "28.682100, 115.857900" in phone.get_by_test_id("sheet-gps").inner_text()
     assert "出口处淤堵约 3 米" in sheet.inner_text()
-    for image in [sheet.locator(".sheet-photo img").first, phone.get_by_test_id("team-signature"),
-                  phone.get_by_test_id("unit-signature")]:
+    for image in [
+        sheet.locator(".sheet-photo img").first,
+        phone.get_by_test_id("team-signature"),
+        phone.get_by_test_id("unit-signature"),
+    ]:
         image.wait_for()
         assert image.evaluate("img => img.complete && img.naturalWidth > 0")
     overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -2,6 +2,7 @@
 phone. Each page is photographed (test-artifacts/layouts/) and fails when anything sticks out of the viewport
 sideways — except inside a container that scrolls sideways on purpose (.table-wrap, overflow-x:auto).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -14,10 +15,17 @@ from tests.reliability.test_disclosure import scene  # noqa: F401 - the demo roa
 
 WIDTHS = {"laptop": (1366, 768), "phone": (390, 844)}
 SHOTS = ARTIFACTS / "layouts"
-EVALUATOR_PAGES = ["/engagements", "/engagements/{engagement_id}", "/engagements/{engagement_id}/indicators/scoring",
-                   "/engagements/{engagement_id}/crosscheck", "/engagements/{engagement_id}/evidence",
-                   "/engagements/{engagement_id}/findings", "/engagements/{engagement_id}/report",
-                   "/engagements/{engagement_id}/audit", "/engagements/{engagement_id}/instruments/{instrument_id}"]
+EVALUATOR_PAGES = [
+    "/engagements",
+    "/engagements/{engagement_id}",
+    "/engagements/{engagement_id}/indicators/scoring",
+    "/engagements/{engagement_id}/crosscheck",
+    "/engagements/{engagement_id}/evidence",
+    "/engagements/{engagement_id}/findings",
+    "/engagements/{engagement_id}/report",
+    "/engagements/{engagement_id}/audit",
+    "/engagements/{engagement_id}/instruments/{instrument_id}",
+]
 BUREAU_PAGES = ["/bureau", "/bureau/reports/{report_id}", "/bureau/applications", "/commissions"]
 
 # Elements wider than the viewport, outside any sideways-scrolling container; and the page's own width.

@@ -1,5 +1,6 @@
 """An evaluator imports a county's 绩效目标表: the detected header and a preview, confirmed; the draft reviewed,
 one target corrected cell by cell; committed into the indicator tree. Screenshots at 1366 and 390 px."""
+
 from tests import factories
 from tests.e2e.conftest import ARTIFACTS
 from tests.materials import county_layouts as county
@@ -29,7 +30,7 @@ def test_evaluator_imports_a_county_target_sheet_through_mapping_and_review(page
     page.get_by_label("Excel 或 CSV 文件（.xlsx、.xls、.csv）").set_input_files(str(sheet))
     page.get_by_role("button", name="导入").click()
     page.wait_for_url("**/materials/drafts/*")
-    assert page.get_by_label("三级指标").input_value() == "3"          # column C, found under the merged header
+    assert page.get_by_label("三级指标").input_value() == "3"  # column C, found under the merged header
     assert "提质改造公路里程" in page.get_by_test_id("mapping-preview").inner_text()
     page.get_by_label("保存为本财政局的表样（可选）").fill("青石县绩效目标表")
     shoot(page, "materials-mapping")

@@ -4,6 +4,7 @@ reload, and it reaches the server exactly once when the network returns.
 
 "No network" is real here: the server is stopped (and the browser told it is offline), then started again on
 the same port."""
+
 import threading
 
 from sqlalchemy import func, select

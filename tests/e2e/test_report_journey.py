@@ -1,4 +1,5 @@
 """Evaluator writes and submits; reviewer returns, then approves and issues; the bureau reads, downloads, records 整改."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -24,8 +25,9 @@ def sign_out(page):
 
 def test_a_report_goes_from_draft_to_the_bureau(page, live_server, session):
     world = factories.World(session)
-    engagements.add_team_member(session, world.engagement, world.reviewer, TeamRole.reviewer, world.evaluator,
-                                factories.NOW)
+    engagements.add_team_member(
+        session, world.engagement, world.reviewer, TeamRole.reviewer, world.evaluator, factories.NOW
+    )
     session.commit()
     report_url = f"{live_server}/engagements/{world.engagement.id}/report"
 
@@ -89,16 +91,24 @@ def test_a_report_goes_from_draft_to_the_bureau(page, live_server, session):
 
 def test_a_finding_is_inserted_into_the_narrative_and_saved(page, live_server, session):
     from evalplatform.crosscheck.findings import FindingFields, create_finding
+
     world = factories.World(session)
-    create_finding(session, world.engagement, world.evaluator, factories.NOW,
-                   FindingFields(title="养护资金未到位", description="<b>2025 年</b>市级养护资金 120 万元未拨付。"))
+    create_finding(
+        session,
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        FindingFields(title="养护资金未到位", description="<b>2025 年</b>市级养护资金 120 万元未拨付。"),
+    )
     session.commit()
     sign_in(page, live_server, world.evaluator)
     page.goto(f"{live_server}/engagements/{world.engagement.id}/report")
     page.get_by_role("button", name="开始撰写报告").click()
     page.get_by_role("button", name="插入问题").click()
     page.get_by_text("已自动保存").first.wait_for(timeout=45_000)
-    assert page.get_by_test_id("section-problems").input_value() == \
-        "F-001 养护资金未到位：<b>2025 年</b>市级养护资金 120 万元未拨付。"
+    assert (
+        page.get_by_test_id("section-problems").input_value()
+        == "F-001 养护资金未到位：<b>2025 年</b>市级养护资金 120 万元未拨付。"
+    )
     page.reload()
     assert "市级养护资金 120 万元未拨付" in page.get_by_test_id("section-problems").input_value()

@@ -4,6 +4,7 @@ A four-page questionnaire: page 1 decides what page 2 asks, page 3 empties when 
 page 4 holds a required question that is never relevant. Plus an imported two-language XLSForm with a
 cascading select and a calculation shown in a label, and what a respondent sees after submitting once.
 """
+
 from sqlalchemy import select
 
 from evalplatform.instruments import service as instruments
@@ -14,29 +15,88 @@ from tests import factories
 from tests.e2e.conftest import ARTIFACTS
 from tests.questionnaires.xlsform_corpus import CORPUS, to_xlsx
 
-PAGED = {"title": "道路使用回访", "sections": [
-    {"code": "a", "title": "基本情况", "questions": [
-        {"code": "uses", "type": "single_choice", "label": "您是否使用新修道路？", "required": True,
-         "choices": [{"code": "1", "label": "使用"}, {"code": "2", "label": "不使用"}]},
-        {"code": "visits", "type": "integer", "label": "每周往返镇上几次？", "required": True, "relevant": "${uses} = '1'",
-         "min": 0, "max": 50}]},
-    {"code": "b", "title": "使用评价", "questions": [
-        {"code": "sat_road", "type": "satisfaction", "label": "您对路面质量满意吗？", "required": True,
-         "relevant": "${uses} = '1'"},
-        {"code": "why_not", "type": "text", "label": "不使用的原因", "required": True, "relevant": "${uses} = '2'"}]},
-    {"code": "c", "title": "出行", "questions": [
-        {"code": "purpose", "type": "text", "label": "主要出行目的", "required": True, "relevant": "${visits} > 0"}]},
-    {"code": "d", "title": "建议", "questions": [
-        {"code": "trips", "type": "calculate", "label": "", "calculation": "coalesce(${visits}, 0) * 52"},
-        {"code": "summary", "type": "note", "label": "您一年约往返 ${trips} 次。"},
-        {"code": "never", "type": "text", "label": "（不会出现的必答题）", "required": True, "relevant": "${uses} = '9'"},
-        {"code": "advice", "type": "text", "label": '您的建议<span style="color:#c00">（选填）</span>'}]},
-]}
+PAGED = {
+    "title": "道路使用回访",
+    "sections": [
+        {
+            "code": "a",
+            "title": "基本情况",
+            "questions": [
+                {
+                    "code": "uses",
+                    "type": "single_choice",
+                    "label": "您是否使用新修道路？",
+                    "required": True,
+                    "choices": [{"code": "1", "label": "使用"}, {"code": "2", "label": "不使用"}],
+                },
+                {
+                    "code": "visits",
+                    "type": "integer",
+                    "label": "每周往返镇上几次？",
+                    "required": True,
+                    "relevant": "${uses} = '1'",
+                    "min": 0,
+                    "max": 50,
+                },
+            ],
+        },
+        {
+            "code": "b",
+            "title": "使用评价",
+            "questions": [
+                {
+                    "code": "sat_road",
+                    "type": "satisfaction",
+                    "label": "您对路面质量满意吗？",
+                    "required": True,
+                    "relevant": "${uses} = '1'",
+                },
+                {
+                    "code": "why_not",
+                    "type": "text",
+                    "label": "不使用的原因",
+                    "required": True,
+                    "relevant": "${uses} = '2'",
+                },
+            ],
+        },
+        {
+            "code": "c",
+            "title": "出行",
+            "questions": [
+                {
+                    "code": "purpose",
+                    "type": "text",
+                    "label": "主要出行目的",
+                    "required": True,
+                    "relevant": "${visits} > 0",
+                }
+            ],
+        },
+        {
+            "code": "d",
+            "title": "建议",
+            "questions": [
+                {"code": "trips", "type": "calculate", "label": "", "calculation": "coalesce(${visits}, 0) * 52"},
+                {"code": "summary", "type": "note", "label": "您一年约往返 ${trips} 次。"},
+                {
+                    "code": "never",
+                    "type": "text",
+                    "label": "（不会出现的必答题）",
+                    "required": True,
+                    "relevant": "${uses} = '9'",
+                },
+                {"code": "advice", "type": "text", "label": '您的建议<span style="color:#c00">（选填）</span>'},
+            ],
+        },
+    ],
+}
 
 
 def open_link(browser, live_server, distribution, width=1280, height=800, context=None):
-    context = context or browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                                             is_mobile=width < 500)
+    context = context or browser.new_context(
+        viewport={"width": width, "height": height}, locale="zh-CN", is_mobile=width < 500
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{live_server}/s/{distribution.token}")
@@ -46,8 +106,13 @@ def open_link(browser, live_server, distribution, width=1280, height=800, contex
 def distribute(session, definition, **fields):
     world = factories.World(session)
     instrument = instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW, definition)
-    distribution = service.create_distribution(session, instrument, world.evaluator, factories.NOW,
-                                               service.DistributionFields(name="柳湾村", stratum="柳湾村", **fields))
+    distribution = service.create_distribution(
+        session,
+        instrument,
+        world.evaluator,
+        factories.NOW,
+        service.DistributionFields(name="柳湾村", stratum="柳湾村", **fields),
+    )
     session.commit()
     return world, distribution
 
@@ -75,7 +140,10 @@ def test_page_one_decides_what_page_two_asks_and_going_back_keeps_the_answers(br
     assert heading(page) == "使用评价" and page.get_by_text("此题为必答题").is_visible()
     page.get_by_label("满意", exact=True).check()
     page.get_by_test_id("survey-prev").click()
-    assert page.get_by_label("使用", exact=True).is_checked() and page.get_by_label("每周往返镇上几次？").input_value() == "3"
+    assert (
+        page.get_by_label("使用", exact=True).is_checked()
+        and page.get_by_label("每周往返镇上几次？").input_value() == "3"
+    )
     page.get_by_label("不使用", exact=True).check()
     page.get_by_test_id("survey-next").click()
     assert page.get_by_text("不使用的原因").is_visible() and not page.get_by_text("您对路面质量满意吗？").is_visible()

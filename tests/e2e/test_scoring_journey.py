@@ -1,4 +1,5 @@
 """An evaluator opens the demo engagement, changes one actual value, sees total and grade change, exports."""
+
 from io import BytesIO
 
 from openpyxl import load_workbook
@@ -24,7 +25,7 @@ def test_evaluator_rescores_the_demo_engagement_and_exports_the_score_sheet(page
     spent = page.get_by_label("实际支出资金：预算执行率")
     spent.fill("3860")
     spent.press("Tab")
-    expect(total).to_have_text("90.2")   # the page's CSP forbids eval, so wait on the locator
+    expect(total).to_have_text("90.2")  # the page's CSP forbids eval, so wait on the locator
     expect(grade).to_have_text("优")
     page.reload()
     assert page.get_by_test_id("total").inner_text() == "90.2"

@@ -1,5 +1,6 @@
 """A respondent on a phone opens the QR link, skip logic hides a section, the submit happens offline,
 the phone comes back online and the response arrives exactly once; a closed link then says so."""
+
 from sqlalchemy import func, select
 
 from evalplatform.instruments import service as instruments
@@ -13,8 +14,9 @@ def test_phone_respondent_submits_offline_and_the_response_arrives_once(browser,
     definition = instruments.load_template("satisfaction-rural-road")
     definition["sections"][0]["questions"][0]["label"] = "<script>alert(1)</script>您的性别"
     instrument = instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW, definition)
-    distribution = service.create_distribution(session, instrument, world.evaluator, factories.NOW,
-                                               service.DistributionFields(name="柳湾村", stratum="柳湾村"))
+    distribution = service.create_distribution(
+        session, instrument, world.evaluator, factories.NOW, service.DistributionFields(name="柳湾村", stratum="柳湾村")
+    )
     session.commit()
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
     phone = context.new_page()

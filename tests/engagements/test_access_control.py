@@ -1,4 +1,5 @@
 """Every route that takes an engagement id refuses users outside its firm/team/bureau."""
+
 from io import BytesIO
 
 import pytest
@@ -9,8 +10,8 @@ from evalplatform.engagements.models import TeamRole
 from evalplatform.evidence.service import store_upload
 from evalplatform.evidence.store import BlobStore
 from tests import factories
-from tests.evidence import files
 from tests.conftest import csrf_token, login
+from tests.evidence import files
 
 
 def id_routes(app, world, **ids):
@@ -21,8 +22,10 @@ def id_routes(app, world, **ids):
         if "engagement_id" not in rule.arguments:
             continue
         # Arguments without a real id get a placeholder: outsiders must be refused before it is looked up.
-        args = {k: values.get(k, 1 if isinstance(rule._converters.get(k), IntegerConverter) else "x")
-                for k in rule.arguments}
+        args = {
+            k: values.get(k, 1 if isinstance(rule._converters.get(k), IntegerConverter) else "x")
+            for k in rule.arguments
+        }
         url = rule.build(args, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             routes.append((method, url))
@@ -33,46 +36,92 @@ def id_routes(app, world, **ids):
 @pytest.fixture
 def setting(session, app):
     world = factories.World(session)
-    site = service.save_site(session, world.engagement, world.evaluator, factories.NOW, name="点1",
-                             address=None, latitude=None, longitude=None)
-    member = service.add_team_member(session, world.engagement, world.reviewer, TeamRole.reviewer,
-                                     world.evaluator, factories.NOW)
-    photo = store_upload(session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator,
-                         factories.NOW, stream=BytesIO(files.jpeg()), filename="p.jpg", max_bytes=10**6)
+    site = service.save_site(
+        session,
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        name="点1",
+        address=None,
+        latitude=None,
+        longitude=None,
+    )
+    member = service.add_team_member(
+        session, world.engagement, world.reviewer, TeamRole.reviewer, world.evaluator, factories.NOW
+    )
+    photo = store_upload(
+        session,
+        BlobStore(app.config["STORAGE_DIR"]),
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        stream=BytesIO(files.jpeg()),
+        filename="p.jpg",
+        max_bytes=10**6,
+    )
     instrument, distribution, response = _survey(session, world)
     inspection = _inspection(session, world, site)
     draft = _draft(session, app, world)
     session.commit()
-    return world, id_routes(app, world, site_id=site.id, member_id=member.id, evidence_id=photo.evidence.id,
-                            instrument_id=instrument.id, distribution_id=distribution.id, response_id=response.id,
-                            inspection_id=inspection.id, draft_id=draft.id)
+    return world, id_routes(
+        app,
+        world,
+        site_id=site.id,
+        member_id=member.id,
+        evidence_id=photo.evidence.id,
+        instrument_id=instrument.id,
+        distribution_id=distribution.id,
+        response_id=response.id,
+        inspection_id=inspection.id,
+        draft_id=draft.id,
+    )
 
 
 def _draft(session, app, world):
     from evalplatform.materials.drafts import start_draft
     from tests.materials.workbooks import ledger_workbook, xlsx
-    return start_draft(session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator,
-                       factories.NOW, kind="ledger", stream=BytesIO(xlsx(ledger_workbook())), filename="台账.xlsx",
-                       max_bytes=10**7)
+
+    return start_draft(
+        session,
+        BlobStore(app.config["STORAGE_DIR"]),
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        kind="ledger",
+        stream=BytesIO(xlsx(ledger_workbook())),
+        filename="台账.xlsx",
+        max_bytes=10**7,
+    )
 
 
 def _inspection(session, world, site):
     from evalplatform.inspections import service as inspections
     from tests.inspections.helpers import ROAD, start_payload
+
     version = inspections.add_checklist(session, world.engagement, world.evaluator, factories.NOW, ROAD).latest
-    return inspections.start_inspection(session, world.engagement, world.evaluator, factories.NOW,
-                                        start_payload(site, version)).obj
+    return inspections.start_inspection(
+        session, world.engagement, world.evaluator, factories.NOW, start_payload(site, version)
+    ).obj
 
 
 def _survey(session, world):
     import uuid
+
     from evalplatform.instruments import service as instruments
     from evalplatform.questionnaires import service as questionnaires
-    definition = {"title": "问卷", "sections": [{"code": "s", "questions": [
-        {"code": "q1", "type": "satisfaction", "label": "满意吗"}]}]}
+
+    definition = {
+        "title": "问卷",
+        "sections": [{"code": "s", "questions": [{"code": "q1", "type": "satisfaction", "label": "满意吗"}]}],
+    }
     instrument = instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW, definition)
-    distribution = questionnaires.create_distribution(session, instrument, world.evaluator, factories.NOW,
-                                                      questionnaires.DistributionFields(name="渠道", stratum="村"))
+    distribution = questionnaires.create_distribution(
+        session,
+        instrument,
+        world.evaluator,
+        factories.NOW,
+        questionnaires.DistributionFields(name="渠道", stratum="村"),
+    )
     response, _created = questionnaires.submit_response(session, distribution, uuid.uuid4(), {"q1": "5"}, factories.NOW)
     return instrument, distribution, response
 
@@ -111,8 +160,16 @@ def test_lists_show_only_visible_engagements(client, session):
 def test_a_site_of_another_engagement_is_not_reachable_through_mine(client, session):
     world = factories.World(session)
     mine = factories.engagement(session, world.evaluator, world.bureau)
-    site = service.save_site(session, world.engagement, world.evaluator, factories.NOW, name="别人的点",
-                             address=None, latitude=None, longitude=None)
+    site = service.save_site(
+        session,
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        name="别人的点",
+        address=None,
+        latitude=None,
+        longitude=None,
+    )
     session.commit()
     login(client, world.evaluator.username)
     assert client.get(f"/engagements/{mine.id}/sites/{site.id}").status_code == 404
@@ -121,6 +178,12 @@ def test_a_site_of_another_engagement_is_not_reachable_through_mine(client, sess
 def test_empty_and_malformed_ids_are_404(client, session):
     world = factories.World(session)
     login(client, world.evaluator.username)
-    for url in ["/engagements/0", "/engagements/-1", "/engagements/abc", "/engagements/99999999999999999999",
-                "/engagements/1%2F..%2F2", "/engagements/../users"]:
+    for url in [
+        "/engagements/0",
+        "/engagements/-1",
+        "/engagements/abc",
+        "/engagements/99999999999999999999",
+        "/engagements/1%2F..%2F2",
+        "/engagements/../users",
+    ]:
         assert client.get(url).status_code == 404, url

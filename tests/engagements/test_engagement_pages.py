@@ -7,10 +7,19 @@ from tests.conftest import csrf_token, login, post_form
 
 
 def valid_form(world, **overrides):
-    data = {"title": "农村饮水安全巩固提升工程绩效评价", "evaluated_unit_name": "某县水利局",
-            "kind": "project", "commission_id": world.commission.id, "fiscal_year": "2025",
-            "budget_amount": "12,500,000.00", "funding_source": "", "category": "民生",
-            "period_start": "", "period_end": "", "description": ""}
+    data = {
+        "title": "农村饮水安全巩固提升工程绩效评价",
+        "evaluated_unit_name": "某县水利局",
+        "kind": "project",
+        "commission_id": world.commission.id,
+        "fiscal_year": "2025",
+        "budget_amount": "12,500,000.00",
+        "funding_source": "",
+        "category": "民生",
+        "period_start": "",
+        "period_end": "",
+        "description": "",
+    }
     data.update(overrides)
     return data
 
@@ -80,11 +89,17 @@ def test_a_foreign_csrf_token_is_refused(app, client, session):
 def test_mass_assigned_fields_are_ignored(client, session):
     world = factories.World(session)
     login(client, world.evaluator.username)
-    post_form(client, "/engagements/new", valid_form(world, status="archived", firm_id=world.other_firm.id,
-                                                     created_by_id=world.admin.id))
+    post_form(
+        client,
+        "/engagements/new",
+        valid_form(world, status="archived", firm_id=world.other_firm.id, created_by_id=world.admin.id),
+    )
     created = session.scalar(select(Engagement).order_by(Engagement.id.desc()))
     assert (created.status, created.firm_id, created.created_by_id) == (
-        EngagementStatus.setup, world.firm.id, world.evaluator.id)
+        EngagementStatus.setup,
+        world.firm.id,
+        world.evaluator.id,
+    )
 
 
 def test_script_in_a_title_is_shown_escaped_everywhere(client, session):
@@ -93,8 +108,12 @@ def test_script_in_a_title_is_shown_escaped_everywhere(client, session):
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     post_form(client, "/engagements/new", valid_form(world, title=evil, evaluated_unit_name=evil))
     created = session.scalar(select(Engagement).order_by(Engagement.id.desc()))
-    for page in ["/engagements", f"/engagements/{created.id}", f"/engagements/{created.id}/edit",
-                 f"/engagements/{created.id}/audit"]:
+    for page in [
+        "/engagements",
+        f"/engagements/{created.id}",
+        f"/engagements/{created.id}/edit",
+        f"/engagements/{created.id}/audit",
+    ]:
         html = client.get(page).get_data(as_text=True)
         assert "<script>alert" not in html and "<img src=x" not in html, page
         assert "&lt;script&gt;" in html, page
@@ -114,8 +133,12 @@ def test_status_moves_one_step_and_is_audited(client, session):
 def test_a_status_jump_is_refused_and_changes_nothing(client, session, wanted):
     world = factories.World(session)
     login(client, world.evaluator.username)
-    response = post_form(client, f"/engagements/{world.engagement.id}/status", {"status": wanted},
-                         page=f"/engagements/{world.engagement.id}")
+    response = post_form(
+        client,
+        f"/engagements/{world.engagement.id}/status",
+        {"status": wanted},
+        page=f"/engagements/{world.engagement.id}",
+    )
     assert response.status_code in (409, 422)
     assert "不允许" in response.get_data(as_text=True) or "无效" in response.get_data(as_text=True)
     session.refresh(world.engagement)
@@ -124,6 +147,7 @@ def test_a_status_jump_is_refused_and_changes_nothing(client, session, wanted):
 
 def test_only_a_reviewer_issues_and_archived_engagements_are_locked(session):
     from evalplatform.engagements import service
+
     world = factories.World(session)
     e = world.engagement
     for status in ["fieldwork", "analysis", "reporting", "review"]:
@@ -133,16 +157,14 @@ def test_only_a_reviewer_issues_and_archived_engagements_are_locked(session):
     service.change_status(session, e, EngagementStatus.issued, world.reviewer, factories.NOW)
     service.change_status(session, e, EngagementStatus.archived, world.reviewer, factories.NOW)
     with pytest.raises(service.EngagementLocked):
-        service.update_engagement(session, e, factories.engagement_fields(), world.evaluator,
-                                  factories.NOW)
+        service.update_engagement(session, e, factories.engagement_fields(), world.evaluator, factories.NOW)
 
 
 def test_sites_are_added_with_coordinates(client, session):
     world = factories.World(session)
     login(client, world.evaluator.username)
     url = f"/engagements/{world.engagement.id}/sites/new"
-    response = post_form(client, url, {"name": "柳湾村", "address": "", "latitude": "28.6821",
-                                       "longitude": "115.8579"})
+    response = post_form(client, url, {"name": "柳湾村", "address": "", "latitude": "28.6821", "longitude": "115.8579"})
     assert response.status_code == 302
     site = session.scalar(select(Site))
     assert str(site.latitude) == "28.682100"
@@ -152,8 +174,9 @@ def test_sites_are_added_with_coordinates(client, session):
 
 def test_list_search_and_status_filter(client, session):
     world = factories.World(session)
-    factories.engagement(session, world.evaluator, world.bureau, title="生态环境修复项目",
-                         evaluated_unit_name="某县生态环境局")
+    factories.engagement(
+        session, world.evaluator, world.bureau, title="生态环境修复项目", evaluated_unit_name="某县生态环境局"
+    )
     session.commit()
     login(client, world.evaluator.username)
     html = client.get("/engagements?q=生态").get_data(as_text=True)
@@ -166,8 +189,9 @@ def test_list_search_and_status_filter(client, session):
 def test_the_list_of_1000_engagements_uses_a_bounded_number_of_queries(app, client, session):
     world = factories.World(session)
     for n in range(999):
-        factories.engagement(session, world.evaluator, world.bureau, title=f"项目{n}",
-                             evaluated_unit_name=f"单位{n % 37}")
+        factories.engagement(
+            session, world.evaluator, world.bureau, title=f"项目{n}", evaluated_unit_name=f"单位{n % 37}"
+        )
     session.commit()
     login(client, world.evaluator.username)
     statements = []

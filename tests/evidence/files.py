@@ -1,4 +1,5 @@
 """Test files made on the fly: real photos with EXIF, and the bad inputs of the catalogue."""
+
 from __future__ import annotations
 
 import io
@@ -40,7 +41,9 @@ def chunk(kind: bytes, data: bytes) -> bytes:
 def png_pixel_bomb(width=50_000, height=50_000) -> bytes:
     """A valid PNG header claiming 2.5 gigapixels, with a tiny body."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b"")
+    )
 
 
 def png_corrupt(width=64, height=48) -> bytes:
@@ -56,6 +59,7 @@ def pdf() -> bytes:
 
 def xlsx() -> bytes:
     from openpyxl import Workbook
+
     workbook = Workbook()
     workbook.active.append(["凭证号", "金额"])
     buffer = io.BytesIO()

@@ -21,11 +21,11 @@ from tests.evidence import files
 
 def upload(client, engagement_id, *named_files, accept_json=True, **fields):
     token = csrf_token(client, f"/engagements/{engagement_id}/evidence")
-    data = {"csrf_token": token, **fields,
-            "files": [(BytesIO(content), name) for name, content in named_files]}
+    data = {"csrf_token": token, **fields, "files": [(BytesIO(content), name) for name, content in named_files]}
     headers = {"Accept": "application/json"} if accept_json else {}
-    return client.post(f"/engagements/{engagement_id}/evidence", data=data, headers=headers,
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/engagements/{engagement_id}/evidence", data=data, headers=headers, content_type="multipart/form-data"
+    )
 
 
 def count(session, model):
@@ -60,8 +60,14 @@ def test_identical_bytes_twice_are_two_records_of_one_blob(client, session, worl
 
 
 def test_many_files_in_one_request(client, session, world):
-    response = upload(client, world.engagement.id, ("1.jpg", files.jpeg(color=(1, 2, 3))),
-                      ("2.png", files.png()), ("台账.xlsx", files.xlsx()), ("报告.pdf", files.pdf()))
+    response = upload(
+        client,
+        world.engagement.id,
+        ("1.jpg", files.jpeg(color=(1, 2, 3))),
+        ("2.png", files.png()),
+        ("台账.xlsx", files.xlsx()),
+        ("报告.pdf", files.pdf()),
+    )
     assert response.status_code == 200
     assert sorted(e["code"] for e in response.json["accepted"]) == ["E-0001", "E-0002", "E-0003", "E-0004"]
     mimes = set(session.scalars(select(Evidence.mime)))
@@ -105,8 +111,9 @@ def test_a_body_over_the_request_limit_is_413(client, world, app):
 
 
 def test_the_browser_form_reports_per_file_results(client, session, world):
-    response = upload(client, world.engagement.id, ("ok.jpg", files.jpeg()), ("bad.jpg", files.HTML_AS_JPG),
-                      accept_json=False)
+    response = upload(
+        client, world.engagement.id, ("ok.jpg", files.jpeg()), ("bad.jpg", files.HTML_AS_JPG), accept_json=False
+    )
     assert response.status_code == 303
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "已上传 1 个文件" in html and "bad.jpg：不支持的文件类型" in html
@@ -134,9 +141,12 @@ def test_ten_parallel_uploads_of_one_photo_uuid_make_one_record(app, session):
 
     def send(c, token):
         barrier.wait()
-        r = c.post(f"/engagements/{world.engagement.id}/evidence", content_type="multipart/form-data",
-                   headers={"Accept": "application/json"},
-                   data={"csrf_token": token, "client_uuid": key, "files": [(BytesIO(photo), "p.jpg")]})
+        r = c.post(
+            f"/engagements/{world.engagement.id}/evidence",
+            content_type="multipart/form-data",
+            headers={"Accept": "application/json"},
+            data={"csrf_token": token, "client_uuid": key, "files": [(BytesIO(photo), "p.jpg")]},
+        )
         statuses.append(r.status_code)
 
     threads = [threading.Thread(target=send, args=pair) for pair in zip(clients, tokens)]
@@ -212,8 +222,10 @@ def test_verify_evidence_names_an_altered_and_a_missing_blob(client, session, wo
     store = BlobStore(app.config["STORAGE_DIR"])
     info = ScriptInfo(create_app=lambda: app)
     assert CliRunner().invoke(verify_evidence_command, obj=info).exit_code == 0
-    jpg, pdf = (session.scalar(select(Evidence.blob_sha256).where(Evidence.mime == m))
-                for m in ("image/jpeg", "application/pdf"))
+    jpg, pdf = (
+        session.scalar(select(Evidence.blob_sha256).where(Evidence.mime == m))
+        for m in ("image/jpeg", "application/pdf")
+    )
     path = store.path_for(jpg)
     path.chmod(0o644)
     data = bytearray(path.read_bytes())
@@ -226,9 +238,18 @@ def test_verify_evidence_names_an_altered_and_a_missing_blob(client, session, wo
     assert service.verify_store(session, store)[0] == 2
 
 
-@pytest.mark.parametrize("name, cleaned", [
-    ("C:\\Users\\x.jpg", "x.jpg"), ("../../x.jpg", "x.jpg"), ("a\x00b.jpg", "ab.jpg"), ("现场\n照片.jpg", "现场 照片.jpg"),
-    ("报告\u202egpj.exe", "报告gpj.exe"), ("a:b?.pdf", "a_b_.pdf"), ("...隐藏.pdf", "隐藏.pdf")])
+@pytest.mark.parametrize(
+    "name, cleaned",
+    [
+        ("C:\\Users\\x.jpg", "x.jpg"),
+        ("../../x.jpg", "x.jpg"),
+        ("a\x00b.jpg", "ab.jpg"),
+        ("现场\n照片.jpg", "现场 照片.jpg"),
+        ("报告\u202egpj.exe", "报告gpj.exe"),
+        ("a:b?.pdf", "a_b_.pdf"),
+        ("...隐藏.pdf", "隐藏.pdf"),
+    ],
+)
 def test_filenames_are_cleaned_of_paths_and_control_characters(name, cleaned):
     assert service.clean_filename(name) == cleaned
 
@@ -245,8 +266,13 @@ def test_unicode_filenames_are_kept_normalised():
 
 def test_a_corrupt_png_is_refused_naming_the_file(client, session, world):
     """Decoded at upload: the refusal names the file, so the PDF never meets it later."""
-    response = upload(client, world.engagement.id, ("柳湾村路面.png", files.png_corrupt()), ("好照片.png", files.png()),
-                      accept_json=False)
+    response = upload(
+        client,
+        world.engagement.id,
+        ("柳湾村路面.png", files.png_corrupt()),
+        ("好照片.png", files.png()),
+        accept_json=False,
+    )
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "柳湾村路面.png：图片文件已损坏或不完整" in page

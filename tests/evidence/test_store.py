@@ -29,6 +29,7 @@ def test_too_large_and_refused_bytes_leave_nothing_behind(tmp_path):
 
     def refuse(head, path):
         raise ValueError("no")
+
     with pytest.raises(ValueError):
         store.put(io.BytesIO(b"bad"), 10, check=refuse)
     assert not (tmp_path / "blobs").exists()
@@ -58,6 +59,7 @@ def test_an_upload_spool_is_hashed_as_it_arrives_and_not_read_again(tmp_path, mo
 
     def no_second_read(*args, **kwargs):
         raise AssertionError("the spool's bytes were hashed again")
+
     monkeypatch.setattr(hashlib, "file_digest", no_second_read)
     blob = store.put(spool, 10**7)
     assert blob.sha256 == spool.sha256() and blob.path.read_bytes() == b"".join(chunks)

@@ -1,5 +1,6 @@
 """The sweep of unreferenced blobs: rolled-back uploads' bytes go after the grace period, nothing referenced
 or recently used ever does, and a blob taken up again mid-sweep is put back."""
+
 import io
 import os
 import time
@@ -43,16 +44,32 @@ def world(session):
 
 
 def kept_photo(session, store, world):
-    upload = service.store_upload(session, store, world.engagement, world.evaluator, factories.NOW,
-                                  stream=io.BytesIO(files.jpeg()), filename="现场.jpg", max_bytes=10**7)
+    upload = service.store_upload(
+        session,
+        store,
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        stream=io.BytesIO(files.jpeg()),
+        filename="现场.jpg",
+        max_bytes=10**7,
+    )
     session.commit()
     return store.path_for(upload.evidence.blob_sha256)
 
 
 def rolled_back_photo(session, store, world, color=(200, 10, 10)):
     """An upload whose transaction never committed: its bytes are on disk, no row refers to them."""
-    upload = service.store_upload(session, store, world.engagement, world.evaluator, factories.NOW,
-                                  stream=io.BytesIO(files.jpeg(color=color)), filename="撤回.jpg", max_bytes=10**7)
+    upload = service.store_upload(
+        session,
+        store,
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        stream=io.BytesIO(files.jpeg(color=color)),
+        filename="撤回.jpg",
+        max_bytes=10**7,
+    )
     session.rollback()
     return store.path_for(upload.evidence.blob_sha256)
 
@@ -128,6 +145,7 @@ def test_the_command_lists_by_default_and_removes_when_asked(app, session, store
 def test_a_draft_whose_file_is_gone_says_so_instead_of_failing(client, session, store, world):
     """Drafts are not in backups: after a restore, a render job's row remains and its file does not."""
     from tests.conftest import login
+
     report = start_report(session, world.engagement, world.evaluator, factories.NOW)
     session.add(RenderJob(id="job-2", report_id=report.id, status="done", pdf_sha256="ab" * 32))
     session.commit()

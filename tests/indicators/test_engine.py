@@ -1,4 +1,5 @@
 """The scoring engine against hand-computed cases, including the edge cases of the acceptance list."""
+
 from decimal import Decimal as D
 
 import pytest
@@ -11,16 +12,19 @@ def rule(method, points="10", target=None, operator="ge", **params):
     return Rule(method, D(points), operator, D(target) if target is not None else None, params)
 
 
-@pytest.mark.parametrize("target, actual, expected", [
-    ("100", "80", "8.00"),        # 10 × 80/100
-    ("50", "50", "10.00"),
-    ("50", "65", "10.00"),        # over-achievement capped
-    ("50", "0", "0.00"),          # actual 0
-    ("0", "0", "10.00"),          # target 0 is met by anything non-negative
-    ("0", "3", "10.00"),
-    ("3", "1", "3.33"),           # 10 × 1/3 = 3.333… → 3.33
-    ("3", "2", "6.67"),           # half up
-])
+@pytest.mark.parametrize(
+    "target, actual, expected",
+    [
+        ("100", "80", "8.00"),  # 10 × 80/100
+        ("50", "50", "10.00"),
+        ("50", "65", "10.00"),  # over-achievement capped
+        ("50", "0", "0.00"),  # actual 0
+        ("0", "0", "10.00"),  # target 0 is met by anything non-negative
+        ("0", "3", "10.00"),
+        ("3", "1", "3.33"),  # 10 × 1/3 = 3.333… → 3.33
+        ("3", "2", "6.67"),  # half up
+    ],
+)
 def test_ratio_higher_better(target, actual, expected):
     assert score_indicator(rule("ratio_higher_better", target=target), actual) == D(expected)
 
@@ -31,14 +35,17 @@ def test_a_target_set_clearly_too_low_costs_the_stated_deduction():
     assert score_indicator(r, "75") == D("8.00")
 
 
-@pytest.mark.parametrize("target, actual, expected", [
-    ("90", "90", "10.00"),
-    ("90", "100", "9.00"),        # 10 × 90/100
-    ("90", "0", "10.00"),         # ≤-indicator with actual 0: nothing spent meets the ceiling
-    ("90", "45", "10.00"),
-    ("0", "5", "0.00"),           # ceiling 0 exceeded
-    ("0", "0", "10.00"),
-])
+@pytest.mark.parametrize(
+    "target, actual, expected",
+    [
+        ("90", "90", "10.00"),
+        ("90", "100", "9.00"),  # 10 × 90/100
+        ("90", "0", "10.00"),  # ≤-indicator with actual 0: nothing spent meets the ceiling
+        ("90", "45", "10.00"),
+        ("0", "5", "0.00"),  # ceiling 0 exceeded
+        ("0", "0", "10.00"),
+    ],
+)
 def test_ratio_lower_better(target, actual, expected):
     assert score_indicator(rule("ratio_lower_better", target=target, operator="le"), actual) == D(expected)
 
@@ -51,14 +58,17 @@ def test_equal_gives_full_points_within_tolerance_and_the_ratio_outside():
     assert score_indicator(rule("equal", target="0", operator="eq"), "2") == D("0.00")
 
 
-@pytest.mark.parametrize("formula, inputs, rate", [
-    ("funds_in_place_rate", {"funds_in_place": "3600", "budget": "4000"}, "90"),
-    ("budget_execution_rate", {"actual_spent": "3240", "funds_in_place": "3600"}, "90"),
-    ("budget_execution_rate_annual", {"annual_executed": "850", "annual_budget": "1000"}, "85"),
-    ("completion_rate", {"actual_output": "120", "planned_output": "126"}, "95.23809523809523809523809524"),
-    ("quality_rate", {"qualified_output": "114", "actual_output": "120"}, "95"),
-    ("cost_saving_rate", {"planned_cost": "1000", "actual_cost": "950"}, "5"),
-])
+@pytest.mark.parametrize(
+    "formula, inputs, rate",
+    [
+        ("funds_in_place_rate", {"funds_in_place": "3600", "budget": "4000"}, "90"),
+        ("budget_execution_rate", {"actual_spent": "3240", "funds_in_place": "3600"}, "90"),
+        ("budget_execution_rate_annual", {"annual_executed": "850", "annual_budget": "1000"}, "85"),
+        ("completion_rate", {"actual_output": "120", "planned_output": "126"}, "95.23809523809523809523809524"),
+        ("quality_rate", {"qualified_output": "114", "actual_output": "120"}, "95"),
+        ("cost_saving_rate", {"planned_cost": "1000", "actual_cost": "950"}, "5"),
+    ],
+)
 def test_formulas_give_percentages(formula, inputs, rate):
     assert engine.formula_value(formula, inputs) == D(rate)
 
@@ -105,15 +115,25 @@ def _tree(leaf_points_and_scores, na=()):
     """Level 1 'A' → level 2 'A1' → leaves with the given (points, score)."""
     total = sum(D(p) for p, _s in leaf_points_and_scores)
     nodes = [Node("A", None, 1, "A", total), Node("A1", "A", 2, "A1", total)]
-    nodes += [Node(i, "A1", 3, f"L{i}", D(p), D(s) if s is not None else None, i in na)
-              for i, (p, s) in enumerate(leaf_points_and_scores)]
+    nodes += [
+        Node(i, "A1", 3, f"L{i}", D(p), D(s) if s is not None else None, i in na)
+        for i, (p, s) in enumerate(leaf_points_and_scores)
+    ]
     return nodes
 
 
-@pytest.mark.parametrize("score, total, grade", [
-    ("89.95", "90.0", "excellent"), ("89.94", "89.9", "good"), ("90.00", "90.0", "excellent"),
-    ("79.95", "80.0", "good"), ("79.94", "79.9", "fair"), ("59.95", "60.0", "fair"), ("59.94", "59.9", "poor"),
-])
+@pytest.mark.parametrize(
+    "score, total, grade",
+    [
+        ("89.95", "90.0", "excellent"),
+        ("89.94", "89.9", "good"),
+        ("90.00", "90.0", "excellent"),
+        ("79.95", "80.0", "good"),
+        ("79.94", "79.9", "fair"),
+        ("59.95", "60.0", "fair"),
+        ("59.94", "59.9", "poor"),
+    ],
+)
 def test_the_total_rounds_half_up_to_one_decimal_before_grading(score, total, grade):
     result = engine.score_tree(_tree([("50", "50"), ("50", D(score) - 50)]))
     assert (result.total, result.grade) == (D(total), grade)
@@ -121,7 +141,7 @@ def test_the_total_rounds_half_up_to_one_decimal_before_grading(score, total, gr
 
 def test_not_applicable_indicators_are_left_out_and_the_total_rescaled():
     result = engine.score_tree(_tree([("60", "45"), ("20", "20"), ("20", None)], na={2}))
-    assert result.total == D("81.3")       # 65 / 80 × 100 = 81.25 → 81.3
+    assert result.total == D("81.3")  # 65 / 80 × 100 = 81.25 → 81.3
     assert result.rescaled and result.applicable_points == D(80)
     assert result.scores[2] is None and result.scores["A"] == D(65)
 

@@ -1,4 +1,5 @@
 """Property: for any valid tree and inputs, every score lies in [0, points] and the total in [0, 100]."""
+
 from decimal import Decimal as D
 
 from hypothesis import given, settings
@@ -25,15 +26,19 @@ def leaf_scores(draw, points: D):
         actual = engine.half_up(points * draw(st.decimals(min_value=low, max_value=high, places=3)))
         actual = min(max(actual, engine.half_up(low * points, engine.CENT)), points)
     elif method == "elements":
-        params["elements"] = [{"name": str(i), "weight": draw(st.integers(1, 5))} for i in range(draw(st.integers(1, 5)))]
+        params["elements"] = [
+            {"name": str(i), "weight": draw(st.integers(1, 5))} for i in range(draw(st.integers(1, 5)))
+        ]
         inputs["met"] = draw(st.lists(st.sampled_from([e["name"] for e in params["elements"]]), unique=True))
     elif method == "deduction":
         inputs["deductions"] = draw(st.lists(amounts, max_size=4))
     elif method == "manual":
         actual = engine.half_up(points * draw(st.decimals(min_value=0, max_value=1, places=3)))
     if draw(st.booleans()):
-        params.update(too_low_ratio=draw(st.decimals(min_value=1, max_value=3, places=1)),
-                      too_low_deduction=draw(st.decimals(min_value=0, max_value=20, places=1)))
+        params.update(
+            too_low_ratio=draw(st.decimals(min_value=1, max_value=3, places=1)),
+            too_low_deduction=draw(st.decimals(min_value=0, max_value=20, places=1)),
+        )
     operator = draw(st.sampled_from(["ge", "le", "eq"]))
     rule = Rule(method, points, operator, target, params)
     try:

@@ -1,4 +1,5 @@
 """Framework templates load, add up to 100 and name the file and node when malformed."""
+
 import pytest
 
 from evalplatform.indicators import frameworks
@@ -22,8 +23,17 @@ def test_the_self_evaluation_layout_weights():
 
 def test_the_department_framework_has_the_common_indicators():
     names = {n.name for n in frameworks.framework_by_code("department_overall").walk()}
-    for wanted in ("预算执行率", "结转结余率", "“三公经费”控制率", "在职人员控制率", "政府采购执行率",
-                   "管理制度健全性", "资产管理规范性", "重点工作完成率", "服务对象满意度"):
+    for wanted in (
+        "预算执行率",
+        "结转结余率",
+        "“三公经费”控制率",
+        "在职人员控制率",
+        "政府采购执行率",
+        "管理制度健全性",
+        "资产管理规范性",
+        "重点工作完成率",
+        "服务对象满意度",
+    ):
         assert wanted in names
 
 
@@ -70,4 +80,6 @@ def test_broken_yaml_and_bad_points_are_explained(tmp_path):
     with pytest.raises(FrameworkError, match="bad.yaml: YAML 格式错误"):
         load_framework(_write(tmp_path, "code: [unclosed"))
     with pytest.raises(FrameworkError, match="bad.yaml: 产出: “abc”不是有效的数值"):
-        load_framework(_write(tmp_path, (BASE % "manual").replace("points: 100\n    children", "points: abc\n    children")))
+        load_framework(
+            _write(tmp_path, (BASE % "manual").replace("points: 100\n    children", "points: abc\n    children"))
+        )

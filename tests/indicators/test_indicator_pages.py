@@ -1,4 +1,5 @@
 """The tree editor, the scoring workspace's JSON endpoints, the score sheet and its XLSX export."""
+
 from io import BytesIO
 
 import pytest
@@ -64,7 +65,7 @@ def test_scoring_one_indicator_returns_the_new_total_and_grade(client, world, tr
     response = post_json(client, world, f"{base(world)}/{indicator.id}/score", {"actual_value": "81", "rationale": ""})
     assert response.status_code == 200, response.json
     summary = response.json["summary"]
-    assert summary["scores"][str(indicator.id)] == "9.00"          # 10 × 81/90
+    assert summary["scores"][str(indicator.id)] == "9.00"  # 10 × 81/90
     assert summary["total"] == "9.0" and summary["grade_label"] == "差"
     assert summary["missing"] == [indicator.id]
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "indicators.scored")).one()
@@ -73,8 +74,12 @@ def test_scoring_one_indicator_returns_the_new_total_and_grade(client, world, tr
 
 def test_a_refused_score_stores_nothing_and_says_why(client, world, tree, session):
     indicator = leaf(session, tree, "完成及时性")
-    response = post_json(client, world, f"{base(world)}/{indicator.id}/score",
-                         {"actual_value": "7", "inputs": {"band": "achieved"}, "rationale": "延期"})
+    response = post_json(
+        client,
+        world,
+        f"{base(world)}/{indicator.id}/score",
+        {"actual_value": "7", "inputs": {"band": "achieved"}, "rationale": "延期"},
+    )
     assert response.status_code == 422
     assert "所选档次的得分应在 8.00 至 10.00 分之间" in response.json["error"]
     session.expire_all()
@@ -83,8 +88,12 @@ def test_a_refused_score_stores_nothing_and_says_why(client, world, tree, sessio
 
 def test_the_score_sheet_exports_the_same_layout(client, world, tree, session):
     indicator = leaf(session, tree, "资金到位率")
-    post_json(client, world, f"{base(world)}/{indicator.id}/score",
-              {"inputs": {"funds_in_place": "3600", "budget": "4000"}, "rationale": "市级资金未足额到位"})
+    post_json(
+        client,
+        world,
+        f"{base(world)}/{indicator.id}/score",
+        {"inputs": {"funds_in_place": "3600", "budget": "4000"}, "rationale": "市级资金未足额到位"},
+    )
     html = client.get(base(world) + "/sheet").get_data(as_text=True)
     assert "市级资金未足额到位" in html and "2.7分" in html and "90.0%" in html
     assert "资金到位率 = 实际到位资金 / 预算资金 = 3,600 / 4,000 = 90.0%" in html
@@ -94,7 +103,8 @@ def test_the_score_sheet_exports_the_same_layout(client, world, tree, session):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("一级指标", "二级指标", "三级指标", "分值", "得分", "得分率（%）", "扣分原因")
     assert ("", "", "资金到位率", 3, 2.7, 90, "市级资金未足额到位") in [
-        tuple("" if v is None else v for v in row) for row in rows]
+        tuple("" if v is None else v for v in row) for row in rows
+    ]
     assert rows[-2][0] == "合计" and rows[-1][0] == "评价等级"
 
 
@@ -107,8 +117,9 @@ def test_the_bureau_neither_reads_the_working_sheet_nor_scores(client, world, tr
     login(client, bureau_user.username)
     assert client.get(base(world) + "/scoring").status_code == 404
     token = csrf_token(client, "/bureau")
-    response = client.post(f"{base(world)}/{indicator.id}/score", json={"actual_value": "1"},
-                           headers={"X-CSRFToken": token})
+    response = client.post(
+        f"{base(world)}/{indicator.id}/score", json={"actual_value": "1"}, headers={"X-CSRFToken": token}
+    )
     assert response.status_code == 404
 
 
@@ -117,15 +128,19 @@ def test_an_indicator_of_another_engagement_is_404(client, world, tree, session)
     session.commit()
     indicator = leaf(session, tree, "资金到位率")
     token = csrf_token(client, base(world))
-    response = client.post(f"/engagements/{mine.id}/indicators/{indicator.id}/score", json={"actual_value": "1"},
-                           headers={"X-CSRFToken": token})
+    response = client.post(
+        f"/engagements/{mine.id}/indicators/{indicator.id}/score",
+        json={"actual_value": "1"},
+        headers={"X-CSRFToken": token},
+    )
     assert response.status_code == 404
 
 
 def test_adding_and_removing_a_custom_indicator(client, world, tree, session):
     parent = leaf(session, tree, "产出数量")
-    response = post_form(client, base(world) + "/add", {"parent_id": parent.id, "name": "改造里程", "points": "5"},
-                         page=base(world))
+    response = post_form(
+        client, base(world) + "/add", {"parent_id": parent.id, "name": "改造里程", "points": "5"}, page=base(world)
+    )
     assert response.status_code == 303
     added = leaf(session, tree, "改造里程")
     assert added.is_custom and added.level == 3
@@ -139,8 +154,17 @@ def test_evidence_is_cited_for_an_indicator_and_shown_in_the_workspace(client, w
     from evalplatform.evidence.service import store_upload
     from evalplatform.evidence.store import BlobStore
     from tests.evidence import files
-    photo = store_upload(session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator,
-                         factories.NOW, stream=BytesIO(files.jpeg()), filename="路面.jpg", max_bytes=10**6).evidence
+
+    photo = store_upload(
+        session,
+        BlobStore(app.config["STORAGE_DIR"]),
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        stream=BytesIO(files.jpeg()),
+        filename="路面.jpg",
+        max_bytes=10**6,
+    ).evidence
     session.commit()
     indicator = leaf(session, tree, "质量达标率")
     page = base(world) + "/scoring"
@@ -152,8 +176,9 @@ def test_evidence_is_cited_for_an_indicator_and_shown_in_the_workspace(client, w
     assert event.details["after"] == {"evidence": photo.code}
     other = factories.engagement(session, world.evaluator, world.bureau)
     session.commit()
-    response = post_form(client, f"/engagements/{other.id}/indicators/{indicator.id}/evidence",
-                         {"evidence_id": photo.id}, page=page)
+    response = post_form(
+        client, f"/engagements/{other.id}/indicators/{indicator.id}/evidence", {"evidence_id": photo.id}, page=page
+    )
     assert response.status_code == 404
 
 

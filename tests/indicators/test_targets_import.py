@@ -1,5 +1,6 @@
 """A 绩效目标表 through materials into the tree: targets parsed as written (operator, number, unit, original text
 kept); a row that cannot be read refuses the whole file and nothing is imported."""
+
 from io import BytesIO
 
 import pytest
@@ -38,8 +39,16 @@ def workbook(rows, header=HEADER) -> bytes:
 
 def run_import(session, app, world, content):
     material = materials.import_material(
-        session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator, factories.NOW,
-        kind="target_sheet", stream=BytesIO(content), filename="目标表.xlsx", max_bytes=2**24)
+        session,
+        BlobStore(app.config["STORAGE_DIR"]),
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        kind="target_sheet",
+        stream=BytesIO(content),
+        filename="目标表.xlsx",
+        max_bytes=2**24,
+    )
     session.commit()
     return material
 
@@ -61,8 +70,9 @@ def test_a_good_sheet_becomes_the_tree(session, app, world):
 
 
 def test_targets_land_on_the_matching_indicators_of_an_existing_tree(session, app, world):
-    tree = service.create_tree_from_framework(session, world.engagement, "self_evaluation", world.evaluator,
-                                              factories.NOW)
+    tree = service.create_tree_from_framework(
+        session, world.engagement, "self_evaluation", world.evaluator, factories.NOW
+    )
     run_import(session, app, world, workbook([["产出", "数量指标", "实际完成率", "≥98%", "%", 20]]))
     leaf = next(i for i in tree.indicators if i.name == "实际完成率")
     assert leaf.target_value == 98 and leaf.method == "formula"
@@ -80,7 +90,10 @@ def test_a_bad_row_is_listed_and_nothing_is_imported(session, app, world):
     with pytest.raises(materials.ImportRefused) as caught:
         run_import(session, app, world, workbook(rows))
     assert [(e.row, e.column, e.reason) for e in caught.value.errors] == [
-        (8, "F", "分值：不是数字"), (9, "C", "三级指标：不能为空"), (9, "D", "指标值：不能为空")]
+        (8, "F", "分值：不是数字"),
+        (9, "C", "三级指标：不能为空"),
+        (9, "D", "指标值：不能为空"),
+    ]
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Indicator)) == 0
     assert session.scalar(select(func.count()).select_from(IndicatorTree)) == 0
@@ -97,8 +110,15 @@ def test_the_tree_page_sends_the_target_sheet_to_the_mapping_page(client, sessio
     html = client.get(url).get_data(as_text=True)
     assert 'value="target_sheet"' in html
     page = f"/engagements/{world.engagement.id}/materials"
-    response = client.post(page, data={"csrf_token": csrf_token(client, url), "kind": "target_sheet", "layout_id": "0",
-                                       "file": (BytesIO(workbook(GOOD)), "目标表.xlsx")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        page,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "kind": "target_sheet",
+            "layout_id": "0",
+            "file": (BytesIO(workbook(GOOD)), "目标表.xlsx"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303 and "/materials/drafts/" in response.headers["Location"]
     assert "指标值" in client.get(response.headers["Location"]).get_data(as_text=True)

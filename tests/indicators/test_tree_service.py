@@ -1,4 +1,5 @@
 """Copying a framework into an engagement, editing the tree, weight checks and scoring with audit."""
+
 from decimal import Decimal as D
 
 import pytest
@@ -6,8 +7,8 @@ from sqlalchemy import select
 
 from evalplatform.audit.models import AuditEvent
 from evalplatform.indicators import rollup, service
-from evalplatform.scoring import service as scoring
 from evalplatform.indicators.models import Indicator
+from evalplatform.scoring import service as scoring
 from tests import factories
 
 NOW = factories.NOW
@@ -76,8 +77,14 @@ def test_editing_refuses_unknown_fields_and_bad_values(session, world, tree):
 
 def test_a_score_change_is_audited_with_before_and_after(session, world, tree):
     leaf = by_name(tree, "实际完成率")
-    scoring.record_score(session, leaf, world.evaluator, NOW,
-                         inputs={"actual_output": "120", "planned_output": "126"}, rationale="4 公里未完工")
+    scoring.record_score(
+        session,
+        leaf,
+        world.evaluator,
+        NOW,
+        inputs={"actual_output": "120", "planned_output": "126"},
+        rationale="4 公里未完工",
+    )
     session.commit()
     assert leaf.score == D("9.52")
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "indicators.scored")).one()
@@ -91,10 +98,18 @@ def test_evaluator_points_below_full_need_a_rationale(session, world, tree):
         scoring.record_score(session, leaf, world.evaluator, NOW, actual_value="7", inputs={"band": "partly"})
     assert leaf.score is None
     with pytest.raises(service.IndicatorError, match="所选档次的得分应在"):
-        scoring.record_score(session, leaf, world.evaluator, NOW, actual_value="7", inputs={"band": "achieved"},
-                             rationale="x")
-    scoring.record_score(session, leaf, world.evaluator, NOW, actual_value="7", inputs={"band": "partly"},
-                         rationale="2 个标段延期 3 个月")
+        scoring.record_score(
+            session, leaf, world.evaluator, NOW, actual_value="7", inputs={"band": "achieved"}, rationale="x"
+        )
+    scoring.record_score(
+        session,
+        leaf,
+        world.evaluator,
+        NOW,
+        actual_value="7",
+        inputs={"band": "partly"},
+        rationale="2 个标段延期 3 个月",
+    )
     assert leaf.score == D("7.00")
 
 
@@ -111,16 +126,28 @@ def test_a_verified_value_from_another_module_becomes_the_scored_value(session, 
 def test_the_summary_rescales_around_not_applicable_indicators_and_uses_the_bureau_scale(session, world, tree):
     for leaf in (i for i in tree.indicators if i.level == 3):
         full = leaf.points if leaf.method in ("manual", "qualitative_bands") else leaf.target_value
-        scoring.record_score(session, leaf, world.evaluator, NOW, actual_value=full, inputs={"band": "achieved"}
-                             if leaf.method == "qualitative_bands" else _full_inputs(leaf))
+        scoring.record_score(
+            session,
+            leaf,
+            world.evaluator,
+            NOW,
+            actual_value=full,
+            inputs={"band": "achieved"} if leaf.method == "qualitative_bands" else _full_inputs(leaf),
+        )
     summary = rollup.scoring_summary(session, world.engagement)
     assert (summary.total, summary.grade_label, summary.unscored) == (D("100.0"), "优", 0)
     cost = by_name(tree, "成本节约率")
     scoring.record_score(session, cost, world.evaluator, NOW, not_applicable=True)
-    scoring.record_score(session, by_name(tree, "质量达标率"), world.evaluator, NOW,
-                         inputs={"qualified_output": "80", "actual_output": "100"}, rationale="20 处不达标")
+    scoring.record_score(
+        session,
+        by_name(tree, "质量达标率"),
+        world.evaluator,
+        NOW,
+        inputs={"qualified_output": "80", "actual_output": "100"},
+        rationale="20 处不达标",
+    )
     summary = rollup.scoring_summary(session, world.engagement)
-    assert summary.total == D("97.8") and summary.rescaled   # (90 − 2) / 90 × 100 = 97.78
+    assert summary.total == D("97.8") and summary.rescaled  # (90 − 2) / 90 × 100 = 97.78
     rollup.set_grade_scale(session, world.bureau.id, 98, 85, 60)
     assert rollup.scoring_summary(session, world.engagement).grade_label == "良"
     assert [r.indicator.name for r in summary.dimensions] == ["决策", "过程", "产出", "效益"]

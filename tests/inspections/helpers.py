@@ -1,4 +1,5 @@
 """Arranging inspections: a checklist, a site and ready-made sync payloads."""
+
 from __future__ import annotations
 
 import uuid
@@ -14,24 +15,44 @@ STARTED = factories.NOW - timedelta(hours=2)
 
 def setting(session, world=None):
     world = world or factories.World(session)
-    site = engagements.save_site(session, world.engagement, world.evaluator, factories.NOW, name="柳湾村至石门村段",
-                                 address="某县柳湾村", latitude=None, longitude=None)
+    site = engagements.save_site(
+        session,
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        name="柳湾村至石门村段",
+        address="某县柳湾村",
+        latitude=None,
+        longitude=None,
+    )
     instrument = service.add_checklist(session, world.engagement, world.evaluator, factories.NOW, ROAD)
     session.commit()
     return world, site, instrument.latest
 
 
 def start_payload(site, version, **overrides):
-    data = {"client_uuid": str(uuid.uuid4()), "site_id": site.id, "instrument_version_id": version.id,
-            "started_at": STARTED.isoformat(), "latitude": 28.682101, "longitude": 115.857902, "accuracy": 12,
-            "team_members": ["张明", "李华"]}
+    data = {
+        "client_uuid": str(uuid.uuid4()),
+        "site_id": site.id,
+        "instrument_version_id": version.id,
+        "started_at": STARTED.isoformat(),
+        "latitude": 28.682101,
+        "longitude": 115.857902,
+        "accuracy": 12,
+        "team_members": ["张明", "李华"],
+    }
     data.update(overrides)
     return data
 
 
 def entry_payload(inspection_uuid, item_code, result="pass", **overrides):
-    data = {"inspection_uuid": str(inspection_uuid), "client_uuid": str(uuid.uuid4()), "item_code": item_code,
-            "result": result, "recorded_at": (STARTED + timedelta(minutes=10)).isoformat()}
+    data = {
+        "inspection_uuid": str(inspection_uuid),
+        "client_uuid": str(uuid.uuid4()),
+        "item_code": item_code,
+        "result": result,
+        "recorded_at": (STARTED + timedelta(minutes=10)).isoformat(),
+    }
     data.update(overrides)
     return data
 

@@ -1,5 +1,6 @@
 """The offline app's files: ES modules served locally, every one of them in the service worker's cache list,
 and the whole app within the page-weight budget of a phone on a rural network."""
+
 import json
 import re
 

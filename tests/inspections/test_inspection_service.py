@@ -1,4 +1,5 @@
 """Inspection runs: idempotent start/entry/photo/finish by client UUID, Chinese errors, audit, quantities."""
+
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -27,26 +28,38 @@ def count(session, model):
 @pytest.fixture
 def ready(session, app):
     world, site, version = setting(session)
-    inspection = service.start_inspection(session, world.engagement, world.evaluator, NOW,
-                                          start_payload(site, version)).obj
+    inspection = service.start_inspection(
+        session, world.engagement, world.evaluator, NOW, start_payload(site, version)
+    ).obj
     session.commit()
     return world, site, version, inspection, BlobStore(app.config["STORAGE_DIR"])
 
 
 def photo(session, ready, purpose="photo", item_code=None, content=None, key=None):
     world, _site, _version, inspection, store = ready
-    return service.add_photo(session, store, world.engagement, world.evaluator, NOW,
-                             inspection_uuid=inspection.client_uuid, client_uuid=key or uuid.uuid4(),
-                             purpose=purpose, item_code=item_code, stream=BytesIO(content or files.jpeg()),
-                             filename="signature.png" if "signature" in purpose else "现场.jpg", max_bytes=10**7)
+    return service.add_photo(
+        session,
+        store,
+        world.engagement,
+        world.evaluator,
+        NOW,
+        inspection_uuid=inspection.client_uuid,
+        client_uuid=key or uuid.uuid4(),
+        purpose=purpose,
+        item_code=item_code,
+        stream=BytesIO(content or files.jpeg()),
+        filename="signature.png" if "signature" in purpose else "现场.jpg",
+        max_bytes=10**7,
+    )
 
 
 def complete(session, ready):
     world, _site, _version, inspection, _store = ready
     for code in REQUIRED:
         extra = {"measured_value": "3.215", "unit": "km"} if code == "road_length" else {}
-        service.record_entry(session, world.engagement, world.evaluator, NOW,
-                             entry_payload(inspection.client_uuid, code, **extra))
+        service.record_entry(
+            session, world.engagement, world.evaluator, NOW, entry_payload(inspection.client_uuid, code, **extra)
+        )
         for n in range(PHOTOS.get(code, 0)):
             photo(session, ready, item_code=code, content=files.jpeg(color=(n, len(code), 7)))
 
@@ -76,12 +89,14 @@ BAD_STARTS = [
     ({"team_members": "张明"}, "team_members", "勘查人员格式不正确"),
 ]
 
+
 def test_a_bad_start_is_refused_with_a_clear_message_and_nothing_stored(session):
     world, site, version = setting(session)
     for change, field, message in BAD_STARTS:
         with pytest.raises(service.InspectionError) as refused:
-            service.start_inspection(session, world.engagement, world.evaluator, NOW,
-                                     start_payload(site, version, **change))
+            service.start_inspection(
+                session, world.engagement, world.evaluator, NOW, start_payload(site, version, **change)
+            )
         assert message in refused.value.errors[field], (change, refused.value.errors)
         session.rollback()
     assert count(session, Inspection) == 0
@@ -95,15 +110,21 @@ def test_entries_are_idempotent_and_corrections_are_new_revisions(session, ready
     assert first.created and not again.created and again.obj.id == first.obj.id
     with pytest.raises(service.InspectionConflict):
         service.record_entry(session, world.engagement, world.evaluator, NOW, {**data, "measured_value": 3.3})
-    fix = service.record_entry(session, world.engagement, world.evaluator, NOW,
-                               entry_payload(inspection.client_uuid, "road_length", measured_value="3.1", unit="km"))
+    fix = service.record_entry(
+        session,
+        world.engagement,
+        world.evaluator,
+        NOW,
+        entry_payload(inspection.client_uuid, "road_length", measured_value="3.1", unit="km"),
+    )
     assert fix.obj.revision == 2 and count(session, InspectionEntry) == 2
     assert inspection.current_entries()["road_length"].measured_value == Decimal("3.1")
     # A late retry of the first revision does not bring the old value back.
     service.record_entry(session, world.engagement, world.evaluator, NOW, dict(data))
     assert inspection.current_entries()["road_length"].measured_value == Decimal("3.1")
-    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "inspection.entry")
-                            .order_by(AuditEvent.seq.desc())).first()
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "inspection.entry").order_by(AuditEvent.seq.desc())
+    ).first()
     assert event.details["before"]["measured_value"] == "3.2" and event.details["after"]["measured_value"] == "3.1"
 
 
@@ -119,12 +140,14 @@ BAD_ENTRIES = [
     ("surface", {"recorded_at": "昨天"}, "surface.recorded_at", "记录时间格式不正确"),
 ]
 
+
 def test_a_bad_entry_is_refused_with_a_clear_message(session, ready):
     world, _site, _version, inspection, _store = ready
     for code, change, key, message in BAD_ENTRIES:
         with pytest.raises(service.InspectionError) as refused:
-            service.record_entry(session, world.engagement, world.evaluator, NOW,
-                                 entry_payload(inspection.client_uuid, code, **change))
+            service.record_entry(
+                session, world.engagement, world.evaluator, NOW, entry_payload(inspection.client_uuid, code, **change)
+            )
         assert message in refused.value.errors[key], (code, change, refused.value.errors)
     with pytest.raises(service.InspectionError) as refused:
         service.record_entry(session, world.engagement, world.evaluator, NOW, entry_payload(uuid.uuid4(), "surface"))
@@ -150,8 +173,12 @@ def test_a_photo_is_evidence_once_per_uuid(session, ready):
 
 def test_finish_needs_required_items_photos_and_both_signatures(session, ready):
     world, _site, _version, inspection, _store = ready
-    data = {"inspection_uuid": str(inspection.client_uuid), "client_uuid": str(uuid.uuid4()),
-            "finished_at": (STARTED + timedelta(hours=1)).isoformat(), "unit_representative": ""}
+    data = {
+        "inspection_uuid": str(inspection.client_uuid),
+        "client_uuid": str(uuid.uuid4()),
+        "finished_at": (STARTED + timedelta(hours=1)).isoformat(),
+        "unit_representative": "",
+    }
     with pytest.raises(service.InspectionError) as refused:
         service.finish_inspection(session, world.engagement, world.evaluator, NOW, data)
     errors = refused.value.errors
@@ -161,40 +188,55 @@ def test_finish_needs_required_items_photos_and_both_signatures(session, ready):
     complete(session, ready)
     team = photo(session, ready, "team_signature", content=files.png()).obj
     unit = photo(session, ready, "unit_signature", content=files.png(33, 20)).obj
-    data.update(unit_representative="赵刚", team_signature_uuid=str(team.client_uuid),
-                unit_signature_uuid=str(unit.client_uuid))
+    data.update(
+        unit_representative="赵刚", team_signature_uuid=str(team.client_uuid), unit_signature_uuid=str(unit.client_uuid)
+    )
     done = service.finish_inspection(session, world.engagement, world.evaluator, NOW, data)
     assert done.created and inspection.is_finished and inspection.unit_signature.mime == "image/png"
     assert not service.finish_inspection(session, world.engagement, world.evaluator, NOW, dict(data)).created
     with pytest.raises(service.InspectionConflict, match="不能再修改"):
-        service.record_entry(session, world.engagement, world.evaluator, NOW,
-                             entry_payload(inspection.client_uuid, "surface"))
+        service.record_entry(
+            session, world.engagement, world.evaluator, NOW, entry_payload(inspection.client_uuid, "surface")
+        )
     with pytest.raises(service.InspectionConflict, match="不能再次结束"):
-        service.finish_inspection(session, world.engagement, world.evaluator, NOW,
-                                  {**data, "client_uuid": str(uuid.uuid4())})
+        service.finish_inspection(
+            session, world.engagement, world.evaluator, NOW, {**data, "client_uuid": str(uuid.uuid4())}
+        )
     session.commit()
 
 
 def test_too_few_photos_block_finish_unless_not_applicable(session, ready):
     world, _site, _version, inspection, _store = ready
     for code in REQUIRED:
-        service.record_entry(session, world.engagement, world.evaluator, NOW,
-                             entry_payload(inspection.client_uuid, code, result="na" if code != "surface" else "pass"))
+        service.record_entry(
+            session,
+            world.engagement,
+            world.evaluator,
+            NOW,
+            entry_payload(inspection.client_uuid, code, result="na" if code != "surface" else "pass"),
+        )
     assert service.completeness_problems(inspection) == {
-        "surface": "“路面平整，无明显裂缝、坑槽、沉陷”需要至少 1 张照片，已有 0 张"}
+        "surface": "“路面平整，无明显裂缝、坑槽、沉陷”需要至少 1 张照片，已有 0 张"
+    }
 
 
 def test_a_refusal_to_sign_needs_a_reason_and_replaces_the_unit_signature(session, ready):
     world, _site, _version, inspection, _store = ready
     complete(session, ready)
     team = photo(session, ready, "team_signature", content=files.png()).obj
-    data = {"inspection_uuid": str(inspection.client_uuid), "client_uuid": str(uuid.uuid4()),
-            "finished_at": NOW.isoformat(), "unit_representative": "赵刚", "team_signature_uuid": str(team.client_uuid)}
+    data = {
+        "inspection_uuid": str(inspection.client_uuid),
+        "client_uuid": str(uuid.uuid4()),
+        "finished_at": NOW.isoformat(),
+        "unit_representative": "赵刚",
+        "team_signature_uuid": str(team.client_uuid),
+    }
     with pytest.raises(service.InspectionError) as refused:
         service.finish_inspection(session, world.engagement, world.evaluator, NOW, data)
     assert "被勘查单位代表签名（或填写拒签原因）" in refused.value.errors["unit_signature_uuid"]
-    service.finish_inspection(session, world.engagement, world.evaluator, NOW,
-                              {**data, "refusal_reason": "对测量结果有异议"})
+    service.finish_inspection(
+        session, world.engagement, world.evaluator, NOW, {**data, "refusal_reason": "对测量结果有异议"}
+    )
     assert inspection.refusal_reason == "对测量结果有异议" and inspection.unit_signature_id is None
     actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("inspection.%"))).all()
     assert {"inspection.start", "inspection.entry", "inspection.photo", "inspection.finish"} <= set(actions)
@@ -202,14 +244,32 @@ def test_a_refusal_to_sign_needs_a_reason_and_replaces_the_unit_signature(sessio
 
 def test_inspected_quantities_are_the_latest_measured_values(session, ready):
     world, site, _version, inspection, _store = ready
-    service.record_entry(session, world.engagement, world.evaluator, NOW,
-                         entry_payload(inspection.client_uuid, "road_length", measured_value="3.2", unit="km"))
-    service.record_entry(session, world.engagement, world.evaluator, NOW,
-                         entry_payload(inspection.client_uuid, "road_length", measured_value="3.05"))
-    service.record_entry(session, world.engagement, world.evaluator, NOW,
-                         entry_payload(inspection.client_uuid, "road_width", result="partial", note="局部仅 4.2 米",
-                                       measured_value="4.5"))
-    service.record_entry(session, world.engagement, world.evaluator, NOW, entry_payload(inspection.client_uuid, "surface"))
+    service.record_entry(
+        session,
+        world.engagement,
+        world.evaluator,
+        NOW,
+        entry_payload(inspection.client_uuid, "road_length", measured_value="3.2", unit="km"),
+    )
+    service.record_entry(
+        session,
+        world.engagement,
+        world.evaluator,
+        NOW,
+        entry_payload(inspection.client_uuid, "road_length", measured_value="3.05"),
+    )
+    service.record_entry(
+        session,
+        world.engagement,
+        world.evaluator,
+        NOW,
+        entry_payload(
+            inspection.client_uuid, "road_width", result="partial", note="局部仅 4.2 米", measured_value="4.5"
+        ),
+    )
+    service.record_entry(
+        session, world.engagement, world.evaluator, NOW, entry_payload(inspection.client_uuid, "surface")
+    )
     found = {q.key: q for q in service.inspected_quantities(session, world.engagement)}
     assert set(found) == {"road_length_km", "road_width_m"}
     assert found["road_length_km"].value == Decimal("3.05") and found["road_length_km"].unit == "km"
@@ -220,6 +280,7 @@ def test_inspected_quantities_are_the_latest_measured_values(session, ready):
 
 def test_the_demo_has_a_finished_inspection_with_photos_and_signatures(app, session):
     from evalplatform.demo import load_demo
+
     assert load_demo(session, app.config["STORAGE_DIR"], portfolio=False)
     session.commit()
     inspection = session.scalar(select(Inspection))

@@ -1,4 +1,5 @@
 """The sync API over HTTP (status codes the phone's queue relies on), app resources and the record sheet."""
+
 import json
 import threading
 import uuid
@@ -37,9 +38,18 @@ def post(client, ready, body):
 
 def post_photo(client, ready, inspection_uuid, key, content, purpose="photo", item_code="surface"):
     _w, _s, _v, base, headers = ready
-    return client.post(f"{base}/sync/photo", headers=headers, content_type="multipart/form-data", data={
-        "inspection_uuid": str(inspection_uuid), "client_uuid": str(key), "purpose": purpose, "item_code": item_code,
-        "file": (BytesIO(content), "现场.jpg")})
+    return client.post(
+        f"{base}/sync/photo",
+        headers=headers,
+        content_type="multipart/form-data",
+        data={
+            "inspection_uuid": str(inspection_uuid),
+            "client_uuid": str(key),
+            "purpose": purpose,
+            "item_code": item_code,
+            "file": (BytesIO(content), "现场.jpg"),
+        },
+    )
 
 
 def test_sync_answers_201_then_200_then_409(client, session, ready):
@@ -52,8 +62,11 @@ def test_sync_answers_201_then_200_then_409(client, session, ready):
     bad = post(client, ready, {"op": "entry", **entry_payload(body["client_uuid"], "surface", result="fail")})
     assert bad.status_code == 422 and bad.json["errors"]["surface.note"].startswith("结果为不符合或部分符合时")
     assert post(client, ready, {"op": "drop"}).status_code == 400
-    no_token = client.post(f"{base}/sync", data=json.dumps({"op": "start", **start_payload(site, version)}),
-                           content_type="application/json")
+    no_token = client.post(
+        f"{base}/sync",
+        data=json.dumps({"op": "start", **start_payload(site, version)}),
+        content_type="application/json",
+    )
     assert no_token.status_code == 400
     assert count(session, Inspection) == 1
 
@@ -75,9 +88,20 @@ def test_a_photo_sent_twice_or_concurrently_is_one_record(app, client, session, 
     def send():
         with app.test_client() as other:
             other.set_cookie("session", cookie)
-            codes.append(other.post(f"{base}/sync/photo", headers=headers, content_type="multipart/form-data", data={
-                "inspection_uuid": body["client_uuid"], "client_uuid": str(second), "purpose": "photo",
-                "item_code": "surface", "file": (BytesIO(photo), "并发.jpg")}).status_code)
+            codes.append(
+                other.post(
+                    f"{base}/sync/photo",
+                    headers=headers,
+                    content_type="multipart/form-data",
+                    data={
+                        "inspection_uuid": body["client_uuid"],
+                        "client_uuid": str(second),
+                        "purpose": "photo",
+                        "item_code": "surface",
+                        "file": (BytesIO(photo), "并发.jpg"),
+                    },
+                ).status_code
+            )
 
     threads = [threading.Thread(target=send) for _ in range(10)]
     for t in threads:
@@ -127,8 +151,12 @@ def test_the_bureau_neither_reads_the_sheet_nor_syncs(client, session, ready):
     login(client, world.bureau_user.username)
     assert client.get(f"{base}/token").status_code == 404
     token = csrf_token(client, "/bureau")
-    refused = client.post(f"{base}/sync", data=json.dumps({"op": "start", **start_payload(site, version)}),
-                          content_type="application/json", headers={"X-CSRFToken": token})
+    refused = client.post(
+        f"{base}/sync",
+        data=json.dumps({"op": "start", **start_payload(site, version)}),
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
     assert refused.status_code == 404
     inspection = session.scalar(select(Inspection))
     assert client.get(f"{base}/{inspection.id}").status_code == 404

@@ -1,4 +1,5 @@
 """Instrument definitions: validation with specific problems, templates, versions frozen once distributed."""
+
 import pytest
 
 from evalplatform.instruments import service
@@ -12,14 +13,37 @@ def q(code, type_="text", **extra):
 
 
 def test_every_problem_in_a_definition_is_listed():
-    definition = {"title": "", "sections": [{"code": "s", "questions": [
-        q("1bad"), q("a", "teleport"), q("b", "single_choice"), q("c", relevant="${missing} = 1"), q("later"),
-        q("d", constraint="eval('x')"), q("d"), q("e", "satisfaction", attention_check={"expected": "9"})]}]}
+    definition = {
+        "title": "",
+        "sections": [
+            {
+                "code": "s",
+                "questions": [
+                    q("1bad"),
+                    q("a", "teleport"),
+                    q("b", "single_choice"),
+                    q("c", relevant="${missing} = 1"),
+                    q("later"),
+                    q("d", constraint="eval('x')"),
+                    q("d"),
+                    q("e", "satisfaction", attention_check={"expected": "9"}),
+                ],
+            }
+        ],
+    }
     with pytest.raises(DefinitionError) as error:
         validate_definition(definition)
     text = "\n".join(error.value.problems)
-    for expected in ("缺少问卷标题", "1bad", "teleport", "题目 b：需要至少一个选项", "missing", "题目 d 的约束条件无效",
-                     "题目编码重复：d", "注意力检测"):
+    for expected in (
+        "缺少问卷标题",
+        "1bad",
+        "teleport",
+        "题目 b：需要至少一个选项",
+        "missing",
+        "题目 d 的约束条件无效",
+        "题目编码重复：d",
+        "注意力检测",
+    ):
         assert expected in text, expected
 
 
@@ -47,11 +71,17 @@ def test_editing_a_distributed_version_makes_a_new_one_and_responses_keep_theirs
     instrument = service.create_instrument(session, world.engagement, world.evaluator, factories.NOW, definition)
     edited = {**definition, "title": "问卷（改）"}
     assert service.save_definition(session, instrument, world.evaluator, factories.NOW, edited).number == 1
-    distribution = questionnaires.create_distribution(session, instrument, world.evaluator, factories.NOW,
-                                                      questionnaires.DistributionFields(name="n", stratum="s"))
+    distribution = questionnaires.create_distribution(
+        session, instrument, world.evaluator, factories.NOW, questionnaires.DistributionFields(name="n", stratum="s")
+    )
     assert instrument.versions[0].is_frozen
-    v2 = service.save_definition(session, instrument, world.evaluator, factories.NOW,
-                                 {**edited, "sections": [{"code": "s", "questions": [q("a"), q("b")]}]})
+    v2 = service.save_definition(
+        session,
+        instrument,
+        world.evaluator,
+        factories.NOW,
+        {**edited, "sections": [{"code": "s", "questions": [q("a"), q("b")]}]},
+    )
     assert v2.number == 2 and not v2.is_frozen
     assert distribution.version.number == 1 and len(distribution.version.definition["sections"][0]["questions"]) == 1
     session.commit()

@@ -1,4 +1,5 @@
 """The expression language in Python; tests/e2e/test_expr_js.py runs the same cases in the browser."""
+
 import json
 from pathlib import Path
 
@@ -12,8 +13,11 @@ CASES = json.loads((Path(__file__).parent / "expr_cases.json").read_text(encodin
 def run_case(case):
     env = expr.Env(**case.get("env", {}), choice=case.get("choice", {}))
     try:
-        return {"value": expr.evaluate(expr.parse(case["expr"], case.get("names", False)), CASES["values"],
-                                       case.get("current"), env)}
+        return {
+            "value": expr.evaluate(
+                expr.parse(case["expr"], case.get("names", False)), CASES["values"], case.get("current"), env
+            )
+        }
     except expr.ExpressionError:
         return {"error": True}
 

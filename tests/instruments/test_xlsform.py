@@ -1,5 +1,6 @@
 """XLSForm import of three real-world style forms (groups, relevance, constraints, choice filters), and export.
 The larger corpus is tests/questionnaires/test_xlsform_corpus.py."""
+
 import io
 
 import pytest
@@ -13,20 +14,45 @@ from tests.questionnaires.xlsform_corpus import to_xlsx
 
 
 def workbook(survey, choices=(), settings=None) -> bytes:
-    return to_xlsx({"survey": survey, "choices": list(choices),
-                    "settings": [list(settings), list(settings.values())] if settings else []})
+    return to_xlsx(
+        {
+            "survey": survey,
+            "choices": list(choices),
+            "settings": [list(settings), list(settings.values())] if settings else [],
+        }
+    )
 
 
 def household_survey() -> bytes:
     """A Kobo-style household survey: metadata, groups, relevance, constraints, a choice filter."""
     survey = [
-        ("type", "name", "label::Chinese (zh)", "label::English (en)", "required", "relevant", "constraint", "constraint_message", "choice_filter"),
+        (
+            "type",
+            "name",
+            "label::Chinese (zh)",
+            "label::English (en)",
+            "required",
+            "relevant",
+            "constraint",
+            "constraint_message",
+            "choice_filter",
+        ),
         ("start", "start", "", "", "", "", "", "", ""),
         ("deviceid", "deviceid", "", "", "", "", "", "", ""),
         ("begin group", "hh", "家庭基本情况", "Household", "", "", "", "", ""),
         ("select_one township", "township", "所在乡镇", "Township", "yes", "", "", "", ""),
         ("select_one village", "village", "所在村", "Village", "yes", "", "", "", "township=${township}"),
-        ("integer", "hh_size", "家庭人口数", "Household size", "yes", "", ". >= 1 and . <= 20", "人口数应在1到20之间", ""),
+        (
+            "integer",
+            "hh_size",
+            "家庭人口数",
+            "Household size",
+            "yes",
+            "",
+            ". >= 1 and . <= 20",
+            "人口数应在1到20之间",
+            "",
+        ),
         ("select_multiple income", "income_src", "主要收入来源", "Income", "", "", "", "", ""),
         ("text", "income_other", "其他收入来源", "Other", "", "selected(${income_src}, 'other')", "", "", ""),
         ("end group", "", "", "", "", "", "", "", ""),
@@ -38,11 +64,18 @@ def household_survey() -> bytes:
         ("end group", "", "", "", "", "", "", "", ""),
         ("geopoint", "location", "位置", "Location", "", "", "", "", ""),
     ]
-    choices = [("list_name", "name", "label::Chinese (zh)", "township"),
-               ("township", "qs", "青石镇", ""), ("township", "bs", "白沙乡", ""),
-               ("village", "lw", "柳湾村", "qs"), ("village", "dp", "大坪村", "bs"),
-               ("income", "farm", "务农", ""), ("income", "work", "务工", ""), ("income", "other", "其他", ""),
-               ("yn", "yes", "是", ""), ("yn", "no", "否", "")]
+    choices = [
+        ("list_name", "name", "label::Chinese (zh)", "township"),
+        ("township", "qs", "青石镇", ""),
+        ("township", "bs", "白沙乡", ""),
+        ("village", "lw", "柳湾村", "qs"),
+        ("village", "dp", "大坪村", "bs"),
+        ("income", "farm", "务农", ""),
+        ("income", "work", "务工", ""),
+        ("income", "other", "其他", ""),
+        ("yn", "yes", "是", ""),
+        ("yn", "no", "否", ""),
+    ]
     return workbook(survey, choices, {"form_title": "农户调查", "form_id": "hh2025"})
 
 
@@ -61,8 +94,16 @@ def elderly_care_form() -> bytes:
         ("text", "why", "原因", "", "", "if(${age} > 80, true(), false())", "", ""),
         ("image", "photo", "照片", "", "", "", "", ""),
     ]
-    choices = [("list_name", "name", "label"), ("yesno", "y", "是"), ("yesno", "n", "否"),
-               ("sat", "5", "非常满意"), ("sat", "4", "满意"), ("sat", "3", "一般"), ("sat", "2", "不满意"), ("sat", "1", "非常不满意")]
+    choices = [
+        ("list_name", "name", "label"),
+        ("yesno", "y", "是"),
+        ("yesno", "n", "否"),
+        ("sat", "5", "非常满意"),
+        ("sat", "4", "满意"),
+        ("sat", "3", "一般"),
+        ("sat", "2", "不满意"),
+        ("sat", "1", "非常不满意"),
+    ]
     return workbook(survey, choices, {"form_title": "养老服务补贴回访"})
 
 
@@ -80,8 +121,13 @@ def river_form() -> bytes:
         ("text", "advice", "<b>建议</b>", "", ""),
         ("end_group", "", "", "", ""),
     ]
-    choices = [("list_name", "name", "label"), ("level", "5", "很好"), ("level", "3", "一般"), ("level", "1", "很差"),
-               ("bad", "中文编码", "中文")]
+    choices = [
+        ("list_name", "name", "label"),
+        ("level", "5", "很好"),
+        ("level", "3", "一般"),
+        ("level", "1", "很差"),
+        ("bad", "中文编码", "中文"),
+    ]
     return workbook(survey, choices, {"form_title": "河道整治满意度"})
 
 
@@ -112,7 +158,9 @@ def test_elderly_care_form_skips_repeats_but_keeps_calculations():
     assert result.definition["title"] == "养老服务补贴回访"
     listed = "\n".join(result.unsupported)
     assert "member_name" in listed and "重复组" in listed and "image" in listed and "age_band" not in listed
-    clean = validate_answers(result.definition, {"receives": "y", "age": 85, "service_sat": "4", "phone": "13800138000"})
+    clean = validate_answers(
+        result.definition, {"receives": "y", "age": 85, "service_sat": "4", "phone": "13800138000"}
+    )
     assert clean["age_band"] == "old"
     with pytest.raises(AnswerErrors):
         validate_answers(result.definition, {"receives": "y", "age": 85, "service_sat": "4", "phone": "12345"})
@@ -122,7 +170,12 @@ def test_nested_groups_keep_their_own_relevance_and_bad_parts_are_listed():
     result = xlsform.import_xlsform(river_form())
     questions = {q["code"]: q for s in result.definition["sections"] for q in s["questions"]}
     assert questions["odor"]["group"] == "smell" and "relevant" not in questions["odor"]
-    assert result.definition["groups"][1] == {"code": "smell", "label": "异味", "relevant": "${water} != '5'", "parent": "env"}
+    assert result.definition["groups"][1] == {
+        "code": "smell",
+        "label": "异味",
+        "relevant": "${water} != '5'",
+        "parent": "env",
+    }
     assert validate_answers(result.definition, {"water": "5", "odor": "1"}) == {"water": "5"}
     assert questions["advice"]["label"] == "<b>建议</b>"  # kept as text; every page escapes it
     assert questions["badq"]["choices"] == [{"code": "中文编码", "label": "中文"}]  # XLSForm allows any script
@@ -141,6 +194,7 @@ def test_not_an_xlsform_is_a_clear_error():
 
 def test_export_round_trips_through_import():
     from evalplatform.instruments.service import load_template
+
     definition = load_template("satisfaction-elderly-care-subsidy")
     data = xlsform_export.export_xlsform(definition)
     sheets = load_workbook(io.BytesIO(data)).sheetnames
@@ -154,6 +208,7 @@ def test_export_round_trips_through_import():
 
 def test_a_workbook_that_unpacks_to_far_more_than_its_size_is_refused_before_parsing():
     import zipfile
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
@@ -174,25 +229,38 @@ def _ods(sheets: dict) -> bytes:
     """A minimal OpenDocument spreadsheet (what LibreOffice users upload)."""
     import zipfile
     from xml.sax.saxutils import escape
+
     tables = "".join(
-        f'<table:table table:name="{name}">' + "".join(
-            "<table:table-row>" + "".join(
+        f'<table:table table:name="{name}">'
+        + "".join(
+            "<table:table-row>"
+            + "".join(
                 f'<table:table-cell office:value-type="string"><text:p>{escape(str(v))}</text:p></table:table-cell>'
-                for v in row) + "</table:table-row>" for row in rows) + "</table:table>"
-        for name, rows in sheets.items())
-    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-               f"<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>")
+                for v in row
+            )
+            + "</table:table-row>"
+            for row in rows
+        )
+        + "</table:table>"
+        for name, rows in sheets.items()
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f"<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>"
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
         archive.writestr("content.xml", content)
-        archive.writestr("META-INF/manifest.xml",
-                         '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-                         'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-                         '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-                         '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-                         '</manifest:manifest>')
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+            '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            "</manifest:manifest>",
+        )
     return buffer.getvalue()

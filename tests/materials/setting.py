@@ -1,5 +1,6 @@
 """A small setting for material and cross-check tests: one firm, bureau, evaluator and engagement
 (factories.World hashes nine passwords; these tests need one)."""
+
 from tests import factories
 
 

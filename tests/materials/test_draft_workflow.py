@@ -1,4 +1,5 @@
 """An import draft's life: mapping → review → committed, or straight to committed, or discarded."""
+
 import io
 
 import pytest
@@ -19,22 +20,31 @@ def team(session):
 
 def start(session, app, team, kind, workbook):
     store = BlobStore(app.config["STORAGE_DIR"])
-    draft = drafts.start_draft(session, store, team.engagement, team.evaluator, factories.NOW, kind=kind,
-                               stream=io.BytesIO(workbooks.xlsx(workbook)), filename="表.xlsx", max_bytes=2**24)
+    draft = drafts.start_draft(
+        session,
+        store,
+        team.engagement,
+        team.evaluator,
+        factories.NOW,
+        kind=kind,
+        stream=io.BytesIO(workbooks.xlsx(workbook)),
+        filename="表.xlsx",
+        max_bytes=2**24,
+    )
     return store, draft
 
 
 def confirm(session, store, draft, team):
-    return drafts.confirm_mapping(session, store, draft, team.engagement, team.evaluator, factories.NOW,
-                                  draft.table["choice"], max_bytes=2**24)
+    return drafts.confirm_mapping(
+        session, store, draft, team.engagement, team.evaluator, factories.NOW, draft.table["choice"], max_bytes=2**24
+    )
 
 
 def test_a_self_assessment_is_reviewed_before_it_is_committed_and_then_closed(session, app, team):
     store, draft = start(session, app, team, "self_assessment", workbooks.self_assessment_workbook())
     assert draft.status == DraftStatus.mapping and confirm(session, store, draft, team) is None
     assert draft.status == DraftStatus.review
-    material = drafts.commit(session, store, draft, team.engagement, team.evaluator, factories.NOW,
-                             max_bytes=2**24)
+    material = drafts.commit(session, store, draft, team.engagement, team.evaluator, factories.NOW, max_bytes=2**24)
     assert draft.status == DraftStatus.committed and draft.import_id == material.id
     with pytest.raises(MaterialError):
         confirm(session, store, draft, team)

@@ -1,4 +1,5 @@
 """Material imports: realistic files import; a file with bad rows reports each of them and stores nothing."""
+
 from decimal import Decimal
 from io import BytesIO
 
@@ -10,8 +11,8 @@ from evalplatform.evidence.store import BlobStore
 from evalplatform.materials import service
 from evalplatform.materials.models import BudgetLine, DeclaredItem, LedgerEntry, MaterialImport, SelfAssessedIndicator
 from tests import factories
-from tests.materials.setting import Team
 from tests.materials import workbooks
+from tests.materials.setting import Team
 
 
 @pytest.fixture
@@ -22,9 +23,17 @@ def world(session):
 def run_import(session, app, world, kind, workbook, **kwargs):
     data = workbooks.xlsx(workbook) if not isinstance(workbook, bytes) else workbook
     material = service.import_material(
-        session, BlobStore(app.config["STORAGE_DIR"]), world.engagement, world.evaluator, factories.NOW,
-        kind=kind, stream=BytesIO(data), filename=kwargs.pop("filename", f"{kind}.xlsx"), max_bytes=50 * 2**20,
-        **kwargs)
+        session,
+        BlobStore(app.config["STORAGE_DIR"]),
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        kind=kind,
+        stream=BytesIO(data),
+        filename=kwargs.pop("filename", f"{kind}.xlsx"),
+        max_bytes=50 * 2**20,
+        **kwargs,
+    )
     session.commit()
     return material
 
@@ -66,8 +75,13 @@ def test_five_planted_defects_are_exactly_the_five_errors_and_nothing_is_stored(
         run_import(session, app, world, "ledger", workbooks.ledger_with_five_defects())
     session.rollback()
     found = [(e.sheet, e.row, e.column) for e in refused.value.errors]
-    assert found == [("资金台账", 5, "G"), ("资金台账", 6, "B"), ("资金台账", 7, "G"), ("资金台账", 9, "C"),
-                     ("资金台账", 10, "D")]
+    assert found == [
+        ("资金台账", 5, "G"),
+        ("资金台账", 6, "B"),
+        ("资金台账", 7, "G"),
+        ("资金台账", 9, "C"),
+        ("资金台账", 10, "D"),
+    ]
     reasons = [e.reason for e in refused.value.errors]
     assert reasons[0] == "金额：不是数字" and refused.value.errors[0].value == "64万零"
     assert reasons[1] == "日期：不是有效日期" and "缓存" in reasons[2]
@@ -108,27 +122,45 @@ def test_an_uncached_execution_rate_formula_is_reported_not_read_as_zero(session
 
 def test_a_saved_column_mapping_is_used_for_the_next_file(session, app, world):
     workbook = workbooks.ledger_workbook()
-    workbook.active["C3"] = "单据编号"   # not an alias of 凭证号
+    workbook.active["C3"] = "单据编号"  # not an alias of 凭证号
     with pytest.raises(service.ImportRefused) as refused:
         run_import(session, app, world, "ledger", workbook)
     assert "找不到表头" in refused.value.errors[0].reason and "凭证号" in refused.value.errors[0].reason
     session.rollback()
     run_import(session, app, world, "ledger", workbook, mapping={"voucher_no": "单据编号"})
     assert service.saved_mapping(session, world.engagement, "ledger")["ledger.voucher_no"] == "单据编号"
-    run_import(session, app, world, "ledger", workbook)   # no mapping given: the saved one applies
+    run_import(session, app, world, "ledger", workbook)  # no mapping given: the saved one applies
     assert count(session, MaterialImport) == 2
 
 
 def test_a_beneficiary_list_imports_by_its_key_column_and_refuses_duplicates(session, app, world):
-    material = run_import(session, app, world, "declared_list", workbooks.beneficiary_workbook(),
-                          name="受益农户清单", key_column="身份证号")
+    material = run_import(
+        session,
+        app,
+        world,
+        "declared_list",
+        workbooks.beneficiary_workbook(),
+        name="受益农户清单",
+        key_column="身份证号",
+    )
     assert material.row_count == 200 and count(session, DeclaredItem) == 200
     item = session.scalar(select(DeclaredItem).where(DeclaredItem.row_number == 2))
     assert item.key == "360100000000000001" and item.data["户主姓名"] == "农户1"
-    rows = [(1, "青石镇", "村1", "甲", "A1", 1), (2, "青石镇", "村1", "乙", "A2", 1), (3, "青石镇", "村1", "丙", "A1", 1)]
+    rows = [
+        (1, "青石镇", "村1", "甲", "A1", 1),
+        (2, "青石镇", "村1", "乙", "A2", 1),
+        (3, "青石镇", "村1", "丙", "A1", 1),
+    ]
     with pytest.raises(service.ImportRefused) as refused:
-        run_import(session, app, world, "declared_list", workbooks.beneficiary_workbook(rows),
-                   name="另一清单", key_column="身份证号")
+        run_import(
+            session,
+            app,
+            world,
+            "declared_list",
+            workbooks.beneficiary_workbook(rows),
+            name="另一清单",
+            key_column="身份证号",
+        )
     assert [(e.row, e.reason) for e in refused.value.errors] == [(4, "身份证号：与第 2 行重复")]
 
 
@@ -140,7 +172,9 @@ def test_a_file_that_is_not_a_workbook_is_refused(session, app, world):
 def test_a_zip_that_unpacks_to_too_much_is_refused_before_reading(session, app, world):
     import io
     import zipfile
+
     from evalplatform import bounds
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", b"<Types/>")
@@ -152,10 +186,14 @@ def test_a_zip_that_unpacks_to_too_much_is_refused_before_reading(session, app, 
 
 def test_a_streamed_ledger_loses_no_row_at_the_head_and_chunk_boundaries(session, app, world, monkeypatch):
     from datetime import date, timedelta
+
     from evalplatform.materials import parsers, reading
-    monkeypatch.setattr(parsers, "CHUNK_ROWS", 40)          # several chunks after the 60 rows read first
-    rows = [(date(2025, 1, 1) + timedelta(days=n % 300), f"记-{n:04d}", "支出", f"第{n}笔", "某公司", 100 + n, None)
-            for n in range(1, 251)]
+
+    monkeypatch.setattr(parsers, "CHUNK_ROWS", 40)  # several chunks after the 60 rows read first
+    rows = [
+        (date(2025, 1, 1) + timedelta(days=n % 300), f"记-{n:04d}", "支出", f"第{n}笔", "某公司", 100 + n, None)
+        for n in range(1, 251)
+    ]
     material = run_import(session, app, world, "ledger", workbooks.ledger_workbook(rows))
     numbers = list(session.scalars(select(LedgerEntry.row_number).order_by(LedgerEntry.row_number)))
     assert material.row_count == 250 and numbers == list(range(4, 254))
@@ -165,9 +203,12 @@ def test_a_streamed_ledger_loses_no_row_at_the_head_and_chunk_boundaries(session
 
 def test_errors_in_every_chunk_are_all_reported_and_nothing_is_stored(session, app, world, monkeypatch):
     from evalplatform.materials import parsers
+
     monkeypatch.setattr(parsers, "CHUNK_ROWS", 40)
-    rows = [(None if n in (10, 150, 240) else "2025-03-01", f"记-{n:04d}", "支出", "", "某公司", 5, None)
-            for n in range(1, 251)]
+    rows = [
+        (None if n in (10, 150, 240) else "2025-03-01", f"记-{n:04d}", "支出", "", "某公司", 5, None)
+        for n in range(1, 251)
+    ]
     with pytest.raises(service.ImportRefused) as refused:
         run_import(session, app, world, "ledger", workbooks.ledger_workbook(rows))
     assert [(e.row, e.column) for e in refused.value.errors] == [(13, "B"), (153, "B"), (243, "B")]
@@ -177,10 +218,11 @@ def test_errors_in_every_chunk_are_all_reported_and_nothing_is_stored(session, a
 
 def test_a_ledgers_totals_are_kept_at_import_and_agree_with_the_database(session, app, world):
     from evalplatform.crosscheck.service import ledger_summary
+
     material = run_import(session, app, world, "ledger", workbooks.ledger_workbook())
     assert material.totals == {"到位": "38600000.00", "拨付": "6400000.00", "支出": "23897365.21", "count": 8}
     stored = ledger_summary(session, world.engagement)
-    material.totals = None                        # an import made before totals were kept: summed in SQL
+    material.totals = None  # an import made before totals were kept: summed in SQL
     session.flush()
     assert ledger_summary(session, world.engagement) == stored
     assert (stored.in_place, stored.executed, stored.count) == (Decimal("38600000.00"), Decimal("30297365.21"), 8)

@@ -1,5 +1,6 @@
 """Uploads are what their bytes say (type, served name, cleaned name shown), and an import draft's file is kept
 while the draft is open, swept once it is discarded."""
+
 import io
 import os
 import time
@@ -11,8 +12,8 @@ from sqlalchemy import select
 from evalplatform.evidence.models import Evidence
 from evalplatform.evidence.store import BlobStore
 from evalplatform.evidence.sweep import sweep
-from evalplatform.models import blob_holders
 from evalplatform.materials import drafts
+from evalplatform.models import blob_holders
 from tests import factories
 from tests.conftest import csrf_token, login
 from tests.evidence import files
@@ -21,8 +22,12 @@ from tests.materials import workbooks
 
 def upload(client, engagement_id, name, content):
     page = f"/engagements/{engagement_id}/evidence"
-    return client.post(page, data={"csrf_token": csrf_token(client, page), "files": [(BytesIO(content), name)]},
-                       headers={"Accept": "application/json"}, content_type="multipart/form-data")
+    return client.post(
+        page,
+        data={"csrf_token": csrf_token(client, page), "files": [(BytesIO(content), name)]},
+        headers={"Accept": "application/json"},
+        content_type="multipart/form-data",
+    )
 
 
 def test_a_file_is_served_as_what_its_bytes_are_under_its_cleaned_name(client, session):
@@ -38,10 +43,12 @@ def test_a_file_is_served_as_what_its_bytes_are_under_its_cleaned_name(client, s
     response = client.get(f"{base}/{png.id}/download?inline=1")
     assert response.mimetype == "image/png" and response.headers["Content-Disposition"].startswith("inline")
     assert ".pdf.png" in response.headers["Content-Disposition"]
-    response = client.get(f"{base}/{xlsx.id}/download?inline=1")       # never inline: not an image
+    response = client.get(f"{base}/{xlsx.id}/download?inline=1")  # never inline: not an image
     assert response.mimetype == xlsx.mime and response.headers["Content-Disposition"].startswith("attachment")
-    assert "sandbox" in response.headers["Content-Security-Policy"] and ".jpg.xlsx" in \
-        response.headers["Content-Disposition"]
+    assert (
+        "sandbox" in response.headers["Content-Security-Policy"]
+        and ".jpg.xlsx" in response.headers["Content-Disposition"]
+    )
 
 
 def test_a_refused_file_is_named_by_its_cleaned_name(client, session):
@@ -54,9 +61,17 @@ def test_a_refused_file_is_named_by_its_cleaned_name(client, session):
 def test_an_open_drafts_file_is_kept_by_the_sweep_and_a_discarded_ones_is_not(session, app):
     world = factories.World(session)
     store = BlobStore(app.config["STORAGE_DIR"])
-    draft = drafts.start_draft(session, store, world.engagement, world.evaluator, factories.NOW, kind="ledger",
-                               stream=io.BytesIO(workbooks.xlsx(workbooks.ledger_workbook())), filename="台账.xlsx",
-                               max_bytes=2**24)
+    draft = drafts.start_draft(
+        session,
+        store,
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        kind="ledger",
+        stream=io.BytesIO(workbooks.xlsx(workbooks.ledger_workbook())),
+        filename="台账.xlsx",
+        max_bytes=2**24,
+    )
     session.commit()
     path = store.path_for(draft.blob_sha256)
     old = time.time() - 3 * 24 * 3600

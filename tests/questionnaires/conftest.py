@@ -9,18 +9,32 @@ from tests import factories
 def survey(session):
     """A world with the rural-road template distributed through one open link."""
     world = factories.World(session)
-    instrument = instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW,
-                                               instruments.load_template("satisfaction-rural-road"), "satisfaction-rural-road")
-    distribution = service.create_distribution(session, instrument, world.evaluator, factories.NOW,
-                                               service.DistributionFields(name="柳湾村", stratum="柳湾村"))
+    instrument = instruments.create_instrument(
+        session,
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        instruments.load_template("satisfaction-rural-road"),
+        "satisfaction-rural-road",
+    )
+    distribution = service.create_distribution(
+        session, instrument, world.evaluator, factories.NOW, service.DistributionFields(name="柳湾村", stratum="柳湾村")
+    )
     session.commit()
     world.instrument, world.distribution = instrument, distribution
     return world
 
 
 def answers(**overrides):
-    values = {"gender": "1", "age_group": "3", "identity": "1", "aware": "1", "attention": "4",
-              "sat_overall": "4", "suggestion": "希望加装路灯"}
+    values = {
+        "gender": "1",
+        "age_group": "3",
+        "identity": "1",
+        "aware": "1",
+        "attention": "4",
+        "sat_overall": "4",
+        "suggestion": "希望加装路灯",
+    }
     values.update({f"sat{i:02d}": "5" if i % 2 else "4" for i in range(1, 11)})
     values.update(overrides)
     return values

@@ -1,4 +1,5 @@
 """Editing each language of a questionnaire in the builder, and what the respondent page then offers."""
+
 import io
 import json
 import re
@@ -13,16 +14,26 @@ from tests.questionnaires.xlsform_corpus import CORPUS, to_xlsx
 
 def upload(client, survey, form):
     page = f"/engagements/{survey.engagement.id}/instruments"
-    created = client.post(page, data={"csrf_token": csrf_token(client, page), "mode": "xlsform",
-                                      "file": (io.BytesIO(to_xlsx(form)), "form.xlsx")})
+    created = client.post(
+        page,
+        data={
+            "csrf_token": csrf_token(client, page),
+            "mode": "xlsform",
+            "file": (io.BytesIO(to_xlsx(form)), "form.xlsx"),
+        },
+    )
     assert created.status_code == 303
     return created.headers["Location"]
 
 
 def fields(html):
     """{base text: (field name, current value)} of the translation table."""
-    return {label: (name, value) for name, label, value in
-            re.findall(r'<textarea name="(t-\d+)"[^>]*aria-label="([^"]*)"[^>]*>([^<]*)</textarea>', html)}
+    return {
+        label: (name, value)
+        for name, label, value in re.findall(
+            r'<textarea name="(t-\d+)"[^>]*aria-label="([^"]*)"[^>]*>([^<]*)</textarea>', html
+        )
+    }
 
 
 def test_the_builder_edits_a_translation_and_adds_a_language(client, session, survey):
@@ -33,8 +44,13 @@ def test_the_builder_edits_a_translation_and_adds_a_language(client, session, su
     assert "Chinese (zh)" in html and "English (en)" in html
     found = fields(html)
     assert found["家庭常住人口"][1] == "People in household" and found["青石镇"][1] == "Qingshi"
-    data = {"csrf_token": csrf_token(client, page), "version": "1", found["家庭常住人口"][0]: "Household members",
-            found["受访地点"][0]: "Where", found["青石镇"][0]: ""}
+    data = {
+        "csrf_token": csrf_token(client, page),
+        "version": "1",
+        found["家庭常住人口"][0]: "Household members",
+        found["受访地点"][0]: "Where",
+        found["青石镇"][0]: "",
+    }
     assert client.post(f"{page}?language=English (en)", data=data).status_code == 303
     session.expire_all()
     definition = session.scalars(select(Instrument).order_by(Instrument.id.desc())).first().latest.definition
@@ -48,8 +64,9 @@ def test_the_builder_edits_a_translation_and_adds_a_language(client, session, su
     french = client.get(added.headers["Location"]).get_data(as_text=True)
     name, value = fields(french)["所在乡镇"]
     assert value == ""
-    client.post(f"{page}?language=Français (fr)", data={"csrf_token": csrf_token(client, page), "version": "1",
-                                                         name: "Canton"})
+    client.post(
+        f"{page}?language=Français (fr)", data={"csrf_token": csrf_token(client, page), "version": "1", name: "Canton"}
+    )
     session.expire_all()
     definition = session.scalars(select(Instrument).order_by(Instrument.id.desc())).first().latest.definition
     assert definition["languages"] == ["English (en)", "Français (fr)"]
@@ -65,9 +82,13 @@ def test_a_stale_translation_form_is_refused_and_a_duplicate_language_named(clie
     login(client, survey.evaluator.username)
     builder = upload(client, survey, CORPUS["three_languages"])
     page = f"{builder}/languages"
-    stale = client.post(f"{page}?language=中文 (zh)", data={"csrf_token": csrf_token(client, page), "version": "7",
-                                                           "t-0": "x"}, follow_redirects=True)
+    stale = client.post(
+        f"{page}?language=中文 (zh)",
+        data={"csrf_token": csrf_token(client, page), "version": "7", "t-0": "x"},
+        follow_redirects=True,
+    )
     assert "问卷已被修改" in stale.get_data(as_text=True)
-    again = client.post(f"{page}/new", data={"csrf_token": csrf_token(client, page), "language": "中文 (zh)"},
-                        follow_redirects=True)
+    again = client.post(
+        f"{page}/new", data={"csrf_token": csrf_token(client, page), "language": "中文 (zh)"}, follow_redirects=True
+    )
     assert "已有语言 中文 (zh)" in again.get_data(as_text=True)

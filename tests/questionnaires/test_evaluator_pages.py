@@ -1,4 +1,5 @@
 """Evaluator pages: create from a template, build, distribute with QR, review responses, export safely."""
+
 import io
 import json
 import uuid
@@ -24,27 +25,51 @@ def test_evaluator_creates_from_a_template_adds_a_question_and_distributes(clien
     assert created.status_code == 303
     instrument = session.scalars(select(Instrument).order_by(Instrument.id.desc())).first()
     builder = created.headers["Location"]
-    added = post_form(client, f"{builder}/questions", {"code": "evil", "type": "single_choice", "label": EVIL,
-                                                       "choices": f"a={EVIL}\nb=正常"}, page=builder)
+    added = post_form(
+        client,
+        f"{builder}/questions",
+        {"code": "evil", "type": "single_choice", "label": EVIL, "choices": f"a={EVIL}\nb=正常"},
+        page=builder,
+    )
     assert added.status_code == 303
     html = client.get(builder).get_data(as_text=True)
     assert EVIL not in html and "&lt;script&gt;" in html
     preview = client.get(f"{builder}/preview").get_data(as_text=True)
     assert EVIL not in preview and "\\u003cscript\\u003e" in preview  # JSON island escaped; JS sets textContent
-    check = post_form(client, f"{builder}/questions", {"code": "check", "type": "satisfaction", "label": "本题请选“满意”",
-                                                       "attention_expected": "4", "randomize": "y"}, page=builder)
+    check = post_form(
+        client,
+        f"{builder}/questions",
+        {
+            "code": "check",
+            "type": "satisfaction",
+            "label": "本题请选“满意”",
+            "attention_expected": "4",
+            "randomize": "y",
+        },
+        page=builder,
+    )
     assert check.status_code == 303
     session.expire_all()
     added_q = session.get(Instrument, instrument.id).latest.definition["sections"][-1]["questions"][-1]
     assert added_q["attention_check"] == {"expected": "4"} and added_q["randomize"] is True
-    bad = post_form(client, f"{builder}/questions", {"code": "x", "type": "single_choice", "label": "无选项"}, page=builder)
+    bad = post_form(
+        client, f"{builder}/questions", {"code": "x", "type": "single_choice", "label": "无选项"}, page=builder
+    )
     assert bad.status_code == 303 and "需要至少一个选项" in client.get(builder).get_data(as_text=True)
 
-    refused = post_form(client, f"{base}/surveys", {"instrument_id": instrument.id, "name": "东区", "stratum": "东区",
-                                                    "population": "-3"}, page=f"{base}/surveys")
+    refused = post_form(
+        client,
+        f"{base}/surveys",
+        {"instrument_id": instrument.id, "name": "东区", "stratum": "东区", "population": "-3"},
+        page=f"{base}/surveys",
+    )
     assert refused.status_code == 303 and "总体规模应为正整数" in client.get(f"{base}/surveys").get_data(as_text=True)
-    made = post_form(client, f"{base}/surveys", {"instrument_id": instrument.id, "name": "东区", "stratum": "东区",
-                                                 "quota": "50", "population": "640"}, page=f"{base}/surveys")
+    made = post_form(
+        client,
+        f"{base}/surveys",
+        {"instrument_id": instrument.id, "name": "东区", "stratum": "东区", "quota": "50", "population": "640"},
+        page=f"{base}/surveys",
+    )
     assert made.status_code == 303
     distribution = session.scalars(select(Distribution).where(Distribution.instrument_id == instrument.id)).one()
     assert distribution.population == 640
@@ -61,8 +86,13 @@ def test_evaluator_creates_from_a_template_adds_a_question_and_distributes(clien
 def test_responses_are_listed_shown_escaped_invalidated_and_exported_safely(client, session, survey):
     token = survey.distribution.token
     for i in range(3):
-        client.post(f"/s/{token}/responses", content_type="application/json", data=json.dumps(
-            {"client_uuid": str(uuid.uuid4()), "answers": answers(suggestion=f"=HYPERLINK(\"x\") {EVIL} {i}")}))
+        client.post(
+            f"/s/{token}/responses",
+            content_type="application/json",
+            data=json.dumps(
+                {"client_uuid": str(uuid.uuid4()), "answers": answers(suggestion=f'=HYPERLINK("x") {EVIL} {i}')}
+            ),
+        )
     login(client, survey.evaluator.username)
     base = f"/engagements/{survey.engagement.id}/surveys"
     listing = client.get(f"{base}/responses").get_data(as_text=True)
@@ -93,11 +123,16 @@ def test_responses_are_listed_shown_escaped_invalidated_and_exported_safely(clie
 def test_responses_frame_has_one_row_per_response_and_a_column_per_question(client, session, survey):
     token = survey.distribution.token
     for value in ("5", "4"):
-        client.post(f"/s/{token}/responses", content_type="application/json", data=json.dumps(
-            {"client_uuid": str(uuid.uuid4()), "answers": answers(sat01=value), "duration_s": 300}))
+        client.post(
+            f"/s/{token}/responses",
+            content_type="application/json",
+            data=json.dumps({"client_uuid": str(uuid.uuid4()), "answers": answers(sat01=value), "duration_s": 300}),
+        )
     frame = responses_frame(session, survey.instrument)
     assert len(frame) == 2
-    assert {"response_id", "distribution_id", "stratum", "submitted_at", "valid", "invalid_reason", "sat01"} <= set(frame.columns)
+    assert {"response_id", "distribution_id", "stratum", "submitted_at", "valid", "invalid_reason", "sat01"} <= set(
+        frame.columns
+    )
     assert sorted(frame["sat01"]) == ["4", "5"] and set(frame["stratum"]) == {"柳湾村"}
     labelled = responses_frame(session, survey.engagement, labels=True)
     assert sorted(labelled["sat01"]) == ["满意", "非常满意"]
@@ -105,11 +140,13 @@ def test_responses_frame_has_one_row_per_response_and_a_column_per_question(clie
 
 def test_an_xlsform_upload_creates_an_instrument_and_lists_what_was_not_imported(client, session, survey):
     from tests.instruments.test_xlsform import household_survey
+
     login(client, survey.evaluator.username)
     page = f"/engagements/{survey.engagement.id}/instruments"
     token = csrf_token(client, page)
-    created = client.post(page, data={"csrf_token": token, "mode": "xlsform",
-                                      "file": (io.BytesIO(household_survey()), "农户调查.xlsx")})
+    created = client.post(
+        page, data={"csrf_token": token, "mode": "xlsform", "file": (io.BytesIO(household_survey()), "农户调查.xlsx")}
+    )
     assert created.status_code == 303
     builder = client.get(created.headers["Location"]).get_data(as_text=True)
     assert "农户调查" in builder and "未导入" in builder and "geopoint" in builder

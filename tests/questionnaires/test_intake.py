@@ -1,5 +1,6 @@
 """The public respondent flow: idempotent intake, strict validation, closed pages, the two-query page, the
 one-SELECT-one-INSERT submission."""
+
 import json
 import threading
 import uuid
@@ -35,7 +36,9 @@ def test_same_uuid_and_same_answers_is_accepted_once(client, session, survey):
 
 def test_same_uuid_with_other_answers_is_a_conflict(client, session, survey):
     client_uuid = str(uuid.uuid4())
-    assert post(client, survey.distribution.token, {"client_uuid": client_uuid, "answers": answers()}).status_code == 200
+    assert (
+        post(client, survey.distribution.token, {"client_uuid": client_uuid, "answers": answers()}).status_code == 200
+    )
     other = post(client, survey.distribution.token, {"client_uuid": client_uuid, "answers": answers(sat01="1")})
     assert other.status_code == 409
     assert "不同的内容" in other.get_json()["error"]
@@ -84,12 +87,29 @@ def test_bad_answers_are_refused_with_a_message_per_question_and_nothing_is_stor
 def test_out_of_range_numbers_and_bad_dates_are_refused(session):
     from evalplatform.instruments.answers import validate_answers
     from evalplatform.instruments.schema import AnswerErrors
-    definition = {"title": "t", "sections": [{"code": "s", "questions": [
-        {"code": "age", "type": "integer", "label": "年龄", "min": 0, "max": 120},
-        {"code": "income", "type": "decimal", "label": "收入", "constraint": ". >= 0"},
-        {"code": "day", "type": "date", "label": "日期", "max": "2026-12-31"}]}]}
-    for bad in ({"age": 121}, {"age": "12a"}, {"age": True}, {"income": -1}, {"income": "NaN"},
-                {"day": "2026-02-30"}, {"day": "2027-01-01"}):
+
+    definition = {
+        "title": "t",
+        "sections": [
+            {
+                "code": "s",
+                "questions": [
+                    {"code": "age", "type": "integer", "label": "年龄", "min": 0, "max": 120},
+                    {"code": "income", "type": "decimal", "label": "收入", "constraint": ". >= 0"},
+                    {"code": "day", "type": "date", "label": "日期", "max": "2026-12-31"},
+                ],
+            }
+        ],
+    }
+    for bad in (
+        {"age": 121},
+        {"age": "12a"},
+        {"age": True},
+        {"income": -1},
+        {"income": "NaN"},
+        {"day": "2026-02-30"},
+        {"day": "2027-01-01"},
+    ):
         try:
             validate_answers(definition, bad)
         except AnswerErrors as error:
@@ -110,15 +130,28 @@ def test_garbage_and_cross_site_posts_are_refused(client, session, survey):
     token = survey.distribution.token
     assert client.post(f"/s/{token}/responses", data="{not json", content_type="application/json").status_code == 400
     assert post(client, token, {"answers": answers()}).status_code == 400
-    foreign = post(client, token, {"client_uuid": str(uuid.uuid4()), "answers": answers()},
-                   headers={"Origin": "https://evil.example"})
+    foreign = post(
+        client,
+        token,
+        {"client_uuid": str(uuid.uuid4()), "answers": answers()},
+        headers={"Origin": "https://evil.example"},
+    )
     assert foreign.status_code == 403
     assert count(session) == 0
 
 
 def test_hidden_questions_are_not_kept(client, session, survey):
-    payload = {"client_uuid": str(uuid.uuid4()), "answers": {"gender": "2", "age_group": "1", "identity": "2",
-                                                             "aware": "2", "unaware_reason": "刚搬来", "sat01": "5"}}
+    payload = {
+        "client_uuid": str(uuid.uuid4()),
+        "answers": {
+            "gender": "2",
+            "age_group": "1",
+            "identity": "2",
+            "aware": "2",
+            "unaware_reason": "刚搬来",
+            "sat01": "5",
+        },
+    }
     assert post(client, survey.distribution.token, payload).status_code == 200
     stored = session.scalar(select(Response))
     assert "sat01" not in stored.answers and stored.answers["unaware_reason"] == "刚搬来"
@@ -174,12 +207,21 @@ def test_a_link_to_an_edited_questionnaire_serves_the_new_version(client, sessio
     assert post(client, token, {"client_uuid": str(uuid.uuid4()), "answers": answers()}).status_code == 200
     definition = survey.instrument.latest.definition
     extra = {"code": "new_q", "type": "text", "label": "new question", "required": True}
-    edited = {**definition, "sections": [*definition["sections"][:-1],
-                                         {**definition["sections"][-1],
-                                          "questions": [*definition["sections"][-1]["questions"], extra]}]}
+    edited = {
+        **definition,
+        "sections": [
+            *definition["sections"][:-1],
+            {**definition["sections"][-1], "questions": [*definition["sections"][-1]["questions"], extra]},
+        ],
+    }
     instruments.save_definition(session, survey.instrument, survey.evaluator, factories.NOW, edited)
-    fresh = service.create_distribution(session, survey.instrument, survey.evaluator, factories.NOW,
-                                        service.DistributionFields(name="新链接", stratum="柳湾村"))
+    fresh = service.create_distribution(
+        session,
+        survey.instrument,
+        survey.evaluator,
+        factories.NOW,
+        service.DistributionFields(name="新链接", stratum="柳湾村"),
+    )
     session.commit()
     assert "new question" in client.get(f"/s/{fresh.token}").get_data(as_text=True)  # the page's JSON
     assert "new question" not in client.get(f"/s/{token}").get_data(as_text=True)
@@ -209,15 +251,27 @@ def test_closed_not_yet_open_and_full_distributions_say_so(client, session, surv
 def test_one_response_per_device_when_asked(client, session, survey):
     survey.distribution.one_per_device = True
     session.commit()
-    first = post(client, survey.distribution.token, {"client_uuid": str(uuid.uuid4()), "answers": answers(), "device_token": "dev"})
-    second = post(client, survey.distribution.token, {"client_uuid": str(uuid.uuid4()), "answers": answers(), "device_token": "dev"})
+    first = post(
+        client,
+        survey.distribution.token,
+        {"client_uuid": str(uuid.uuid4()), "answers": answers(), "device_token": "dev"},
+    )
+    second = post(
+        client,
+        survey.distribution.token,
+        {"client_uuid": str(uuid.uuid4()), "answers": answers(), "device_token": "dev"},
+    )
     assert first.status_code == 200 and second.status_code == 409
     assert count(session) == 1
 
 
 def test_quality_flags_mark_failed_attention_and_straight_lining(client, session, survey):
     same = {f"sat{i:02d}": "5" for i in range(1, 11)}
-    post(client, survey.distribution.token, {"client_uuid": str(uuid.uuid4()), "answers": answers(attention="5", sat_overall="5", **same)})
+    post(
+        client,
+        survey.distribution.token,
+        {"client_uuid": str(uuid.uuid4()), "answers": answers(attention="5", sat_overall="5", **same)},
+    )
     stored = session.scalar(select(Response))
     assert set(stored.quality_flags) == {"attention_failed", "straight_lining"}
     assert stored.valid  # flagged, never silently invalidated
@@ -231,8 +285,12 @@ def test_the_intake_runs_without_a_transaction_and_hands_the_connection_back_as_
     listener = lambda conn, *args: modes.append(conn.get_execution_options().get("isolation_level"))  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        assert post(client, survey.distribution.token, {"client_uuid": str(uuid.uuid4()),
-                                                        "answers": answers()}).status_code == 200
+        assert (
+            post(
+                client, survey.distribution.token, {"client_uuid": str(uuid.uuid4()), "answers": answers()}
+            ).status_code
+            == 200
+        )
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert modes and set(modes) == {"AUTOCOMMIT"}
@@ -260,13 +318,15 @@ def test_the_fast_lane_leaves_refusals_to_the_full_path(client, session, survey)
     token = survey.distribution.token
     payload = {"client_uuid": str(uuid.uuid4()), "answers": answers(), "device_token": "same-phone"}
     assert post(client, token, payload).status_code == 200
-    assert post(client, token, payload).status_code == 200          # a retry: the stored row
+    assert post(client, token, payload).status_code == 200  # a retry: the stored row
     assert post(client, token, dict(payload, answers=answers(sat01="9"))).status_code == 422
     second = {"client_uuid": str(uuid.uuid4()), "answers": answers(), "device_token": "same-phone"}
     assert post(client, token, second).status_code == 200
     session.expire_all()
-    flags = session.scalar(select(Response.quality_flags).where(Response.client_uuid == uuid.UUID(second["client_uuid"])))
-    assert "duplicate_device" in flags                               # set in SQL on the fast lane
+    flags = session.scalar(
+        select(Response.quality_flags).where(Response.client_uuid == uuid.UUID(second["client_uuid"]))
+    )
+    assert "duplicate_device" in flags  # set in SQL on the fast lane
     survey.distribution.closes_at = factories.NOW
     session.commit()
     late = post(client, token, {"client_uuid": str(uuid.uuid4()), "answers": answers()})
@@ -280,8 +340,10 @@ def test_the_group_writer_hands_rows_back_when_the_database_fails(tmp_path):
     from sqlalchemy import create_engine
 
     from evalplatform.questionnaires.intake import GroupWriter
-    unreachable = GroupWriter(create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none",
-                                            connect_args={"connect_timeout": 2}))
-    failing = GroupWriter(create_engine(f"sqlite:///{tmp_path / 'empty.db'}"))   # no such table: the INSERT fails
+
+    unreachable = GroupWriter(
+        create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 2})
+    )
+    failing = GroupWriter(create_engine(f"sqlite:///{tmp_path / 'empty.db'}"))  # no such table: the INSERT fails
     for writer in (unreachable, failing):
         assert [writer.write({"instrument_id": 1, "client_uuid": uuid.uuid4()}) for _ in range(3)] == [None] * 3

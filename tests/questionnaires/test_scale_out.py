@@ -2,6 +2,7 @@
 servers, no proxy between them and the phones — on one PostgreSQL accept the same submissions idempotently:
 retries of one response that land on different hosts, at the same moment, leave one row and are all
 acknowledged; other content under a stored UUID is refused by whichever host gets it."""
+
 import json
 import socket
 import subprocess
@@ -29,12 +30,30 @@ def _free_port() -> int:
 
 def _start(database_url: str, tmp_path: Path, name: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = {"PATH": str(Path(sys.executable).parent), "DATABASE_URL": database_url, "SECRET_KEY": "scale-out",
-           "STORAGE_DIR": str(tmp_path / "storage"), "EVALPLATFORM_INSTANCE": str(tmp_path / name),
-           "AUDIT_KEY": "test-audit-key-0123456789abcdef0123456789abcdef"}
-    process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "--threads", "4", "-b",
-                                f"127.0.0.1:{port}", "--log-level", "warning", "evalplatform:create_app()"],
-                               cwd=ROOT, env=env)
+    env = {
+        "PATH": str(Path(sys.executable).parent),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "scale-out",
+        "STORAGE_DIR": str(tmp_path / "storage"),
+        "EVALPLATFORM_INSTANCE": str(tmp_path / name),
+        "AUDIT_KEY": "test-audit-key-0123456789abcdef0123456789abcdef",
+    }
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-w",
+            "2",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "evalplatform:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     return process, f"http://127.0.0.1:{port}"
 
 
@@ -58,13 +77,18 @@ def test_two_hosts_on_one_database_accept_each_response_once(database_url, sessi
         for _process, base in hosts:
             _wait(base)
         token = survey.distribution.token
-        payloads = [{"client_uuid": str(uuid.uuid4()), "answers": answers(), "device_token": f"d{i}"}
-                    for i in range(40)]
+        payloads = [
+            {"client_uuid": str(uuid.uuid4()), "answers": answers(), "device_token": f"d{i}"} for i in range(40)
+        ]
 
         def post(job):
             base, payload = job
-            return requests.post(f"{base}/s/{token}/responses", data=json.dumps(payload),
-                                 headers={"Content-Type": "application/json"}, timeout=30).status_code
+            return requests.post(
+                f"{base}/s/{token}/responses",
+                data=json.dumps(payload),
+                headers={"Content-Type": "application/json"},
+                timeout=30,
+            ).status_code
 
         # every response posted three times to each host at once: six concurrent copies
         jobs = [(base, payload) for payload in payloads for _ in range(3) for _process, base in hosts]

@@ -1,6 +1,7 @@
 """A corpus of XLSForms written as KoboToolbox and ODK users write them: each imports (or names every row it
 cannot take), keeps its structure, and survives import → export → import unchanged with an export that
 pyxform converts to an XForm."""
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -47,22 +48,37 @@ def test_the_corpus_has_at_least_fifteen_forms():
 def test_kobo_export_keeps_languages_groups_cascading_selects_and_calculations():
     result = imported("kobo_roads")
     d = result.definition
-    assert d["title"] == "农村公路入户调查" and d["settings"] == {"form_id": "rural_roads_2025", "version": "2025061201"}
+    assert d["title"] == "农村公路入户调查" and d["settings"] == {
+        "form_id": "rural_roads_2025",
+        "version": "2025061201",
+    }
     assert d["language"] == "Chinese (zh)" and d["languages"] == ["English (en)"]
-    assert pages(d)[:3] == [("location", ["district", "village"]),
-                            ("household", ["hh_size", "hh_adults", "hh_children", "children_note"]),
-                            ("road_use", ["uses_road", "road_sat", "why_not"])]
+    assert pages(d)[:3] == [
+        ("location", ["district", "village"]),
+        ("household", ["hh_size", "hh_adults", "hh_children", "children_note"]),
+        ("road_use", ["uses_road", "road_sat", "why_not"]),
+    ]
     q = by_code(d)
-    assert q["hh_size"]["translations"]["English (en)"] == {"label": "People in household", "hint": "persons",
-                                                           "constraint_message": "Enter 1 to 29"}
+    assert q["hh_size"]["translations"]["English (en)"] == {
+        "label": "People in household",
+        "hint": "persons",
+        "constraint_message": "Enter 1 to 29",
+    }
     assert q["village"]["choice_filter"] == "district=${district}"
-    assert q["village"]["choices"][2] == {"code": "hs", "label": "黄沙村", "filter": {"district": "bs"},
-                                          "translations": {"English (en)": {"label": "Huangsha"}}}
+    assert q["village"]["choices"][2] == {
+        "code": "hs",
+        "label": "黄沙村",
+        "filter": {"district": "bs"},
+        "translations": {"English (en)": {"label": "Huangsha"}},
+    }
     assert q["road_sat"]["scale"] == "satisfaction"
     assert [c.get("score") for c in q["road_sat"]["choices"]] == [100, 80, 60, 40, 20, None]
     assert q["road_sat"]["choices"][-1]["no_opinion"] is True
-    assert [n.split("：")[0] for n in result.unsupported] == ["survey 第 2 行 start", "survey 第 3 行 end",
-                                                            "survey 第 4 行 deviceid"]
+    assert [n.split("：")[0] for n in result.unsupported] == [
+        "survey 第 2 行 start",
+        "survey 第 3 行 end",
+        "survey 第 4 行 deviceid",
+    ]
 
 
 def test_kobo_answers_are_checked_with_the_choice_filter_and_the_calculation_is_stored():
@@ -83,19 +99,32 @@ def test_three_languages_with_english_as_the_default():
     assert d["language"] == "English (en)" and d["languages"] == ["中文 (zh)", "Français (fr)"]
     consent = by_code(d)["consent"]
     assert consent["label"] == "Do you agree to take part?" and consent["required_message"] == "Please answer"
-    assert consent["translations"]["Français (fr)"] == {"label": "Acceptez-vous ?", "hint": "Choisissez",
-                                                        "required_message": "Veuillez répondre"}
+    assert consent["translations"]["Français (fr)"] == {
+        "label": "Acceptez-vous ?",
+        "hint": "Choisissez",
+        "required_message": "Veuillez répondre",
+    }
     assert consent["choices"][0]["translations"] == {"中文 (zh)": {"label": "同意"}, "Français (fr)": {"label": "Oui"}}
     assert d["sections"][1]["translations"]["中文 (zh)"] == {"title": "主要问题"}
 
 
 def test_a_wrapper_group_gives_its_modules_as_pages_and_its_relevance_to_all_of_them():
     d = imported("consent_wrapper").definition
-    assert pages(d) == [("p1", ["consent"]), ("p2", ["respondent"]), ("module_a", ["gender", "age"]),
-                        ("module_b", ["subsidy", "amount", "since"]), ("p3", ["remarks"]), ("p4", ["bye"])]
+    assert pages(d) == [
+        ("p1", ["consent"]),
+        ("p2", ["respondent"]),
+        ("module_a", ["gender", "age"]),
+        ("module_b", ["subsidy", "amount", "since"]),
+        ("p3", ["remarks"]),
+        ("p4", ["bye"]),
+    ]
     groups = {g["code"]: g for g in d["groups"]}
-    assert groups["subsidy_detail"] == {"code": "subsidy_detail", "label": "补贴明细", "relevant": "${subsidy} = 'yes'",
-                                        "parent": "module_b"}
+    assert groups["subsidy_detail"] == {
+        "code": "subsidy_detail",
+        "label": "补贴明细",
+        "relevant": "${subsidy} = 'yes'",
+        "parent": "module_b",
+    }
     # Declining consent hides everything inside the wrapper, whatever was sent for it.
     assert validate_answers(d, {"consent": "no", "gender": "1", "age": 70, "remarks": "x"}, TODAY) == {"consent": "no"}
     clean = validate_answers(d, {"consent": "yes", "gender": "2", "age": 50, "subsidy": "yes", "amount": 300}, TODAY)
@@ -109,8 +138,13 @@ def test_a_repeat_is_refused_row_by_row_and_so_is_what_depends_on_it():
     result = imported("repeat_members")
     assert pages(result.definition) == [("p1", ["n_members", "help"])]
     rows = [n.split("：")[0] for n in result.unsupported]
-    assert rows == ["survey 第 3 行 member", "survey 第 4 行 member_name", "survey 第 5 行 member_age",
-                    "survey 第 6 行 member_school", "survey 第 8 行 n_children"]
+    assert rows == [
+        "survey 第 3 行 member",
+        "survey 第 4 行 member_name",
+        "survey 第 5 行 member_age",
+        "survey 第 6 行 member_school",
+        "survey 第 8 行 n_children",
+    ]
     assert "重复组" in result.unsupported[0] and "member_school" in result.unsupported[-1]
 
 
@@ -119,7 +153,12 @@ def test_standard_chinese_and_english_scales_are_recognised_with_their_no_opinio
     assert sat["sat_quality"]["scale"] == "satisfaction" and "scale" not in sat["aware"]
     four = by_code(imported("english_four_point").definition)["water_supply"]
     assert [(c["code"], c.get("score"), c.get("no_opinion", False)) for c in four["choices"]] == [
-        ("vs", 100, False), ("s", 75, False), ("d", 50, False), ("vd", 25, False), ("dk", None, True)]
+        ("vs", 100, False),
+        ("s", 75, False),
+        ("d", 50, False),
+        ("vd", 25, False),
+        ("dk", None, True),
+    ]
 
 
 def test_a_scale_column_sets_scores_and_can_say_a_list_is_not_a_scale():
@@ -201,8 +240,12 @@ def test_hints_appearances_and_randomised_choices_are_kept():
 def test_settings_are_honoured_and_written_back():
     d = imported("settings_full").definition
     assert d["title"] == "学生营养餐学校核查表"
-    assert d["settings"] == {"form_id": "school_meals", "version": "2025070101", "style": "pages",
-                             "instance_name": "concat(${school_name}, '-', ${pupils})"}
+    assert d["settings"] == {
+        "form_id": "school_meals",
+        "version": "2025070101",
+        "style": "pages",
+        "instance_name": "concat(${school_name}, '-', ${pupils})",
+    }
     assert "language" not in d and d["languages"] == ["English (en)"]
     xform = xls2xform.convert(xlsform_export.export_xlsform(d)).xform
     assert 'id="school_meals"' in xform and 'version="2025070101"' in xform
@@ -213,7 +256,10 @@ def test_forward_references_work_and_broken_expressions_or_cycles_are_named():
     d = result.definition
     assert [q for q in by_code(d)] == ["income", "poor_note", "is_poor", "broken", "missing_ref"]
     assert validate_answers(d, {"income": 8000, "poor_note": "因病"}, TODAY) == {
-        "income": 8000, "poor_note": "因病", "is_poor": "true"}
+        "income": 8000,
+        "poor_note": "因病",
+        "is_poor": "true",
+    }
     assert validate_answers(d, {"income": 50000, "poor_note": "x"}, TODAY) == {"income": 50000, "is_poor": "false"}
     rows = [n.split("：")[0] for n in result.unsupported]
     assert rows == ["survey 第 5 行 broken", "survey 第 6 行 a", "survey 第 7 行 b", "survey 第 8 行 missing_ref"]
@@ -225,21 +271,66 @@ def test_a_page_of_notes_is_kept_and_an_empty_or_unclosed_group_is_named():
     assert any("empty" in n for n in result.unsupported) and any("没有对应的 end" in n for n in result.unsupported)
 
 
-TYPES = ["text", "integer", "decimal", "date", "note", "calculate", "select_one yn", "select_multiple yn",
-         "select_one missing", "begin group", "end group", "begin repeat", "end repeat", "geopoint", "rank yn",
-         "select_one yn or_other", "", "acknowledge", "Text", "begin_group", "end_group"]
-EXPRESSIONS = ["", "${a} = 'y'", "${b} > 3", "selected(${c}, 'n')", "${zz} = 1", "if(${a} = 'y', 1, 0)",
-               ". > 0", "count(${r})", "${a} > = 1", "position(..)", "${d} + ${e}", "name = ${a}", "true()"]
+TYPES = [
+    "text",
+    "integer",
+    "decimal",
+    "date",
+    "note",
+    "calculate",
+    "select_one yn",
+    "select_multiple yn",
+    "select_one missing",
+    "begin group",
+    "end group",
+    "begin repeat",
+    "end repeat",
+    "geopoint",
+    "rank yn",
+    "select_one yn or_other",
+    "",
+    "acknowledge",
+    "Text",
+    "begin_group",
+    "end_group",
+]
+EXPRESSIONS = [
+    "",
+    "${a} = 'y'",
+    "${b} > 3",
+    "selected(${c}, 'n')",
+    "${zz} = 1",
+    "if(${a} = 'y', 1, 0)",
+    ". > 0",
+    "count(${r})",
+    "${a} > = 1",
+    "position(..)",
+    "${d} + ${e}",
+    "name = ${a}",
+    "true()",
+]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(TYPES), st.sampled_from(["a", "b", "c", "d", "e", "r", "", "1x", "名称"]),
-                          st.sampled_from(["", "标签", "${a}"]), st.sampled_from(EXPRESSIONS),
-                          st.sampled_from(EXPRESSIONS), st.sampled_from(["", "yes", "${a} = 'y'", "maybe("])),
-                min_size=1, max_size=25))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(TYPES),
+            st.sampled_from(["a", "b", "c", "d", "e", "r", "", "1x", "名称"]),
+            st.sampled_from(["", "标签", "${a}"]),
+            st.sampled_from(EXPRESSIONS),
+            st.sampled_from(EXPRESSIONS),
+            st.sampled_from(["", "yes", "${a} = 'y'", "maybe("]),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
 def test_any_jumble_of_rows_imports_or_is_refused_with_a_reason(rows):
-    form = {"survey": [("type", "name", "label", "relevant", "calculation", "required"), *rows],
-            "choices": [("list_name", "name", "label", "a"), ("yn", "y", "是", "y"), ("yn", "n", "否", "n")]}
+    form = {
+        "survey": [("type", "name", "label", "relevant", "calculation", "required"), *rows],
+        "choices": [("list_name", "name", "label", "a"), ("yn", "y", "是", "y"), ("yn", "n", "否", "n")],
+    }
     try:
         result = xlsform.import_xlsform(to_xlsx(form))
     except xlsform.XLSFormError as error:
@@ -249,18 +340,32 @@ def test_any_jumble_of_rows_imports_or_is_refused_with_a_reason(rows):
     assert xlsform.import_xlsform(exported).definition == result.definition
     imported = {q["code"] for s in result.definition["sections"] for q in s["questions"]}
     for index, (kind, name, *_rest) in enumerate(rows, start=2):
-        question = kind and kind.split()[0].lower() in ("text", "integer", "decimal", "date", "note", "calculate",
-                                                        "select_one", "select_multiple")
+        question = kind and kind.split()[0].lower() in (
+            "text",
+            "integer",
+            "decimal",
+            "date",
+            "note",
+            "calculate",
+            "select_one",
+            "select_multiple",
+        )
         if question and name not in imported:  # every question row left out is named by its row
             assert any(n.startswith(f"survey 第 {index} 行") for n in result.unsupported), (index, rows)
 
 
 def test_a_group_left_empty_by_a_cyclic_calculation_is_dropped_and_the_form_round_trips():
     """Found by the property above: the group's one calculation refers to itself and is dropped."""
-    rows = [("text", "a", "", "", "", ""), ("text", "d", "", "", "", ""), ("begin group", "g", "", "", "", ""),
-            ("calculate", "e", "", "", "${d} + ${e}", "")]
-    form = {"survey": [("type", "name", "label", "relevant", "calculation", "required"), *rows],
-            "choices": [("list_name", "name", "label")]}
+    rows = [
+        ("text", "a", "", "", "", ""),
+        ("text", "d", "", "", "", ""),
+        ("begin group", "g", "", "", "", ""),
+        ("calculate", "e", "", "", "${d} + ${e}", ""),
+    ]
+    form = {
+        "survey": [("type", "name", "label", "relevant", "calculation", "required"), *rows],
+        "choices": [("list_name", "name", "label")],
+    }
     result = xlsform.import_xlsform(to_xlsx(form))
     assert result.definition["groups"] == []
     assert any("循环" in n for n in result.unsupported) and any("没有可导入的题目" in n for n in result.unsupported)

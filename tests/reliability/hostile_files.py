@@ -1,5 +1,6 @@
 """Hostile files, built small and fast with bounded memory: ZIP bombs (XLSX, DOCX), sheets at Excel's maximum
 rows or columns, a 40-megapixel PNG, an entry whose directory lies about its size."""
+
 from __future__ import annotations
 
 import io
@@ -7,14 +8,20 @@ import struct
 import zipfile
 import zlib
 
-CONTENT_TYPES = (b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                 b'content-types"><Default Extension="xml" ContentType="application/xml"/></Types>')
-WORKBOOK = (b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.'
-            b'openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" '
-            b'r:id="rId1"/></sheets></workbook>')
-RELS = (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
-        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-        b'Target="worksheets/sheet1.xml"/></Relationships>')
+CONTENT_TYPES = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+    b'content-types"><Default Extension="xml" ContentType="application/xml"/></Types>'
+)
+WORKBOOK = (
+    b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.'
+    b'openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" '
+    b'r:id="rId1"/></sheets></workbook>'
+)
+RELS = (
+    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+    b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    b'Target="worksheets/sheet1.xml"/></Relationships>'
+)
 SHEET_HEAD = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
 SHEET_TAIL = b"</sheetData></worksheet>"
 
@@ -35,35 +42,49 @@ def _xlsx(write_sheet, zip64: bool = True) -> bytes:
 
 def xlsx_cell_bomb(megabytes: int = 470) -> bytes:
     """One cell that unpacks to ~470 MB (the issue's report: accepted, 2.2 GB of memory)."""
+
     def write(out):
         out.write(b'<row r="1"><c r="A1" t="inlineStr"><is><t>')
         block = b"A" * 2**20
         for _ in range(megabytes):
             out.write(block)
         out.write(b"</t></is></c></row>")
+
     return _xlsx(write)
 
 
 def xlsx_max_rows(rows: int = 1_048_576) -> bytes:
     """A sheet filled to Excel's last row, a number in each."""
+
     def write(out):
         for start in range(1, rows + 1, 50_000):
-            out.write(b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (n, n, n)
-                               for n in range(start, min(start + 50_000, rows + 1))))
+            out.write(
+                b"".join(
+                    b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (n, n, n)
+                    for n in range(start, min(start + 50_000, rows + 1))
+                )
+            )
+
     return _xlsx(write)
 
 
 def xlsx_max_columns(columns: int = 16_384) -> bytes:
     """One row filled to column XFD."""
+
     def letters(n: int) -> bytes:
         text = b""
         while n:
             n, rest = divmod(n - 1, 26)
             text = bytes([65 + rest]) + text
         return text
+
     def write(out):
-        out.write(b'<row r="1">' + b"".join(b'<c r="%s1"><v>1</v></c>' % letters(c) for c in range(1, columns + 1))
-                  + b"</row>")
+        out.write(
+            b'<row r="1">'
+            + b"".join(b'<c r="%s1"><v>1</v></c>' % letters(c) for c in range(1, columns + 1))
+            + b"</row>"
+        )
+
     return _xlsx(write)
 
 
@@ -114,8 +135,12 @@ def png(width: int, height: int) -> bytes:
         parts.append(compressor.compress(row))
     parts.append(compressor.flush())
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", b"".join(parts))
-            + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", b"".join(parts))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def corrupt_png() -> bytes:

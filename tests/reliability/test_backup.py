@@ -1,4 +1,5 @@
 """Backup and restore round-trip the demo installation: rows, evidence hashes and the audit chain."""
+
 import io
 import stat
 import tarfile
@@ -47,12 +48,14 @@ def test_the_commands_round_trip_and_the_restored_app_logs_in(demo, empty_databa
     archive = tmp_path / "b.tar.gz"
     result = CliRunner().invoke(backup_command, ["--output", str(archive)], obj=ScriptInfo(create_app=lambda: demo))
     assert result.exit_code == 0, result.output
-    restored_app = create_app({"DATABASE_URL": empty_database_url, "STORAGE_DIR": str(tmp_path / "r"),
-                               "SECRET_KEY": "x", "TESTING": True})
+    restored_app = create_app(
+        {"DATABASE_URL": empty_database_url, "STORAGE_DIR": str(tmp_path / "r"), "SECRET_KEY": "x", "TESTING": True}
+    )
     result = CliRunner().invoke(restore_command, [str(archive)], obj=ScriptInfo(create_app=lambda: restored_app))
     assert result.exit_code == 0, result.output
     assert "restored and verified" in result.output
     from tests.conftest import login
+
     client = restored_app.test_client()
     login(client, "evaluator", "demo-pass-2026")
     assert "农村公路" in client.get("/engagements").get_data(as_text=True)
@@ -110,7 +113,9 @@ def test_an_encrypted_backup_hides_everything_and_restores_with_its_passphrase(d
     result = invoke(demo, backup_command, ["--output", str(archive), "--encrypt"], PASSPHRASE)
     assert result.exit_code == 0 and "(encrypted)" in result.output
     data = archive.read_bytes()
-    assert data.startswith(b"EVALPLATFORM-BACKUP-AESGCM-1") and b"manifest" not in data and "农村公路".encode() not in data
+    assert (
+        data.startswith(b"EVALPLATFORM-BACKUP-AESGCM-1") and b"manifest" not in data and "农村公路".encode() not in data
+    )
     with pytest.raises(tarfile.ReadError):
         tarfile.open(archive)
     restored = restored_app(empty_database_url, tmp_path)
@@ -121,8 +126,9 @@ def test_an_encrypted_backup_hides_everything_and_restores_with_its_passphrase(d
 
 
 def restored_app(url, tmp_path, **config):
-    return create_app({"DATABASE_URL": url, "STORAGE_DIR": str(tmp_path / "r"), "SECRET_KEY": "x", "TESTING": True,
-                       **config})
+    return create_app(
+        {"DATABASE_URL": url, "STORAGE_DIR": str(tmp_path / "r"), "SECRET_KEY": "x", "TESTING": True, **config}
+    )
 
 
 def test_a_wrong_passphrase_is_refused_clearly_and_nothing_is_restored(demo, empty_database_url, tmp_path):
@@ -145,8 +151,10 @@ def test_an_altered_or_cut_encrypted_archive_is_refused(demo, empty_database_url
     backup(engine, demo.config["STORAGE_DIR"], archive, passphrase="口令-2026-一二三")
     data = archive.read_bytes()
     target = create_engine(empty_database_url)
-    for name, damaged in [("flipped", data[:5000] + bytes([data[5000] ^ 1]) + data[5001:]),
-                          ("cut", data[:len(data) // 2])]:
+    for name, damaged in [
+        ("flipped", data[:5000] + bytes([data[5000] ^ 1]) + data[5001:]),
+        ("cut", data[: len(data) // 2]),
+    ]:
         path = tmp_path / f"{name}.enc"
         path.write_bytes(damaged)
         with pytest.raises(RestoreError, match="altered|truncated"):
@@ -162,14 +170,22 @@ def test_the_audit_key_travels_only_when_asked_and_only_encrypted(demo, empty_da
     with tarfile.open(plain) as archive:
         assert "audit_key" not in archive.getnames()
         assert demo.config["AUDIT_KEY"].encode() not in b"".join(
-            archive.extractfile(m).read() for m in archive.getmembers() if m.isfile())
+            archive.extractfile(m).read() for m in archive.getmembers() if m.isfile()
+        )
     # With the key inside, a machine with another key still verifies the restore.
     archive = tmp_path / "with-key.enc"
-    assert invoke(demo, backup_command, ["--output", str(archive), "--encrypt", "--with-audit-key"],
-                  PASSPHRASE).exit_code == 0
+    assert (
+        invoke(demo, backup_command, ["--output", str(archive), "--encrypt", "--with-audit-key"], PASSPHRASE).exit_code
+        == 0
+    )
     other = restored_app(empty_database_url, tmp_path, AUDIT_KEY="another-installation-key-" + "9" * 32)
-    report = restore(other.extensions["evalplatform.db"].engine, str(tmp_path / "r"), archive,
-                     passphrase=PASSPHRASE["EVALPLATFORM_BACKUP_PASSPHRASE"], audit_key=other.config["AUDIT_KEY"])
+    report = restore(
+        other.extensions["evalplatform.db"].engine,
+        str(tmp_path / "r"),
+        archive,
+        passphrase=PASSPHRASE["EVALPLATFORM_BACKUP_PASSPHRASE"],
+        audit_key=other.config["AUDIT_KEY"],
+    )
     assert report.audit_key == demo.config["AUDIT_KEY"] and report.sealed_rows > 0
     other.extensions["evalplatform.db"].engine.dispose()
 

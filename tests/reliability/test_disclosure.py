@@ -5,6 +5,7 @@ reopened with draft content carrying a marker. Each role must get the route wher
 allows it and a 404 everywhere else (anonymous: the login page); no page or download the bureau or the audit
 office can reach may contain the marker, i.e. nothing that was not issued.
 """
+
 from __future__ import annotations
 
 import io
@@ -30,17 +31,17 @@ from evalplatform.engagements.models import Engagement, TeamMember
 from evalplatform.evidence.models import Evidence
 from evalplatform.evidence.service import store_upload
 from evalplatform.evidence.store import BlobStore
-from evalplatform.scoring import service as scoring
 from evalplatform.indicators.models import Indicator, IndicatorTree
 from evalplatform.inspections.models import Inspection
 from evalplatform.instruments.models import Instrument
+from evalplatform.materials import drafts as material_drafts
+from evalplatform.materials.models import ImportDraft
 from evalplatform.questionnaires import service as questionnaires
 from evalplatform.questionnaires.models import Distribution, Response
 from evalplatform.questionnaires.simulate import simulated_answers
-from evalplatform.materials import drafts as material_drafts
-from evalplatform.materials.models import ImportDraft
 from evalplatform.reporting import service as reporting
 from evalplatform.reporting.models import RenderJob, Report
+from evalplatform.scoring import service as scoring
 from tests import factories
 from tests.conftest import CSRF_RE
 from tests.evidence import files
@@ -52,11 +53,11 @@ SIGNED_IN = ROLES[:-1]
 
 # The disclosure table (docs/security.md), by what a route's object is: who gets it; everyone else 404.
 AUDIENCE = {
-    "working_papers": {"evaluator", "reviewer"},                 # the firm's team on the engagement
-    "issued": {"bureau", "auditor"},                             # issued versions, annexes (portal pages)
-    "bureau_act": {"bureau"},                                    # sharing, 结果应用 (the bureau's own acts)
-    "commission": {"evaluator", "reviewer", "bureau"},           # both parties of the commission
-    "firm_admin": set(),                                         # the firm admin's user management
+    "working_papers": {"evaluator", "reviewer"},  # the firm's team on the engagement
+    "issued": {"bureau", "auditor"},  # issued versions, annexes (portal pages)
+    "bureau_act": {"bureau"},  # sharing, 结果应用 (the bureau's own acts)
+    "commission": {"evaluator", "reviewer", "bureau"},  # both parties of the commission
+    "firm_admin": set(),  # the firm admin's user management
 }
 
 
@@ -96,8 +97,10 @@ def _first(session, query):
 def scene(app, session) -> Scene:
     storage = app.config["STORAGE_DIR"]
     load_demo(session, storage, portfolio=False)
-    users = {name: session.scalar(select(User).where(User.username == name)) for name in
-             ("evaluator", "reviewer", "bureau", "auditor", "admin")}
+    users = {
+        name: session.scalar(select(User).where(User.username == name))
+        for name in ("evaluator", "reviewer", "bureau", "auditor", "admin")
+    }
     users["outsider"] = factories.user(session, "evaluator", firm=factories.firm(session), username="outsider")
     users["other_bureau"] = factories.user(session, "bureau", bureau=factories.bureau(session), username="otherbureau")
     users["unshared_auditor"] = factories.user(session, "auditor", bureau=users["bureau"].bureau, username="auditor2")
@@ -114,16 +117,26 @@ def scene(app, session) -> Scene:
     reporting.approve(session, report, reviewer, now)
     version = reporting.issue(session, report, store, reviewer, now, firm_name=road.firm.name)
     bureau_service.share_report(session, report, users["auditor"].id, users["bureau"], now)
-    application = bureau_service.add_application(session, report, bureau_service.ApplicationInput(
-        kind="rectification", requirement="补齐养护台账"), users["bureau"], now)
+    application = bureau_service.add_application(
+        session,
+        report,
+        bureau_service.ApplicationInput(kind="rectification", requirement="补齐养护台账"),
+        users["bureau"],
+        now,
+    )
     _draft_with_marker(session, store, road, dept, report, users, now)
-    job = RenderJob(id=str(uuid.uuid4()), report_id=report.id, status="done", progress=100,
-                    pdf_sha256=session.get(Evidence, version.pdf_evidence_id).blob_sha256, pages=version.pages,
-                    created_at=now)
+    job = RenderJob(
+        id=str(uuid.uuid4()),
+        report_id=report.id,
+        status="done",
+        progress=100,
+        pdf_sha256=session.get(Evidence, version.pdf_evidence_id).blob_sha256,
+        pages=version.pages,
+        created_at=now,
+    )
     session.add(job)
     session.commit()
-    return Scene(ids=_ids(session, road, report, photo, application, job, users), users=users, report=report,
-                 road=road)
+    return Scene(ids=_ids(session, road, report, photo, application, job, users), users=users, report=report, road=road)
 
 
 def _draft_with_marker(session, store, road, dept, report, users, now) -> None:
@@ -134,21 +147,43 @@ def _draft_with_marker(session, store, road, dept, report, users, now) -> None:
     reporting.save_section(session, report, "problems", f"{MARKER} 新发现的问题", evaluator, later)
     reporting.update_header(session, report, f"{report.title}（{MARKER}）", None, evaluator, later)
     create_finding(session, road, evaluator, later, FindingFields(title=f"{MARKER} 问题", description=MARKER))
-    leaf = _first(session, select(Indicator).join(IndicatorTree).where(IndicatorTree.engagement_id == road.id,
-                                                                        Indicator.name == "社会效益"))
+    leaf = _first(
+        session,
+        select(Indicator)
+        .join(IndicatorTree)
+        .where(IndicatorTree.engagement_id == road.id, Indicator.name == "社会效益"),
+    )
     scoring.record_score(session, leaf, evaluator, later, rationale=f"{MARKER} 扣分原因")
-    store_upload(session, store, road, evaluator, later, stream=io.BytesIO(files.jpeg()), filename=f"{MARKER}.jpg",
-                 max_bytes=10**6)
-    engagements.save_site(session, road, evaluator, later, name=f"{MARKER} 勘查点", address=None, latitude=None,
-                          longitude=None)
+    store_upload(
+        session,
+        store,
+        road,
+        evaluator,
+        later,
+        stream=io.BytesIO(files.jpeg()),
+        filename=f"{MARKER}.jpg",
+        max_bytes=10**6,
+    )
+    engagements.save_site(
+        session, road, evaluator, later, name=f"{MARKER} 勘查点", address=None, latitude=None, longitude=None
+    )
     distribution = _first(session, select(Distribution).where(Distribution.engagement_id == road.id))
     answers = simulated_answers(distribution.version.definition, random.Random(7), 0.9)
     questionnaires.submit_response(session, distribution, uuid.uuid4(), {**answers, "suggestion": MARKER}, later)
     draft = reporting.start_report(session, dept, evaluator, later)  # never issued: the bureau sees nothing of it
     reporting.save_section(session, draft, "experience", MARKER, evaluator, later)
-    material_drafts.start_draft(session, store, road, evaluator, later, kind="ledger", name=MARKER,
-                                stream=io.BytesIO(workbooks.xlsx(workbooks.ledger_workbook())),
-                                filename=f"{MARKER}.xlsx", max_bytes=10**7)
+    material_drafts.start_draft(
+        session,
+        store,
+        road,
+        evaluator,
+        later,
+        kind="ledger",
+        name=MARKER,
+        stream=io.BytesIO(workbooks.xlsx(workbooks.ledger_workbook())),
+        filename=f"{MARKER}.xlsx",
+        max_bytes=10**7,
+    )
 
 
 def _ids(session, road, report, photo, application, job, users) -> dict:
@@ -156,22 +191,36 @@ def _ids(session, road, report, photo, application, job, users) -> dict:
     instrument = _first(session, select(Instrument).where(Instrument.engagement_id == e))
     sample = _first(session, select(VerificationSample).where(VerificationSample.engagement_id == e))
     return {
-        "engagement_id": e, "report_id": report.id, "version": 1, "kind": "pdf", "key": "suggestions",
-        "action": "submit", "rule": "straight_lining", "job_id": job.id, "evidence_id": photo.id,
+        "engagement_id": e,
+        "report_id": report.id,
+        "version": 1,
+        "kind": "pdf",
+        "key": "suggestions",
+        "action": "submit",
+        "rule": "straight_lining",
+        "job_id": job.id,
+        "evidence_id": photo.id,
         "check_id": _first(session, select(CrossCheck.id).where(CrossCheck.engagement_id == e)),
         "finding_id": _first(session, select(Finding.id).where(Finding.engagement_id == e)),
-        "indicator_id": _first(session, select(Indicator.id).join(IndicatorTree).where(IndicatorTree.engagement_id == e)),
+        "indicator_id": _first(
+            session, select(Indicator.id).join(IndicatorTree).where(IndicatorTree.engagement_id == e)
+        ),
         "inspection_id": _first(session, select(Inspection.id).where(Inspection.engagement_id == e)),
-        "instrument_id": instrument.id, "code": "sat01",
+        "instrument_id": instrument.id,
+        "code": "sat01",
         "sample_id": sample.id,
         "item_id": _first(session, select(SampleItem.id).where(SampleItem.sample_id == sample.id)),
         "site_id": road.sites[0].id,
-        "member_id": _first(session, select(TeamMember.id).where(TeamMember.engagement_id == e,
-                                                                  TeamMember.user_id == users["reviewer"].id)),
+        "member_id": _first(
+            session,
+            select(TeamMember.id).where(TeamMember.engagement_id == e, TeamMember.user_id == users["reviewer"].id),
+        ),
         "distribution_id": _first(session, select(Distribution.id).where(Distribution.engagement_id == e)),
         "response_id": _first(session, select(Response.id).join(Distribution).where(Distribution.engagement_id == e)),
         "draft_id": _first(session, select(ImportDraft.id).where(ImportDraft.engagement_id == e)),
-        "application_id": application.id, "commission_id": road.commission_id, "user_id": users["reviewer"].id,
+        "application_id": application.id,
+        "commission_id": road.commission_id,
+        "user_id": users["reviewer"].id,
     }
 
 
@@ -194,10 +243,14 @@ def signed_in(app, role: str, users: dict):
     client = app.test_client()
     if role != "anonymous":
         token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
-        password = DEMO_PASSWORD if users[role].username in ("evaluator", "reviewer", "bureau", "auditor") \
+        password = (
+            DEMO_PASSWORD
+            if users[role].username in ("evaluator", "reviewer", "bureau", "auditor")
             else factories.PASSWORD
-        response = client.post("/login", data={"username": users[role].username, "password": password,
-                                               "csrf_token": token})
+        )
+        response = client.post(
+            "/login", data={"username": users[role].username, "password": password, "csrf_token": token}
+        )
         assert response.status_code == 302, role
     return client
 

@@ -1,5 +1,6 @@
 """Faults, bounded and on loopback: a full evidence store, a worker killed and PostgreSQL restarted under
 load, a material import failing half-way."""
+
 import json
 import os
 import random
@@ -41,9 +42,17 @@ def tiny_store(tmp_path):
 
 
 def test_a_full_evidence_store_refuses_the_upload_plainly_and_keeps_nothing(database_url, tiny_store):
-    app = create_app({"DATABASE_URL": database_url, "STORAGE_DIR": str(tiny_store), "SECRET_KEY": "t",
-                      "TESTING": True, "REDIS_URL": None})
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "STORAGE_DIR": str(tiny_store),
+            "SECRET_KEY": "t",
+            "TESTING": True,
+            "REDIS_URL": None,
+        }
+    )
     from sqlalchemy.orm import Session
+
     engine = app.extensions["evalplatform.db"].engine
     with Session(engine, expire_on_commit=False) as session:
         world = factories.World(session)
@@ -52,9 +61,12 @@ def test_a_full_evidence_store_refuses_the_upload_plainly_and_keeps_nothing(data
         url = f"/engagements/{world.engagement.id}/evidence"
         small = files.jpeg()
         big = os.urandom(3 * 1024 * 1024)  # more than the whole store; random so it cannot compress
-        response = client.post(url, data={"csrf_token": csrf_token(client, url),
-                                          "files": [(BytesIO(big), "扫描件.pdf")]},
-                               content_type="multipart/form-data", headers={"Accept": "application/json"})
+        response = client.post(
+            url,
+            data={"csrf_token": csrf_token(client, url), "files": [(BytesIO(big), "扫描件.pdf")]},
+            content_type="multipart/form-data",
+            headers={"Accept": "application/json"},
+        )
         assert response.status_code == 507
         assert "存储空间不足" in response.get_data(as_text=True)
         assert session.scalar(select(func.count()).select_from(Evidence)) == 0
@@ -62,8 +74,12 @@ def test_a_full_evidence_store_refuses_the_upload_plainly_and_keeps_nothing(data
         leftovers = [p for p in Path(tiny_store).rglob("*") if p.is_file()]
         assert leftovers == [], leftovers
         # Space is back once the request is over: the next upload goes through.
-        response = client.post(url, data={"csrf_token": csrf_token(client, url), "files": [(BytesIO(small), "a.jpg")]},
-                               content_type="multipart/form-data", headers={"Accept": "application/json"})
+        response = client.post(
+            url,
+            data={"csrf_token": csrf_token(client, url), "files": [(BytesIO(small), "a.jpg")]},
+            content_type="multipart/form-data",
+            headers={"Accept": "application/json"},
+        )
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
     engine.dispose()
 
@@ -77,8 +93,10 @@ PG_CLUSTER = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main"]
 
 def postgres_only(database_url: str) -> None:
     if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only: several gunicorn workers (and a database restart) need a database server; "
-                    "set EVALPLATFORM_TEST_POSTGRES_URL")
+        pytest.skip(
+            "PostgreSQL only: several gunicorn workers (and a database restart) need a database server; "
+            "set EVALPLATFORM_TEST_POSTGRES_URL"
+        )
 
 
 def payloads(n: int, seed: int) -> list[dict]:
@@ -113,7 +131,9 @@ class Respondents:
     def wait_for(self, accepted: int) -> None:
         """Until that many responses are acknowledged; fails (never hangs) when the clients give up."""
         while len(self.accepted) < accepted:
-            assert time.monotonic() < self.deadline, f"only {len(self.accepted)} responses acknowledged: {self.statuses[-5:]}"
+            assert time.monotonic() < self.deadline, (
+                f"only {len(self.accepted)} responses acknowledged: {self.statuses[-5:]}"
+            )
             time.sleep(0.01)
 
     def send(self, n_payload: tuple[int, dict]) -> bool:
@@ -173,8 +193,9 @@ def restartable_postgres(database_url):
         subprocess.run([*PG_CLUSTER, "start"], capture_output=True)
 
 
-def test_a_postgres_restart_mid_load_answers_503_then_the_retry_is_stored_once(database_url, tmp_path,
-                                                                               restartable_postgres):
+def test_a_postgres_restart_mid_load_answers_503_then_the_retry_is_stored_once(
+    database_url, tmp_path, restartable_postgres
+):
     token, instrument_id = create_survey(database_url)
     batch = payloads(160, seed=2)
     with gunicorn(database_url, str(tmp_path), workers=2, threads=4) as (base, _master):
@@ -214,30 +235,47 @@ def test_a_material_import_failing_half_way_in_the_database_stores_nothing(datab
     from tests.materials.setting import mapping_form
 
     store = tmp_path / "store"
-    app = create_app({"DATABASE_URL": database_url, "STORAGE_DIR": str(store), "SECRET_KEY": "t",
-                      "TESTING": False, "REDIS_URL": None})
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "STORAGE_DIR": str(store),
+            "SECRET_KEY": "t",
+            "TESTING": False,
+            "REDIS_URL": None,
+        }
+    )
     engine = app.extensions["evalplatform.db"].engine
     with Session(engine, expire_on_commit=False) as session:
         world = factories.World(session)
     client = app.test_client()
     login(client, world.evaluator.username)
     page = f"/engagements/{world.engagement.id}/materials"
-    response = client.post(page, data={"csrf_token": csrf_token(client, page), "kind": "ledger",
-                                       "file": (BytesIO(workbooks.xlsx(workbooks.ledger_workbook())), "台账.xlsx")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        page,
+        data={
+            "csrf_token": csrf_token(client, page),
+            "kind": "ledger",
+            "file": (BytesIO(workbooks.xlsx(workbooks.ledger_workbook())), "台账.xlsx"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303
     draft_page = response.headers["Location"]
     with Session(engine) as session:
         draft = session.scalar(select(ImportDraft).order_by(ImportDraft.id.desc()))
-        before = {model: session.scalar(select(func.count()).select_from(model))
-                  for model in (Evidence, EvidenceBlob, MaterialImport, LedgerEntry, ColumnMapping, AuditEvent)}
+        before = {
+            model: session.scalar(select(func.count()).select_from(model))
+            for model in (Evidence, EvidenceBlob, MaterialImport, LedgerEntry, ColumnMapping, AuditEvent)
+        }
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE ledger_entry ADD CONSTRAINT planted_fault CHECK (voucher_no <> '记-052')"))
 
     def confirm():
         """The mapping as detected, confirmed: the step that runs the import in one transaction."""
-        return client.post(draft_page + "/mapping",
-                           data={**mapping_form(draft), "csrf_token": csrf_token(client, draft_page)})
+        return client.post(
+            draft_page + "/mapping", data={**mapping_form(draft), "csrf_token": csrf_token(client, draft_page)}
+        )
+
     try:
         response = confirm()
         assert response.status_code == 500

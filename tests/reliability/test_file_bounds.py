@@ -1,5 +1,6 @@
 """Every hostile file is refused early — in seconds, with little memory, naming the limit in Chinese — and
 nothing is stored: not a draft, not an import, not evidence, not a byte in the store."""
+
 import resource
 import time
 from io import BytesIO
@@ -39,7 +40,7 @@ def measured(call):
     """(result, seconds, peak memory growth in MB): the RSS high-water mark is reset first, so Python's, Rust's
     (python-calamine) and C's (zlib, Pillow) allocations all count. (tracemalloc would see Python's only, and
     slow the call it measures.)"""
-    Path("/proc/self/clear_refs").write_text("5")   # resets VmHWM to the current RSS
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
     before = _rss_mb()
     start = time.perf_counter()
     result = call()
@@ -57,14 +58,25 @@ def nothing_stored(session, app):
 
 def upload_material(client, world, data: bytes, name: str, kind: str = "ledger"):
     page = f"/engagements/{world.engagement.id}/materials"
-    return post_form(client, page, {"kind": kind, "layout_id": "0", "file": (BytesIO(data), name)}, page=page,
-                     content_type="multipart/form-data")
+    return post_form(
+        client,
+        page,
+        {"kind": kind, "layout_id": "0", "file": (BytesIO(data), name)},
+        page=page,
+        content_type="multipart/form-data",
+    )
 
 
 def upload_evidence(client, world, data: bytes, name: str):
     page = f"/engagements/{world.engagement.id}/evidence"
-    return post_form(client, page, {"files": [(BytesIO(data), name)]}, page=page,
-                     content_type="multipart/form-data", headers={"Accept": "application/json"})
+    return post_form(
+        client,
+        page,
+        {"files": [(BytesIO(data), name)]},
+        page=page,
+        content_type="multipart/form-data",
+        headers={"Accept": "application/json"},
+    )
 
 
 HOSTILE = [  # (sent as, file name, build, what the refusal says)
@@ -75,8 +87,12 @@ HOSTILE = [  # (sent as, file name, build, what the refusal says)
     ("evidence", "zip-bomb.xlsx", lambda: hostile.xlsx_cell_bomb(470), "压缩比"),
     ("evidence", "bomb.docx", hostile.docx_bomb, "压缩比"),
     ("evidence", "entries.docx", hostile.docx_many_entries, "压缩包内文件数为 20,002 个，上限为 10,000 个"),
-    ("evidence", "photo-40mp.png", lambda: hostile.png(8000, 5000),
-     "图片为 8000×5000 像素（40,000,000），上限为 32,000,000 像素"),
+    (
+        "evidence",
+        "photo-40mp.png",
+        lambda: hostile.png(8000, 5000),
+        "图片为 8000×5000 像素（40,000,000），上限为 32,000,000 像素",
+    ),
     ("evidence", "corrupt.png", hostile.corrupt_png, "图片文件已损坏或不完整"),
     ("evidence", "truncated.png", hostile.truncated_png, "图片文件已损坏或不完整"),
 ]
@@ -91,8 +107,9 @@ def refusal(response, via: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("via, name, build, message", HOSTILE, ids=[f"{h[0]}-{h[1]}" for h in HOSTILE])
-def test_a_hostile_file_is_refused_early_naming_it_and_the_limit_and_nothing_is_stored(client, session, app, world,
-                                                                                       via, name, build, message):
+def test_a_hostile_file_is_refused_early_naming_it_and_the_limit_and_nothing_is_stored(
+    client, session, app, world, via, name, build, message
+):
     data = build()
     send = upload_material if via == "material" else upload_evidence
     response, seconds, megabytes = measured(lambda: send(client, world, data, name))
@@ -116,6 +133,7 @@ def test_every_limit_is_configurable_and_named_in_the_refusal(monkeypatch):
 
 def test_a_long_cell_and_a_csv_over_the_limits_are_refused(tmp_path):
     from evalplatform.materials.reading import read_csv
+
     path = tmp_path / "long.csv"
     path.write_text("序号,摘要\n1," + "长" * 40_000 + "\n", encoding="utf-8")
     with pytest.raises(bounds.LimitExceeded, match="单元格内容长度为 40,000 个字符，上限为 32,767 个字符"):

@@ -1,13 +1,22 @@
 """Security review by enumeration: every route in the URL map is checked, so new routes are too."""
+
 import re
 
 from tests import factories
 from tests.conftest import login
 
 # Routes anonymous visitors may reach on purpose (respondents, static files, health check).
-PUBLIC_ENDPOINTS = {"static", "accounts.login", "index", "healthz", "openapi", "respond.survey", "respond.submit",
-                    "respond.worker",  # the respondent page's service worker
-                    "favicon"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "accounts.login",
+    "index",
+    "healthz",
+    "openapi",
+    "respond.survey",
+    "respond.submit",
+    "respond.worker",  # the respondent page's service worker
+    "favicon",
+}
 # State-changing endpoints that authenticate without the session CSRF token, each with its reason.
 CSRF_EXEMPT_ENDPOINTS: dict[str, str] = {
     # Anonymous JSON intake: no session to ride on; same-origin check, client UUID and validation instead.
@@ -70,7 +79,9 @@ def test_authenticated_pages_are_not_cached(client, session):
 
 def test_passwords_never_reach_the_audit_log(client, session):
     from sqlalchemy import select
+
     from evalplatform.audit.models import AuditEvent
+
     world = factories.World(session)
     login(client, world.evaluator.username)
     rows = session.scalars(select(AuditEvent)).all()

@@ -5,6 +5,7 @@ The walk is the disclosure test's (tests/reliability/test_disclosure.py): its sc
 once and reopened) and its id filling. Only the text a person reads is checked: tags' text without scripts,
 styles and attributes.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,12 +21,14 @@ from tests.reliability.test_disclosure import scene  # noqa: F401 - the shared f
 
 # What a person must never read: snake_case names, template expressions, JSON-escaped text, and the
 # enum values stored in the database (the catalogue gives each of them a label).
-CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\$\{[^}]*\}|\\u[0-9a-fA-F]{4}|"
-                  r"\b[a-z]+\.(?!(?:jpe?g|png|pdf|xlsx?|csv|ods|docx?|zip|json)\b)[a-z_]+\b|"  # finding.update
-                  r"\b(?:lead|member|reviewer|expert|submit|approve|issue|reopen|return|questionnaire|checklist|"
-                  r"single_choice|multiple_choice|draft|submitted|returned|approved|issued|setup|fieldwork|"
-                  r"analysis|reporting|review|archived|open|closed|done|in_progress|rectification|pending|"
-                  r"true|false|None|null)\b")
+CODE = re.compile(
+    r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\$\{[^}]*\}|\\u[0-9a-fA-F]{4}|"
+    r"\b[a-z]+\.(?!(?:jpe?g|png|pdf|xlsx?|csv|ods|docx?|zip|json)\b)[a-z_]+\b|"  # finding.update
+    r"\b(?:lead|member|reviewer|expert|submit|approve|issue|reopen|return|questionnaire|checklist|"
+    r"single_choice|multiple_choice|draft|submitted|returned|approved|issued|setup|fieldwork|"
+    r"analysis|reporting|review|archived|open|closed|done|in_progress|rectification|pending|"
+    r"true|false|None|null)\b"
+)
 # Real values that look like codes: the demo's user names (shown where one signs in or is named as a
 # colleague), file names and formats, and the units and standards written in Latin letters.
 ALLOWED = {"evaluator", "reviewer", "bureau", "auditor", "admin"}
@@ -78,7 +81,7 @@ def get_pages(app, ids: dict) -> list[str]:
 
 def _in_context(text: str, code: str) -> str:
     at = text.find(code)
-    return text[max(0, at - 15):at + len(code) + 15]
+    return text[max(0, at - 15) : at + len(code) + 15]
 
 
 def _client(app, role: str):
@@ -107,7 +110,12 @@ def test_the_visible_text_extractor_drops_scripts_and_attributes():
     html = '<p title="road_length">道路</p><script>var x_y = 1;</script><style>.a_b{}</style><b>长度</b>'
     assert visible_text(html) == "道路 长度"
     assert codes_in("road_length ${aware} \\u8d44 lead 王复核 evaluator finding.update 照片.jpg") == [
-        "${aware}", "\\u8d44", "finding.update", "lead", "road_length"]
+        "${aware}",
+        "\\u8d44",
+        "finding.update",
+        "lead",
+        "road_length",
+    ]
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -1,5 +1,6 @@
 """Contradictions the readiness checklist names (issue 21): a survey scored but not carried out, evidence from an
 unfinished inspection, a department report in a project's words."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,10 +1,10 @@
 """The demo engagement's issued report: every section, the score and grade from the scoring workspace, the hash."""
+
 import io
 import re
 import subprocess
 
 from openpyxl import load_workbook
-
 from sqlalchemy import select
 
 from evalplatform.accounts.models import User
@@ -28,17 +28,26 @@ def test_the_demo_report_is_issued_with_its_score_grade_and_hash(session, app, t
         service.save_section(session, report, "problems", "部分路段未按期完工。", evaluator, factories.NOW)
         service.submit(session, report, evaluator, factories.NOW)
         service.approve(session, report, reviewer, factories.NOW)
-        service.issue(session, report, BlobStore(app.config["STORAGE_DIR"]), reviewer, factories.NOW,
-                      firm_name=road.firm.name)
+        service.issue(
+            session, report, BlobStore(app.config["STORAGE_DIR"]), reviewer, factories.NOW, firm_name=road.firm.name
+        )
     session.commit()
-    version = session.scalars(select(ReportVersion).where(ReportVersion.report_id == report.id)
-                              .order_by(ReportVersion.version.desc())).first()
+    version = session.scalars(
+        select(ReportVersion).where(ReportVersion.report_id == report.id).order_by(ReportVersion.version.desc())
+    ).first()
     summary = scoring_summary(session, road)
     pdf_path = BlobStore(app.config["STORAGE_DIR"]).path_for(session.get(Evidence, version.pdf_evidence_id).blob_sha256)
     text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
     compact = "".join(text.split())
-    for heading in ("一、基本情况", "二、绩效评价工作开展情况", "三、综合评价情况及评价结论", "四、绩效评价指标分析",
-                    "五、主要经验及做法", "六、有关建议", "七、其他需要说明的问题"):
+    for heading in (
+        "一、基本情况",
+        "二、绩效评价工作开展情况",
+        "三、综合评价情况及评价结论",
+        "四、绩效评价指标分析",
+        "五、主要经验及做法",
+        "六、有关建议",
+        "七、其他需要说明的问题",
+    ):
         assert heading in compact, heading
     total = format(summary.total.normalize(), "f")
     assert f"得分为{total}分" in compact and f"评价等级为“{summary.grade_label}”" in compact
@@ -48,7 +57,9 @@ def test_the_demo_report_is_issued_with_its_score_grade_and_hash(session, app, t
     assert any("CJK" in line and line.split()[-5] == "yes" for line in fonts.splitlines()[2:])
     (tmp_path.parent / "demo-report.pdf").write_bytes(pdf_path.read_bytes())
     assert_outline(pdf_path, road.title)
-    xlsx_path = BlobStore(app.config["STORAGE_DIR"]).path_for(session.get(Evidence, version.xlsx_evidence_id).blob_sha256)
+    xlsx_path = BlobStore(app.config["STORAGE_DIR"]).path_for(
+        session.get(Evidence, version.xlsx_evidence_id).blob_sha256
+    )
     book = load_workbook(io.BytesIO(xlsx_path.read_bytes()))  # blobs have no file extension
     assert book.sheetnames == ["评分表", "满意度调查", "对照查证", "问题清单", "证据索引"]
     leaves, dimensions = (len([r for r in summary.rows if r.indicator.level == n]) for n in (3, 1))
@@ -77,9 +88,22 @@ def assert_annex_sums(sheet, summary):
 
 
 # 财预〔2020〕10号 附件3's outline, then the annexes, as the report prints them.
-OUTLINE = ("一、基本情况", "（一）项目概况", "（二）项目绩效目标", "二、绩效评价工作开展情况", "三、综合评价情况及评价结论",
-           "四、绩效评价指标分析", "五、主要经验及做法、存在的问题及原因分析", "六、有关建议", "七、其他需要说明的问题",
-           "附件1：评分表", "附件2：满意度调查分析", "附件3：现场勘查记录及照片", "附件4：问题清单", "附件5：证据索引")
+OUTLINE = (
+    "一、基本情况",
+    "（一）项目概况",
+    "（二）项目绩效目标",
+    "二、绩效评价工作开展情况",
+    "三、综合评价情况及评价结论",
+    "四、绩效评价指标分析",
+    "五、主要经验及做法、存在的问题及原因分析",
+    "六、有关建议",
+    "七、其他需要说明的问题",
+    "附件1：评分表",
+    "附件2：满意度调查分析",
+    "附件3：现场勘查记录及照片",
+    "附件4：问题清单",
+    "附件5：证据索引",
+)
 
 
 def assert_outline(pdf_path, project_title):
@@ -89,7 +113,7 @@ def assert_outline(pdf_path, project_title):
     text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
     pages = ["".join(page.split()) for page in text.split("\f")][:-1]
     toc_index = next(n for n, page in enumerate(pages) if "目录" in page)
-    body = "".join(pages[toc_index + 1:])
+    body = "".join(pages[toc_index + 1 :])
     positions = [body.index(heading) for heading in OUTLINE]
     assert positions == sorted(positions), "headings out of order"
     toc = pages[toc_index]
@@ -98,7 +122,7 @@ def assert_outline(pdf_path, project_title):
             continue  # the 目录 lists the chapters, not their subsections
         number = int(re.search(re.escape(heading) + r"\.*(\d+)", toc).group(1))
         assert heading in pages[number - 1], (heading, number)
-        assert heading not in "".join(pages[toc_index + 1:number - 1]), (heading, "appears before its page")
+        assert heading not in "".join(pages[toc_index + 1 : number - 1]), (heading, "appears before its page")
     for word in ("None", "nan", "%(", "{{"):
         assert not re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", "".join(pages)), word
     compact_title = "".join(project_title.split())

@@ -1,4 +1,5 @@
 """生成初稿: the narrative sections drafted from the data, never over what an evaluator wrote (issue 21)."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -36,25 +37,47 @@ def test_drafts_fill_the_empty_sections_and_keep_what_was_written(session, app, 
 
 
 def test_the_overview_quotes_the_funds_and_the_process_says_only_what_is_known(session, app, world):
-    engagement = factories.engagement(session, world.evaluator, world.bureau, funds_in_place=Decimal("900000"),
-                                      funds_spent=Decimal("810000"), period_start=date(2025, 3, 1))
-    content = assemble(session, _report(session, world, engagement), BlobStore(app.config["STORAGE_DIR"]),
-                       firm_name="某所", now=factories.NOW)
+    engagement = factories.engagement(
+        session,
+        world.evaluator,
+        world.bureau,
+        funds_in_place=Decimal("900000"),
+        funds_spent=Decimal("810000"),
+        period_start=date(2025, 3, 1),
+    )
+    content = assemble(
+        session,
+        _report(session, world, engagement),
+        BlobStore(app.config["STORAGE_DIR"]),
+        firm_name="某所",
+        now=factories.NOW,
+    )
     overview, process = content["narrative"]["overview"], content["narrative"]["work_process"]
     assert "预算资金1,000,000.00元" in overview and "实际到位资金900,000.00元，资金到位率90.00%" in overview
     assert "实际支出810,000.00元，预算执行率90.00%" in overview
     assert "评价期间为2025年3月1日起" in process and "~" not in process
-    bare = assemble(session, _report(session, world), BlobStore(app.config["STORAGE_DIR"]), firm_name="某所",
-                    now=factories.NOW)["narrative"]
+    bare = assemble(
+        session, _report(session, world), BlobStore(app.config["STORAGE_DIR"]), firm_name="某所", now=factories.NOW
+    )["narrative"]
     assert "评价期间" not in bare["work_process"] and "评价范围为2025年度" in bare["work_process"]
     assert "资金到位和支出情况见附件1" in bare["overview"]
 
 
 def test_a_department_report_has_its_own_wording_and_rules(session, app, world):
-    department = factories.engagement(session, world.evaluator, world.bureau, kind=EngagementKind.department,
-                                      title="某县民政局2025年度部门整体支出绩效评价")
-    content = assemble(session, _report(session, world, department), BlobStore(app.config["STORAGE_DIR"]),
-                       firm_name="某所", now=factories.NOW)
+    department = factories.engagement(
+        session,
+        world.evaluator,
+        world.bureau,
+        kind=EngagementKind.department,
+        title="某县民政局2025年度部门整体支出绩效评价",
+    )
+    content = assemble(
+        session,
+        _report(session, world, department),
+        BlobStore(app.config["STORAGE_DIR"]),
+        firm_name="某所",
+        now=factories.NOW,
+    )
     text = "".join(content["narrative"].values())
     assert "本部门" in text and "本项目" not in text and "项目概况" not in text
     assert wording.for_kind("department")["rules"] in text and "财预〔2020〕10号" not in text

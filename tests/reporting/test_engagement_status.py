@@ -1,10 +1,11 @@
 """One state (issue 21): the engagement's status follows its report's workflow, 立项 → 实施 → 报告 → 复核 → 已出具."""
+
 import pytest
 from sqlalchemy import select
 
+from evalplatform import workflow
 from evalplatform.demo import load_demo
 from evalplatform.engagements import service as engagements
-from evalplatform import workflow
 from evalplatform.engagements.models import ENGAGEMENT_FOLLOWS_REPORT, Engagement, EngagementStatus, TeamRole
 from evalplatform.evidence.store import BlobStore
 from evalplatform.reporting import service as reporting
@@ -17,8 +18,9 @@ S = EngagementStatus
 @pytest.fixture
 def world(session):
     world = factories.World(session)
-    engagements.add_team_member(session, world.engagement, world.reviewer, TeamRole.reviewer, world.evaluator,
-                                factories.NOW)
+    engagements.add_team_member(
+        session, world.engagement, world.reviewer, TeamRole.reviewer, world.evaluator, factories.NOW
+    )
     return world
 
 
@@ -50,8 +52,11 @@ def test_an_archived_engagement_stays_archived(session, world):
 def test_no_demo_engagement_contradicts_its_report(app, session):
     load_demo(session, app.config["STORAGE_DIR"])
     expected = {ReportStatus.issued: S.issued, ReportStatus.draft: S.reporting}
-    rows = session.execute(select(Engagement.title, Engagement.status, Report.status)
-                           .outerjoin(Report, Report.engagement_id == Engagement.id)).all()
+    rows = session.execute(
+        select(Engagement.title, Engagement.status, Report.status).outerjoin(
+            Report, Report.engagement_id == Engagement.id
+        )
+    ).all()
     for title, engagement_status, report_status in rows:
         if report_status is None:
             assert engagement_status is not S.issued, title
@@ -71,9 +76,11 @@ def test_the_first_inspection_or_survey_link_starts_the_field_work(session, worl
 @pytest.mark.usefixtures("readiness_waived")
 def test_every_move_the_report_makes_on_its_engagement_is_declared_and_made(app, session, world):
     made = set()
-    workflow._observers.append(lambda flow, current, wanted: flow is ENGAGEMENT_FOLLOWS_REPORT and made.add((current, wanted)))
+    workflow._observers.append(
+        lambda flow, current, wanted: flow is ENGAGEMENT_FOLLOWS_REPORT and made.add((current, wanted))
+    )
     try:
-        test_each_step_of_the_report_moves_the_engagement(app, session, world)   # setup → 报告 → … → 已出具 → 报告
+        test_each_step_of_the_report_moves_the_engagement(app, session, world)  # setup → 报告 → … → 已出具 → 报告
         for before in (S.fieldwork, S.analysis):
             other = factories.engagement(session, world.evaluator, world.bureau)
             if before is S.fieldwork:

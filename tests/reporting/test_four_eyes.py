@@ -1,5 +1,6 @@
 """Four eyes on every edit: whoever changed any part of the version under review may not approve or issue it,
 and an edit while it is under review sends it back to the author's side, listed on the review page."""
+
 import io
 
 import pytest
@@ -12,10 +13,10 @@ from evalplatform.engagements.models import TeamRole
 from evalplatform.engagements.service import PermissionDenied
 from evalplatform.evidence.service import store_upload
 from evalplatform.evidence.store import BlobStore
-from evalplatform.scoring import service as scoring
 from evalplatform.indicators import service as indicators
 from evalplatform.reporting import service as reporting
 from evalplatform.reporting.models import ReportStatus
+from evalplatform.scoring import service as scoring
 from tests import factories
 from tests.conftest import csrf_token, login
 from tests.evidence import files
@@ -34,8 +35,15 @@ def desk(app, session):
         engagements.add_team_member(session, world.engagement, reviewer, TeamRole.reviewer, world.evaluator, NOW)
     tree = indicators.create_tree_from_framework(session, world.engagement, "project_common_2020", world.evaluator, NOW)
     world.leaf = next(i for i in tree.indicators if i.name == "社会效益")
-    scoring.record_score(session, world.leaf, world.evaluator, NOW, actual_value="9", inputs={"band": "achieved"},
-                         rationale="通行条件明显改善")
+    scoring.record_score(
+        session,
+        world.leaf,
+        world.evaluator,
+        NOW,
+        actual_value="9",
+        inputs={"band": "achieved"},
+        rationale="通行条件明显改善",
+    )
     world.report = reporting.start_report(session, world.engagement, world.evaluator, NOW)
     reporting.save_section(session, world.report, "suggestions", "加强后续管护。", world.evaluator, NOW)
     world.store = BlobStore(app.config["STORAGE_DIR"])
@@ -63,7 +71,9 @@ def test_a_reviewer_who_edits_a_score_during_review_returns_it_and_cannot_approv
 
 
 def test_an_edit_before_submission_also_disqualifies_the_approver(session, desk):
-    create_finding(session, desk.engagement, desk.reviewer, NOW, FindingFields(title="台账缺失", description="养护台账未建立"))
+    create_finding(
+        session, desk.engagement, desk.reviewer, NOW, FindingFields(title="台账缺失", description="养护台账未建立")
+    )
     reporting.submit(session, desk.report, desk.evaluator, NOW)
     with pytest.raises(PermissionDenied, match="问题清单 1 处"):
         reporting.approve(session, desk.report, desk.reviewer, NOW)
@@ -72,18 +82,41 @@ def test_an_edit_before_submission_also_disqualifies_the_approver(session, desk)
 
 @pytest.mark.parametrize("edit", ["finding", "evidence", "annex", "narrative_blocked"])
 def test_every_kind_of_edit_after_approval_sends_the_version_back(session, desk, edit):
-    finding = create_finding(session, desk.engagement, desk.evaluator, NOW,
-                             FindingFields(title="资金拨付滞后", description="二季度拨付滞后"))
-    photo = store_upload(session, desk.store, desk.engagement, desk.evaluator, NOW, stream=io.BytesIO(files.jpeg()),
-                         filename="现场.jpg", max_bytes=10**6).evidence
+    finding = create_finding(
+        session, desk.engagement, desk.evaluator, NOW, FindingFields(title="资金拨付滞后", description="二季度拨付滞后")
+    )
+    photo = store_upload(
+        session,
+        desk.store,
+        desk.engagement,
+        desk.evaluator,
+        NOW,
+        stream=io.BytesIO(files.jpeg()),
+        filename="现场.jpg",
+        max_bytes=10**6,
+    ).evidence
     reporting.submit(session, desk.report, desk.evaluator, NOW)
     reporting.approve(session, desk.report, desk.reviewer, NOW)
     if edit == "finding":
-        update_finding(session, desk.engagement, finding, desk.evaluator, NOW,
-                       FindingFields(title="资金拨付滞后", description="改了描述"))
+        update_finding(
+            session,
+            desk.engagement,
+            finding,
+            desk.evaluator,
+            NOW,
+            FindingFields(title="资金拨付滞后", description="改了描述"),
+        )
     elif edit == "evidence":
-        store_upload(session, desk.store, desk.engagement, desk.evaluator, NOW, stream=io.BytesIO(files.png()),
-                     filename="补充.png", max_bytes=10**6)
+        store_upload(
+            session,
+            desk.store,
+            desk.engagement,
+            desk.evaluator,
+            NOW,
+            stream=io.BytesIO(files.png()),
+            filename="补充.png",
+            max_bytes=10**6,
+        )
     elif edit == "annex":
         with pytest.raises(reporting.ReportError):  # annexes are part of the version: not while under review
             reporting.attach_annex(session, desk.report, photo, desk.evaluator, NOW)
@@ -107,6 +140,7 @@ def test_the_approver_who_wrote_narrative_or_annexes_cannot_issue(session, desk)
 def test_autosaves_of_one_section_are_one_audit_event(session, desk):
     def count():
         return session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "report.section"))
+
     before = count()
     for n in range(5):
         reporting.save_section(session, desk.report, "experience", "经验" * (n + 1), desk.evaluator, NOW)

@@ -1,4 +1,5 @@
 """The demo's issued reports read as filed reports: no blanks, no placeholders, figures that agree (issue 21)."""
+
 import re
 import subprocess
 
@@ -29,8 +30,8 @@ def issued_texts(session, app):
 
 def _between(text: str, start: str, end: str) -> str:
     """The body of a section (its last occurrence: the first is the table of contents)."""
-    body = text[text.rindex(start):]
-    return body[:body.index(end)]
+    body = text[text.rindex(start) :]
+    return body[: body.index(end)]
 
 
 def test_issued_reports_have_no_placeholders_and_every_finding_a_recommendation(issued_texts):
@@ -48,7 +49,11 @@ def test_basic_facts_quote_the_engagements_budget_and_funds(issued_texts):
         assert formatting.money(engagement.budget_amount) in section
         assert formatting.money(engagement.funds_in_place) in section
         assert formatting.money(engagement.funds_spent) in section
-        assert "项目概况" not in section if version.content["engagement"]["kind_code"] == "department" else "项目概况" in section
+        assert (
+            "项目概况" not in section
+            if version.content["engagement"]["kind_code"] == "department"
+            else "项目概况" in section
+        )
 
 
 def test_the_survey_annex_never_contradicts_the_satisfaction_score(issued_texts):

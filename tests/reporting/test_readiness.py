@@ -1,4 +1,5 @@
 """The readiness checklist and its gate: each missing item blocks 提交复核 and 签发; a partner's override is recorded."""
+
 from __future__ import annotations
 
 import pytest
@@ -46,11 +47,17 @@ def _blanks(session, engagement, report):
         ("empty_sections", lambda: setattr(next(s for s in report.sections if s.key == "other"), "body", " ")),
         ("unscored", lambda: setattr(_leaf(session, engagement, "社会效益"), "score", None)),
         ("deduction_rationale", lambda: setattr(deducted, "rationale", "")),
-        ("deduction_evidence", lambda: session.execute(delete(EvidenceLink).where(
-            EvidenceLink.target_type == "indicator", EvidenceLink.target_id == cited.id))),
+        (
+            "deduction_evidence",
+            lambda: session.execute(
+                delete(EvidenceLink).where(EvidenceLink.target_type == "indicator", EvidenceLink.target_id == cited.id)
+            ),
+        ),
         ("recommendation", lambda: setattr(finding, "recommendation", "")),
-        ("sample", lambda: [setattr(r, "invalid_reason", "测试：作废") for r in
-                            session.scalars(select(Response)).all()[100:]]),
+        (
+            "sample",
+            lambda: [setattr(r, "invalid_reason", "测试：作废") for r in session.scalars(select(Response)).all()[100:]],
+        ),
     ]
 
 
@@ -70,7 +77,7 @@ def test_each_missing_item_blocks_submission_and_is_listed_on_the_page(session, 
     session.expire_all()
     assert readiness.problems(session, report) == []
 
-    setattr(next(s for s in report.sections if s.key == "other"), "body", "")
+    next(s for s in report.sections if s.key == "other").body = ""
     session.commit()
     login(client, evaluator.username, DEMO_PASSWORD)
     page = client.get(f"/engagements/{engagement.id}/report").get_data(as_text=True)
@@ -97,8 +104,15 @@ def test_issuing_is_gated_too_and_only_a_partner_may_override_with_a_recorded_re
     with pytest.raises(reporting.NotReady):  # nor for anyone but the partner
         reporting.ensure_ready(session, report, evaluator, NOW, "急需")
 
-    version = reporting.issue(session, report, store, reviewer, NOW, firm_name=engagement.firm.name,
-                              override_reason="单位资料逾期未提供，经合伙人批准出具")
+    version = reporting.issue(
+        session,
+        report,
+        store,
+        reviewer,
+        NOW,
+        firm_name=engagement.firm.name,
+        override_reason="单位资料逾期未提供，经合伙人批准出具",
+    )
     assert version.version == 1 and report.status is ReportStatus.issued
     override = next(e for e in report.events if e.action == "override")
     assert override.actor_id == reviewer.id and override.comment == "单位资料逾期未提供，经合伙人批准出具"
@@ -117,10 +131,12 @@ def test_the_firm_decides_whether_its_partner_may_override(app, session):
     from flask.cli import ScriptInfo
 
     from evalplatform.cli import readiness_override_command
+
     firm = factories.firm(session)
     session.commit()
-    result = CliRunner().invoke(readiness_override_command, ["--firm", firm.name, "--allow"],
-                                obj=ScriptInfo(create_app=lambda: app))
+    result = CliRunner().invoke(
+        readiness_override_command, ["--firm", firm.name, "--allow"], obj=ScriptInfo(create_app=lambda: app)
+    )
     assert result.exit_code == 0, result.output
     session.expire_all()
     assert firm.allows_readiness_override is True

@@ -1,4 +1,5 @@
 """A draft rendering that fails says so to the page polling it, instead of staying at "running"."""
+
 import pytest
 from sqlalchemy.orm import Session
 

@@ -1,4 +1,5 @@
 """The PDF itself: sections, embedded CJK fonts, watermark, and a renderer that fetches nothing it should not."""
+
 import subprocess
 from io import BytesIO
 from pathlib import Path
@@ -32,8 +33,16 @@ def pdf_fonts(pdf: bytes, tmp_path: Path) -> list[str]:
 def report(session, app):
     world = factories.World(session)
     store = BlobStore(app.config["STORAGE_DIR"])
-    store_upload(session, store, world.engagement, world.evaluator, factories.NOW,
-                 stream=BytesIO(files.jpeg(width=640, height=480)), filename="柳湾村路面.jpg", max_bytes=10**7)
+    store_upload(
+        session,
+        store,
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        stream=BytesIO(files.jpeg(width=640, height=480)),
+        filename="柳湾村路面.jpg",
+        max_bytes=10**7,
+    )
     report = service.start_report(session, world.engagement, world.evaluator, factories.NOW)
     service.save_section(session, report, "experience", "建立了“路长制”<管护>机制。", world.evaluator, factories.NOW)
     session.commit()
@@ -45,8 +54,16 @@ def test_a_draft_has_every_section_the_watermark_and_embedded_chinese_fonts(repo
     content = assemble(session, report, store, firm_name="某会计师事务所", now=factories.NOW)
     pdf, pages = report_pdf(content, str(store.root), draft=True, version=None, content_sha256=content_sha256(content))
     text = pdf_text(pdf, tmp_path)
-    for heading in ("一、基本情况", "二、绩效评价工作开展情况", "三、综合评价情况及评价结论", "四、绩效评价指标分析",
-                    "五、主要经验及做法", "六、有关建议", "七、其他需要说明的问题", "附件5：证据索引"):
+    for heading in (
+        "一、基本情况",
+        "二、绩效评价工作开展情况",
+        "三、综合评价情况及评价结论",
+        "四、绩效评价指标分析",
+        "五、主要经验及做法",
+        "六、有关建议",
+        "七、其他需要说明的问题",
+        "附件5：证据索引",
+    ):
         assert heading in text, heading
     assert "征求意见稿" in text and "建立了“路长制”<管护>机制。" in text
     compact = "".join(text.split())
@@ -70,6 +87,7 @@ def test_the_content_hash_changes_with_the_text_and_not_with_the_clock(report, s
 
 def test_the_excel_annex_lists_the_evidence_with_hashes(report, session):
     from openpyxl import load_workbook
+
     report, store = report
     content = assemble(session, report, store, firm_name="所", now=factories.NOW)
     book = load_workbook(BytesIO(report_xlsx(content)))
@@ -94,11 +112,19 @@ def test_the_renderer_refuses_local_files_and_the_network(tmp_path):
 def test_markup_in_narrative_and_findings_is_text_and_fetches_nothing(report, session, tmp_path):
     from evalplatform.crosscheck.findings import FindingFields, create_finding
     from evalplatform.reporting.render import report_html
+
     report, store = report
-    hostile = '<img src="file:///etc/passwd"><link rel="stylesheet" href="http://example.com/x.css"><script>x()</script>'
+    hostile = (
+        '<img src="file:///etc/passwd"><link rel="stylesheet" href="http://example.com/x.css"><script>x()</script>'
+    )
     service.save_section(session, report, "problems", hostile, report.author, factories.NOW)
-    create_finding(session, report.engagement, report.author, factories.NOW,
-                   FindingFields(title="<b>标题</b>", description=hostile))
+    create_finding(
+        session,
+        report.engagement,
+        report.author,
+        factories.NOW,
+        FindingFields(title="<b>标题</b>", description=hostile),
+    )
     content = assemble(session, report, store, firm_name="所", now=factories.NOW)
     html = report_html(content, draft=True, version=None, content_sha256=content_sha256(content))
     pdf, _pages, refused = render_pdf(html, allowed_roots=[store.root / "blobs", store.root / "previews-1200"])

@@ -1,4 +1,5 @@
 """复核 and issuance through the web: who may do what, what an issued version freezes, what the bureau sees."""
+
 import hashlib
 import subprocess
 
@@ -19,8 +20,9 @@ pytestmark = pytest.mark.usefixtures("readiness_waived")  # these test the workf
 @pytest.fixture
 def world(session):
     world = factories.World(session)
-    engagements.add_team_member(session, world.engagement, world.reviewer, TeamRole.reviewer, world.evaluator,
-                                factories.NOW)
+    engagements.add_team_member(
+        session, world.engagement, world.reviewer, TeamRole.reviewer, world.evaluator, factories.NOW
+    )
     session.commit()
     return world
 
@@ -49,8 +51,11 @@ def write_and_submit(client, world):
     base = f"/engagements/{world.engagement.id}/report"
     client.post(f"{base}/start", data={"csrf_token": csrf_token(client, base)})
     token = csrf_token(client, base)
-    response = client.post(f"{base}/sections/suggestions", data={"csrf_token": token, "body": "加强后续管护。"},
-                           headers={"Accept": "application/json"})
+    response = client.post(
+        f"{base}/sections/suggestions",
+        data={"csrf_token": token, "body": "加强后续管护。"},
+        headers={"Accept": "application/json"},
+    )
     assert response.status_code == 200 and response.json["chars"] == 7
     assert act(client, world, "submit").status_code == 303
 
@@ -89,7 +94,10 @@ def issue(client, session, world):
 def test_issuing_freezes_pdf_and_xlsx_as_evidence_with_the_hash_in_the_pdf(client, session, world, app, tmp_path):
     issue(client, session, world)
     version = session.scalar(select(ReportVersion))
-    pdf_evidence, xlsx_evidence = session.get(Evidence, version.pdf_evidence_id), session.get(Evidence, version.xlsx_evidence_id)
+    pdf_evidence, xlsx_evidence = (
+        session.get(Evidence, version.pdf_evidence_id),
+        session.get(Evidence, version.xlsx_evidence_id),
+    )
     response = client.get(f"/engagements/{world.engagement.id}/report/versions/1/pdf")
     assert response.status_code == 200 and hashlib.sha256(response.data).hexdigest() == pdf_evidence.blob_sha256
     (tmp_path / "v1.pdf").write_bytes(response.data)
@@ -149,8 +157,9 @@ def test_the_bureau_reads_issued_versions_in_its_portal_and_never_the_firms_page
 def test_a_draft_renders_as_a_job_the_page_can_poll(client, session, world):
     write_and_submit(client, world)
     base = f"/engagements/{world.engagement.id}/report"
-    response = client.post(f"{base}/render", data={"csrf_token": csrf_token(client, base)},
-                           headers={"Accept": "application/json"})
+    response = client.post(
+        f"{base}/render", data={"csrf_token": csrf_token(client, base)}, headers={"Accept": "application/json"}
+    )
     state = client.get(response.json["status_url"]).json
     assert state["status"] == "done" and state["progress"] == 100 and state["pages"] >= 5
     pdf = client.get(state["download_url"])
@@ -164,8 +173,14 @@ def test_no_route_changes_an_issued_report(client, session, world):
     before = session.scalar(select(Report))
     title, sections = before.title, {s.key: s.body for s in before.sections}
     token = csrf_token(client, base)
-    for url, data in [(f"{base}/header", {"title": "改过的标题"}), (f"{base}/sections/suggestions", {"body": "改动"}),
-                      (f"{base}/start", {}), (f"{base}/submit", {}), (f"{base}/approve", {}), (f"{base}/issue", {})]:
+    for url, data in [
+        (f"{base}/header", {"title": "改过的标题"}),
+        (f"{base}/sections/suggestions", {"body": "改动"}),
+        (f"{base}/start", {}),
+        (f"{base}/submit", {}),
+        (f"{base}/approve", {}),
+        (f"{base}/issue", {}),
+    ]:
         client.post(url, data={"csrf_token": token, **data})
     session.expire_all()
     after = session.scalar(select(Report))
