@@ -131,7 +131,11 @@ def read_autocommit(engine: Engine, sql: str, params: tuple = ()) -> tuple | Non
     raw = engine.raw_connection()
     try:
         raw.driver_connection.autocommit = True
-        return raw.driver_connection.execute(sql, params).fetchone()
-    finally:
+        row = raw.driver_connection.execute(sql, params).fetchone()
         raw.driver_connection.autocommit = False
+        return row
+    except Exception:
+        raw.invalidate()  # a connection that failed (the server restarted) never goes back to the pool
+        raise
+    finally:
         raw.close()

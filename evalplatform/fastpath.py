@@ -17,6 +17,8 @@ import io
 from urllib.parse import urlsplit
 
 import orjson
+import psycopg
+from sqlalchemy.exc import DBAPIError
 from werkzeug.wsgi import get_host
 
 from .db import read_autocommit
@@ -24,6 +26,7 @@ from .web import SECURITY_HEADERS, now_utc
 
 SUBMIT_PREFIX, SUBMIT_SUFFIX = "/s/", "/responses"
 HEALTHZ = b'{"status":"ok"}\n'
+DATABASE_ERRORS = (DBAPIError, psycopg.Error)
 # What the survey page shows of its channel (respond.html), and its state; quota channels take the full path.
 PAGE_ROW = (
     "SELECT version_id, sponsor, contact, one_per_device, opens_at, closes_at, quota FROM distribution WHERE token = %s"
@@ -56,7 +59,10 @@ class FastPaths:
         return self.flask(environ, start_response)
 
     def _page(self, environ, start_response, token: str):
-        row = read_autocommit(self.engine, PAGE_ROW, (token,))
+        try:
+            row = read_autocommit(self.engine, PAGE_ROW, (token,))
+        except DATABASE_ERRORS:  # the full path answers a database outage (503 and its page)
+            return self.flask(environ, start_response)
         now = now_utc()
         if row is None or row[6] is not None or (row[4] and now < row[4]) or (row[5] and now >= row[5]):
             return self.flask(environ, start_response)  # absent, quota, not open or closed: Flask says so
@@ -95,7 +101,10 @@ class FastPaths:
             except ValueError:
                 submission = None
             if submission is not None:
-                new_id = self.intake.accept(self.engine, token, submission, now_utc(), _dumps)
+                try:
+                    new_id = self.intake.accept(self.engine, token, submission, now_utc(), _dumps)
+                except DATABASE_ERRORS:  # the full path answers a database outage (503, nothing stored)
+                    new_id = None
         if new_id is None:  # the full path decides, from the same body
             environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(raw), str(len(raw))
             return self.flask(environ, start_response)

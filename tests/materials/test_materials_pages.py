@@ -167,4 +167,6 @@ def test_sampling_and_a_verified_figure_through_the_pages(client, session, app, 
     )
     assert response.status_code == 303
     page = client.get(f"{base}/crosscheck").get_data(as_text=True)
-    assert "改造公路里程" in page and "不一致" in page and "-8.20 公里" in page
+    assert (
+        "改造公路里程" in page and "不一致" in page and "-8.2公里" in page
+    )  # the difference in the declared unit (formatting.number)

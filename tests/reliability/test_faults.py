@@ -179,7 +179,7 @@ def test_a_worker_killed_mid_load_loses_and_doubles_no_response(database_url, tm
     assert set(clients.statuses) <= {200, "ConnectionError", "ChunkedEncodingError"}, clients.bodies[:3]
     counts = reconcile(database_url, instrument_id, clients.accepted)
     assert len(clients.accepted) == len(batch)
-    assert counts == {"rows": len(batch), "lost": 0, "duplicated": 0}
+    assert counts == {"rows": len(batch), "accepted": len(batch), "lost": 0, "unacknowledged": 0, "duplicated": 0}
 
 
 @pytest.fixture
@@ -219,7 +219,8 @@ def test_a_postgres_restart_mid_load_answers_503_then_the_retry_is_stored_once(
         assert content_type.startswith("application/json") and "数据库暂时无法连接" in json.loads(body)["error"]
     counts = reconcile(database_url, instrument_id, clients.accepted)
     assert len(clients.accepted) == len(batch)
-    assert counts == {"rows": len(batch), "lost": 0, "duplicated": 0}  # the 503 probe left no row either
+    # the 503 probe left no row either
+    assert counts == {"rows": len(batch), "accepted": len(batch), "lost": 0, "unacknowledged": 0, "duplicated": 0}
 
 
 def test_a_material_import_failing_half_way_in_the_database_stores_nothing(database_url, tmp_path):

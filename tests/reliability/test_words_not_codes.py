@@ -62,8 +62,12 @@ def visible_text(html: str) -> str:
     return " ".join(" ".join(parser.parts).split())
 
 
+# A respondent's link is a real value a person copies (its random token may hold "_"), not a code.
+LINK = re.compile(r"(?:https?://\S+)?/s/[A-Za-z0-9_-]+")
+
+
 def codes_in(text: str) -> list[str]:
-    return sorted({m.group(0) for m in CODE.finditer(text)} - ALLOWED)
+    return sorted({m.group(0) for m in CODE.finditer(LINK.sub(" ", text))} - ALLOWED)
 
 
 def get_pages(app, ids: dict) -> list[str]:
