@@ -12,7 +12,7 @@
     const count = form.querySelector("[data-wordcount]");
     const saved = form.querySelector("[data-saved]");
     let timer = null;
-    let lastSent = area.value;
+    let lastSent = area.defaultValue;  // what the server has: text typed before this script ran is saved below
     const showCount = () => { count.textContent = fmt(T.chars, { n: countChars(area.value) }); };
     async function save() {
       if (area.value === lastSent) return;
@@ -41,6 +41,7 @@
       });
     }
     showCount();
+    if (area.value !== lastSent) save();  // typed while the page was still loading, before the listeners
   }
 
   function setupRender(form) {
