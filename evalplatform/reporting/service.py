@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import audit, formatting
@@ -103,15 +104,24 @@ def save_section(session: Session, report: Report, key: str, body: str, actor: U
         raise ReportError("未知的报告章节")
     if len(body) > MAX_SECTION_CHARS:
         raise ReportError(f"本章节不超过 {MAX_SECTION_CHARS} 字")
-    section = next((s for s in report.sections if s.key == key), None)
-    if section is None:
-        section = ReportSection(report=report, key=key)
-        session.add(section)
+    section = next((s for s in report.sections if s.key == key), None) or _new_section(session, report, key)
     if section.body != body:
         section.body, section.updated_at, section.updated_by_id = body, now, actor.id
         session.flush()
         _record_edit(session, report, actor, now, "report.section", key, len(body))
     return section
+
+
+def _new_section(session: Session, report: Report, key: str) -> ReportSection:
+    """The section's row; two saves of its first text from two tabs may race to make it: the second then finds
+    the row the first made (committed by then: the unique key made this insert wait for it)."""
+    try:
+        with session.begin_nested():
+            session.add(ReportSection(report_id=report.id, key=key))
+    except IntegrityError:
+        pass
+    session.expire(report, ["sections"])
+    return next(s for s in report.sections if s.key == key)
 
 
 def generate_drafts(

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from evalplatform.engagements.models import EngagementKind
 from evalplatform.evidence.store import BlobStore
@@ -95,3 +96,25 @@ def test_the_editor_offers_drafts_beside_the_outline_guidance(client, session, w
     assert response.status_code == 303
     session.expire_all()
     assert "1,000,000.00元" in service.report_for(session, world.engagement).section_text("overview")
+
+
+def test_two_saves_racing_to_write_a_sections_first_text_both_land(app, session):
+    """The second save's report has no row for the section yet, but the first save committed one meanwhile
+    (two tabs, or a blur and the typing timer): the second updates that row instead of failing."""
+    from sqlalchemy.orm import Session
+
+    from evalplatform.reporting.models import ReportSection
+
+    world = factories.World(session)
+    report = service.start_report(session, world.engagement, world.evaluator, factories.NOW)
+    session.commit()
+    assert report.section_text("suggestions") == ""  # loaded: this session's report has no such row
+    with Session(app.extensions["evalplatform.db"].engine) as other:
+        other.add(ReportSection(report_id=report.id, key="suggestions", body="第一次保存"))
+        other.commit()
+    service.save_section(session, report, "suggestions", "第二次保存", world.evaluator, factories.NOW)
+    session.commit()
+    rows = session.scalars(
+        select(ReportSection).where(ReportSection.report_id == report.id, ReportSection.key == "suggestions")
+    ).all()
+    assert [r.body for r in rows] == ["第二次保存"]

@@ -14,7 +14,10 @@
     let timer = null;
     let lastSent = area.defaultValue;  // what the server has: text typed before this script ran is saved below
     const showCount = () => { count.textContent = fmt(T.chars, { n: countChars(area.value) }); };
-    async function save() {
+    let saving = Promise.resolve();
+    // One save at a time: a blur and the typing timer would otherwise race to create the section's row.
+    const save = () => { saving = saving.then(saveNow); return saving; };
+    async function saveNow() {
       if (area.value === lastSent) return;
       const body = new FormData(form);
       const sending = area.value;
