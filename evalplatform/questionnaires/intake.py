@@ -31,9 +31,7 @@ from sqlalchemy import Engine
 from ..db import read_autocommit
 from ..instruments.answers import respondent_clock, validate_answers
 from ..instruments.schema import AnswerErrors
-from ..integrity import seal_values
-from .models import Response
-from .service import Submission, content_flags, frozen_definition, payload_digest
+from .service import Submission, content_flags, frozen_definition, payload_digest, sealed_row
 
 BATCH_LIMIT = 500  # rows per statement: bounds one statement's parameters, not the wait
 IDLE_SECONDS = 5.0  # a writer with nothing to do ends (and returns its connection); the next row starts one
@@ -90,19 +88,17 @@ def accept(engine: Engine, token: str, submission: Submission, now: datetime, du
         clean = validate_answers(definition, submission.answers, respondent_clock(submission.clock, now))
     except AnswerErrors:
         return None
-    values = dict(
-        instrument_id=instrument_id,
-        distribution_id=distribution_id,
-        version_id=version_id,
-        client_uuid=submission.client_uuid,
-        answers=clean,
-        payload_sha256=payload_digest(clean),
+    values = sealed_row(
+        engine,
+        (instrument_id, distribution_id, version_id),
+        submission.client_uuid,
+        clean,
+        payload_digest(clean),
         device_token=submission.device_token,
         duration_s=submission.duration_s,
-        submitted_at=now,
-        quality_flags=content_flags(definition, clean),
+        now=now,
+        flags=content_flags(definition, clean),
     )
-    values["content_mac"] = seal_values(Response, engine, values)
     try:
         values["answers"], values["quality_flags"] = dumps(clean), dumps(values["quality_flags"])
     except TypeError:  # a value the fast encoder does not take: the full path stores it its own way

@@ -262,10 +262,43 @@ def submit_response(
         if existing is None:
             raise refusal
         return _same_or_conflict(existing, digest), False
+    values = sealed_row(
+        session.get_bind(),
+        (distribution.instrument_id, distribution.id, distribution.version_id),
+        client_uuid,
+        clean,
+        digest,
+        device_token=device_token,
+        duration_s=duration_s,
+        now=now,
+        flags=flags,
+    )
+    dialect = session.get_bind().dialect.name
+    new_id = session.connection().execute(_insert_ignoring_duplicates(dialect), values).scalar()
+    if new_id is None:  # this UUID is already stored (a retry, or a concurrent request committed first)
+        return _same_or_conflict(_by_uuid(session, distribution, client_uuid), digest), False
+    return _persistent(session, Response(id=new_id, **values)), True
+
+
+def sealed_row(
+    bind,
+    target: tuple[int, int, int],
+    client_uuid,
+    clean: dict,
+    digest: str,
+    *,
+    device_token,
+    duration_s,
+    now: datetime,
+    flags: list,
+) -> dict:
+    """A response's row as stored, with its keyed content hash (design.md §10): one shape for the full path and
+    the fast lane (questionnaires.intake). `target`: (instrument id, distribution id, version id)."""
+    instrument_id, distribution_id, version_id = target
     values = dict(
-        instrument_id=distribution.instrument_id,
-        distribution_id=distribution.id,
-        version_id=distribution.version_id,
+        instrument_id=instrument_id,
+        distribution_id=distribution_id,
+        version_id=version_id,
         client_uuid=client_uuid,
         answers=clean,
         payload_sha256=digest,
@@ -274,12 +307,8 @@ def submit_response(
         submitted_at=now,
         quality_flags=flags,
     )
-    values["content_mac"] = seal_values(Response, session.get_bind(), values)  # design.md §10: keyed content hash
-    dialect = session.get_bind().dialect.name
-    new_id = session.connection().execute(_insert_ignoring_duplicates(dialect), values).scalar()
-    if new_id is None:  # this UUID is already stored (a retry, or a concurrent request committed first)
-        return _same_or_conflict(_by_uuid(session, distribution, client_uuid), digest), False
-    return _persistent(session, Response(id=new_id, **values)), True
+    values["content_mac"] = seal_values(Response, bind, values)
+    return values
 
 
 @functools.cache
