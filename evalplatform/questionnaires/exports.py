@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from .. import formatting as fmt
 from ..bulk import cycle_collector_paused
 from ..instruments.models import Instrument, InstrumentVersion
 from ..instruments.schema import answer_columns, choices_of
@@ -265,7 +266,7 @@ def export_table(session: Session, instrument: Instrument, distribution_id=None,
         "渠道",
         "分层",
         "版本",
-        "提交时间(UTC)",
+        "提交时间（北京时间）" if fmt.timezone_name() == fmt.DEFAULT_TIMEZONE else f"提交时间（{fmt.timezone_name()}）",
         "用时(秒)",
         "有效",
         "无效原因",
@@ -284,7 +285,7 @@ def export_table(session: Session, instrument: Instrument, distribution_id=None,
             response.distribution.name,
             response.distribution.stratum,
             response.version.number,
-            response.submitted_at.strftime("%Y-%m-%d %H:%M:%S"),
+            fmt.date_time(response.submitted_at, seconds=True),
             response.duration_s,
             "是" if response.valid else "否",
             response.invalid_reason or "",

@@ -3,6 +3,8 @@
 import io
 import json
 import uuid
+from datetime import timezone
+from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -116,6 +118,10 @@ def test_responses_are_listed_shown_escaped_invalidated_and_exported_safely(clie
     assert all(s.startswith("'=") for s in suggestion)
     assert isinstance(rows[1][header.index("ID") if "ID" in header else 0], int)
     assert "满意" in rows[1] and "4" in rows[1]
+    # Times as the bureau reads them: Beijing time, named in the header (stored in UTC).
+    stored = session.get(Response, rows[1][0]).submitted_at.replace(tzinfo=timezone.utc)
+    shown = rows[1][header.index("提交时间（北京时间）")]
+    assert shown == stored.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
     csv_text = client.get(f"{base}/instruments/{survey.instrument.id}/responses.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in csv_text and "\n=HYPERLINK" not in csv_text
 
