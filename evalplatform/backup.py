@@ -122,12 +122,7 @@ def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
 
 def _dump_database(engine: Engine, target: Path) -> None:
     if engine.dialect.name == "sqlite":
-        source = sqlite3.connect(engine.url.database)
-        destination = sqlite3.connect(target)
-        with destination:
-            source.backup(destination)
-        source.close()
-        destination.close()
+        _copy_sqlite(Path(engine.url.database), target)
         return
     subprocess.run(
         ["pg_dump", "--format=custom", "--no-owner", "--file", str(target), _libpq_url(engine)],
@@ -135,6 +130,17 @@ def _dump_database(engine: Engine, target: Path) -> None:
         capture_output=True,
         timeout=3600,
     )
+
+
+def _copy_sqlite(source_path: Path, target_path: Path) -> None:
+    """SQLite's online backup: a consistent copy even while the source is in use."""
+    source, destination = sqlite3.connect(source_path), sqlite3.connect(target_path)
+    try:
+        with destination:
+            source.backup(destination)
+    finally:
+        source.close()
+        destination.close()
 
 
 def _libpq_url(engine: Engine) -> str:
@@ -204,13 +210,7 @@ def _restore_database(engine: Engine, work: Path, backend: str) -> None:
         raise RestoreError(f"this backup is of {backend}; the target is {engine.dialect.name}")
     if backend == "sqlite":
         engine.dispose()
-        target = Path(engine.url.database)
-        source = sqlite3.connect(work / "database.sqlite")
-        destination = sqlite3.connect(target)
-        with destination:
-            source.backup(destination)
-        source.close()
-        destination.close()
+        _copy_sqlite(work / "database.sqlite", Path(engine.url.database))
         return
     subprocess.run(
         ["pg_restore", "--no-owner", "--exit-on-error", "--dbname", _libpq_url(engine), str(work / "database.pgdump")],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import io
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -130,6 +131,14 @@ class UploadRequest(Request):
         incoming = Path(current_app.config["STORAGE_DIR"]) / "incoming"
         incoming.mkdir(parents=True, exist_ok=True)
         return IncomingSpool(incoming)
+
+
+def assets_digest(static_folder: str, names) -> str:
+    """A short digest of these static files' bytes: an offline cache's name that changes when any of them does."""
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(Path(static_folder, name).read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def init_web(app: Flask) -> None:

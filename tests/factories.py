@@ -9,9 +9,12 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from evalplatform.accounts import service as accounts
+from evalplatform.accounts.models import LoginAttempt
 from evalplatform.engagements import commissions
 from evalplatform.engagements import service as engagements
 from evalplatform.engagements.models import EngagementKind
+from evalplatform.reporting import service as reporting
+from evalplatform.reporting.models import RenderJobStatus, ReportStatus, ReportVersion
 
 PASSWORD = "correct-horse-1"
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
@@ -76,6 +79,46 @@ def engagement(session, actor, bureau, **overrides):
         session, bureau, actor.firm, title=overrides.get("title"), fiscal_year=overrides.get("fiscal_year", 2025)
     )
     return engagements.create_engagement(session, engagement_fields(commission_id=granted.id, **overrides), actor, NOW)
+
+
+def failed_logins(session, username, ip, at, count=1):
+    """Failed logins as `authenticate` records them, at a time of the test's choosing (it would refuse to record
+    more than its limit at one time)."""
+    attempts = [LoginAttempt(username=username, ip=ip, attempted_at=at) for _ in range(count)]
+    session.add_all(attempts)
+    session.flush()
+    return attempts
+
+
+def render_job(session, report, *, pdf_sha256, pages=None, now=NOW):
+    """A finished draft rendering of the report whose PDF is the blob `pdf_sha256` (rendering itself is covered in
+    tests/reporting)."""
+    job = reporting.create_render_job(session, report, now)
+    job.status, job.progress, job.pdf_sha256, job.pages = RenderJobStatus.done, 100, pdf_sha256, pages
+    session.flush()
+    return job
+
+
+def issued_version(session, report, issuer, *, pdf, xlsx, version=1, total=None, grade=None, findings=None):
+    """Version `version` of the report, issued over stored PDF and XLSX evidence, with the headline figures the
+    portal reads; no rendering (covered in tests/reporting)."""
+    issued = ReportVersion(
+        report=report,
+        version=version,
+        issued_at=NOW,
+        issued_by_id=issuer.id,
+        content_sha256="a" * 64,
+        pdf_evidence_id=pdf.id,
+        xlsx_evidence_id=xlsx.id,
+        pages=30,
+        total_score=total,
+        grade=grade,
+        findings_by_severity=findings or {},
+    )
+    session.add(issued)
+    report.status, report.issued_versions = ReportStatus.issued, version
+    session.flush()
+    return issued
 
 
 class World:

@@ -143,30 +143,17 @@ def _adequacy(a: Analysis):
     )
 
 
+def _test_cells(test) -> list:
+    """A group test's statistic, degrees of freedom, p (raw and adjusted), effect size and note."""
+    return [_r(test.statistic), test.dof, _r(test.p_value, 6), _r(test.p_adjusted, 6), _r(test.effect), test.note]
+
+
 def _comparisons(a: Analysis):
     rows = []
     for c in a.comparisons:
         groups = "；".join(f"{g}：{n}份，{share:.1%}" if share is not None else f"{g}：0份" for g, n, share in c.groups)
-        x, k = c.chi_square, c.kruskal
         rows.append(
-            [
-                c.item.code,
-                c.item.label,
-                c.group_label,
-                groups,
-                _r(x.statistic),
-                x.dof,
-                _r(x.p_value, 6),
-                _r(x.p_adjusted, 6),
-                _r(x.effect),
-                x.note,
-                _r(k.statistic),
-                k.dof,
-                _r(k.p_value, 6),
-                _r(k.p_adjusted, 6),
-                _r(k.effect),
-                k.note,
-            ]
+            [c.item.code, c.item.label, c.group_label, groups, *_test_cells(c.chi_square), *_test_cells(c.kruskal)]
         )
     header = [
         "编号",

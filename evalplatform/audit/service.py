@@ -97,15 +97,10 @@ def record(
     details = {k: v for k, v in (details or {}).items() if k in ALLOWED_DETAIL_KEYS}
     chain = chain_for(engagement_id)
     lock_chain(session, chain)
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.row_hash)
-        .where(AuditEvent.chain == chain)
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).first()
+    last_seq, last_hash = chain_head(session, chain)
     event = AuditEvent(
         chain=chain,
-        seq=(last.seq + 1) if last else 1,
+        seq=last_seq + 1,
         engagement_id=engagement_id,
         actor_id=getattr(actor, "id", None),
         action=action,
@@ -114,7 +109,7 @@ def record(
         occurred_at=now or datetime.now(timezone.utc),
         ip=ip,
         details=details,
-        prev_hash=last.row_hash if last else GENESIS_HASH,
+        prev_hash=last_hash,
     )
     event.row_hash = compute_hash(integrity.key_for(session), event.prev_hash, event)
     session.add(event)

@@ -215,13 +215,10 @@ def load_materials_demo(
             finding,
             evaluator,
             now,
-            findings.FindingFields(
-                finding.title,
-                finding.description,
-                finding.severity,
-                ["资金使用合规性"],
+            findings.FindingFields.of(
+                finding,
+                indicator_refs=["资金使用合规性"],
                 cause="报销审核环节未核对凭证号和合同签订日期",
-                recommendation=finding.recommendation,
                 suggested_deduction=Decimal(points),
             ),
         )
@@ -249,14 +246,5 @@ def _recommend(session: Session, engagement: Engagement, evaluator: User, now: d
             finding,
             evaluator,
             now,
-            findings.FindingFields(
-                finding.title,
-                finding.description,
-                finding.severity,
-                finding.indicator_refs,
-                finding.cause,
-                text,
-                finding.unit_response,
-                finding.suggested_deduction,
-            ),
+            findings.FindingFields.of(finding, recommendation=text),
         )

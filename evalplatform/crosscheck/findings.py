@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from decimal import Decimal
 
@@ -38,6 +39,11 @@ class FindingFields:
     recommendation: str | None = None
     unit_response: str | None = None
     suggested_deduction: Decimal | None = None
+
+    @classmethod
+    def of(cls, finding: Finding, **changes) -> FindingFields:
+        """The finding's fields as they are, with `changes`."""
+        return cls(**{f.name: getattr(finding, f.name) for f in dataclass_fields(cls)} | changes)
 
     def clean(self) -> FindingFields:
         self.title, self.description = (self.title or "").strip()[:200], (self.description or "").strip()

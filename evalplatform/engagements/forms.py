@@ -3,25 +3,14 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..audit.describe import VALUES
 from ..fields import ChineseIntegerField, CoordinateField, MoneyField
 from .models import EngagementStatus, TeamRole
 
 KIND_LABELS = {"project": _l("项目支出"), "department": _l("部门整体支出")}
-STATUS_LABELS = {
-    "setup": _l("立项"),
-    "fieldwork": _l("现场"),
-    "analysis": _l("分析"),
-    "reporting": _l("报告"),
-    "review": _l("复核"),
-    "issued": _l("已出具"),
-    "archived": _l("已归档"),
-}
-TEAM_ROLE_LABELS = {
-    "lead": _l("项目负责人"),
-    "member": _l("评价人员"),
-    "reviewer": _l("复核合伙人"),
-    "expert": _l("行业专家"),
-}
+# In the words the audit page uses for the same stored codes (audit.describe.VALUES).
+STATUS_LABELS = {status.value: VALUES[status.value] for status in EngagementStatus}
+TEAM_ROLE_LABELS = {role.value: VALUES[role.value] for role in TeamRole}
 CATEGORIES = ["民生", "教育", "卫生健康", "农业农村", "生态环保", "基础设施", "产业发展", "社会保障", "其他"]
 
 

@@ -193,16 +193,7 @@ def change_status(
     if wanted is EngagementStatus.issued and actor.role not in (Role.reviewer, Role.admin):
         raise PermissionDenied("只有复核人可以出具报告")
     previous = ENGAGEMENT_WORKFLOW.move(engagement, wanted)
-    audit.record(
-        session,
-        actor=actor,
-        action="engagement.status",
-        obj=engagement,
-        engagement_id=engagement.id,
-        ip=ip,
-        now=now,
-        details={"status_from": previous.value, "status_to": wanted.value, "reason": reason},
-    )
+    _record_status(session, engagement, previous, actor, now, reason, ip)
 
 
 def follow_workflow(
@@ -214,14 +205,20 @@ def follow_workflow(
     if engagement.status in (wanted, EngagementStatus.archived):
         return
     previous = ENGAGEMENT_FOLLOWS_REPORT.move(engagement, wanted)
+    _record_status(session, engagement, previous, actor, now, reason)
+
+
+def _record_status(session, engagement, previous, actor, now, reason, ip=None) -> None:
+    """The audit event of a status move, whichever workflow made it."""
     audit.record(
         session,
         actor=actor,
         action="engagement.status",
         obj=engagement,
         engagement_id=engagement.id,
+        ip=ip,
         now=now,
-        details={"status_from": previous.value, "status_to": wanted.value, "reason": reason},
+        details={"status_from": previous.value, "status_to": engagement.status.value, "reason": reason},
     )
 
 

@@ -147,23 +147,19 @@ def _copy_node(session, tree, node: frameworks.TemplateNode, parent: Indicator |
     return indicator
 
 
-def add_indicator(
-    session: Session, tree: IndicatorTree, parent: Indicator | None, actor, now: datetime, *, name: str, points=0
-) -> Indicator:
-    """A project-specific (个性) indicator under `parent` (None: a new level-1 indicator)."""
-    if parent is not None and parent.level >= 3:
-        raise IndicatorError("三级指标下不能再添加指标")
-    name = (name or "").strip()
-    if not name:
-        raise IndicatorError("请填写指标名称")
-    siblings = [i for i in tree.indicators if i.parent_id == (parent.id if parent else None)]
+def children_of(tree: IndicatorTree, parent: Indicator | None) -> list[Indicator]:
+    return [i for i in tree.indicators if i.parent_id == (parent.id if parent else None)]
+
+
+def custom_indicator(session: Session, tree: IndicatorTree, parent: Indicator | None, name: str, points, position: int):
+    """A new project-specific (个性) indicator under `parent`: qualitative and scored by hand until it is edited."""
     indicator = Indicator(
         tree=tree,
         parent_id=parent.id if parent else None,
         level=parent.level + 1 if parent else 1,
-        position=max((s.position for s in siblings), default=-1) + 1,
+        position=position,
         name=name[:200],
-        points=_points(points),
+        points=points,
         is_custom=True,
         operator="qualitative",
         method="manual",
@@ -175,6 +171,20 @@ def add_indicator(
     )
     session.add(indicator)
     session.flush()
+    return indicator
+
+
+def add_indicator(
+    session: Session, tree: IndicatorTree, parent: Indicator | None, actor, now: datetime, *, name: str, points=0
+) -> Indicator:
+    """A project-specific (个性) indicator under `parent` (None: a new level-1 indicator)."""
+    if parent is not None and parent.level >= 3:
+        raise IndicatorError("三级指标下不能再添加指标")
+    name = (name or "").strip()
+    if not name:
+        raise IndicatorError("请填写指标名称")
+    position = max((s.position for s in children_of(tree, parent)), default=-1) + 1
+    indicator = custom_indicator(session, tree, parent, name, _points(points), position)
     _audit(
         session,
         actor,

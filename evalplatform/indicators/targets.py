@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..engagements.models import Engagement
 from .models import Indicator, IndicatorTree
-from .service import ordered, tree_for
+from .service import children_of, custom_indicator, ordered, tree_for
 from .target_text import ParsedTarget
 
 METHOD_FOR = {
@@ -72,11 +72,11 @@ def _apply(session, tree, by_path, names: tuple[str, str, str], target: ParsedTa
     for depth in (1, 2):
         path = names[:depth]
         if path not in by_path:
-            by_path[path] = _new(session, tree, parent, depth, path[-1], Decimal(0))
+            by_path[path] = _new(session, tree, parent, path[-1], Decimal(0))
         parent = by_path[path]
         if getattr(parent, "_imported_now", False):
             parent.points += points
-    leaf = by_path.get(names) or _new(session, tree, parent, 3, names[2], points)
+    leaf = by_path.get(names) or _new(session, tree, parent, names[2], points)
     by_path[names] = leaf
     leaf.points, leaf.operator, leaf.unit = points, target.code, target.unit[:30]
     leaf.target_value = target.value
@@ -86,25 +86,7 @@ def _apply(session, tree, by_path, names: tuple[str, str, str], target: ParsedTa
         leaf.method = METHOD_FOR[target.code]
 
 
-def _new(session, tree, parent, level, name, points) -> Indicator:
-    siblings = [i for i in tree.indicators if i.parent_id == (parent.id if parent else None)]
-    indicator = Indicator(
-        tree=tree,
-        parent_id=parent.id if parent else None,
-        level=level,
-        position=len(siblings),
-        name=name[:200],
-        points=points,
-        is_custom=True,
-        operator="qualitative",
-        method="manual",
-        params={},
-        inputs={},
-        key_points=[],
-        rationale="",
-        explanation="",
-    )
+def _new(session, tree, parent, name, points) -> Indicator:
+    indicator = custom_indicator(session, tree, parent, name, points, len(children_of(tree, parent)))
     indicator._imported_now = True  # new in this import: its points are the sum of the rows
-    session.add(indicator)
-    session.flush()
     return indicator

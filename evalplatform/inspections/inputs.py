@@ -6,8 +6,6 @@ returns None, so one request reports every problem at once.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -35,13 +33,6 @@ def plain(value: Decimal | None) -> str | None:
         return None
     shown = format(value, "f")
     return shown.rstrip("0").rstrip(".") if "." in shown else shown
-
-
-def digest(fields: dict) -> str:
-    # Not integrity.sha256_hex: stored entries' payload_sha256 use this form (spaces after the separators),
-    # and a phone retrying an entry it sent before an upgrade must still match. Moving to sha256_hex needs a
-    # migration recomputing payload_sha256 first.
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
 def parse_uuid(value, field: str = "client_uuid") -> uuid.UUID:

@@ -18,8 +18,9 @@ from ..engagements.service import ensure_can_edit
 from ..evidence import service as evidence_service
 from ..evidence.content import RejectedContent
 from ..evidence.store import BlobStore, BlobTooLarge
+from ..integrity import sha256_hex
 from . import checklist
-from .inputs import NAME_MAX, NOTE_MAX, InspectionConflict, InspectionError, digest, moment, parse_uuid, text
+from .inputs import NAME_MAX, NOTE_MAX, InspectionConflict, InspectionError, moment, parse_uuid, text
 from .models import INSPECTION_WORKFLOW, Inspection, InspectionPhoto, InspectionStatus
 from .sync import Outcome, find_inspection
 
@@ -187,7 +188,7 @@ def finish_inspection(session: Session, engagement: Engagement, actor, now: date
     client_uuid = parse_uuid(data.get("client_uuid"))
     errors: dict[str, str] = {}
     finish = _checked_finish(inspection, data, now, errors)
-    sha = digest(finish.fields())
+    sha = sha256_hex(finish.fields())
     if inspection.finish_uuid is not None:
         if inspection.finish_uuid == client_uuid and inspection.finish_sha256 == sha:
             return Outcome(inspection, False)

@@ -19,13 +19,13 @@ from ..engagements.models import Engagement, Site
 from ..engagements.service import EngagementNotFound, ensure_can_edit, load_site, start_fieldwork
 from ..instruments import service as instruments
 from ..instruments.models import InstrumentVersion
+from ..integrity import sha256_hex
 from . import checklist
 from .inputs import (
     NAME_MAX,
     NOTE_MAX,
     InspectionConflict,
     InspectionError,
-    digest,
     moment,
     number,
     parse_uuid,
@@ -84,7 +84,7 @@ def start_inspection(session: Session, engagement: Engagement, actor, now: datet
         "accuracy": plain(values["gps_accuracy_m"]),
         "team_members": values["team_members"],
     }
-    sha = digest(fields)
+    sha = sha256_hex(fields)
     again = replayed(
         session,
         engagement,
@@ -184,7 +184,7 @@ def record_entry(session: Session, engagement: Engagement, actor, now: datetime,
     inspection = find_inspection(session, engagement, data.get("inspection_uuid"))
     client_uuid = parse_uuid(data.get("client_uuid"))
     fields, value, recorded_at = _checked_entry(inspection, data, now)
-    sha = digest(fields)
+    sha = sha256_hex(fields)
     again = replayed(
         session,
         engagement,

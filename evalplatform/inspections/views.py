@@ -3,7 +3,6 @@ API the app's queue talks to, and the printable 勘查记录表. Every route loa
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -15,7 +14,7 @@ from ..db import db
 from ..engagements.service import load_engagement_for_user
 from ..evidence.store import StorageFull
 from ..spreadsheets import xlsx_bytes
-from ..web import current_store, now_utc, transaction, xlsx_download
+from ..web import assets_digest, current_store, now_utc, transaction, xlsx_download
 from . import checklist, service
 from .forms import AddChecklistForm
 
@@ -138,10 +137,7 @@ def _assets_version() -> str:
     """Changes whenever an app asset changes, so phones drop their cached copies."""
     folder = current_app.static_folder
     if folder not in _assets_digest or current_app.debug:
-        digest = hashlib.sha256()
-        for name in APP_ASSETS:
-            digest.update((Path(folder) / name).read_bytes())
-        _assets_digest[folder] = digest.hexdigest()[:12]
+        _assets_digest[folder] = assets_digest(folder, APP_ASSETS)
     return _assets_digest[folder]
 
 

@@ -209,8 +209,17 @@ def confirm_mapping(
     draft.table = {**table_for(detection)}
     if draft.kind in REVIEW_KINDS:
         return _to_review(session, draft, engagement, actor, now, detection)
+    material = _import(
+        session, store, draft, engagement, actor, now, max_bytes, limits, name=draft.name, key_column=draft.key_column
+    )
+    _close(draft, material)
+    return material
+
+
+def _import(session, store, draft, engagement, actor, now, max_bytes, limits, **options) -> MaterialImport:
+    """The draft's stored file imported with the chosen layouts (all or nothing, as the service does it)."""
     with store.open(draft.blob_sha256) as stream:
-        material = service.import_material(
+        return service.import_material(
             session,
             store,
             engagement,
@@ -220,13 +229,10 @@ def confirm_mapping(
             stream=stream,
             filename=draft.filename,
             max_bytes=max_bytes,
-            name=draft.name,
-            key_column=draft.key_column,
             choice=draft.table["choice"],
             limits=limits,
+            **options,
         )
-    _close(draft, material)
-    return material
 
 
 def _to_review(session, draft, engagement, actor, now, detection: Detection) -> None:
@@ -345,21 +351,7 @@ def commit(
 ) -> MaterialImport:
     """The reviewed table validated and stored with the original file as evidence (all or nothing)."""
     _ensure_status(draft, DraftStatus.review)
-    with store.open(draft.blob_sha256) as stream:
-        material = service.import_material(
-            session,
-            store,
-            engagement,
-            actor,
-            now,
-            kind=draft.kind,
-            stream=stream,
-            filename=draft.filename,
-            max_bytes=max_bytes,
-            choice=draft.table["choice"],
-            review=draft.table["review"],
-            limits=limits,
-        )
+    material = _import(session, store, draft, engagement, actor, now, max_bytes, limits, review=draft.table["review"])
     audit.record(
         session,
         actor=actor,

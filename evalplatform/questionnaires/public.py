@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
@@ -14,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from ..db import db, statements_autocommit
 from ..instruments.form import respondent_context
 from ..instruments.schema import AnswerErrors
-from ..web import csrf, now_utc
+from ..web import assets_digest, csrf, now_utc
 from . import service
 
 bp = Blueprint("respond", __name__, template_folder="templates", url_prefix="/s")
@@ -66,10 +64,8 @@ def respond_context(definition: dict, distribution, allow_again: bool = False) -
 @functools.cache
 def _offline_bundle(static_folder: str, static_url: str) -> tuple[str, tuple[str, ...]]:
     """The cache name changes with the assets' content, so a deployment replaces what phones keep."""
-    digest = hashlib.sha256()
-    for name in OFFLINE_ASSETS:
-        digest.update(Path(static_folder, name).read_bytes())
-    return f"evalplatform-respond-{digest.hexdigest()[:12]}", tuple(f"{static_url}/{name}" for name in OFFLINE_ASSETS)
+    cache = f"evalplatform-respond-{assets_digest(static_folder, OFFLINE_ASSETS)}"
+    return cache, tuple(f"{static_url}/{name}" for name in OFFLINE_ASSETS)
 
 
 @bp.get("/sw.js")

@@ -56,9 +56,7 @@ def test_repeated_failures_throttle_that_account_from_that_ip_only(client, sessi
 def test_throttle_counts_only_recent_failures(session, app):
     user = factories.user(session, username="u1", firm=factories.firm(session))
     old = factories.NOW.replace(year=2025)
-    for _ in range(10):
-        session.add(LoginAttempt(username="u1", ip="10.0.0.1", attempted_at=old))
-    session.flush()
+    factories.failed_logins(session, "u1", "10.0.0.1", old, count=10)
     assert service.authenticate(session, "u1", factories.PASSWORD, "10.0.0.1", factories.NOW, app.config) == user
 
 

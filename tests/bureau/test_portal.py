@@ -13,7 +13,6 @@ from evalplatform.bureau.models import ApplicationStatus, ResultApplication
 from evalplatform.evidence.service import store_upload
 from evalplatform.evidence.store import BlobStore
 from evalplatform.reporting import service as reporting
-from evalplatform.reporting.models import ReportStatus, ReportVersion
 from tests import factories
 from tests.conftest import csrf_token, login
 from tests.evidence import files
@@ -35,23 +34,17 @@ def issued(session, store, world, engagement, *, total, grade, findings=None, ve
         ).evidence
         for data, name in ((files.pdf(), "报告.pdf"), (files.xlsx(), "附表.xlsx"))
     )
-    session.add(
-        ReportVersion(
-            report=report,
-            version=version,
-            issued_at=factories.NOW,
-            issued_by_id=world.reviewer.id,
-            content_sha256="a" * 64,
-            pdf_evidence_id=pdf.id,
-            xlsx_evidence_id=xlsx.id,
-            pages=30,
-            total_score=total,
-            grade=grade,
-            findings_by_severity=findings or {},
-        )
+    factories.issued_version(
+        session,
+        report,
+        world.reviewer,
+        pdf=pdf,
+        xlsx=xlsx,
+        version=version,
+        total=total,
+        grade=grade,
+        findings=findings,
     )
-    report.status, report.issued_versions = ReportStatus.issued, version
-    session.flush()
     return report
 
 

@@ -15,7 +15,6 @@ from evalplatform.evidence import service
 from evalplatform.evidence.store import BlobStore
 from evalplatform.evidence.sweep import sweep
 from evalplatform.models import blob_holders
-from evalplatform.reporting.models import RenderJob
 from evalplatform.reporting.service import start_report
 from tests import factories
 from tests.evidence import files
@@ -97,7 +96,7 @@ def test_only_unreferenced_blobs_idle_past_the_grace_period_are_removed(session,
 def test_a_draft_pdf_is_referenced_by_its_render_job(session, store, world):
     draft = store.put(io.BytesIO(b"%PDF-1.7 draft"), 100)
     report = start_report(session, world.engagement, world.evaluator, factories.NOW)
-    session.add(RenderJob(id="job-1", report_id=report.id, status="done", pdf_sha256=draft.sha256))
+    factories.render_job(session, report, pdf_sha256=draft.sha256)
     session.commit()
     age(draft.path, 2 * DAY)
     assert sweep(session, store, now(), holders=blob_holders(), remove=True).orphans == []
@@ -147,9 +146,9 @@ def test_a_draft_whose_file_is_gone_says_so_instead_of_failing(client, session, 
     from tests.conftest import login
 
     report = start_report(session, world.engagement, world.evaluator, factories.NOW)
-    session.add(RenderJob(id="job-2", report_id=report.id, status="done", pdf_sha256="ab" * 32))
+    job = factories.render_job(session, report, pdf_sha256="ab" * 32)
     session.commit()
     login(client, world.evaluator.username)
-    response = client.get(f"/engagements/{world.engagement.id}/report/jobs/job-2/pdf")
+    response = client.get(f"/engagements/{world.engagement.id}/report/jobs/{job.id}/pdf")
     assert response.status_code == 410
     assert "请重新生成草稿" in response.get_data(as_text=True)

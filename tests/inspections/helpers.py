@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from io import BytesIO
 
 from evalplatform.engagements import service as engagements
 from evalplatform.inspections import service
 from tests import factories
+from tests.evidence import files
 
 ROAD = "checklist-road-bridge-acceptance"
 STARTED = factories.NOW - timedelta(hours=2)
@@ -60,3 +62,36 @@ def entry_payload(inspection_uuid, item_code, result="pass", **overrides):
 # Required items of the road checklist and what they need.
 REQUIRED = ["road_length", "road_width", "surface", "drainage", "signs", "maintenance"]
 PHOTOS = {"road_length": 2, "road_width": 1, "surface": 1}
+
+
+def photo(session, ready, purpose="photo", item_code=None, content=None, key=None):
+    world, _site, _version, inspection, store = ready
+    return service.add_photo(
+        session,
+        store,
+        world.engagement,
+        world.evaluator,
+        factories.NOW,
+        inspection_uuid=inspection.client_uuid,
+        client_uuid=key or uuid.uuid4(),
+        purpose=purpose,
+        item_code=item_code,
+        stream=BytesIO(content or files.jpeg()),
+        filename="signature.png" if "signature" in purpose else "现场.jpg",
+        max_bytes=10**7,
+    )
+
+
+def complete(session, ready):
+    world, _site, _version, inspection, _store = ready
+    for code in REQUIRED:
+        extra = {"measured_value": "3.215", "unit": "km"} if code == "road_length" else {}
+        service.record_entry(
+            session,
+            world.engagement,
+            world.evaluator,
+            factories.NOW,
+            entry_payload(inspection.client_uuid, code, **extra),
+        )
+        for n in range(PHOTOS.get(code, 0)):
+            photo(session, ready, item_code=code, content=files.jpeg(color=(n, len(code), 7)))

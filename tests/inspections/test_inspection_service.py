@@ -3,7 +3,6 @@
 import uuid
 from datetime import timedelta
 from decimal import Decimal
-from io import BytesIO
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +15,7 @@ from evalplatform.inspections import service
 from evalplatform.inspections.models import Inspection, InspectionEntry, InspectionPhoto
 from tests import factories
 from tests.evidence import files
-from tests.inspections.helpers import PHOTOS, REQUIRED, STARTED, entry_payload, setting, start_payload
+from tests.inspections.helpers import REQUIRED, STARTED, complete, entry_payload, photo, setting, start_payload
 
 NOW = factories.NOW
 
@@ -33,35 +32,6 @@ def ready(session, app):
     ).obj
     session.commit()
     return world, site, version, inspection, BlobStore(app.config["STORAGE_DIR"])
-
-
-def photo(session, ready, purpose="photo", item_code=None, content=None, key=None):
-    world, _site, _version, inspection, store = ready
-    return service.add_photo(
-        session,
-        store,
-        world.engagement,
-        world.evaluator,
-        NOW,
-        inspection_uuid=inspection.client_uuid,
-        client_uuid=key or uuid.uuid4(),
-        purpose=purpose,
-        item_code=item_code,
-        stream=BytesIO(content or files.jpeg()),
-        filename="signature.png" if "signature" in purpose else "现场.jpg",
-        max_bytes=10**7,
-    )
-
-
-def complete(session, ready):
-    world, _site, _version, inspection, _store = ready
-    for code in REQUIRED:
-        extra = {"measured_value": "3.215", "unit": "km"} if code == "road_length" else {}
-        service.record_entry(
-            session, world.engagement, world.evaluator, NOW, entry_payload(inspection.client_uuid, code, **extra)
-        )
-        for n in range(PHOTOS.get(code, 0)):
-            photo(session, ready, item_code=code, content=files.jpeg(color=(n, len(code), 7)))
 
 
 def test_start_is_idempotent_and_a_changed_start_is_a_conflict(session, ready):

@@ -40,7 +40,7 @@ from evalplatform.questionnaires import service as questionnaires
 from evalplatform.questionnaires.models import Distribution, Response
 from evalplatform.questionnaires.simulate import simulated_answers
 from evalplatform.reporting import service as reporting
-from evalplatform.reporting.models import RenderJob, Report
+from evalplatform.reporting.models import Report
 from evalplatform.scoring import service as scoring
 from tests import factories
 from tests.conftest import CSRF_RE
@@ -125,16 +125,8 @@ def scene(app, session) -> Scene:
         now,
     )
     _draft_with_marker(session, store, road, dept, report, users, now)
-    job = RenderJob(
-        id=str(uuid.uuid4()),
-        report_id=report.id,
-        status="done",
-        progress=100,
-        pdf_sha256=session.get(Evidence, version.pdf_evidence_id).blob_sha256,
-        pages=version.pages,
-        created_at=now,
-    )
-    session.add(job)
+    pdf_sha256 = session.get(Evidence, version.pdf_evidence_id).blob_sha256
+    job = factories.render_job(session, report, pdf_sha256=pdf_sha256, pages=version.pages, now=now)
     session.commit()
     return Scene(ids=_ids(session, road, report, photo, application, job, users), users=users, report=report, road=road)
 

@@ -103,14 +103,15 @@ def test_two_saves_racing_to_write_a_sections_first_text_both_land(app, session)
     (two tabs, or a blur and the typing timer): the second updates that row instead of failing."""
     from sqlalchemy.orm import Session
 
-    from evalplatform.reporting.models import ReportSection
+    from evalplatform.reporting.models import Report, ReportSection
 
     world = factories.World(session)
     report = service.start_report(session, world.engagement, world.evaluator, factories.NOW)
     session.commit()
     assert report.section_text("suggestions") == ""  # loaded: this session's report has no such row
     with Session(app.extensions["evalplatform.db"].engine) as other:
-        other.add(ReportSection(report_id=report.id, key="suggestions", body="第一次保存"))
+        first = other.get(Report, report.id)
+        service.save_section(other, first, "suggestions", "第一次保存", world.evaluator, factories.NOW)
         other.commit()
     service.save_section(session, report, "suggestions", "第二次保存", world.evaluator, factories.NOW)
     session.commit()
