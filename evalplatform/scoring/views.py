@@ -17,12 +17,12 @@ from ..indicators.pages import indicator_or_404 as _indicator
 from ..indicators.pages import int_or_404 as _int
 from ..indicators.pages import page_context as _context
 from ..indicators.pages import summary_json as _summary_json
-from ..indicators.rollup import scoring_summary
 from ..spreadsheets import xlsx_bytes
 from ..web import committed, now_utc, transaction, xlsx_download
 from . import feeds
 from . import service as scoring
-from .sheet import sheet_table
+from .export import export_table
+from .sheet import build_sheet, score_sheet
 
 bp = Blueprint(
     "scoring", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/indicators"
@@ -152,14 +152,15 @@ def from_cross_checks(engagement_id: int):
 @login_required
 def sheet(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
-    return render_template("scoring/sheet.html", **_context(engagement))
+    context = _context(engagement)
+    table = build_sheet(context["summary"])  # the roll-up the summary bar above it shows
+    return render_template("scoring/sheet.html", sheet=table, **context)
 
 
 @bp.get("/sheet.xlsx")
 @login_required
 def sheet_xlsx(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
-    summary = scoring_summary(db.session, engagement)
-    header, rows = sheet_table(summary)
+    header, rows = export_table(score_sheet(db.session, engagement))
     body = xlsx_bytes([(_("评分表"), header, rows)])
     return xlsx_download(body, f"score-sheet-{engagement.id}.xlsx")
