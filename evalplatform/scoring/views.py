@@ -17,6 +17,7 @@ from ..indicators.pages import indicator_or_404 as _indicator
 from ..indicators.pages import int_or_404 as _int
 from ..indicators.pages import page_context as _context
 from ..indicators.pages import summary_json as _summary_json
+from ..indicators.rollup import scoring_summary
 from ..spreadsheets import xlsx_bytes
 from ..web import committed, now_utc, transaction, xlsx_download
 from . import feeds
@@ -53,7 +54,19 @@ def score(engagement_id: int, indicator_id: int):
             scoring.record_score(db.session, indicator, current_user, now_utc(), **allowed)
     except service.IndicatorError as error:
         return jsonify(ok=False, error=str(error)), 422
-    return jsonify(ok=True, **_summary_json(engagement))
+    return jsonify(ok=True, **_workspace_json(engagement))
+
+
+def _workspace_json(engagement) -> dict:
+    """The roll-up the page's script shows, each score as the score sheet has it (null: 未评分 / 不适用)."""
+    summary = scoring_summary(db.session, engagement)
+    data = _summary_json(engagement, summary)
+    data["summary"]["scores"] = {str(r.indicator_id): _text(r.score) for r in build_sheet(summary).rows}
+    return data
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
 
 
 @bp.get("/scoring")
@@ -61,6 +74,7 @@ def score(engagement_id: int, indicator_id: int):
 def workspace(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
     context = _context(engagement)
+    rows = {r.indicator_id: r for r in build_sheet(context["summary"]).rows}
     survey = None
     if context["tree"] and any(i.level == 3 and i.method == "survey" for i in context["tree"].indicators):
         try:
@@ -74,6 +88,7 @@ def workspace(engagement_id: int):
         divergences=feeds.divergences(db.session, engagement),
         cited=scoring.evidence_by_indicator(db.session, context["tree"]),
         evidence=evidence_service.evidence_index(db.session, engagement),
+        sheet_rows=rows,
         **context,
     )
 

@@ -17,7 +17,7 @@ from evalplatform.reporting.render import report_html, report_xlsx
 from evalplatform.scoring import service as scoring
 from evalplatform.scoring.sheet import RESCALED_NOTE, score_sheet
 from tests import factories
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 
 NOW = factories.NOW
 
@@ -81,6 +81,24 @@ def test_the_page_the_export_and_the_report_show_the_same_sheet(scored, session,
     annex = list(load_workbook(BytesIO(report_xlsx(content)))["评分表"].iter_rows(values_only=True))
     assert [(r[2], _cell(r[7])) for r in annex[1:] if r[2]] == expected
     assert annex[-1][6:8] == (100, float(sheet.total)) and RESCALED_NOTE in annex[-1][9]
+
+
+def test_the_workspace_shows_each_score_as_the_sheet_has_it(scored, session, client):
+    """Not scored yet: 未评分 on the page and null in the roll-up its script shows, never 0."""
+    sheet = score_sheet(session, scored.engagement)
+    unscored, funds = (next(r for r in sheet.leaves if r.name == n) for n in ("绩效目标合理性", "资金到位率"))
+    login(client, scored.evaluator.username)
+    base = f"/engagements/{scored.engagement.id}/indicators"
+    html = client.get(base + "/scoring").get_data(as_text=True)
+    assert f'<span data-score-for="{unscored.indicator_id}">未评分</span>' in html
+    assert f'<span data-score-for="{funds.indicator_id}">2.7分</span>' in html and funds.computed in html
+    response = client.post(
+        f"{base}/{funds.indicator_id}/score",
+        json={"rationale": "市级资金到位不足"},
+        headers={"X-CSRFToken": csrf_token(client, base + "/scoring"), "Accept": "application/json"},
+    )
+    scores = response.json["summary"]["scores"]
+    assert scores[str(unscored.indicator_id)] is None and Decimal(scores[str(funds.indicator_id)]) == funds.score
 
 
 def _score(r) -> str:
