@@ -172,7 +172,8 @@ def scoring_content(sheet: ScoreSheet) -> dict | None:
     Excel annex, which must let a reviewer sum the scores."""
     if not sheet.rows:
         return None
-    rows = [_score_row(r) for r in sheet.leaves]
+    leaves = {r.indicator_id: _score_row(r) for r in sheet.leaves}
+    rows = list(leaves.values())
     return {
         "total": _num(sheet.total),
         "total_text": fmt.score(sheet.total),
@@ -181,22 +182,21 @@ def scoring_content(sheet: ScoreSheet) -> dict | None:
         "note": sheet.note,
         "points_total": fmt.number(sheet.points_total),
         "problems": list(sheet.problems),
-        "dimensions": [_dimension(sheet, d) for d in sheet.dimensions],
+        "dimensions": [_dimension(d, [leaves[r.indicator_id] for r in sheet.leaves_of(d)]) for d in sheet.dimensions],
         "rows": rows,
         "targets": [{"name": r["level3"], "value": r["target"]} for r in rows if r["target"] not in ("", "定性")],
     }
 
 
-def _dimension(sheet: ScoreSheet, d: SheetRow) -> dict:
+def _dimension(d: SheetRow, leaves: list[dict]) -> dict:
+    """A 一级指标: its figures (三's table and prose) and its 三级指标 as 四 quotes them."""
     return {
         "name": d.name,
         "points": fmt.number(d.points),
         "score": fmt.score(d.score),
         "rate": fmt.percent(d.rate),
         "values": {"points": d.points, "score": d.score},
-        "indicators": [
-            {k: row[k] for k in INDICATOR_KEYS} | {"name": row["level3"]} for row in map(_score_row, sheet.leaves_of(d))
-        ],
+        "indicators": [{k: row[k] for k in INDICATOR_KEYS} | {"name": row["level3"]} for row in leaves],
     }
 
 

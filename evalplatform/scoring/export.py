@@ -10,18 +10,7 @@ from ..indicators.forms import GRADE_LABELS
 from .sheet import ScoreSheet, SheetRow
 
 # The report's annex is always Chinese; the export translates these through _() like the page.
-SCORE_HEADER = [
-    "一级指标",
-    "二级指标",
-    "三级指标",
-    "指标值",
-    "实际完成",
-    "计算",
-    "分值",
-    "得分",
-    "得分率（%）",
-    "扣分原因",
-]
+SCORE_HEADER = "一级指标 二级指标 三级指标 指标值 实际完成 计算 分值 得分 得分率（%） 扣分原因".split()
 SCORE_FORMATS = {6: "0.00", 7: "0.00", 8: "0.0"}  # 0-based columns: 分值, 得分, 得分率
 
 

@@ -81,6 +81,11 @@ def test_the_page_the_export_and_the_report_show_the_same_sheet(scored, session,
     annex = list(load_workbook(BytesIO(report_xlsx(content)))["评分表"].iter_rows(values_only=True))
     assert [(r[2], _cell(r[7])) for r in annex[1:] if r[2]] == expected
     assert annex[-1][6:8] == (100, float(sheet.total)) and RESCALED_NOTE in annex[-1][9]
+    dimensions = [(d.name, float(d.points), float(d.score)) for d in sheet.dimensions]
+    assert [(r[0][3:], r[6], r[7]) for r in annex if str(r[0]).startswith("合计：")] == dimensions
+    assert [(d["name"], d["score"]) for d in content["scoring"]["dimensions"]] == [  # 三's table and prose
+        (d.name, fmt.score(d.score)) for d in sheet.dimensions
+    ]
 
 
 def test_the_workspace_shows_each_score_as_the_sheet_has_it(scored, session, client):
