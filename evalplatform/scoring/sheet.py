@@ -50,7 +50,8 @@ class SheetRow:
     @property
     def names(self) -> tuple[str, str, str]:
         """一级 / 二级 / 三级 as the report prints a 三级指标's row (its whole path)."""
-        return (*self.path, "", "", "")[:3]  # type: ignore[return-value]
+        level1, level2, level3, *_ = (*self.path, "", "", "")
+        return level1, level2, level3
 
 
 @dataclass(frozen=True)
