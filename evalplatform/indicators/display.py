@@ -1,8 +1,8 @@
 """An indicator's row as an evaluator writes it: target, actual, the computed rate or difference with its
 formula, and the score in 分 (未评分 where there is none).
 
-The scoring page, the score sheet, the PDF and the Excel annex all show indicators through `score_line`, so
-they cannot disagree. A directly scored indicator (直接评分: 定性分档, 手工评分) holds its score in the
+The score sheet (`scoring/sheet.py`) writes every 三级指标 through `score_line`; the scoring workspace, the
+sheet page and its export, the PDF and the Excel annex all show those rows, so they cannot disagree. A directly scored indicator (直接评分: 定性分档, 手工评分) holds its score in the
 actual-value field; that figure is points, never printed with the target's unit.
 """
 

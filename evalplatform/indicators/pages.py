@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..db import db
 from ..web import get_or_404
-from . import display, engine, rollup, service
+from . import engine, rollup, service
 from .forms import (
     BAND_LABELS,
     FORMULA_LABELS,
@@ -37,11 +37,11 @@ def page_context(engagement):
     tree = service.tree_for(db.session, engagement)
     summary = rollup.summarise(tree, engagement.id, rollup.grade_scale_for(db.session, engagement.bureau_id))
     can_edit = current_user.role.is_firm_role and not engagement.is_locked
-    return dict(engagement=engagement, tree=tree, summary=summary, can_edit=can_edit, line=display.score_line, **LABELS)
+    return dict(engagement=engagement, tree=tree, summary=summary, can_edit=can_edit, **LABELS)
 
 
-def summary_json(engagement) -> dict:
-    summary = rollup.scoring_summary(db.session, engagement)
+def summary_json(engagement, summary: rollup.ScoringSummary | None = None) -> dict:
+    summary = summary or rollup.scoring_summary(db.session, engagement)
     data = summary.as_dict()
     data["grade_label"] = str(GRADE_LABELS[summary.grade]) if summary.grade else None
     data["missing"] = [r.indicator.id for r in summary.missing_rationales]

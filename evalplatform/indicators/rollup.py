@@ -1,7 +1,7 @@
-"""The indicator tree's roll-up: totals, grade, the rows of the score sheet, and each bureau's grade scale.
+"""The indicator tree's roll-up: totals, grade, a score per indicator, and each bureau's grade scale.
 
-Pure over a loaded tree (no queries in `summarise`): the tree editor shows it after every change and
-`scoring_summary` loads it for the report and the score sheet.
+Pure over a loaded tree (no queries in `summarise`): the tree editor shows it after every change,
+`scoring_summary` loads it (report readiness), and the score sheet (`scoring/sheet.py`) is built from it.
 """
 
 from __future__ import annotations
@@ -148,5 +148,5 @@ def summarise(tree: IndicatorTree | None, engagement_id: int, scale: engine.Grad
 
 
 def scoring_summary(session: Session, engagement: Engagement) -> ScoringSummary:
-    """Total, grade and the score sheet's rows for an engagement (the report's 评分表)."""
+    """Total, grade and a row per indicator for an engagement (the score sheet is built from it)."""
     return summarise(tree_for(session, engagement), engagement.id, grade_scale_for(session, engagement.bureau_id))

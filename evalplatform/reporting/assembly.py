@@ -25,12 +25,9 @@ from ..engagements.models import EngagementKind
 from ..evidence import previews
 from ..evidence.service import evidence_index
 from ..evidence.store import BlobStore
-from ..indicators import display
-from ..indicators.rollup import scoring_summary as score_rollup
-from ..indicators.service import tree_for
 from ..inspections import service as inspection_service
 from ..integrity import canonical_json, sha256_hex
-from ..scoring.service import evidence_by_indicator
+from ..scoring.sheet import ScoreSheet, SheetRow, score_sheet
 from . import drafting, wording
 from .models import NARRATIVE_SECTIONS, Report
 
@@ -84,7 +81,7 @@ def assemble(session: Session, report: Report, store: BlobStore, *, firm_name: s
             }
             for s in engagement.sites
         ],
-        "scoring": scoring_summary(session, engagement),
+        "scoring": scoring_content(score_sheet(session, engagement)),
         "surveys": survey_sections(session, engagement, now),
         "samples": [_sample_row(s) for s in sampling.samples(session, engagement)],
         "inspections": [
@@ -167,80 +164,63 @@ def _photo(store: BlobStore, e) -> dict:
     return {"code": e.code, "caption": e.description or e.original_filename, "path": str(path), "sha256": e.blob_sha256}
 
 
-def scoring_summary(session: Session, engagement) -> dict | None:
-    """The scoring table, targets and grade, once the engagement has an indicator system (None before).
+def scoring_content(sheet: ScoreSheet) -> dict | None:
+    """The score sheet as the report prints it (三's table, 四's tables and prose, 附件1, the Excel annex),
+    once the engagement has an indicator system (None before).
 
-    Each figure is kept twice: as printed (text, through formatting/display) and as a number (`values`)
-    for the Excel annex, which must let a reviewer sum the scores."""
-    summary = score_rollup(session, engagement)
-    if not summary.rows:
+    Each figure is kept twice: as printed (text, through formatting) and as a number (`values`) for the
+    Excel annex, which must let a reviewer sum the scores."""
+    if not sheet.rows:
         return None
-    tree = tree_for(session, engagement)
-    cited = {k: [e.code for e in v] for k, v in evidence_by_indicator(session, tree).items()}
-    path: dict[int, list[str]] = {}
-    rows, dimensions = [], []
-    for row in summary.rows:
-        i = row.indicator
-        path[i.id] = path.get(i.parent_id, []) + [i.name]
-        if i.level == 1:
-            dimensions.append(
-                {
-                    "name": i.name,
-                    "points": fmt.number(i.points),
-                    "score": fmt.score(row.score),
-                    "rate": fmt.percent(row.rate),
-                    "indicators": [],
-                }
-            )
-        if i.level == 3:
-            line = display.score_line(i, row.score)
-            names = path[i.id] + ["", "", ""]
-            rows.append(
-                {
-                    "level1": names[0],
-                    "level2": names[1],
-                    "level3": names[2],
-                    "points": fmt.number(i.points),
-                    "score": line.score,
-                    "rate": fmt.percent(row.rate),
-                    "rationale": i.rationale,
-                    "target": line.target,
-                    "actual": line.actual,
-                    "computed": line.computed,
-                    **_deduction_facts(i, row, cited),
-                    "values": {
-                        "points": i.points,
-                        "score": None if i.not_applicable else row.score,
-                        "rate": row.rate,
-                        "computed": line.rate,
-                    },
-                }
-            )
-            dimensions[-1]["indicators"].append({k: rows[-1][k] for k in INDICATOR_KEYS} | {"name": i.name})
-    targets = [{"name": r["level3"], "value": r["target"]} for r in rows if r["target"] not in ("", "定性")]
+    leaves = {r.indicator_id: _score_row(r) for r in sheet.leaves}
+    rows = list(leaves.values())
     return {
-        "total": _num(summary.total),
-        "total_text": fmt.score(summary.total),
-        "grade": summary.grade_label or "待定",
-        "rescaled": summary.rescaled,
-        "points_total": fmt.number(sum((r.indicator.points for r in summary.dimensions), Decimal(0))),
-        "problems": summary.problems,
-        "dimensions": dimensions,
+        "total": _num(sheet.total),
+        "total_text": fmt.score(sheet.total),
+        "grade": sheet.grade_label or "待定",
+        "rescaled": sheet.rescaled,
+        "note": sheet.note,
+        "points_total": fmt.number(sheet.points_total),
+        "problems": list(sheet.problems),
+        "dimensions": [_dimension(d, [leaves[r.indicator_id] for r in sheet.leaves_of(d)]) for d in sheet.dimensions],
         "rows": rows,
-        "targets": targets,
+        "targets": [{"name": r["level3"], "value": r["target"]} for r in rows if r["target"] not in ("", "定性")],
+    }
+
+
+def _dimension(d: SheetRow, leaves: list[dict]) -> dict:
+    """A 一级指标: its figures (三's table and prose) and its 三级指标 as 四 quotes them."""
+    return {
+        "name": d.name,
+        "points": fmt.number(d.points),
+        "score": fmt.score(d.score),
+        "rate": fmt.percent(d.rate),
+        "values": {"points": d.points, "score": d.score},
+        "indicators": [{k: row[k] for k in INDICATOR_KEYS} | {"name": row["level3"]} for row in leaves],
     }
 
 
 INDICATOR_KEYS = ("target", "actual", "computed", "points", "score", "rate", "lost", "rationale", "source", "evidence")
 
 
-def _deduction_facts(i, row, cited: dict) -> dict:
-    """What the prose of 三/四 quotes beside the table: points lost, where the actual value came from, evidence."""
-    lost = None if row.score is None or i.not_applicable else Decimal(i.points) - Decimal(row.score)
+def _score_row(r: SheetRow) -> dict:
+    """A 三级指标's row; `lost`, `source` and `evidence` are what the prose of 三/四 quotes beside the table."""
+    level1, level2, level3 = r.names
     return {
-        "lost": fmt.number(lost) if lost else "",
-        "source": i.verified_source or "",
-        "evidence": "、".join(cited.get(i.id, [])),
+        "level1": level1,
+        "level2": level2,
+        "level3": level3,
+        "points": fmt.number(r.points),
+        "score": "不适用" if r.not_applicable else fmt.score(r.score),
+        "rate": fmt.percent(r.rate),
+        "rationale": r.rationale,
+        "target": r.target,
+        "actual": r.actual,
+        "computed": r.computed,
+        "lost": fmt.number(r.lost) if r.lost else "",
+        "source": r.source,
+        "evidence": "、".join(r.evidence),
+        "values": {"points": r.points, "score": r.score, "rate": r.rate, "computed": r.computed_rate},
     }
 
 

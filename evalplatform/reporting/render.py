@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from .. import formatting as fmt
+from ..scoring.export import SCORE_FORMATS, SCORE_HEADER
 from ..spreadsheets import add_sheet, workbook_bytes
 from .assembly import SURVEY_HEADER, part, photo_uri
 from .pdf import TEMPLATES_DIR, render_pdf
@@ -82,21 +83,6 @@ def report_pdf(
     return pdf, pages
 
 
-SCORE_HEADER = [
-    "一级指标",
-    "二级指标",
-    "三级指标",
-    "指标值",
-    "实际完成",
-    "计算",
-    "分值",
-    "得分",
-    "得分率（%）",
-    "扣分原因",
-]
-SCORE_FORMATS = {6: "0.00", 7: "0.00", 8: "0.0"}
-
-
 def report_xlsx(content: dict) -> bytes:
     """The Excel annex: numbers are numbers (a reviewer can sum them), 合计 per 一级指标, the total and grade."""
     with part("Excel 附表"):
@@ -164,42 +150,29 @@ def _annex(content: dict) -> bytes:
 
 
 def _score_sheet(workbook, scoring: dict) -> None:
-    rows, level1 = [], None
-    for r in scoring.get("rows", []):
-        if level1 is not None and r["level1"] != level1:
-            rows.append(_subtotal(level1, scoring["rows"]))
-        level1 = r["level1"]
-        values = r["values"]
+    """附件1 as a worksheet: each 一级指标's 三级指标 (with their 一级/二级 names), its 合计, then 总分."""
+    rows, leaves = [], iter(scoring.get("rows", []))
+    for dimension in scoring.get("dimensions", []):
+        rows += [_score_cells(next(leaves)) for _ in dimension["indicators"]]
+        values = dimension["values"]
         rows.append(
             [
-                r["level1"],
-                r["level2"],
-                r["level3"],
-                r["target"],
-                r["actual"],
-                r["computed"],
-                _number(values["points"]),
-                _number(values["score"]) if values["score"] is not None else r["score"],
-                _number(values["rate"]),
-                r["rationale"],
-            ]
-        )
-    if level1 is not None:
-        rows.append(_subtotal(level1, scoring["rows"]))
-        rows.append(
-            [
-                "总分",
+                f"合计：{dimension['name']}",
                 "",
                 "",
                 "",
                 "",
                 "",
-                _number(scoring.get("points_total")),
-                _number(scoring.get("total")),
+                *map(_number, (values["points"], values["score"])),
                 None,
-                f"评价等级：{scoring.get('grade') or '待定'}",
+                "",
             ]
         )
+    if rows:
+        grade = f"评价等级：{scoring.get('grade') or '待定'}"
+        note = "；".join(x for x in (grade, scoring.get("note")) if x)
+        total = _number(scoring.get("total"))
+        rows.append(["总分", "", "", "", "", "", _number(scoring.get("points_total")), total, None, note])
     sheet = add_sheet(workbook, "评分表", SCORE_HEADER, rows, SCORE_FORMATS)
     for row in sheet.iter_rows(min_row=2):
         if str(row[0].value).startswith(("合计", "总分")):
@@ -209,12 +182,21 @@ def _score_sheet(workbook, scoring: dict) -> None:
         sheet.column_dimensions[letter].width = width
 
 
-def _subtotal(level1: str, rows: list[dict]) -> list:
-    """合计 of one 一级指标: the sum of its 三级指标 (not-applicable and unscored ones count as nothing)."""
-    mine = [r["values"] for r in rows if r["level1"] == level1]
-    points = sum((_number(v["points"]) or Decimal(0) for v in mine), Decimal(0))
-    score = sum((_number(v["score"]) or Decimal(0) for v in mine), Decimal(0))
-    return [f"合计：{level1}", "", "", "", "", "", points, score, None, ""]
+def _score_cells(r: dict) -> list:
+    values = r["values"]
+    score = _number(values["score"]) if values["score"] is not None else r["score"]  # 未评分 / 不适用 as text
+    return [
+        r["level1"],
+        r["level2"],
+        r["level3"],
+        r["target"],
+        r["actual"],
+        r["computed"],
+        _number(values["points"]),
+        score,
+        _number(values["rate"]),
+        r["rationale"],
+    ]
 
 
 def _number(value) -> Decimal | None:

@@ -22,7 +22,8 @@ from ..spreadsheets import xlsx_bytes
 from ..web import committed, now_utc, transaction, xlsx_download
 from . import feeds
 from . import service as scoring
-from .sheet import sheet_table
+from .export import export_table
+from .sheet import build_sheet, score_sheet
 
 bp = Blueprint(
     "scoring", __name__, template_folder="templates", url_prefix="/engagements/<int:engagement_id>/indicators"
@@ -53,7 +54,19 @@ def score(engagement_id: int, indicator_id: int):
             scoring.record_score(db.session, indicator, current_user, now_utc(), **allowed)
     except service.IndicatorError as error:
         return jsonify(ok=False, error=str(error)), 422
-    return jsonify(ok=True, **_summary_json(engagement))
+    return jsonify(ok=True, **_workspace_json(engagement))
+
+
+def _workspace_json(engagement) -> dict:
+    """The roll-up the page's script shows, each score as the score sheet has it (null: 未评分 / 不适用)."""
+    summary = scoring_summary(db.session, engagement)
+    data = _summary_json(engagement, summary)
+    data["summary"]["scores"] = {str(r.indicator_id): _text(r.score) for r in build_sheet(summary).rows}
+    return data
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
 
 
 @bp.get("/scoring")
@@ -61,6 +74,7 @@ def score(engagement_id: int, indicator_id: int):
 def workspace(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
     context = _context(engagement)
+    rows = {r.indicator_id: r for r in build_sheet(context["summary"]).rows}
     survey = None
     if context["tree"] and any(i.level == 3 and i.method == "survey" for i in context["tree"].indicators):
         try:
@@ -74,6 +88,7 @@ def workspace(engagement_id: int):
         divergences=feeds.divergences(db.session, engagement),
         cited=scoring.evidence_by_indicator(db.session, context["tree"]),
         evidence=evidence_service.evidence_index(db.session, engagement),
+        sheet_rows=rows,
         **context,
     )
 
@@ -152,14 +167,15 @@ def from_cross_checks(engagement_id: int):
 @login_required
 def sheet(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
-    return render_template("scoring/sheet.html", **_context(engagement))
+    context = _context(engagement)
+    table = build_sheet(context["summary"])  # the roll-up the summary bar above it shows
+    return render_template("scoring/sheet.html", sheet=table, **context)
 
 
 @bp.get("/sheet.xlsx")
 @login_required
 def sheet_xlsx(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user)
-    summary = scoring_summary(db.session, engagement)
-    header, rows = sheet_table(summary)
+    header, rows = export_table(score_sheet(db.session, engagement))
     body = xlsx_bytes([(_("评分表"), header, rows)])
     return xlsx_download(body, f"score-sheet-{engagement.id}.xlsx")

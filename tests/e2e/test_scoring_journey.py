@@ -35,5 +35,5 @@ def test_evaluator_rescores_the_demo_engagement_and_exports_the_score_sheet(page
         page.get_by_test_id("export-sheet").click()
     sheet = load_workbook(BytesIO(download.value.path().read_bytes())).active
     rows = {row[2]: row for row in sheet.iter_rows(values_only=True) if row[2]}
-    assert rows["预算执行率"][4] == 4
-    assert [row for row in sheet.iter_rows(values_only=True)][-1][:5] == ("评价等级", None, None, None, "优")
+    assert rows["预算执行率"][7] == 4  # 得分, after 指标值 / 实际完成 / 计算 as on the page
+    assert [row for row in sheet.iter_rows(values_only=True)][-1][:8] == ("评价等级", *[None] * 6, "优")
