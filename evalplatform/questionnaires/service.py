@@ -64,10 +64,6 @@ class DeviceAlreadyAnswered(QuestionnaireError):
         super().__init__("本设备已经提交过这份问卷，每台设备只能提交一次")
 
 
-class NotFound(LookupError):
-    pass
-
-
 @dataclass(frozen=True)
 class DistributionFields:
     name: str
