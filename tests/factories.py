@@ -12,6 +12,7 @@ from evalplatform.accounts import service as accounts
 from evalplatform.engagements import commissions
 from evalplatform.engagements import service as engagements
 from evalplatform.engagements.models import EngagementKind
+from evalplatform.instruments import service as instruments
 
 PASSWORD = "correct-horse-1"
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
@@ -76,6 +77,11 @@ def engagement(session, actor, bureau, **overrides):
         session, bureau, actor.firm, title=overrides.get("title"), fiscal_year=overrides.get("fiscal_year", 2025)
     )
     return engagements.create_engagement(session, engagement_fields(commission_id=granted.id, **overrides), actor, NOW)
+
+
+def questionnaire(session, engagement, actor, template="satisfaction-rural-road"):
+    """A questionnaire of the engagement made from one of the shipped templates (surveys/)."""
+    return instruments.create_instrument(session, engagement, actor, NOW, instruments.load_template(template), template)
 
 
 class World:

@@ -22,7 +22,6 @@ from evalplatform.engagements import commissions
 from evalplatform.engagements import service as engagements
 from evalplatform.engagements.models import COMMISSION_WORKFLOW, ENGAGEMENT_WORKFLOW, EngagementStatus
 from evalplatform.inspections.models import INSPECTION_WORKFLOW
-from evalplatform.instruments import service as instruments
 from evalplatform.materials.models import DRAFT_WORKFLOW
 from evalplatform.questionnaires import service as questionnaires
 from evalplatform.questionnaires.models import DISTRIBUTION_WORKFLOW, DistributionState
@@ -171,14 +170,7 @@ def test_every_result_application_move_is_made_by_update_application(session, mo
 
 
 def _distribution(session, world, **fields):
-    instrument = instruments.create_instrument(
-        session,
-        world.engagement,
-        world.evaluator,
-        factories.NOW,
-        instruments.load_template("satisfaction-rural-road"),
-        f"satisfaction-rural-road-{uuid.uuid4().hex[:6]}",
-    )
+    instrument = factories.questionnaire(session, world.engagement, world.evaluator)
     return questionnaires.create_distribution(
         session,
         instrument,
