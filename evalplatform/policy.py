@@ -26,7 +26,8 @@ from .accounts.models import Role, User
 from .bureau.models import ReportShare, ResultApplication
 from .engagements.models import Commission, CommissionStatus, Engagement, TeamMember
 from .evidence.models import Evidence
-from .reporting.models import Report, ReportAnnex, ReportVersion
+from .questionnaires.models import Response
+from .reporting.models import RenderJob, Report, ReportAnnex, ReportVersion
 
 # --- the firm's working papers -----------------------------------------------------------------------
 
@@ -139,6 +140,8 @@ def may_see(session: Session, user: User, obj) -> bool:
     reports, versions and 结果应用 are read as issued by the bureau side."""
     if not getattr(user, "is_authenticated", False):
         return False
+    if isinstance(obj, User):  # the firm's user accounts: its admin manages them; to anyone else an id names nothing
+        return user.role is Role.admin and obj.firm_id == user.firm_id
     if isinstance(obj, Engagement):
         return may_open_working_papers(session, user, obj.id)
     if isinstance(obj, Commission):
@@ -151,6 +154,11 @@ def may_see(session: Session, user: User, obj) -> bool:
         )
     if isinstance(obj, ReportVersion):
         return may_read_issued(session, user, obj.report)
+    if isinstance(obj, Response):  # one respondent's answers: working papers of the distribution's engagement
+        return may_open_working_papers(session, user, obj.distribution.engagement_id)
+    if isinstance(obj, RenderJob):  # a draft rendering: working papers, as its report's drafts are
+        report = session.get(Report, obj.report_id)
+        return report is not None and may_open_working_papers(session, user, report.engagement_id)
     if isinstance(obj, ResultApplication):
         return session.scalar(tracked_applications(user).where(ResultApplication.id == obj.id)) is not None
     engagement_id = getattr(obj, "engagement_id", None)

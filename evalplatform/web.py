@@ -36,6 +36,7 @@ from werkzeug.routing import IntegerConverter
 from . import policy
 from .accounts import service as accounts
 from .db import db
+from .engagements.service import EngagementNotFound, PermissionDenied
 from .evidence.store import BlobStore, IncomingSpool
 
 LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
@@ -217,6 +218,23 @@ def get_or_404(model, object_id, *, engagement=None, allowed=None):
     return found
 
 
+def found_or_404(found):
+    """What a lookup that is not by a primary key found (a public link's token, the engagement's one tree, an
+    issued file the policy module chose), or 404 when it found nothing. The lookup itself already asked the
+    policy (or needs none: a public link); this is the same answer as get_or_404's."""
+    if found is None:
+        abort(404)
+    return found
+
+
+def id_or_404(value) -> int:
+    """An id posted in a form or JSON body as a number, or 404: a value that is no number names nothing."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        abort(404)
+
+
 def form_errors(form) -> str:
     """A form's messages in one line, as flashed above the form."""
     return "；".join(str(e) for errors in form.errors.values() for e in errors)
@@ -305,6 +323,10 @@ def _register_error_pages(app: Flask) -> None:
     app.register_error_handler(400, lambda e: page(400, _l("请求有误"), _l("提交的内容无法处理，请检查后重试。")))
     app.register_error_handler(403, lambda e: page(403, _l("无权访问"), _l("您没有执行此操作的权限。")))
     app.register_error_handler(404, lambda e: page(404, *NOT_FOUND))
+    # A service's "no such object for this user" (load_engagement_for_user, load_owned and their kin): the same
+    # 404 as get_or_404's; a service's refusal of an act to this user: the 403 with its own message.
+    app.register_error_handler(EngagementNotFound, lambda e: page(404, *NOT_FOUND))
+    app.register_error_handler(PermissionDenied, lambda e: page(403, _l("无权操作"), str(e)))
     app.register_error_handler(413, lambda e: page(413, _l("文件过大"), _l("上传的内容超过了允许的大小。")))
     app.register_error_handler(OSError, _storage_error)
     app.register_error_handler(DBAPIError, _database_unavailable)

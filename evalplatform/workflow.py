@@ -1,5 +1,6 @@
 """Workflow states: each workflow declares its allowed moves once, and every change of state goes through
-`Workflow.move`, which refuses anything undeclared (tests/test_workflow.py holds the code to that)."""
+`Workflow.move` (or, for a state derived from other fields, `Workflow.check` before the change), which refuses
+anything undeclared (tests/test_workflow.py holds the code to that)."""
 
 from __future__ import annotations
 
@@ -48,14 +49,20 @@ class Workflow(Generic[State]):
     def can_move(self, current: State | str, wanted: State | str) -> bool:
         return self.states(wanted) in self.allowed(current)
 
-    def move(self, obj: Any, wanted: State | str) -> State:
-        """Set the object's state to `wanted` if the workflow allows it; returns the previous state."""
-        current, wanted = self.state_of(obj), self.states(wanted)
+    def check(self, current: State | str, wanted: State | str) -> State:
+        """The move from `current` to `wanted`, refused unless declared; returns `wanted`. `move` asks it; a state
+        derived from other fields (a distribution's, from its dates) asks it before the caller changes them."""
+        current, wanted = self.states(current), self.states(wanted)
         if wanted not in self.transitions[current]:
             raise TransitionNotAllowed(self.name, current, wanted)
         for observer in _observers:
             observer(self, current, wanted)
-        setattr(obj, self.attribute, wanted)
+        return wanted
+
+    def move(self, obj: Any, wanted: State | str) -> State:
+        """Set the object's state to `wanted` if the workflow allows it; returns the previous state."""
+        current = self.state_of(obj)
+        setattr(obj, self.attribute, self.check(current, wanted))
         return current
 
     def pairs(self) -> set[tuple[State, State]]:

@@ -13,6 +13,7 @@ from evalplatform.accounts.models import LoginAttempt
 from evalplatform.engagements import commissions
 from evalplatform.engagements import service as engagements
 from evalplatform.engagements.models import EngagementKind
+from evalplatform.instruments import service as instruments
 from evalplatform.reporting import service as reporting
 from evalplatform.reporting.models import RenderJobStatus, ReportStatus, ReportVersion
 
@@ -119,6 +120,11 @@ def issued_version(session, report, issuer, *, pdf, xlsx, version=1, total=None,
     report.status, report.issued_versions = ReportStatus.issued, version
     session.flush()
     return issued
+
+
+def questionnaire(session, engagement, actor, template="satisfaction-rural-road"):
+    """A questionnaire of the engagement made from one of the shipped templates (surveys/)."""
+    return instruments.create_instrument(session, engagement, actor, NOW, instruments.load_template(template), template)
 
 
 class World:

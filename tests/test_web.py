@@ -4,6 +4,9 @@ from sqlalchemy import select
 
 from evalplatform.accounts.models import User
 from evalplatform.cli import create_user_command
+from evalplatform.engagements.service import EngagementNotFound, PermissionDenied
+from evalplatform.indicators.service import IndicatorNotFound
+from evalplatform.instruments.service import InstrumentNotFound
 from tests import factories
 from tests.conftest import login
 
@@ -79,3 +82,21 @@ def test_the_favicon_is_served_locally_and_every_page_links_it(client):
     assert response.status_code == 200 and response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
     assert 'rel="icon" href="/static/img/favicon.svg"' in client.get("/login").get_data(as_text=True)
     assert client.get("/static/img/favicon.svg").status_code == 200
+
+
+def test_a_service_not_found_is_the_same_404_page_and_its_refusal_a_403(app):
+    @app.get("/_missing/<int:kind>")
+    def missing(kind):
+        raise (IndicatorNotFound, InstrumentNotFound, EngagementNotFound)[kind](7)
+
+    @app.get("/_refused")
+    def refused():
+        raise PermissionDenied("只有复核人可以出具报告")
+
+    client = app.test_client()
+    unknown = client.get("/no/such/page").get_data(as_text=True)
+    for kind in range(3):
+        response = client.get(f"/_missing/{kind}")
+        assert response.status_code == 404 and response.get_data(as_text=True) == unknown
+    response = client.get("/_refused")
+    assert response.status_code == 403 and "只有复核人可以出具报告" in response.get_data(as_text=True)

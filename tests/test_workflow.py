@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+import uuid
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,23 +16,25 @@ from types import SimpleNamespace
 import pytest
 
 from evalplatform import workflow
+from evalplatform.bureau import service as bureau
+from evalplatform.bureau.models import APPLICATION_WORKFLOW, ApplicationKind, ApplicationStatus, ResultApplication
 from evalplatform.engagements import commissions
 from evalplatform.engagements import service as engagements
 from evalplatform.engagements.models import COMMISSION_WORKFLOW, ENGAGEMENT_WORKFLOW, EngagementStatus
 from evalplatform.inspections.models import INSPECTION_WORKFLOW
 from evalplatform.materials.models import DRAFT_WORKFLOW
+from evalplatform.questionnaires import service as questionnaires
+from evalplatform.questionnaires.models import DISTRIBUTION_WORKFLOW, DistributionState
 from evalplatform.reporting.models import RENDER_JOB_WORKFLOW, REPORT_WORKFLOW
 from evalplatform.workflow import TransitionNotAllowed, Workflow
 from tests import factories
+from tests.questionnaires.conftest import answers
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "evalplatform"
 STATE_ATTRIBUTES = {"status", "state"}
-# States set outside a workflow, and why.
-NOT_WORKFLOWS = {
-    # 整改 progress: the bureau sets any of open / in progress / done at any time; no move is forbidden.
-    "bureau/service.py",
-}
+# Fields a state is derived from (a distribution's dates): set only in a function that asks the workflow first.
+DERIVED_STATE_FIELDS = {"closes_at"}
 
 
 class Light(StrEnum):
@@ -54,28 +58,44 @@ def _declared(flow: Workflow) -> set[tuple[str, str, str]]:
     return {(flow.name, a, b) for a, b in flow.pairs()}
 
 
-def _state_assignments(tree: ast.AST):
+def _assigned_attributes(tree: ast.AST):
+    """(line, attribute) of every `obj.attribute = …` below `tree`, but `self.…` (an object's own field)."""
     for node in ast.walk(tree):
         targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
         for target in targets:
             for element in target.elts if isinstance(target, ast.Tuple) else [target]:
-                # `self.state = …` is an object setting its own field (an exception's), not a move.
-                if (
-                    isinstance(element, ast.Attribute)
-                    and element.attr in STATE_ATTRIBUTES
-                    and not (isinstance(element.value, ast.Name) and element.value.id == "self")
+                if isinstance(element, ast.Attribute) and not (
+                    isinstance(element.value, ast.Name) and element.value.id == "self"
                 ):
-                    yield node.lineno
+                    yield node.lineno, element.attr
+
+
+def _asks_a_workflow(function: ast.AST) -> bool:
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("check", "move")
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id.endswith("_WORKFLOW")
+        for node in ast.walk(function)
+    )
+
+
+def _state_assignments(tree: ast.AST):
+    yield from (line for line, attribute in _assigned_attributes(tree) if attribute in STATE_ATTRIBUTES)
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef) and not _asks_a_workflow(function):
+            yield from (line for line, attribute in _assigned_attributes(function) if attribute in DERIVED_STATE_FIELDS)
 
 
 def test_no_state_is_set_except_through_a_workflow():
     offenders = []
     for path in PACKAGE.rglob("*.py"):
         relative = path.relative_to(PACKAGE).as_posix()
-        if relative == "workflow.py" or relative in NOT_WORKFLOWS:
+        if relative == "workflow.py":
             continue
         offenders += [f"{relative}:{line}" for line in _state_assignments(ast.parse(path.read_text("utf-8")))]
-    assert offenders == [], "set states with Workflow.move so the move is checked against the declaration"
+    assert offenders == [], "set states with Workflow.move (or Workflow.check first) so the move is declared"
 
 
 def test_an_undeclared_move_is_refused_and_names_both_states():
@@ -130,6 +150,72 @@ def test_every_commission_move_is_made_by_the_commission_service(session, moves)
         decide(commissions.request_commission(session, firm_user, world.bureau.name, "农村公路", 2025, factories.NOW))
     commissions.withdraw(session, world.commission, world.bureau_user, factories.NOW, "改派")
     assert moves == _declared(COMMISSION_WORKFLOW)
+
+
+def test_every_result_application_move_is_made_by_update_application(session, moves):
+    world = factories.World(session)
+    item = ResultApplication(
+        engagement_id=world.engagement.id,
+        kind=ApplicationKind.rectification,
+        requirement="补齐管护台账",
+        created_by_id=world.bureau_user.id,
+    )
+    session.add(item)
+    session.flush()
+    S = ApplicationStatus
+    for status in (S.open, S.in_progress, S.done, S.open, S.done, S.in_progress, S.open):  # the first: no move
+        bureau.update_application(session, item, status.value, "整改情况", world.bureau_user, factories.NOW)
+        assert item.status is status
+    assert moves == _declared(APPLICATION_WORKFLOW)
+
+
+def _distribution(session, world, **fields):
+    instrument = factories.questionnaire(session, world.engagement, world.evaluator)
+    return questionnaires.create_distribution(
+        session,
+        instrument,
+        world.evaluator,
+        factories.NOW,
+        questionnaires.DistributionFields(name="柳湾村", stratum="柳湾村", **fields),
+    )
+
+
+def test_closing_a_distribution_is_a_declared_move_from_every_state_but_closed(session, moves):
+    world = factories.World(session)
+    now, later = factories.NOW, factories.NOW + timedelta(days=3)
+    not_open = _distribution(session, world, opens_at=later)
+    open_ = _distribution(session, world)
+    full = _distribution(session, world, quota=1)
+    questionnaires.submit_response(session, full, uuid.uuid4(), answers(), now)
+    for distribution in (not_open, open_, full):
+        questionnaires.close_distribution(session, distribution, world.evaluator, now)
+        assert questionnaires.public_state(session, distribution, now) is DistributionState.closed
+    D = DistributionState
+    closings = {move for move in moves if move[0] == DISTRIBUTION_WORKFLOW.name}
+    assert closings == {(DISTRIBUTION_WORKFLOW.name, state, D.closed) for state in (D.not_open, D.open, D.quota_full)}
+    moves.clear()
+    questionnaires.close_distribution(session, open_, world.evaluator, later)  # closed already: nothing changes
+    assert open_.closes_at == now and moves == set()
+
+
+def test_the_clock_and_the_count_move_a_distribution_only_as_declared(session):
+    world = factories.World(session)
+    start = factories.NOW
+    distribution = _distribution(
+        session, world, opens_at=start + timedelta(days=1), closes_at=start + timedelta(days=3), quota=1
+    )
+    states = []
+    for hours in range(0, 24 * 4, 6):
+        now = start + timedelta(hours=hours)
+        if hours == 30:
+            response, _created = questionnaires.submit_response(session, distribution, uuid.uuid4(), answers(), now)
+        if hours == 42:
+            questionnaires.mark_invalid(session, response, world.evaluator, now, "重复作答")
+        states.append(questionnaires.public_state(session, distribution, now))
+    D = DistributionState
+    walked = [a for a, b in zip(states, states[1:] + [None]) if a != b]
+    assert walked == [D.not_open, D.open, D.quota_full, D.open, D.closed]
+    assert all(DISTRIBUTION_WORKFLOW.can_move(a, b) for a, b in zip(walked, walked[1:]))
 
 
 # The tests that walk the other workflows end to end (reports are issued, so they render PDFs).

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from ..db import db
-from ..web import client_ip, now_utc, transaction
+from ..web import client_ip, get_or_404, now_utc, transaction
 from . import service
 from .forms import ROLE_LABELS, LoginForm, PasswordChangeForm, ToggleUserForm, UserForm
 from .models import Role, User
@@ -41,19 +41,23 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = service.authenticate(
-                db.session, form.username.data.strip(), form.password.data, client_ip(), now_utc(), current_app.config
-            )
+            with transaction():  # a failed attempt is kept as well: throttling counts it
+                user = service.authenticate(
+                    db.session,
+                    form.username.data.strip(),
+                    form.password.data,
+                    client_ip(),
+                    now_utc(),
+                    current_app.config,
+                )
+                if user is not None:
+                    service.start_login_session(db.session, user, client_ip(), now_utc())
         except service.LoginThrottled as throttled:
             flash(_("登录失败次数过多，请 %(minutes)s 分钟后再试。", minutes=throttled.minutes), "error")
-            db.session.commit()
             return render_template("accounts/login.html", form=form), 429
         if user is not None:
-            service.start_login_session(db.session, user, client_ip(), now_utc())
-            db.session.commit()
             login_user(user)
             return redirect(_safe_next(request.args.get("next"), user))
-        db.session.commit()  # keep the failed attempt for throttling
         flash(_("用户名或密码错误。"), "error")
         status = 401
     elif request.method == "POST":
@@ -64,8 +68,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    service.end_login_session(db.session, current_user.login_token, now_utc())
-    db.session.commit()
+    with transaction():
+        service.end_login_session(db.session, current_user.login_token, now_utc())
     logout_user()
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("accounts.login"))
@@ -108,20 +112,20 @@ def users():
     status = 200
     if form.validate_on_submit():
         try:
-            service.create_user(
-                db.session,
-                username=form.username.data,
-                password=form.password.data,
-                role=form.role.data,
-                display_name=form.display_name.data,
-                firm=current_user.firm,
-                actor=current_user,
-            )
+            with transaction():
+                service.create_user(
+                    db.session,
+                    username=form.username.data,
+                    password=form.password.data,
+                    role=form.role.data,
+                    display_name=form.display_name.data,
+                    firm=current_user.firm,
+                    actor=current_user,
+                )
         except service.AccountError as error:
             form.username.errors.append(str(error))
             status = 422
         else:
-            db.session.commit()
             flash(_("用户已创建。"), "success")
             return redirect(url_for(".users"))
     elif request.method == "POST":
@@ -135,17 +139,10 @@ def users():
 @bp.post("/users/<int:user_id>/toggle")
 @login_required
 def toggle_user(user_id: int):
-    user = db.session.get(User, user_id)
-    # Only the firm admin manages its own firm's accounts; to anyone else a user id names nothing.
-    if (
-        current_user.role is not Role.admin
-        or user is None
-        or user.firm_id != current_user.firm_id
-        or user.id == current_user.id
-    ):
-        abort(404)
+    # Only the firm admin manages its own firm's accounts (policy.may_see); one's own account is not toggled here.
+    user = get_or_404(User, user_id, allowed=lambda user: user.id != current_user.id)
     if not ToggleUserForm().validate_on_submit():
         abort(400)
-    service.set_enabled(db.session, user, not user.is_enabled, current_user, now_utc())
-    db.session.commit()
+    with transaction():
+        service.set_enabled(db.session, user, not user.is_enabled, current_user, now_utc())
     return redirect(url_for(".users"))

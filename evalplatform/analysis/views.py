@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, flash, render_template, request
+from flask import Blueprint, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..db import db
 from ..engagements.service import load_engagement_for_user
-from ..web import error_page, now_utc, xlsx_download
+from ..web import error_page, found_or_404, now_utc, xlsx_download
 from . import charts, export, service
 from .contract import ContractError, empty_frame
 from .forms import parse_filters
@@ -39,10 +39,7 @@ def _chosen(surveys: list[SurveyData]) -> SurveyData | None:
     key = request.args.get("q")
     if key is None:
         return surveys[0] if surveys else None
-    survey = next((s for s in surveys if s.key == key), None)
-    if survey is None:
-        abort(404)
-    return survey
+    return found_or_404(next((s for s in surveys if s.key == key), None))
 
 
 @bp.get("")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..db import Base, utcnow
 from ..engagements.models import Engagement
+from ..workflow import Workflow
 
 
 class ApplicationKind(str, enum.Enum):
@@ -21,10 +22,24 @@ class ApplicationKind(str, enum.Enum):
     other = "other"
 
 
-class ApplicationStatus(str, enum.Enum):
+class ApplicationStatus(enum.StrEnum):
     open = "open"  # 待整改
     in_progress = "in_progress"  # 整改中
     done = "done"  # 已完成
+
+
+A = ApplicationStatus
+# 整改 progress is the bureau's own account of it: any status may follow any other (a 整改 found incomplete
+# after all is opened again), only "no change" is no move (bureau.service.update_application).
+APPLICATION_WORKFLOW = Workflow(
+    "result application",
+    ApplicationStatus,
+    {
+        A.open: {A.in_progress, A.done},
+        A.in_progress: {A.open, A.done},
+        A.done: {A.open, A.in_progress},
+    },
+)
 
 
 class ResultApplication(Base):

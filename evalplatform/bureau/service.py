@@ -21,7 +21,7 @@ from ..engagements.service import EngagementNotFound, PermissionDenied
 from ..indicators import rollup
 from ..pagination import Page, paginate
 from ..reporting.models import Report, ReportVersion
-from .models import ApplicationKind, ApplicationStatus, ReportShare, ResultApplication
+from .models import APPLICATION_WORKFLOW, ApplicationKind, ApplicationStatus, ReportShare, ResultApplication
 
 MAX_TEXT = 2000
 
@@ -321,7 +321,9 @@ def update_application(
         "responsible_unit": item.responsible_unit or "",
         "budget_change": str(item.budget_change or ""),
     }
-    item.status, item.progress_note, item.updated_at = ApplicationStatus(status), (progress_note or "").strip(), now
+    if item.status is not ApplicationStatus(status):
+        APPLICATION_WORKFLOW.move(item, status)
+    item.progress_note, item.updated_at = (progress_note or "").strip(), now
     if responsible_unit is not UNCHANGED:
         item.responsible_unit = (responsible_unit or "").strip()[:200] or None
     if budget_change is not UNCHANGED:

@@ -18,7 +18,7 @@ from ..indicators.service import IndicatorError
 from ..integrity import sha256_hex
 from ..reporting import annexes
 from ..spreadsheets import xlsx_bytes
-from ..web import committed, form_errors, now_utc, xlsx_download
+from ..web import committed, form_errors, found_or_404, now_utc, xlsx_download
 from . import service
 from .forms import KIND_LABELS, STATUS_LABELS, ApplicationForm, GradeScaleForm, ProgressForm, ShareForm
 
@@ -29,7 +29,7 @@ bp = Blueprint("bureau", __name__, template_folder="templates", url_prefix="/bur
 @login_required
 def _bureau_side_only():
     if not current_user.role.is_bureau_side:
-        abort(404)
+        abort(404)  # a role gate, no id: the firm reads its working papers, not the bureau's portal
 
 
 def _today() -> date:
@@ -112,7 +112,7 @@ def _report(report_id: int):
 def _recorder_only() -> None:
     """Sharing and 结果应用 are the bureau's own acts: to the audit office these routes do not exist."""
     if not policy.may_record_results(current_user):
-        abort(404)
+        abort(404)  # a role gate, no id: these routes do not exist for the audit office
 
 
 @bp.get("/reports/<int:report_id>")
@@ -152,19 +152,14 @@ def verify(report_id: int):
 
 @bp.get("/reports/<int:report_id>/versions/<int:version>/<kind>")
 def version_file(report_id: int, version: int, kind: str):
-    evidence = policy.issued_file(db.session, current_user, _report(report_id), version, kind)
-    if evidence is None:
-        abort(404)
-    return send_evidence(evidence)
+    return send_evidence(found_or_404(policy.issued_file(db.session, current_user, _report(report_id), version, kind)))
 
 
 @bp.get("/reports/<int:report_id>/versions/<int:version>/annexes/<int:evidence_id>")
 def annex_file(report_id: int, version: int, evidence_id: int):
     """An evidence original the firm attached to this issued version; no other original is reachable."""
     evidence = policy.issued_annex(db.session, current_user, _report(report_id), version, evidence_id)
-    if evidence is None:
-        abort(404)
-    return send_evidence(evidence)
+    return send_evidence(found_or_404(evidence))
 
 
 def _back(report_id: int):

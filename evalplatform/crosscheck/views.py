@@ -88,8 +88,8 @@ def quantity_target(engagement_id: int):
 def run(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     if ActionForm().validate_on_submit():
-        service.run_rules(db.session, engagement, current_user, now_utc())
-        db.session.commit()
+        with transaction():
+            service.run_rules(db.session, engagement, current_user, now_utc())
         flash(_("已重新运行对照规则。"), "success")
     return redirect(url_for(".index", engagement_id=engagement_id)), 303
 
@@ -225,13 +225,13 @@ def save_finding(engagement_id: int, finding_id: int | None):
         suggested_deduction=form.suggested_deduction.data,
     )
     chosen = [evidence_service.load_evidence(db.session, engagement, i) for i in form.evidence_ids.data or []]
-    if finding is None:
-        finding = findings.create_finding(db.session, engagement, current_user, now_utc(), fields, evidence=chosen)
-    else:
-        findings.update_finding(db.session, engagement, finding, current_user, now_utc(), fields)
-        for item in chosen:
-            evidence_service.link_evidence(db.session, item, "finding", finding.id)
-    db.session.commit()
+    with transaction():
+        if finding is None:
+            finding = findings.create_finding(db.session, engagement, current_user, now_utc(), fields, evidence=chosen)
+        else:
+            findings.update_finding(db.session, engagement, finding, current_user, now_utc(), fields)
+            for item in chosen:
+                evidence_service.link_evidence(db.session, item, "finding", finding.id)
     flash(_("问题 %(code)s 已保存。", code=finding.code), "success")
     return redirect(url_for(".findings_page", engagement_id=engagement_id)), 303
 

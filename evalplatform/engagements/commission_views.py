@@ -19,8 +19,8 @@ bp = Blueprint("commissions", __name__, template_folder="templates", url_prefix=
 @bp.before_request
 @login_required
 def _bureau_or_firm():
-    if current_user.role.value == "auditor":  # the audit office reads shared reports only
-        abort(404)
+    if current_user.role.value == "auditor":
+        abort(404)  # a role gate, no id: the audit office reads shared reports only
 
 
 @bp.get("")
@@ -86,7 +86,7 @@ ACTIONS = {
 def decide(commission_id: int, action: str):
     commission = get_or_404(Commission, commission_id)
     if action not in ACTIONS:
-        abort(404)
+        abort(404)  # an unknown action in the path: no such page, not an id lookup
     form = CommissionDecisionForm()
     if not form.validate_on_submit():
         flash(form_errors(form) or _("请求已失效，请刷新页面后重试。"), "error")

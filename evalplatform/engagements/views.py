@@ -8,22 +8,12 @@ from flask_login import current_user, login_required
 
 from ..accounts.models import User
 from ..db import db
-from ..web import NOT_FOUND, client_ip, error_page, get_or_404, now_utc, transaction
+from ..web import client_ip, error_page, get_or_404, now_utc, transaction
 from . import commissions, service
 from .forms import STATUS_LABELS, TEAM_ROLE_LABELS, DeleteForm, EngagementForm, SiteForm, StatusForm, TeamMemberForm
 from .models import ALLOWED_TRANSITIONS, EngagementKind, EngagementStatus, TeamMember, TeamRole
 
 bp = Blueprint("engagements", __name__, template_folder="templates", url_prefix="/engagements")
-
-
-@bp.app_errorhandler(service.EngagementNotFound)
-def _not_found(_error):
-    return error_page(404, *NOT_FOUND)
-
-
-@bp.app_errorhandler(service.PermissionDenied)
-def _forbidden(error):
-    return error_page(403, _("无权操作"), str(error))
 
 
 def _load(engagement_id: int, for_write: bool = False):
@@ -34,7 +24,7 @@ def _load(engagement_id: int, for_write: bool = False):
 @login_required
 def list_engagements():
     if not current_user.role.is_firm_role:
-        abort(404)  # the bureau side reads issued results in its portal, never the firm's list
+        abort(404)  # a role gate, no id: the bureau side reads issued results in its portal, not the firm's list
     page = service.list_engagements(
         db.session,
         current_user,
@@ -132,8 +122,8 @@ def edit(engagement_id: int):
     engagement = _load(engagement_id, for_write=True)
     form = _engagement_form(obj=engagement)
     if form.validate_on_submit():
-        service.update_engagement(db.session, engagement, _fields_from(form), current_user, now_utc(), client_ip())
-        db.session.commit()
+        with transaction():
+            service.update_engagement(db.session, engagement, _fields_from(form), current_user, now_utc(), client_ip())
         flash(_("已保存。"), "success")
         return redirect(url_for(".detail", engagement_id=engagement.id))
     return render_template("engagements/form.html", form=form, engagement=engagement), 422 if form.errors else 200
@@ -177,8 +167,8 @@ def add_member(engagement_id: int):
     if not form.validate_on_submit():
         abort(422)
     member = db.session.get(User, form.user_id.data)
-    service.add_team_member(db.session, engagement, member, TeamRole(form.team_role.data), current_user, now_utc())
-    db.session.commit()
+    with transaction():
+        service.add_team_member(db.session, engagement, member, TeamRole(form.team_role.data), current_user, now_utc())
     return redirect(url_for(".detail", engagement_id=engagement_id))
 
 
@@ -188,9 +178,9 @@ def remove_member(engagement_id: int, member_id: int):
     engagement = _load(engagement_id, for_write=True)
     team_member = get_or_404(TeamMember, member_id, engagement=engagement)
     if not DeleteForm().validate_on_submit():
-        abort(404)
-    service.remove_team_member(db.session, engagement, team_member, current_user, now_utc())
-    db.session.commit()
+        abort(404)  # no valid form token (a confirm form): not an id lookup, the member came from get_or_404
+    with transaction():
+        service.remove_team_member(db.session, engagement, team_member, current_user, now_utc())
     return redirect(url_for(".detail", engagement_id=engagement_id))
 
 
@@ -202,18 +192,18 @@ def site(engagement_id: int, site_id: int | None):
     existing = service.load_site(db.session, engagement, site_id) if site_id else None
     form = SiteForm(obj=existing)
     if form.validate_on_submit():
-        service.save_site(
-            db.session,
-            engagement,
-            current_user,
-            now_utc(),
-            name=form.name.data,
-            address=form.address.data or None,
-            latitude=form.latitude.data,
-            longitude=form.longitude.data,
-            site=existing,
-        )
-        db.session.commit()
+        with transaction():
+            service.save_site(
+                db.session,
+                engagement,
+                current_user,
+                now_utc(),
+                name=form.name.data,
+                address=form.address.data or None,
+                latitude=form.latitude.data,
+                longitude=form.longitude.data,
+                site=existing,
+            )
         flash(_("勘查点已保存。"), "success")
         return redirect(url_for(".detail", engagement_id=engagement_id))
     return render_template(

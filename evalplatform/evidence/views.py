@@ -12,7 +12,7 @@ from .. import bounds
 from ..db import db
 from ..engagements.service import load_engagement_for_user, load_site
 from ..spreadsheets import xlsx_bytes
-from ..web import current_store, form_errors, now_utc, xlsx_download
+from ..web import current_store, form_errors, now_utc, transaction, xlsx_download
 from . import previews, service
 from .content import SAFE_INLINE_TYPES, RejectedContent
 from .downloads import send_evidence
@@ -56,8 +56,8 @@ def upload(engagement_id: int):
     files = [f for f in request.files.getlist("files") if f.filename or f.content_length]
     if not files:
         return _upload_reply(wants_json, engagement_id, [], [("", _("请选择要上传的文件"))], 422)
-    accepted, refused = _store_files(engagement, files, form, site, client_uuid if len(files) == 1 else None)
-    db.session.commit()
+    with transaction():  # the accepted files, even when others were refused
+        accepted, refused = _store_files(engagement, files, form, site, client_uuid if len(files) == 1 else None)
     status = 200 if accepted else (refused[0][2] if len(refused) == 1 else 422)
     return _upload_reply(wants_json, engagement_id, accepted, [(n, m) for n, m, _s in refused], status)
 
@@ -151,7 +151,7 @@ def download(engagement_id: int, evidence_id: int):
 def preview(engagement_id: int, evidence_id: int):
     _engagement, evidence = _load(engagement_id, evidence_id)
     if evidence.mime not in SAFE_INLINE_TYPES:
-        abort(404)
+        abort(404)  # no preview of this kind of file: the evidence itself came from load_evidence
     try:
         path = previews.thumbnail(current_store(), evidence.blob_sha256)
     except bounds.LimitExceeded:
@@ -169,8 +169,8 @@ def delete(engagement_id: int, evidence_id: int):
     if not form.validate_on_submit():
         flash(_("删除证据必须说明原因"), "error")
         return redirect(url_for(".index", engagement_id=engagement_id)), 303
-    service.delete_evidence(db.session, evidence, engagement, current_user, form.reason.data, now_utc())
-    db.session.commit()
+    with transaction():
+        service.delete_evidence(db.session, evidence, engagement, current_user, form.reason.data, now_utc())
     flash(_("证据 %(code)s 已删除（保留记录）。", code=evidence.code), "success")
     return redirect(url_for(".index", engagement_id=engagement_id)), 303
 

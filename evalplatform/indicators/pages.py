@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import abort
 from flask_login import current_user
 
 from ..db import db
@@ -50,10 +49,3 @@ def summary_json(engagement, summary: rollup.ScoringSummary | None = None) -> di
 
 def indicator_or_404(engagement, indicator_id: int):
     return get_or_404(Indicator, indicator_id, engagement=engagement)
-
-
-def int_or_404(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        abort(404)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..engagements.models import Engagement
+from ..engagements.service import EngagementNotFound
 from . import engine, frameworks
 from .models import Indicator, IndicatorTree
 
@@ -45,8 +46,8 @@ class TreeExists(IndicatorError):
     pass
 
 
-class IndicatorNotFound(LookupError):
-    pass
+class IndicatorNotFound(EngagementNotFound):
+    """Not in this engagement's tree: answered as any object one may not see (404, web.py)."""
 
 
 # --- Loading ---------------------------------------------------------------------------------------

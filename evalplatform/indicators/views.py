@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import formatting as fmt
 from ..db import db
 from ..engagements.service import load_engagement_for_user
-from ..web import committed, now_utc, transaction
+from ..web import committed, found_or_404, id_or_404, now_utc, transaction
 from . import frameworks, service
 from .forms import AddIndicatorForm, BalanceOverrideForm, CreateTreeForm, ImportTargetsForm
 from .pages import indicator_or_404 as _indicator
-from .pages import int_or_404 as _int
 from .pages import page_context as _context
 from .pages import summary_json as _summary_json
 
@@ -67,11 +66,11 @@ def create(engagement_id: int):
 @login_required
 def add(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
-    tree = service.tree_for(db.session, engagement) or abort(404)
+    tree = found_or_404(service.tree_for(db.session, engagement))
     form = AddIndicatorForm()
     parent = None
     if form.parent_id.data:
-        parent = _indicator(engagement, _int(form.parent_id.data))
+        parent = _indicator(engagement, id_or_404(form.parent_id.data))
     try:
         with transaction():
             if not form.validate_on_submit():
@@ -91,8 +90,8 @@ def add(engagement_id: int):
 def delete(engagement_id: int, indicator_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     indicator = _indicator(engagement, indicator_id)
-    service.remove_indicator(db.session, indicator, current_user, now_utc())
-    db.session.commit()
+    with transaction():
+        service.remove_indicator(db.session, indicator, current_user, now_utc())
     flash(_("已删除指标“%(name)s”及其下级指标。", name=indicator.name), "success")
     return redirect(url_for(".tree", engagement_id=engagement_id)), 303
 
@@ -101,7 +100,7 @@ def delete(engagement_id: int, indicator_id: int):
 @login_required
 def balance(engagement_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
-    tree = service.tree_for(db.session, engagement) or abort(404)
+    tree = found_or_404(service.tree_for(db.session, engagement))
     reason = request.form.get("reason", "")
     return committed(
         lambda: service.set_balance_override(db.session, tree, reason, current_user, now_utc()),

@@ -58,8 +58,8 @@ def add_checklist(engagement_id: int):
     engagement = _load(engagement_id, for_write=True)
     form = _checklist_form()
     if form.validate_on_submit():
-        instrument = service.add_checklist(db.session, engagement, current_user, now_utc(), form.template.data)
-        db.session.commit()
+        with transaction():
+            instrument = service.add_checklist(db.session, engagement, current_user, now_utc(), form.template.data)
         flash(_("已添加勘查表：%(title)s", title=instrument.title), "success")
     else:
         flash(_("请选择勘查表模板"), "error")

@@ -250,7 +250,7 @@ def translations(engagement_id: int, instrument_id: int):
     names = languages.languages(definition)
     language = request.args.get("language", names[1] if len(names) > 1 else names[0])
     if language not in names:
-        abort(404)
+        abort(404)  # a language the questionnaire has no text in: not an id lookup
     rows = [
         (path, what, base, languages.text_in(definition, path, language))
         for path, what, base in languages.texts(definition)

@@ -195,8 +195,8 @@ def discard(engagement_id: int, draft_id: int):
     posted = _posted_draft(engagement_id, draft_id)
     if posted is not None:
         engagement, draft = posted
-        drafts.discard(db.session, draft, engagement, current_user, now_utc())
-        db.session.commit()
+        with transaction():
+            drafts.discard(db.session, draft, engagement, current_user, now_utc())
         flash(_("已放弃该导入。"), "success")
     return redirect(url_for(".index", engagement_id=engagement_id)), 303
 

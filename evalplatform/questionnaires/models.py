@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 
@@ -11,6 +12,31 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import Base, utcnow
 from ..instruments.models import Instrument, InstrumentVersion
 from ..integrity import sealed
+from ..workflow import Workflow
+
+
+class DistributionState(enum.StrEnum):
+    """Not stored: a distribution's state follows from its dates and the clock (Distribution.state) and, when
+    it has a quota, from its count of valid responses (service.public_state)."""
+
+    not_open = "not_open"  # 未开放: before opens_at
+    open = "open"  # 开放中
+    quota_full = "quota_full"  # 样本已满: as many valid responses as the quota (fewer again if one is invalidated)
+    closed = "closed"  # 已结束: from closes_at on, which closing by hand sets to now
+
+
+D = DistributionState
+# The clock and the count make most moves; the one a person makes is closing (service.close_distribution).
+DISTRIBUTION_WORKFLOW = Workflow(
+    "distribution",
+    DistributionState,
+    {
+        D.not_open: {D.open, D.closed},
+        D.open: {D.quota_full, D.closed},
+        D.quota_full: {D.open, D.closed},
+        D.closed: set(),
+    },
+)
 
 
 class Distribution(Base):
@@ -38,13 +64,14 @@ class Distribution(Base):
     instrument: Mapped[Instrument] = relationship()
     version: Mapped[InstrumentVersion] = relationship()
 
-    def state(self, now: datetime) -> str:
-        """'open', 'not_open' or 'closed' by the clock (quota is checked separately: it needs a count)."""
-        if self.opens_at and now < self.opens_at:
-            return "not_open"
+    def state(self, now: datetime) -> DistributionState:
+        """Open, not yet open or closed by the clock (the quota is checked separately: it needs a count). Closed
+        first: a distribution closed by hand before its opening time stays closed, as the intake holds it."""
         if self.closes_at and now >= self.closes_at:
-            return "closed"
-        return "open"
+            return DistributionState.closed
+        if self.opens_at and now < self.opens_at:
+            return DistributionState.not_open
+        return DistributionState.open
 
 
 @sealed(

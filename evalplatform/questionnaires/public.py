@@ -5,22 +5,23 @@ from __future__ import annotations
 import functools
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..db import db, statements_autocommit
 from ..instruments.form import respondent_context
 from ..instruments.schema import AnswerErrors
-from ..web import assets_digest, csrf, now_utc
+from ..web import assets_digest, csrf, found_or_404, now_utc, transaction
 from . import service
+from .models import DistributionState
 
 bp = Blueprint("respond", __name__, template_folder="templates", url_prefix="/s")
 
 STATE_PAGES = {
-    "closed": (_l("问卷已结束"), _l("本次问卷调查已经结束，感谢您的关注。")),
-    "not_open": (_l("问卷尚未开放"), _l("本次问卷调查尚未开始，请在开放时间内再次扫码。")),
-    "quota_full": (_l("样本已满"), _l("本渠道的样本数量已经收满，感谢您的参与意愿。")),
+    DistributionState.closed: (_l("问卷已结束"), _l("本次问卷调查已经结束，感谢您的关注。")),
+    DistributionState.not_open: (_l("问卷尚未开放"), _l("本次问卷调查尚未开始，请在开放时间内再次扫码。")),
+    DistributionState.quota_full: (_l("样本已满"), _l("本渠道的样本数量已经收满，感谢您的参与意愿。")),
 }
 
 
@@ -28,15 +29,13 @@ STATE_PAGES = {
 def survey(token: str):
     """At most two queries: the distribution with its version, and a count when a quota is set."""
     statements_autocommit(db.session)  # reads only
-    distribution = service.public_distribution(db.session, token)
-    if distribution is None:
-        abort(404)
+    distribution = found_or_404(service.public_distribution(db.session, token))
     state = service.public_state(db.session, distribution, now_utc())
-    if state != "open":
+    if state is not DistributionState.open:
         title, message = STATE_PAGES[state]
         return render_template(
             "questionnaires/respond_state.html", title=title, message=message, state=state
-        ), 410 if state != "not_open" else 200
+        ), 410 if state is not DistributionState.not_open else 200
     return render_template(
         "questionnaires/respond.html",
         **respond_context(
@@ -100,23 +99,21 @@ def submit(token: str):
     if distribution is None:
         return _error(404, _("问卷不存在"))
     try:
-        response, _created = service.submit_response(
-            db.session,
-            distribution,
-            submission.client_uuid,
-            submission.answers,
-            now_utc(),
-            device_token=submission.device_token,
-            duration_s=submission.duration_s,
-            clock=submission.clock,
-        )
+        with transaction():
+            response, _created = service.submit_response(
+                db.session,
+                distribution,
+                submission.client_uuid,
+                submission.answers,
+                now_utc(),
+                device_token=submission.device_token,
+                duration_s=submission.duration_s,
+                clock=submission.clock,
+            )
     except AnswerErrors as error:
-        db.session.rollback()
         return _error(422, _("部分答案需要修改"), errors=error.errors)
     except service.QuestionnaireError as error:
-        db.session.rollback()
         return _error(error.status, str(error))
-    db.session.commit()
     return jsonify(status="accepted", client_uuid=str(response.client_uuid)), 200
 
 

@@ -24,7 +24,7 @@ from ..instruments.answers import attention_failed, respondent_clock, validate_a
 from ..instruments.schema import DONT_KNOW, AnswerErrors, questions
 from ..instruments.service import freeze
 from ..integrity import seal_values, sha256_hex
-from .models import Distribution, Response
+from .models import DISTRIBUTION_WORKFLOW, Distribution, DistributionState, Response
 
 STRAIGHT_LINE_MIN_ITEMS = 5
 TOO_FAST_SHARE = 1 / 3  # faster than a third of the median completion time
@@ -39,12 +39,12 @@ class QuestionnaireError(Exception):
 class DistributionUnavailable(QuestionnaireError):
     status = 410
 
-    def __init__(self, state: str):
+    def __init__(self, state: DistributionState):
         super().__init__(
             {
-                "closed": "问卷已结束，不再接受提交",
-                "not_open": "问卷尚未开放",
-                "quota_full": "本渠道样本已满，感谢您的关注",
+                DistributionState.closed: "问卷已结束，不再接受提交",
+                DistributionState.not_open: "问卷尚未开放",
+                DistributionState.quota_full: "本渠道样本已满，感谢您的关注",
             }[state]
         )
         self.state = state
@@ -62,10 +62,6 @@ class DeviceAlreadyAnswered(QuestionnaireError):
 
     def __init__(self):
         super().__init__("本设备已经提交过这份问卷，每台设备只能提交一次")
-
-
-class NotFound(LookupError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -120,6 +116,11 @@ def create_distribution(session: Session, instrument, actor, now: datetime, fiel
 
 
 def close_distribution(session: Session, distribution: Distribution, actor, now: datetime) -> None:
+    """截止: closed from now on. Closing a closed distribution changes nothing (its closing time stays)."""
+    state = public_state(session, distribution, now)
+    if state is DistributionState.closed:
+        return
+    DISTRIBUTION_WORKFLOW.check(state, DistributionState.closed)
     distribution.closes_at = now
     record(
         session,
@@ -176,11 +177,15 @@ def _keep_frozen(engine: Engine, version_id: int, definition: dict) -> dict:
     return definition
 
 
-def public_state(session: Session, distribution: Distribution, now: datetime) -> str:
-    """'open', 'not_open', 'closed' or 'quota_full' (the count query only runs when a quota is set)."""
+def public_state(session: Session, distribution: Distribution, now: datetime) -> DistributionState:
+    """The state a respondent meets, quota included (the count query only runs when a quota is set)."""
     state = distribution.state(now)
-    if state == "open" and distribution.quota and valid_count(session, distribution) >= distribution.quota:
-        return "quota_full"
+    if (
+        state is DistributionState.open
+        and distribution.quota
+        and valid_count(session, distribution) >= distribution.quota
+    ):
+        return DistributionState.quota_full
     return state
 
 
@@ -251,7 +256,7 @@ def submit_response(
     # the server already holds is answered 200 even after the distribution closed or its quota filled).
     state = public_state(session, distribution, now)
     flags, refusal = [], None
-    if state != "open":
+    if state is not DistributionState.open:
         refusal = DistributionUnavailable(state)
     else:
         flags = _flags(session, distribution, definition, clean, device_token)

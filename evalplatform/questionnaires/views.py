@@ -7,7 +7,7 @@ import io
 from datetime import timezone
 
 import segno
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import Response as HTTPResponse
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -20,7 +20,7 @@ from ..engagements.service import load_engagement_for_user
 from ..instruments import service as instruments
 from ..pagination import paginate
 from ..spreadsheets import safe_cell, xlsx_bytes
-from ..web import XLSX, form_errors, now_utc
+from ..web import XLSX, form_errors, get_or_404, now_utc, transaction
 from . import exports, service
 from .forms import DistributionForm, InvalidateForm, PlainForm
 from .models import Distribution, Response
@@ -31,12 +31,7 @@ bp = Blueprint(
 
 
 def _distribution(engagement, distribution_id: int) -> Distribution:
-    found = db.session.scalar(
-        select(Distribution).where(Distribution.id == distribution_id, Distribution.engagement_id == engagement.id)
-    )
-    if found is None:
-        abort(404)
-    return found
+    return get_or_404(Distribution, distribution_id, engagement=engagement)
 
 
 def _form(engagement) -> DistributionForm:
@@ -106,8 +101,8 @@ def create(engagement_id: int):
     if fields.opens_at and fields.closes_at and fields.closes_at <= fields.opens_at:
         flash(_("截止时间必须晚于开放时间"), "error")
         return redirect(url_for(".index", engagement_id=engagement_id)), 303
-    service.create_distribution(db.session, instrument, current_user, now_utc(), fields)
-    db.session.commit()
+    with transaction():
+        service.create_distribution(db.session, instrument, current_user, now_utc(), fields)
     flash(_("已创建发放渠道"), "success")
     return redirect(url_for(".index", engagement_id=engagement_id)), 303
 
@@ -118,8 +113,8 @@ def close(engagement_id: int, distribution_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     distribution = _distribution(engagement, distribution_id)
     if PlainForm().validate_on_submit():
-        service.close_distribution(db.session, distribution, current_user, now_utc())
-        db.session.commit()
+        with transaction():
+            service.close_distribution(db.session, distribution, current_user, now_utc())
         flash(_("渠道已关闭"), "success")
     return redirect(url_for(".index", engagement_id=engagement_id)), 303
 
@@ -189,14 +184,9 @@ def responses(engagement_id: int):
 
 
 def _response(engagement, response_id: int) -> Response:
-    found = db.session.scalar(
-        select(Response)
-        .join(Response.distribution)
-        .where(Response.id == response_id, Distribution.engagement_id == engagement.id)
+    return get_or_404(
+        Response, response_id, allowed=lambda response: response.distribution.engagement_id == engagement.id
     )
-    if found is None:
-        abort(404)
-    return found
 
 
 @bp.get("/responses/<int:response_id>")
@@ -225,8 +215,8 @@ def invalidate(engagement_id: int, response_id: int):
     response = _response(engagement, response_id)
     form = InvalidateForm()
     if form.validate_on_submit():
-        service.mark_invalid(db.session, response, current_user, now_utc(), form.reason.data)
-        db.session.commit()
+        with transaction():
+            service.mark_invalid(db.session, response, current_user, now_utc(), form.reason.data)
         flash(_("已标记为无效（答卷保留）"), "success")
     else:
         flash(_("标记无效必须填写原因"), "error")
@@ -239,8 +229,8 @@ def restore(engagement_id: int, response_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     response = _response(engagement, response_id)
     if PlainForm().validate_on_submit():
-        service.mark_valid(db.session, response, current_user, now_utc())
-        db.session.commit()
+        with transaction():
+            service.mark_valid(db.session, response, current_user, now_utc())
     return redirect(url_for(".response_detail", engagement_id=engagement_id, response_id=response_id)), 303
 
 

@@ -13,7 +13,7 @@ from ..engagements.service import load_engagement_for_user
 from ..evidence import service as evidence_service
 from ..evidence.downloads import send_evidence
 from ..evidence.models import Evidence
-from ..web import current_store, error_page, get_or_404, now_utc, transaction
+from ..web import current_store, error_page, found_or_404, get_or_404, now_utc, transaction
 from . import annexes, readiness, review, service, wording
 from .forms import AnnexForm, CommentForm, HeaderForm, SectionForm
 from .models import NARRATIVE_SECTIONS, RenderJob, RenderJobStatus, ReportStatus
@@ -88,8 +88,8 @@ def start(engagement_id: int):
     engagement, _report = _load(engagement_id, for_write=True)
     if not CommentForm().validate_on_submit():
         abort(400)
-    service.start_report(db.session, engagement, current_user, now_utc())
-    db.session.commit()
+    with transaction():
+        service.start_report(db.session, engagement, current_user, now_utc())
     return redirect(url_for(".page", engagement_id=engagement_id), 303)
 
 
@@ -115,7 +115,7 @@ def save_section(engagement_id: int, key: str):
     _engagement, report = _load(engagement_id, for_write=True)
     form = SectionForm()
     if report is None or key not in NARRATIVE_SECTIONS:
-        abort(404)
+        abort(404)  # no report yet, or a section key no report has: not an id lookup
     if not form.validate_on_submit():
         return jsonify(error="；".join(form.body.errors) or _("无效的请求")), 422
     try:
@@ -157,7 +157,7 @@ def drafts(engagement_id: int):
 def act(engagement_id: int, action: str):
     _engagement, report = _load(engagement_id, for_write=True)
     if action not in ACTIONS:
-        abort(404)
+        abort(404)  # an unknown action in the path: no such page, not an id lookup
     form = CommentForm()
     if report is None or not form.validate_on_submit():
         abort(400)
@@ -192,8 +192,8 @@ def render(engagement_id: int):
     engagement, report = _load(engagement_id, for_write=True)
     if report is None or not CommentForm().validate_on_submit():
         abort(400)
-    job = service.create_render_job(db.session, report, now_utc())
-    db.session.commit()
+    with transaction():
+        job = service.create_render_job(db.session, report, now_utc())
     config = current_app.config
     try:
         jobs.enqueue(
@@ -207,10 +207,7 @@ def render(engagement_id: int):
 
 
 def _job(report, job_id: str) -> RenderJob:
-    job = db.session.get(RenderJob, job_id)
-    if job is None or report is None or job.report_id != report.id:
-        abort(404)
-    return job
+    return get_or_404(RenderJob, job_id, allowed=lambda job: report is not None and job.report_id == report.id)
 
 
 @bp.get("/jobs/<job_id>")
@@ -230,7 +227,7 @@ def job_pdf(engagement_id: int, job_id: str):
     _engagement, report = _load(engagement_id, for_write=True)
     job = _job(report, job_id)
     if job.pdf_sha256 is None:
-        abort(404)
+        abort(404)  # the job has no PDF (yet): the job itself came from get_or_404
     path = current_store().path_for(job.pdf_sha256)
     if not path.exists():  # drafts are not in backups: after a restore the row is there, the file is not
         return error_page(410, _("草稿已失效"), _("这份草稿 PDF 已不存在（例如系统从备份恢复后），请重新生成草稿。"))
@@ -243,10 +240,9 @@ def job_pdf(engagement_id: int, job_id: str):
 @login_required
 def version_file(engagement_id: int, version: int, kind: str):
     _engagement, report = _load(engagement_id)
-    evidence = policy.issued_file(db.session, current_user, report, version, kind) if report else None
-    if evidence is None:
-        abort(404)
-    return send_evidence(evidence)
+    return send_evidence(
+        found_or_404(policy.issued_file(db.session, current_user, report, version, kind) if report else None)
+    )
 
 
 @bp.post("/annexes")

@@ -14,12 +14,11 @@ from ..engagements.service import load_engagement_for_user
 from ..evidence import service as evidence_service
 from ..indicators import service
 from ..indicators.pages import indicator_or_404 as _indicator
-from ..indicators.pages import int_or_404 as _int
 from ..indicators.pages import page_context as _context
 from ..indicators.pages import summary_json as _summary_json
 from ..indicators.rollup import scoring_summary
 from ..spreadsheets import xlsx_bytes
-from ..web import committed, now_utc, transaction, xlsx_download
+from ..web import committed, id_or_404, now_utc, transaction, xlsx_download
 from . import feeds
 from . import service as scoring
 from .export import export_table
@@ -98,7 +97,7 @@ def workspace(engagement_id: int):
 def attach_evidence(engagement_id: int, indicator_id: int):
     engagement = load_engagement_for_user(db.session, engagement_id, current_user, for_write=True)
     indicator = _indicator(engagement, indicator_id)
-    evidence = evidence_service.load_evidence(db.session, engagement, _int(request.form.get("evidence_id")))
+    evidence = evidence_service.load_evidence(db.session, engagement, id_or_404(request.form.get("evidence_id")))
     return committed(
         lambda: scoring.attach_evidence(db.session, indicator, evidence, current_user, now_utc()),
         refused=service.IndicatorError,

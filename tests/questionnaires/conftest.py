@@ -1,6 +1,5 @@
 import pytest
 
-from evalplatform.instruments import service as instruments
 from evalplatform.questionnaires import service
 from tests import factories
 
@@ -9,14 +8,7 @@ from tests import factories
 def survey(session):
     """A world with the rural-road template distributed through one open link."""
     world = factories.World(session)
-    instrument = instruments.create_instrument(
-        session,
-        world.engagement,
-        world.evaluator,
-        factories.NOW,
-        instruments.load_template("satisfaction-rural-road"),
-        "satisfaction-rural-road",
-    )
+    instrument = factories.questionnaire(session, world.engagement, world.evaluator)
     distribution = service.create_distribution(
         session, instrument, world.evaluator, factories.NOW, service.DistributionFields(name="柳湾村", stratum="柳湾村")
     )
