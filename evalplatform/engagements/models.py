@@ -85,7 +85,10 @@ class EngagementStatus(enum.StrEnum):
 
 
 S = EngagementStatus
-# Forward one step, or back one step to redo work (e.g. a report returned by review). 归档 is final.
+# The moves a person makes on the engagement page: forward one step, or back one step to redo work, and
+# 归档 once issued (final). 复核 and 已出具 are not among them: the report's own workflow (提交复核, 退回, 签发)
+# carries the engagement into and out of them (ENGAGEMENT_FOLLOWS_REPORT below), so the page can never say
+# 已出具 beside an unissued report or 报告 beside a report under review.
 ENGAGEMENT_WORKFLOW = Workflow(
     "engagement",
     EngagementStatus,
@@ -93,8 +96,8 @@ ENGAGEMENT_WORKFLOW = Workflow(
         S.setup: {S.fieldwork},
         S.fieldwork: {S.analysis, S.setup},
         S.analysis: {S.reporting, S.fieldwork},
-        S.reporting: {S.review, S.analysis},
-        S.review: {S.issued, S.reporting},
+        S.reporting: {S.analysis},
+        S.review: set(),
         S.issued: {S.archived},
         S.archived: set(),
     },

@@ -129,6 +129,10 @@ def edit(engagement_id: int):
     return render_template("engagements/form.html", form=form, engagement=engagement), 422 if form.errors else 200
 
 
+# The states only the report's workflow moves an engagement into or out of (ENGAGEMENT_WORKFLOW).
+REPORT_OWNED = {EngagementStatus.review, EngagementStatus.issued}
+
+
 @bp.post("/<int:engagement_id>/status")
 @login_required
 def change_status(engagement_id: int):
@@ -148,6 +152,10 @@ def change_status(engagement_id: int):
                 form.reason.data or None,
             )
     except service.TransitionNotAllowed as error:
+        if REPORT_OWNED & {error.current, error.wanted}:
+            return error_page(
+                409, _("状态变更不允许"), _("“复核”“已出具”随报告的提交复核、退回和签发变更，请在报告页操作。")
+            )
         message = _(
             "不允许从“%(a)s”直接变更为“%(b)s”。",
             a=STATUS_LABELS[error.current.value],

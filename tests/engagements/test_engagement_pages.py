@@ -145,16 +145,20 @@ def test_a_status_jump_is_refused_and_changes_nothing(client, session, wanted):
     assert world.engagement.status is EngagementStatus.setup
 
 
-def test_only_a_reviewer_issues_and_archived_engagements_are_locked(session):
+def test_review_and_issue_follow_the_report_and_archived_engagements_are_locked(session):
     from evalplatform.engagements import service
 
     world = factories.World(session)
     e = world.engagement
-    for status in ["fieldwork", "analysis", "reporting", "review"]:
+    for status in ["fieldwork", "analysis", "reporting"]:
         service.change_status(session, e, EngagementStatus(status), world.evaluator, factories.NOW)
-    with pytest.raises(service.PermissionDenied):
-        service.change_status(session, e, EngagementStatus.issued, world.evaluator, factories.NOW)
-    service.change_status(session, e, EngagementStatus.issued, world.reviewer, factories.NOW)
+    for wanted in (EngagementStatus.review, EngagementStatus.issued):  # the report's 提交复核 / 签发 make these
+        with pytest.raises(service.TransitionNotAllowed):
+            service.change_status(session, e, wanted, world.reviewer, factories.NOW)
+    service.follow_workflow(session, e, EngagementStatus.review, world.evaluator, factories.NOW, "报告提交复核")
+    with pytest.raises(service.TransitionNotAllowed):  # nor can a person take it back out of 复核
+        service.change_status(session, e, EngagementStatus.reporting, world.reviewer, factories.NOW)
+    service.follow_workflow(session, e, EngagementStatus.issued, world.reviewer, factories.NOW, "报告签发")
     service.change_status(session, e, EngagementStatus.archived, world.reviewer, factories.NOW)
     with pytest.raises(service.EngagementLocked):
         service.update_engagement(session, e, factories.engagement_fields(), world.evaluator, factories.NOW)
@@ -205,3 +209,20 @@ def test_the_list_of_1000_engagements_uses_a_bounded_number_of_queries(app, clie
     assert response.status_code == 200
     assert "第 3 / 50 页" in response.get_data(as_text=True)
     assert len(statements) <= 5, statements
+
+
+def test_review_and_issued_are_left_to_the_report_on_the_page(client, session):
+    from evalplatform.engagements import service
+
+    world = factories.World(session)
+    for status in ("fieldwork", "analysis", "reporting"):
+        service.change_status(session, world.engagement, EngagementStatus(status), world.evaluator, factories.NOW)
+    session.commit()
+    login(client, world.evaluator.username)
+    page = f"/engagements/{world.engagement.id}"
+    detail = client.get(page).get_data(as_text=True)
+    assert "请在报告页操作" in detail and 'value="review"' not in detail
+    response = post_form(client, f"{page}/status", {"status": "review"}, page=page)
+    assert response.status_code == 409 and "请在报告页操作" in response.get_data(as_text=True)
+    session.refresh(world.engagement)
+    assert world.engagement.status is EngagementStatus.reporting
