@@ -70,6 +70,7 @@ def responses_frame(
     labels: bool = False,
     only: set[str] | None = None,
     levels: dict[str, dict[str, float]] | None = None,
+    quality: bool = True,
 ):
     """One row per response: response_id, distribution_id, stratum, submitted_at, valid, invalid_reason,
     quality_flags, then a column per question code (matrix items as "<code>.<item>"), values as answer codes
@@ -77,6 +78,7 @@ def responses_frame(
     columns to those codes (the meta columns are always there). `levels` (column → {answer code: level
     0…9}, the analysis' satisfaction items): on PostgreSQL those columns come as float levels (NaN for no
     or another answer), mapped in SQL; elsewhere they stay codes (analysis.sources maps either).
+    quality=False leaves out quality_flags (the analysis does not read them; nor durations are fetched).
 
     No ORM objects: the database extracts each answer column from the JSON (``jsonb_extract_path[_text]``
     on PostgreSQL, aggregated per column with json_agg; ``json_extract`` on SQLite); figures in
@@ -115,56 +117,67 @@ def responses_frame(
         else:
             cell = Response.answers[path] if item else Response.answers[path[0]]
             extracted.append(cell.as_string() if text_value else cell)
-    meta_columns = (
-        Response.id,
-        Response.distribution_id,
-        Distribution.stratum,
-        Response.submitted_at,
-        Response.invalid_reason,
-        cast(Response.quality_flags, String),
-        Response.duration_s,
-    )
-    statement = scoped(select(*meta_columns, *extracted)).order_by(Response.id)
-    json_columns = [
-        i
-        for i, (question, _item) in enumerate(columns.values(), start=len(meta_columns))
-        if question["type"] not in STRING_ANSWERS
-    ]
     level_columns = {}
-    if postgres:
+    if postgres:  # the stratum is the channel's: looked up once per channel, not sent once per response
+        flags = [Response.quality_flags, Response.duration_s] if quality else []
         values = _columns_from_postgres(
             session,
             scoped,
-            [*meta_columns[:5], Response.quality_flags, meta_columns[6], *extracted],
+            [Response.id, Response.distribution_id, Response.submitted_at, Response.invalid_reason, *flags, *extracted],
             _packed_levels(packed_columns, packed),
             len(packed),
         )
         if packed:
             level_columns = dict(zip(packed, values.pop()))
+        values.insert(2, _strata(session, instrument_or_engagement, values[1]))
     else:
-        rows = session.execute(statement).all()
-        values = (
-            [list(column) for column in zip(*rows)] if rows else [[] for _ in range(len(meta_columns) + len(extracted))]
-        )
-        for i in json_columns:
-            values[i] = [_json(v) for v in values[i]]
-    ids, distributions, strata, times, reasons, flags, durations = values[: len(meta_columns)]
-    fast = too_fast_among(ids, durations)
+        flags = [cast(Response.quality_flags, String), Response.duration_s] if quality else []
+        meta_columns = [
+            Response.id,
+            Response.distribution_id,
+            Distribution.stratum,
+            Response.submitted_at,
+            Response.invalid_reason,
+            *flags,
+        ]
+        rows = session.execute(scoped(select(*meta_columns, *extracted)).order_by(Response.id)).all()
+        values = [list(column) for column in zip(*rows)] if rows else [[] for _ in [*meta_columns, *extracted]]
+        for i, (question, _item) in enumerate(columns.values(), start=len(meta_columns)):
+            if question["type"] not in STRING_ANSWERS:
+                values[i] = [_json(v) for v in values[i]]
+    meta_width = 7 if quality else 5
+    ids, distributions, strata, times, reasons = values[:5]
     data = {
         "response_id": ids,
         "distribution_id": distributions,
         "stratum": strata,
         "submitted_at": times,
-        "valid": [reason is None for reason in reasons],
+        "valid": np.fromiter((reason is None for reason in reasons), dtype=bool, count=len(reasons)),
         "invalid_reason": reasons,
-        "quality_flags": [_flags(f) + (["too_fast"] if i in fast else []) for i, f in zip(ids, flags)],
     }
+    if quality:
+        flags, durations = values[5:7]
+        fast = too_fast_among(ids, durations)
+        data["quality_flags"] = [_flags(f) + (["too_fast"] if i in fast else []) for i, f in zip(ids, flags)]
     meta = list(data)
-    for (column, (question, _item)), cells in zip(columns.items(), values[len(meta_columns) :]):
+    for (column, (question, _item)), cells in zip(columns.items(), values[meta_width:]):
         data[column] = [_label(question, value) for value in cells] if labels else cells
     data.update(level_columns)
     order = [c for c in answer_order if c in data]
     return pd.DataFrame(data, columns=meta + order)
+
+
+def _strata(session: Session, owner, distribution_ids) -> np.ndarray:
+    """Each response's stratum from its channel's, as an object array (one str object per channel)."""
+    query = select(Distribution.id, Distribution.stratum)
+    if isinstance(owner, Instrument):
+        query = query.where(Distribution.instrument_id == owner.id)
+    else:
+        query = query.where(Distribution.engagement_id == owner.id)
+    channels = session.execute(query).all()
+    names = np.array([name for _id, name in channels] + [None], dtype=object)
+    found = pd.Index([channel_id for channel_id, _name in channels]).get_indexer(distribution_ids)
+    return names[found]  # −1 (no such channel, cannot happen with the foreign key) → the last, None
 
 
 # Satisfaction levels travel as one character per item ('0'…'9', ' ' for none), all of a response's items in
@@ -202,16 +215,17 @@ def _unpack_levels(text: str, width: int):
     return [matrix[:, i].copy() for i in range(width)]
 
 
-def _columns_from_postgres(session: Session, scoped, columns: list, packed=None, width: int = 0) -> list[list]:
+def _columns_from_postgres(session: Session, scoped, columns: list, packed=None, width: int = 0) -> list:
     """PostgreSQL: one row of json_agg arrays, one per column, decoded by the C JSON parser — no per-row
-    driver or ORM work. Same values as the row path: None for NULL, ints, lists, aware UTC times. With
-    `packed` (see _packed_levels, `width` items) one more entry at the end: the list of level arrays."""
-    # One scan; every aggregate sees the rows in the same order, so the arrays stay aligned. Rows come
-    # ordered by id from the subquery; sorting inside each aggregate would sort once per column.
+    driver or ORM work. Same values as the row path: None for NULL, ints, lists, aware UTC times (the third
+    column, the submission times, as a DatetimeIndex). With `packed` (see _packed_levels, `width` items) one
+    more entry at the end: the list of level arrays."""
+    # One scan and no sort: every aggregate sees the rows in the same order, so the arrays stay aligned, and
+    # they are put in id order here if the scan did not give it (a sort in SQL spilled to disk at 100,000).
     selected = [column.label(f"c{i}") for i, column in enumerate(columns)]
     if packed is not None:
         selected.append(packed.label("packed"))
-    inner = scoped(select(*selected)).order_by(Response.id).subquery()
+    inner = scoped(select(*selected)).subquery()
     aggregates = [func.json_agg(inner.c[f"c{i}"]) for i in range(len(columns))]
     if packed is not None:
         aggregates.append(func.string_agg(inner.c.packed, ""))
@@ -219,12 +233,15 @@ def _columns_from_postgres(session: Session, scoped, columns: list, packed=None,
     if row[0] is None:  # no responses
         return [[] for _ in columns] + ([[[] for _ in range(width)]] if packed is not None else [])
     values = [list(v) for v in row[: len(columns)]]
-    if any(a > b for a, b in zip(values[0], values[0][1:])):  # not in id order after all: sort here
-        order = sorted(range(len(values[0])), key=values[0].__getitem__)
-        values = [[v[i] for i in order] for v in values]
-    values[3] = pd.DatetimeIndex(pd.to_datetime(values[3], utc=True, format="ISO8601"))  # no per-row objects
-    if packed is not None:
-        values.append(_unpack_levels(row[-1], width))
+    levels = _unpack_levels(row[-1], width) if packed is not None else None
+    ids = np.asarray(values[0])
+    if (ids[1:] < ids[:-1]).any():  # not in id order: put every column in it
+        order = np.argsort(ids, kind="stable")
+        values = [[v[i] for i in order.tolist()] for v in values]
+        levels = [column[order] for column in levels] if levels is not None else None
+    values[2] = pd.DatetimeIndex(pd.to_datetime(values[2], utc=True, format="ISO8601"))  # no per-row objects
+    if levels is not None:
+        values.append(levels)
     return values  # jsonb cells arrive decoded, text cells as strings
 
 
