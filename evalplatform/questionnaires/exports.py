@@ -196,8 +196,8 @@ def _strata(session: Session, owner, distribution_ids) -> np.ndarray:
 # SQL (it was a quarter of the query) and no Python string per answer. Codes of up to CODE_BYTES bytes are
 # packed (the standard "5"…"1" and "dk"); an item with a longer code comes as codes (json_agg) instead.
 SEPARATOR = "\x1f"  # ASCII unit separator; an answer containing it makes the count wrong: unpacked as codes
-CODE_BYTES = 2
-_KEYS = (CODE_BYTES + 1) << (8 * CODE_BYTES)  # key = length, then the bytes: one table slot per short code
+CODE_BYTES = 2  # a code's key: its length in bytes, then its bytes (one table slot per short code)
+UNPACK_CHUNK = 1 << 16
 
 
 def _packable(mapping: dict[str, float]) -> bool:
@@ -224,23 +224,29 @@ def _unpack_levels(text: str, rows: int, levels: list[dict[str, float]]) -> list
     """The string_agg of _packed_codes (`rows` responses) → one float array per item, its level or NaN where
     there is none (no answer, another code); None if the separators do not cut it into rows × items."""
     width = len(levels)
-    data = np.frombuffer(text.encode(), dtype=np.uint8)
-    cuts = np.flatnonzero(data == ord(SEPARATOR))
-    if len(cuts) != rows * width - 1:
+    # A closing separator, then padding so that reading CODE_BYTES past any field's start stays in bounds.
+    data = np.frombuffer((text + SEPARATOR + "\0" * CODE_BYTES).encode(), dtype=np.uint8)
+    ends = np.flatnonzero(data == ord(SEPARATOR))
+    if len(ends) != rows * width:
         return None
-    starts = np.concatenate(([0], cuts + 1))
-    lengths = np.concatenate((cuts, [len(data)])) - starts
-    padded = np.concatenate((data, np.zeros(CODE_BYTES, dtype=np.uint8)))
-    keys = np.where(lengths <= CODE_BYTES, lengths, 0)  # longer than any packed code: no level, like blank
-    for offset in range(CODE_BYTES):
-        keys = keys << 8 | np.where(offset < lengths, padded[starts + offset], 0)
+    keys = np.empty(rows * width, dtype=np.int32)
+    for low in range(0, len(ends), UNPACK_CHUNK):  # in chunks: small temporaries stay in cache, no page faults
+        chunk = ends[low : low + UNPACK_CHUNK]
+        starts = np.empty_like(chunk)
+        starts[0] = ends[low - 1] + 1 if low else 0
+        starts[1:] = chunk[:-1] + 1
+        lengths = chunk - starts
+        key = np.minimum(lengths, CODE_BYTES + 1)  # longer than any packed code: a slot of its own, no level
+        for offset in range(CODE_BYTES):
+            key = key << 8 | np.where(offset < lengths, data[starts + offset], 0)
+        keys[low : low + UNPACK_CHUNK] = key
     keys = keys.reshape(rows, width)
     tables: dict[tuple, np.ndarray] = {}
     result = []
     for column, mapping in enumerate(levels):
         table = tables.get(tuple(mapping.items()))
         if table is None:
-            table = tables[tuple(mapping.items())] = np.full(_KEYS, np.nan)
+            table = tables[tuple(mapping.items())] = np.full((CODE_BYTES + 2) << (8 * CODE_BYTES), np.nan)
             for code, level in mapping.items():
                 table[_code_key(code)] = level
         result.append(table[keys[:, column]])
