@@ -42,9 +42,8 @@ def compare_groups(
             continue
         codes = pd.Categorical(valid[column], categories=names).codes.astype(np.int64)
         labels = _group_labels(column, names, questions)
-        tables = _level_tables(codes, matrix, len(names), max((item.k for item in items), default=1))
         for index, item in enumerate(items):
-            table = tables[index, :, : item.k]
+            table = _level_table(codes, matrix[:, index], len(names), item.k)
             satisfied = [level - 1 for level in range(1, item.k + 1) if item.level(level)[2]]
             groups = [
                 (labels[g], int(table[g].sum()), table[g, satisfied].sum() / table[g].sum() if table[g].sum() else None)
@@ -56,13 +55,11 @@ def compare_groups(
     return _adjust(result)
 
 
-def _level_tables(group_codes: np.ndarray, matrix: np.ndarray, n_groups: int, k: int) -> np.ndarray:
-    """Counts (items × groups × levels 1..k) of rated answers in rows that have a group: all items in
-    one pass over the matrix."""
-    items = matrix.shape[1]
-    keep = (group_codes[:, None] >= 0) & (matrix >= 1)
-    cell = (np.arange(items)[None, :] * n_groups + group_codes[:, None]) * k + (matrix.astype(np.int64) - 1)
-    return np.bincount(cell[keep], minlength=items * n_groups * k).reshape(items, n_groups, k)
+def _level_table(group_codes: np.ndarray, levels: np.ndarray, n_groups: int, k: int = 5) -> np.ndarray:
+    """Counts (groups × levels 1..k) of rated answers in rows that have a group."""
+    keep = (group_codes >= 0) & (levels >= 1)
+    flat = group_codes[keep] * k + (levels[keep].astype(np.int64) - 1)
+    return np.bincount(flat, minlength=n_groups * k).reshape(n_groups, k)
 
 
 def _group_order(column: str, values: pd.Series, questions: Sequence[Question]) -> list:
