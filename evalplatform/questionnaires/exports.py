@@ -139,7 +139,7 @@ def responses_frame(
                     quality=quality,
                 )
             level_columns = dict(zip(packed, unpacked))
-        values.insert(2, _strata(session, instrument_or_engagement, values[1]))
+        values.insert(2, _strata(session, values[1]))
     else:
         flags = [cast(Response.quality_flags, String), Response.duration_s] if quality else []
         meta_columns = [
@@ -177,14 +177,12 @@ def responses_frame(
     return pd.DataFrame(data, columns=meta + order)
 
 
-def _strata(session: Session, owner, distribution_ids) -> np.ndarray:
+def _strata(session: Session, distribution_ids) -> np.ndarray:
     """Each response's stratum from its channel's, as an object array (one str object per channel)."""
-    query = select(Distribution.id, Distribution.stratum)
-    if isinstance(owner, Instrument):
-        query = query.where(Distribution.instrument_id == owner.id)
-    else:
-        query = query.where(Distribution.engagement_id == owner.id)
-    channels = session.execute(query).all()
+    present = np.unique(np.asarray(distribution_ids, dtype=np.int64))
+    channels = session.execute(
+        select(Distribution.id, Distribution.stratum).where(Distribution.id.in_(present.tolist()))
+    ).all()
     names = np.array([name for _id, name in channels] + [None], dtype=object)
     found = pd.Index([channel_id for channel_id, _name in channels]).get_indexer(distribution_ids)
     return names[found]  # −1 (no such channel, cannot happen with the foreign key) → the last, None
