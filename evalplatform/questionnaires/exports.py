@@ -74,10 +74,11 @@ def responses_frame(
     """One row per response: response_id, distribution_id, stratum, submitted_at, valid, invalid_reason,
     quality_flags, then a column per question code (matrix items as "<code>.<item>"), values as answer codes
     (lists for multiple choice). labels=True gives choice labels instead of codes; `only` limits the answer
-    columns to those codes (the meta columns are always there). `levels` (column → {answer code: level
-    0…9}, the analysis' satisfaction items): on PostgreSQL those columns come as float levels (NaN for no
-    or another answer), mapped in SQL; elsewhere they stay codes (analysis.sources maps either).
-    quality=False leaves out quality_flags (the analysis does not read them; nor durations are fetched).
+    columns to those codes (the meta columns are always there). `levels` (column → {answer code: level},
+    the analysis' satisfaction items): on PostgreSQL those columns come as float levels (NaN for no or
+    another answer), their codes sent packed and mapped in numpy (see _unpack_levels); elsewhere, or with a
+    code longer than CODE_BYTES, they stay codes (analysis.sources maps either). quality=False leaves out
+    quality_flags (the analysis does not read them) and does not fetch the durations behind "too_fast".
 
     No ORM objects: the database extracts each answer column from the JSON (``jsonb_extract_path[_text]``
     on PostgreSQL, aggregated per column with json_agg; ``json_extract`` on SQLite); figures in
