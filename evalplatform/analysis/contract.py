@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
 
 SATISFACTION5, SINGLE, MULTIPLE, TEXT = "satisfaction5", "single", "multiple", "text"
@@ -101,6 +102,13 @@ def check_contract(frame: pd.DataFrame, questions: Sequence[Question]) -> None:
         if q.code in META_COLUMNS:
             raise ContractError(f"题目编号 {q.code} 与保留列重名")
     for q in satisfaction_items(questions):
+        if frame[q.code].dtype.kind in "fi":  # numbers already: a level is a whole number from 0 to k
+            values = frame[q.code].to_numpy(dtype=float)
+            with np.errstate(invalid="ignore"):
+                bad = (values != np.floor(values)) | (values < 0) | (values > q.k)
+            if (bad & ~np.isnan(values)).any():
+                raise ContractError(f"题目 {q.code} 含有不是 0–{q.k} 的满意度代码")
+            continue
         values = pd.to_numeric(frame[q.code], errors="coerce")
         bad = values.notna() & ~values.isin(range(q.k + 1))
         if bad.any() or (frame[q.code].notna() & values.isna()).any():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,11 @@ def level_matrix(valid: pd.DataFrame, items: Sequence[Question]) -> np.ndarray:
     """Satisfaction answers as an int matrix (respondents × items): level k..1, 0 no opinion, −1 not answered."""
     if not items:
         return np.empty((len(valid), 0), dtype=np.int8)
-    values = valid[[q.code for q in items]].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    block = valid[[q.code for q in items]]
+    if all(dtype.kind in "fi" for dtype in block.dtypes):  # levels already numbers (the providers' frames)
+        values = block.to_numpy(dtype=float)
+    else:
+        values = block.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     return np.where(np.isnan(values), NOT_ANSWERED, values).astype(np.int8)
 
 
@@ -53,8 +57,10 @@ def choice_distribution(question: Question, series: pd.Series) -> ItemDistributi
     if question.type == MULTIPLE:
         answered = series.map(lambda v: isinstance(v, (list, tuple, set)) and len(v) > 0)
         counts = series[answered].explode().value_counts()
-    else:
-        answered = series.notna() & (series.astype(str).str.strip() != "")
+    else:  # answered: not missing and not blank, judged once per distinct answer (a handful of codes)
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        kept = np.array([str(u).strip() != "" for u in uniques] + [False], dtype=bool)  # code −1 → the last
+        answered = pd.Series(kept[codes], index=series.index)
         counts = series[answered].value_counts()
     n = int(answered.sum())
     known = [code for code, _label in question.choices]
@@ -105,13 +111,45 @@ def satisfaction_row(
     scope: str, code: str, label: str, block: np.ndarray, confidence: float, items: Sequence[Question]
 ) -> SatisfactionRow:
     """One row over a block of items (respondents × the given items, each on its own scale)."""
+    return _row(scope, code, label, answer_cells(items, block), confidence, items)
+
+
+class AnswerCells(NamedTuple):
+    """Per answer (respondents × items): rated (a level 1…k), at a satisfied level, its score (0 unless rated);
+    and per item the number of no-opinion answers. Computed once for a table's items; a row takes columns."""
+
+    rated: np.ndarray
+    top: np.ndarray
+    points: np.ndarray
+    unknown: np.ndarray
+
+    def columns(self, columns: list[int] | slice) -> AnswerCells:
+        return AnswerCells(*(a[:, columns] for a in self[:3]), self.unknown[columns])
+
+    def per_respondent(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rated answers, satisfied answers and points of each respondent (row sums; one item: its column)."""
+        if self.rated.shape[1] == 1:
+            return self.rated[:, 0].astype(np.int64), self.top[:, 0].astype(np.int64), self.points[:, 0]
+        return self.rated.sum(axis=1), self.top.sum(axis=1), self.points.sum(axis=1)
+
+
+def answer_cells(items: Sequence[Question], block: np.ndarray) -> AnswerCells:
     satisfied, scores = scale_tables(items)
     rated = block >= 1
     levels = np.clip(block, 0, None).astype(np.int64)
     columns = np.arange(block.shape[1])[None, :]
-    counts = rated.sum(axis=1)
-    top = (rated & satisfied[columns, levels]).sum(axis=1)
-    points = np.where(rated, scores[columns, levels], 0.0).sum(axis=1)
+    return AnswerCells(
+        rated,
+        rated & satisfied[columns, levels],
+        np.where(rated, scores[columns, levels], 0.0),
+        (block == UNKNOWN).sum(axis=0),
+    )
+
+
+def _row(
+    scope: str, code: str, label: str, cells: AnswerCells, confidence: float, items: Sequence[Question]
+) -> SatisfactionRow:
+    counts, top, points = cells.per_respondent()
     floor = min((q.level(1)[1] for q in items), default=0.0)
     return SatisfactionRow(
         scope,
@@ -119,7 +157,7 @@ def satisfaction_row(
         label,
         int((counts > 0).sum()),
         int(counts.sum()),
-        int((block == UNKNOWN).sum()),
+        int(cells.unknown.sum()),
         int(top.sum()),
         stats.wilson_clustered(top, counts, confidence),
         stats.mean_interval(points, counts, confidence, bounds=(min(floor, 100.0), 100.0)),
@@ -139,13 +177,12 @@ def satisfaction_table(
 ) -> list[SatisfactionRow]:
     """Per item, per dimension and overall. Pooled rates count every rated answer; their interval uses
     respondent clusters (see stats.wilson_clustered), since one person's answers are not independent."""
-    rows = [satisfaction_row("item", q.code, q.label, matrix[:, [i]], confidence, [q]) for i, q in enumerate(items)]
+    cells = answer_cells(items, matrix)  # once for all rows: each row sums its columns of the same cells
+    rows = [_row("item", q.code, q.label, cells.columns(slice(i, i + 1)), confidence, [q]) for i, q in enumerate(items)]
     for name, columns in dimensions(items).items():
-        rows.append(
-            satisfaction_row("dimension", name, name, matrix[:, columns], confidence, [items[c] for c in columns])
-        )
+        rows.append(_row("dimension", name, name, cells.columns(columns), confidence, [items[c] for c in columns]))
     if items:
-        rows.append(satisfaction_row("overall", OVERALL, OVERALL, matrix, confidence, items))
+        rows.append(_row("overall", OVERALL, OVERALL, cells, confidence, items))
     return rows
 
 
@@ -206,19 +243,23 @@ def adequacy_table(frame: pd.DataFrame, settings: AdequacySettings) -> list[Adeq
     """Per stratum (those with a population or with responses) and overall."""
     strata = frame["stratum"].fillna("（未分层）")
     valid = frame["valid"].astype(bool)
-    names = list(settings.populations) + sorted(set(strata.unique()) - set(settings.populations))
+    codes, present = pd.factorize(strata)  # one pass: responses and valid ones counted per stratum code
+    index = {name: i for i, name in enumerate(present)}
+    totals = np.bincount(codes, minlength=len(present))
+    valids = np.bincount(codes[valid.to_numpy()], minlength=len(present))
+    names = list(settings.populations) + sorted(set(present) - set(settings.populations))
     rows = [
         _adequacy_row(
             name,
             settings.populations.get(name),
-            int(valid[strata == name].sum()),
-            int((strata == name).sum()),
+            int(valids[index[name]]) if name in index else 0,
+            int(totals[index[name]]) if name in index else 0,
             settings,
         )
         for name in names
     ]
     # The strata's populations add up to the whole only when every stratum that answered has one.
-    covered = set(strata.unique()) <= set(settings.populations)
+    covered = set(present) <= set(settings.populations)
     total = settings.total_population or ((sum(settings.populations.values()) or None) if covered else None)
     rows.append(_adequacy_row(OVERALL, total, int(valid.sum()), len(frame), settings))
     return rows

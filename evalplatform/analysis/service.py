@@ -44,6 +44,8 @@ class Filters:
 
 
 def filter_responses(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    if not filters.active:  # the whole survey: no copy of the frame
+        return frame
     mask = pd.Series(True, index=frame.index)
     if filters.distribution_ids:
         mask &= frame["distribution_id"].isin(filters.distribution_ids)

@@ -73,6 +73,7 @@ def survey_data(session: Session, instrument: Instrument, *, satisfaction_only: 
         session,
         instrument,
         only={q.code for q in questions} if satisfaction_only else None,
+        quality=False,
         levels={
             q.code: {code: float(level) for code, level in q.choices} for q in questions if q.type == SATISFACTION5
         },
@@ -136,40 +137,40 @@ def _level_codes(scale: Scale) -> tuple[tuple[str, str], ...]:
 
 def to_contract(raw: pd.DataFrame, questions: Sequence[Question]) -> pd.DataFrame:
     """The export frame with satisfaction codes as levels, aware UTC times and only the analysed columns."""
-    frame = pd.DataFrame(
-        {
-            "response_id": raw["response_id"].astype("int64"),
-            "distribution_id": raw["distribution_id"].astype("int64"),
-            "stratum": raw["stratum"].astype(object),
-            "submitted_at": pd.to_datetime(raw["submitted_at"], utc=True),
-            "valid": raw["valid"].astype(bool),
-            "invalid_reason": raw["invalid_reason"].astype(object),
-        },
-        index=raw.index,
-    )
-    columns = {}
+    index = pd.RangeIndex(len(raw))
+    columns = {
+        "response_id": raw["response_id"].to_numpy(dtype="int64"),
+        "distribution_id": raw["distribution_id"].to_numpy(dtype="int64"),
+        "stratum": pd.Series(raw["stratum"].to_numpy(dtype=object), index=index, dtype=object),
+        "submitted_at": pd.Series(pd.to_datetime(raw["submitted_at"], utc=True).array, index=index),
+        "valid": raw["valid"].to_numpy(dtype=bool),
+        "invalid_reason": pd.Series(raw["invalid_reason"].to_numpy(dtype=object), index=index, dtype=object),
+    }
     for q in questions:
-        values = raw[q.code] if q.code in raw.columns else pd.Series(None, index=raw.index, dtype=object)
+        values = raw[q.code].to_numpy() if q.code in raw.columns else np.full(len(raw), None, dtype=object)
         if q.type == SATISFACTION5 and values.dtype.kind == "f":  # mapped in SQL (PostgreSQL)
             columns[q.code] = values
         elif q.type == SATISFACTION5:  # answer code → level k…1, no opinion → 0, anything else → NaN
             level_of = {code: float(level) for code, level in q.choices}
-            codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+            codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
             lookup = np.array([level_of.get(u, np.nan) for u in uniques] + [np.nan], dtype=float)
-            columns[q.code] = pd.Series(lookup[codes], index=raw.index)  # code -1 (missing) → the last NaN
+            columns[q.code] = lookup[codes]  # code -1 (missing) → the last NaN
         elif q.type == MULTIPLE:
             columns[q.code] = pd.Series(
-                [list(v) if isinstance(v, (list, tuple)) else None for v in values.to_numpy(dtype=object)],
-                index=raw.index,
+                [list(v) if isinstance(v, (list, tuple)) else None for v in values.astype(object)],
+                index=index,
                 dtype=object,
             )
         else:
-            columns[q.code] = pd.Series(
-                [None if _blank(v) else str(v) for v in values.to_numpy(dtype=object)], index=raw.index, dtype=object
-            )
-    if columns:
-        frame = pd.concat([frame, pd.DataFrame(columns, index=raw.index)], axis=1)
-    return frame.reset_index(drop=True)
+            columns[q.code] = pd.Series(_texts(values.astype(object)), index=index, dtype=object)
+    return pd.DataFrame(columns, index=index)
+
+
+def _texts(values: np.ndarray) -> np.ndarray:
+    """Answers as str, None where blank (None, NaN or ""): judged once per distinct answer."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    kept = np.array([None if _blank(v) else str(v) for v in uniques] + [None], dtype=object)
+    return kept[codes]
 
 
 def _blank(value) -> bool:

@@ -6,6 +6,7 @@ says why in a ``note``; callers show that instead of a number. Nothing here know
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ import numpy as np
 from scipy import stats as sps
 
 
+@functools.lru_cache(maxsize=16)  # one value per confidence level, asked for by every interval
 def z_value(confidence: float) -> float:
     return float(sps.norm.ppf(0.5 + confidence / 2))
 

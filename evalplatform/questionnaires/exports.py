@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
-import operator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, case, cast, func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import formatting as fmt
@@ -71,13 +70,16 @@ def responses_frame(
     labels: bool = False,
     only: set[str] | None = None,
     levels: dict[str, dict[str, float]] | None = None,
+    quality: bool = True,
 ):
     """One row per response: response_id, distribution_id, stratum, submitted_at, valid, invalid_reason,
     quality_flags, then a column per question code (matrix items as "<code>.<item>"), values as answer codes
     (lists for multiple choice). labels=True gives choice labels instead of codes; `only` limits the answer
-    columns to those codes (the meta columns are always there). `levels` (column → {answer code: level
-    0…9}, the analysis' satisfaction items): on PostgreSQL those columns come as float levels (NaN for no
-    or another answer), mapped in SQL; elsewhere they stay codes (analysis.sources maps either).
+    columns to those codes (the meta columns are always there). `levels` (column → {answer code: level},
+    the analysis' satisfaction items): on PostgreSQL those columns come as float levels (NaN for no or
+    another answer), their codes sent packed and mapped in numpy (see _unpack_levels); elsewhere, or with a
+    code longer than CODE_BYTES, they stay codes (analysis.sources maps either). quality=False leaves out
+    quality_flags (the analysis does not read them) and does not fetch the durations behind "too_fast".
 
     No ORM objects: the database extracts each answer column from the JSON (``jsonb_extract_path[_text]``
     on PostgreSQL, aggregated per column with json_agg; ``json_extract`` on SQLite); figures in
@@ -116,116 +118,168 @@ def responses_frame(
         else:
             cell = Response.answers[path] if item else Response.answers[path[0]]
             extracted.append(cell.as_string() if text_value else cell)
-    meta_columns = (
-        Response.id,
-        Response.distribution_id,
-        Distribution.stratum,
-        Response.submitted_at,
-        Response.invalid_reason,
-        cast(Response.quality_flags, String),
-        Response.duration_s,
-    )
-    statement = scoped(select(*meta_columns, *extracted)).order_by(Response.id)
-    json_columns = [
-        i
-        for i, (question, _item) in enumerate(columns.values(), start=len(meta_columns))
-        if question["type"] not in STRING_ANSWERS
-    ]
     level_columns = {}
-    if postgres:
+    if postgres:  # the stratum is the channel's: looked up once per channel, not sent once per response
+        flags = [Response.quality_flags, Response.duration_s] if quality else []
         values = _columns_from_postgres(
             session,
             scoped,
-            [*meta_columns[:5], Response.quality_flags, meta_columns[6], *extracted],
-            _packed_levels(packed_columns, packed),
-            len(packed),
+            [Response.id, Response.distribution_id, Response.submitted_at, Response.invalid_reason, *flags, *extracted],
+            _packed_codes(packed_columns),
+            list(packed.values()),
         )
         if packed:
-            level_columns = dict(zip(packed, values.pop()))
+            unpacked = values.pop()
+            if unpacked is None:  # an answer held the separator: these items come as codes instead
+                return responses_frame.__wrapped__(
+                    session,
+                    instrument_or_engagement,
+                    distribution_id=distribution_id,
+                    stratum=stratum,
+                    labels=labels,
+                    only=only,
+                    quality=quality,
+                )
+            level_columns = dict(zip(packed, unpacked))
+        values.insert(2, _strata(session, values[1]))
     else:
-        rows = session.execute(statement).all()
-        values = (
-            [list(column) for column in zip(*rows)] if rows else [[] for _ in range(len(meta_columns) + len(extracted))]
-        )
-        for i in json_columns:
-            values[i] = [_json(v) for v in values[i]]
-    ids, distributions, strata, times, reasons, flags, durations = values[: len(meta_columns)]
-    fast = too_fast_among(ids, durations)
+        flags = [cast(Response.quality_flags, String), Response.duration_s] if quality else []
+        meta_columns = [
+            Response.id,
+            Response.distribution_id,
+            Distribution.stratum,
+            Response.submitted_at,
+            Response.invalid_reason,
+            *flags,
+        ]
+        rows = session.execute(scoped(select(*meta_columns, *extracted)).order_by(Response.id)).all()
+        values = [list(column) for column in zip(*rows)] if rows else [[] for _ in [*meta_columns, *extracted]]
+        for i, (question, _item) in enumerate(columns.values(), start=len(meta_columns)):
+            if question["type"] not in STRING_ANSWERS:
+                values[i] = [_json(v) for v in values[i]]
+    meta_width = 7 if quality else 5
+    ids, distributions, strata, times, reasons = values[:5]
     data = {
         "response_id": ids,
         "distribution_id": distributions,
         "stratum": strata,
         "submitted_at": times,
-        "valid": [reason is None for reason in reasons],
+        "valid": np.fromiter((reason is None for reason in reasons), dtype=bool, count=len(reasons)),
         "invalid_reason": reasons,
-        "quality_flags": [_flags(f) + (["too_fast"] if i in fast else []) for i, f in zip(ids, flags)],
     }
+    if quality:
+        flags, durations = values[5:7]
+        fast = too_fast_among(ids, durations)
+        data["quality_flags"] = [_flags(f) + (["too_fast"] if i in fast else []) for i, f in zip(ids, flags)]
     meta = list(data)
-    for (column, (question, _item)), cells in zip(columns.items(), values[len(meta_columns) :]):
+    for (column, (question, _item)), cells in zip(columns.items(), values[meta_width:]):
         data[column] = [_label(question, value) for value in cells] if labels else cells
     data.update(level_columns)
     order = [c for c in answer_order if c in data]
     return pd.DataFrame(data, columns=meta + order)
 
 
-# Satisfaction levels travel as one character per item ('0'…'9', ' ' for none), all of a response's items in
-# one string and all responses' strings in one string_agg: 30 items × 100,000 responses arrive as 3 MB of
-# text that numpy reads as a matrix, instead of 3,000,000 JSON strings to decode and map one by one.
-NO_LEVEL = " "
+def _strata(session: Session, distribution_ids) -> np.ndarray:
+    """Each response's stratum from its channel's, as an object array (one str object per channel)."""
+    present = np.unique(np.asarray(distribution_ids, dtype=np.int64))
+    channels = session.execute(
+        select(Distribution.id, Distribution.stratum).where(Distribution.id.in_(present.tolist()))
+    ).all()
+    names = np.array([name for _id, name in channels] + [None], dtype=object)
+    found = pd.Index([channel_id for channel_id, _name in channels]).get_indexer(distribution_ids)
+    return names[found]  # −1 (no such channel, cannot happen with the foreign key) → the last, None
+
+
+# Satisfaction answers travel packed: a response's items as their raw codes joined by SEPARATOR, and all
+# responses' strings joined by it too in one string_agg. 100,000 × 30 items arrive as one 6 MB string that
+# numpy cuts at the separators and maps through a lookup table keyed by the code's bytes: no CASE per item in
+# SQL (it was a quarter of the query) and no Python string per answer. Codes of up to CODE_BYTES bytes are
+# packed (the standard "5"…"1" and "dk"); an item with a longer code comes as codes (json_agg) instead.
+SEPARATOR = "\x1f"  # ASCII unit separator; an answer containing it makes the count wrong: unpacked as codes
+CODE_BYTES = 2  # a code's key: its length in bytes, then its bytes (one table slot per short code)
+UNPACK_CHUNK = 1 << 16
 
 
 def _packable(mapping: dict[str, float]) -> bool:
-    return all(float(v).is_integer() and 0 <= v <= 9 for v in mapping.values())
+    return bool(mapping) and all(0 < len(code.encode()) <= CODE_BYTES and SEPARATOR not in code for code in mapping)
 
 
-def _packed_levels(columns: dict[str, tuple[dict, dict | None]], levels: dict[str, dict[str, float]]):
-    """The SQL expression of one response's levels string (None when there is nothing to pack)."""
+def _packed_codes(columns: dict[str, tuple[dict, dict | None]]):
+    """The SQL expression of one response's packed codes ('' for no answer), None when there is nothing to pack."""
     if not columns:
         return None
     cells = []
-    for column, (question, item) in columns.items():
+    for question, item in columns.values():
         path = (question["code"], item["code"]) if item else (question["code"],)
-        cells.append(
-            case(
-                {code: str(int(level)) for code, level in levels[column].items()},
-                value=func.jsonb_extract_path_text(Response.answers, *path),
-                else_=NO_LEVEL,
-            )
-        )
-    return functools.reduce(operator.add, cells)
+        cells.append(func.coalesce(func.jsonb_extract_path_text(Response.answers, *path), ""))
+    return func.concat_ws(SEPARATOR, *cells)
 
 
-def _unpack_levels(text: str, width: int):
-    """The string_agg of _packed_levels → one float array per column (NaN where there is no level)."""
-    lookup = np.full(256, np.nan)
-    lookup[ord("0") : ord("9") + 1] = np.arange(10, dtype=float)
-    matrix = lookup[np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, width)]
-    return [matrix[:, i].copy() for i in range(width)]
+def _code_key(code: str) -> int:
+    data = code.encode()
+    return functools.reduce(lambda key, byte: key << 8 | byte, data.ljust(CODE_BYTES, b"\0"), len(data))
 
 
-def _columns_from_postgres(session: Session, scoped, columns: list, packed=None, width: int = 0) -> list[list]:
+def _unpack_levels(text: str, rows: int, levels: list[dict[str, float]]) -> list[np.ndarray] | None:
+    """The string_agg of _packed_codes (`rows` responses) → one float array per item, its level or NaN where
+    there is none (no answer, another code); None if the separators do not cut it into rows × items."""
+    width = len(levels)
+    # A closing separator, then padding so that reading CODE_BYTES past any field's start stays in bounds.
+    data = np.frombuffer((text + SEPARATOR + "\0" * CODE_BYTES).encode(), dtype=np.uint8)
+    ends = np.flatnonzero(data == ord(SEPARATOR))
+    if len(ends) != rows * width:
+        return None
+    keys = np.empty(rows * width, dtype=np.int32)
+    for low in range(0, len(ends), UNPACK_CHUNK):  # in chunks: small temporaries stay in cache, no page faults
+        chunk = ends[low : low + UNPACK_CHUNK]
+        starts = np.empty_like(chunk)
+        starts[0] = ends[low - 1] + 1 if low else 0
+        starts[1:] = chunk[:-1] + 1
+        lengths = chunk - starts
+        key = np.minimum(lengths, CODE_BYTES + 1)  # longer than any packed code: a slot of its own, no level
+        for offset in range(CODE_BYTES):
+            key = key << 8 | np.where(offset < lengths, data[starts + offset], 0)
+        keys[low : low + UNPACK_CHUNK] = key
+    keys = keys.reshape(rows, width)
+    tables: dict[tuple, np.ndarray] = {}
+    result = []
+    for column, mapping in enumerate(levels):
+        table = tables.get(tuple(mapping.items()))
+        if table is None:
+            table = tables[tuple(mapping.items())] = np.full((CODE_BYTES + 2) << (8 * CODE_BYTES), np.nan)
+            for code, level in mapping.items():
+                table[_code_key(code)] = level
+        result.append(table[keys[:, column]])
+    return result
+
+
+def _columns_from_postgres(session: Session, scoped, columns: list, packed=None, levels=()) -> list:
     """PostgreSQL: one row of json_agg arrays, one per column, decoded by the C JSON parser — no per-row
-    driver or ORM work. Same values as the row path: None for NULL, ints, lists, aware UTC times. With
-    `packed` (see _packed_levels, `width` items) one more entry at the end: the list of level arrays."""
-    # One scan; every aggregate sees the rows in the same order, so the arrays stay aligned. Rows come
-    # ordered by id from the subquery; sorting inside each aggregate would sort once per column.
+    driver or ORM work. Same values as the row path: None for NULL, ints, lists, aware UTC times (the third
+    column, the submission times, as a DatetimeIndex). With `packed` (see _packed_codes; `levels`, each item's
+    code → level) one more entry at the end: the list of level arrays (None if they could not be unpacked)."""
+    # One scan and no sort: every aggregate sees the rows in the same order, so the arrays stay aligned, and
+    # they are put in id order here if the scan did not give it (a sort in SQL spilled to disk at 100,000).
     selected = [column.label(f"c{i}") for i, column in enumerate(columns)]
     if packed is not None:
         selected.append(packed.label("packed"))
-    inner = scoped(select(*selected)).order_by(Response.id).subquery()
+    inner = scoped(select(*selected)).subquery()
     aggregates = [func.json_agg(inner.c[f"c{i}"]) for i in range(len(columns))]
     if packed is not None:
-        aggregates.append(func.string_agg(inner.c.packed, ""))
+        aggregates.append(func.string_agg(inner.c.packed, SEPARATOR))
     row = session.execute(select(*aggregates)).one()
     if row[0] is None:  # no responses
-        return [[] for _ in columns] + ([[[] for _ in range(width)]] if packed is not None else [])
+        return [[] for _ in columns] + ([[[] for _ in levels]] if packed is not None else [])
     values = [list(v) for v in row[: len(columns)]]
-    if any(a > b for a, b in zip(values[0], values[0][1:])):  # not in id order after all: sort here
-        order = sorted(range(len(values[0])), key=values[0].__getitem__)
-        values = [[v[i] for i in order] for v in values]
-    values[3] = pd.DatetimeIndex(pd.to_datetime(values[3], utc=True, format="ISO8601"))  # no per-row objects
+    unpacked = _unpack_levels(row[-1], len(values[0]), levels) if packed is not None else None
+    ids = np.asarray(values[0])
+    if (ids[1:] < ids[:-1]).any():  # not in id order: put every column in it
+        order = np.argsort(ids, kind="stable")
+        values = [[v[i] for i in order.tolist()] for v in values]
+        unpacked = [column[order] for column in unpacked] if unpacked is not None else None
+    values[2] = pd.DatetimeIndex(pd.to_datetime(values[2], utc=True, format="ISO8601"))  # no per-row objects
     if packed is not None:
-        values.append(_unpack_levels(row[-1], width))
+        values.append(unpacked)
     return values  # jsonb cells arrive decoded, text cells as strings
 
 

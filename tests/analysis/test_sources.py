@@ -131,6 +131,30 @@ def test_provided_data_analyses_and_feeds_scoring(session, road):
     assert 0 < overall.ci_low < overall.rate < overall.ci_high < 1
 
 
+def test_an_answer_holding_the_packing_separator_loads_without_shifting_the_others(session):
+    # On PostgreSQL satisfaction answers travel as one string cut at "\x1f" (questionnaires.exports): a stored
+    # answer containing it is no code (no level) and must not move any other answer to another item or row.
+    world = factories.World(session)
+    instrument = instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW, MIXED)
+    channel = questionnaires.create_distribution(
+        session,
+        instrument,
+        world.evaluator,
+        factories.NOW,
+        questionnaires.DistributionFields(name="线上", stratum="全体"),
+    )
+    first, _created = questionnaires.submit_response(
+        session, channel, uuid.UUID(int=1), {"svc": {"speed": "5", "manner": "dk"}, "overall": "4"}, factories.NOW
+    )
+    questionnaires.submit_response(session, channel, uuid.UUID(int=2), {"overall": "3"}, factories.NOW)
+    first.answers = {"svc": {"speed": "5", "manner": "dk"}, "overall": "4\x1f2"}
+    session.commit()
+    [survey] = questionnaire_surveys(session, world.engagement)
+    one, two = survey.frame.to_dict("records")
+    assert (one["svc.speed"], one["svc.manner"]) == (5.0, 0.0) and pd.isna(one["overall"])
+    assert pd.isna(two["svc.speed"]) and pd.isna(two["svc.manner"]) and two["overall"] == 3.0
+
+
 def test_matrix_multiple_choice_and_skipped_types(session):
     world = factories.World(session)
     instrument = instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW, MIXED)
