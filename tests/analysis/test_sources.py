@@ -63,14 +63,7 @@ MIXED = {
 @pytest.fixture
 def road(session):
     world = factories.World(session)
-    instrument = instruments.create_instrument(
-        session,
-        world.engagement,
-        world.evaluator,
-        factories.NOW,
-        instruments.load_template("satisfaction-rural-road"),
-        "satisfaction-rural-road",
-    )
+    instrument = factories.questionnaire(session, world.engagement, world.evaluator)
     channels = [
         questionnaires.create_distribution(
             session,

@@ -12,7 +12,6 @@ from evalplatform.audit.models import AuditEvent
 from evalplatform.demo import load_demo
 from evalplatform.engagements.models import Engagement
 from evalplatform.indicators import service as indicators
-from evalplatform.instruments import service as instruments
 from evalplatform.questionnaires import service as questionnaires
 from evalplatform.scoring import feeds
 from tests import factories
@@ -31,14 +30,7 @@ def surveyed(session, world):
     indicators.create_tree_from_framework(
         session, world.engagement, "project_common_2020", world.evaluator, factories.NOW
     )
-    instrument = instruments.create_instrument(
-        session,
-        world.engagement,
-        world.evaluator,
-        factories.NOW,
-        instruments.load_template("satisfaction-rural-road"),
-        "satisfaction-rural-road",
-    )
+    instrument = factories.questionnaire(session, world.engagement, world.evaluator)
     channel = questionnaires.create_distribution(
         session,
         instrument,
