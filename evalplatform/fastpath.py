@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 from urllib.parse import urlsplit
 
-import orjson
 import psycopg
 from sqlalchemy.exc import DBAPIError
 from werkzeug.wsgi import get_host
@@ -102,7 +101,7 @@ class FastPaths:
                 submission = None
             if submission is not None:
                 try:
-                    new_id = self.intake.accept(self.engine, token, submission, now_utc(), _dumps)
+                    new_id = self.intake.accept(self.engine, token, submission, now_utc())
                 except DATABASE_ERRORS:  # the full path answers a database outage (503, nothing stored)
                     new_id = None
         if new_id is None:  # the full path decides, from the same body
@@ -115,10 +114,6 @@ class FastPaths:
 
 def _token(token: str) -> bool:
     return 0 < len(token) <= 32 and "/" not in token
-
-
-def _dumps(value) -> str:
-    return orjson.dumps(value).decode()
 
 
 def _same_origin(environ) -> bool:

@@ -22,16 +22,20 @@ import functools
 import os
 import queue
 import threading
+import uuid
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
+from psycopg.types.json import Jsonb
 from sqlalchemy import Engine
 
 from ..db import read_autocommit
 from ..instruments.answers import respondent_clock, validate_answers
 from ..instruments.schema import AnswerErrors
-from .service import Submission, content_flags, frozen_definition, payload_digest, sealed_row
+from ..integrity import canonical_bytes, sha256_of_canonical
+from .service import Submission, content_flags, frozen_definition, sealed_row
 
 BATCH_LIMIT = 500  # rows per statement: bounds one statement's parameters, not the wait
 IDLE_SECONDS = 5.0  # a writer with nothing to do ends (and returns its connection); the next row starts one
@@ -44,66 +48,68 @@ WAIT_SECONDS = 30.0
 INSERT_BATCH = """
 INSERT INTO response (instrument_id, distribution_id, version_id, client_uuid, answers, payload_sha256,
                       device_token, duration_s, submitted_at, quality_flags, content_mac)
-SELECT v.instrument_id, v.distribution_id, v.version_id, v.client_uuid, v.answers::jsonb, v.payload_sha256,
+SELECT v.instrument_id, v.distribution_id, v.version_id, v.client_uuid, v.answers, v.payload_sha256,
        v.device_token, v.duration_s, v.submitted_at,
        CASE WHEN v.device_token IS NOT NULL AND EXISTS (
                 SELECT 1 FROM response r WHERE r.distribution_id = v.distribution_id AND r.device_token = v.device_token)
-            THEN v.quality_flags::jsonb || '["duplicate_device"]'::jsonb ELSE v.quality_flags::jsonb END,
+            THEN v.quality_flags || '["duplicate_device"]'::jsonb ELSE v.quality_flags END,
        v.content_mac
-FROM unnest(%s::int[], %s::int[], %s::int[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::int[],
-            %s::timestamptz[], %s::text[], %s::text[])
-     AS v(instrument_id, distribution_id, version_id, client_uuid, answers, payload_sha256, device_token,
-          duration_s, submitted_at, quality_flags, content_mac)
+FROM jsonb_to_recordset(%s::jsonb)
+     AS v(instrument_id int, distribution_id int, version_id int, client_uuid uuid, answers jsonb,
+          payload_sha256 text, device_token text, duration_s int, submitted_at timestamptz, quality_flags jsonb,
+          content_mac text)
 JOIN distribution d ON d.id = v.distribution_id
 WHERE (d.opens_at IS NULL OR d.opens_at <= v.submitted_at) AND (d.closes_at IS NULL OR d.closes_at > v.submitted_at)
   AND d.quota IS NULL AND NOT d.one_per_device
 ON CONFLICT (instrument_id, client_uuid) DO NOTHING
 RETURNING id, instrument_id, client_uuid
 """
-COLUMNS = (
-    "instrument_id",
-    "distribution_id",
-    "version_id",
-    "client_uuid",
-    "answers",
-    "payload_sha256",
-    "device_token",
-    "duration_s",
-    "submitted_at",
-    "quality_flags",
-    "content_mac",
-)
 
 
-def accept(engine: Engine, token: str, submission: Submission, now: datetime, dumps) -> int | None:
-    """The new response's id, or None: the full path must answer this one. `dumps`: JSON text of a value."""
+def accept(engine: Engine, token: str, submission: Submission, now: datetime) -> int | None:
+    """The new response's id, or None: the full path must answer this one."""
     target = _target(engine, token)
     if target is None:
         return None
-    distribution_id, instrument_id, version_id = target
-    definition = frozen_definition(engine, version_id, functools.partial(read_autocommit, engine))
+    definition = frozen_definition(engine, target[2], functools.partial(read_autocommit, engine))
     if definition is None:
         return None
+    row = row_for(engine, target, definition, submission, now)
+    return None if row is None else writer_for(engine).write(row)
+
+
+def row_for(bind, target: tuple[int, int, int], definition: dict, submission: Submission, now: datetime):
+    """The response's Row as the full path would store it (validated, flagged, digested, sealed), or None
+    when its answers are refused. `target`: (distribution id, instrument id, version id)."""
+    distribution_id, instrument_id, version_id = target
     try:
         clean = validate_answers(definition, submission.answers, respondent_clock(submission.clock, now))
     except AnswerErrors:
         return None
+    encoded = canonical_bytes(clean)  # once: its SHA-256 is sealed, and it is what the row stores
     values = sealed_row(
-        engine,
+        bind,
         (instrument_id, distribution_id, version_id),
         submission.client_uuid,
         clean,
-        payload_digest(clean),
+        sha256_of_canonical(encoded),
         device_token=submission.device_token,
         duration_s=submission.duration_s,
         now=now,
         flags=content_flags(definition, clean),
     )
-    try:
-        values["answers"], values["quality_flags"] = dumps(clean), dumps(values["quality_flags"])
-    except TypeError:  # a value the fast encoder does not take: the full path stores it its own way
-        return None
-    return writer_for(engine).write(values)
+    values["answers"], values["submitted_at"] = orjson.Fragment(encoded), now.isoformat()
+    return Row(instrument_id, submission.client_uuid, orjson.dumps(values))
+
+
+@dataclass(frozen=True)
+class Row:
+    """A response on its way to the group writer: its key, and its columns as one JSON object (the batch is
+    one jsonb parameter that PostgreSQL unpacks: adapting eleven arrays in the driver cost ~0.1 ms a row)."""
+
+    instrument_id: int
+    client_uuid: uuid.UUID
+    encoded: bytes
 
 
 # token → (distribution id, instrument id, version id): fixed when the channel is created, never edited.
@@ -127,7 +133,7 @@ def _target(engine: Engine, token: str) -> tuple[int, int, int] | None:
 
 @dataclass
 class _Waiting:
-    values: dict
+    row: Row
     done: threading.Event = field(default_factory=threading.Event)
     new_id: int | None = None
 
@@ -141,9 +147,9 @@ class GroupWriter:
         self.lock = threading.Lock()
         self.running = False
 
-    def write(self, values: dict) -> int | None:
+    def write(self, row: Row) -> int | None:
         """Blocks until the row is committed (its id) or left to the full path (None)."""
-        waiting = _Waiting(values)
+        waiting = _Waiting(row)
         with self.lock:
             self.rows.put(waiting)
             self._ensure_running()
@@ -206,12 +212,12 @@ class GroupWriter:
         """Insert the batch and wake its requests; the connection to go on with (None after an error)."""
         first: dict[tuple, _Waiting] = {}
         for waiting in batch:  # the same UUID twice in one batch: the second is the full path's to answer
-            first.setdefault((waiting.values["instrument_id"], waiting.values["client_uuid"]), waiting)
-        rows = list(first.values())
+            first.setdefault((waiting.row.instrument_id, waiting.row.client_uuid), waiting)
         try:
-            if rows:
+            if first:
+                rows = b"[" + b",".join(w.row.encoded for w in first.values()) + b"]"
                 with raw.driver_connection.cursor() as cursor:
-                    cursor.execute(INSERT_BATCH, [[w.values[c] for w in rows] for c in COLUMNS])
+                    cursor.execute(INSERT_BATCH, (Jsonb(rows, dumps=_as_is),))
                     for new_id, instrument_id, client_uuid in cursor.fetchall():
                         first[(instrument_id, client_uuid)].new_id = new_id
         except Exception:  # noqa: BLE001 — the full path retries each row alone and reports its own error
@@ -221,6 +227,10 @@ class GroupWriter:
             for waiting in batch:
                 waiting.done.set()
         return raw
+
+
+def _as_is(encoded: bytes) -> bytes:
+    return encoded
 
 
 _writers: weakref.WeakKeyDictionary[Engine, GroupWriter] = weakref.WeakKeyDictionary()

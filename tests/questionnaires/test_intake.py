@@ -339,11 +339,28 @@ def test_the_group_writer_hands_rows_back_when_the_database_fails(tmp_path):
     once and keeps serving: no request waits for a writer that is gone."""
     from sqlalchemy import create_engine
 
-    from evalplatform.questionnaires.intake import GroupWriter
+    from evalplatform.questionnaires.intake import GroupWriter, Row
 
     unreachable = GroupWriter(
         create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 2})
     )
     failing = GroupWriter(create_engine(f"sqlite:///{tmp_path / 'empty.db'}"))  # no such table: the INSERT fails
     for writer in (unreachable, failing):
-        assert [writer.write({"instrument_id": 1, "client_uuid": uuid.uuid4()}) for _ in range(3)] == [None] * 3
+        assert [writer.write(Row(1, uuid.uuid4(), b"{}")) for _ in range(3)] == [None] * 3
+
+
+def test_the_fast_lane_seals_its_rows_as_the_full_path_does(app, client, session, survey):
+    """Both lanes store the same digest of the answers and a keyed seal that verify-audit recomputes."""
+    from evalplatform.integrity import key_for, sha256_hex, verify_sealed
+
+    token, sent = survey.distribution.token, answers(suggestion='路灯 "夜间" 不亮\n')
+    fast = {"client_uuid": str(uuid.uuid4()), "answers": sent, "device_token": "d", "duration_s": 95}
+    assert post(client, token, fast).status_code == 200
+    full = Client(app.wsgi_app.flask)
+    assert post(full, token, dict(fast, client_uuid=str(uuid.uuid4()))).status_code == 200
+    session.expire_all()
+    rows = session.scalars(select(Response).order_by(Response.id)).all()
+    assert len(rows) == 2 and rows[0].answers == rows[1].answers
+    assert rows[0].payload_sha256 == rows[1].payload_sha256 == sha256_hex(rows[0].answers)
+    checked, problems = verify_sealed(session, key_for(session))
+    assert checked >= 2 and problems == []
