@@ -3,13 +3,13 @@ channel without quota or one-per-device rule, valid answers, a client UUID not s
 ORM session, and written by group commit.
 
 Every request thread of a worker process validates its response itself (the same `validate_answers`,
-digest, quality flags and seal as `service.submit_response`), then hands the row to the process's writer
-thread and waits. The writer inserts whatever rows are waiting in ONE statement that commits by itself
-(INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING) and only then wakes each request with
-its new row id. So under load one commit carries dozens of responses — PostgreSQL's commit work and the
-driver's round trips are paid per batch, not per respondent — while a lone respondent waits for one
-statement as before (the writer never waits to fill a batch). Durability is unchanged: no answer is
-acknowledged before its commit. Idempotency is unchanged: the unique (instrument, client UUID) still
+digest, quality flags and seal as `service.submit_response`), then puts the row in its process's GroupWriter
+and waits. Whichever request finds no writer at work writes: it inserts whatever rows are waiting in ONE
+statement that commits by itself (INSERT … SELECT FROM jsonb_to_recordset(…) ON CONFLICT DO NOTHING
+RETURNING) and only then wakes each request with its new row id. So under load one commit carries dozens of
+responses — PostgreSQL's commit work and the driver's round trips are paid per batch, not per respondent —
+while a lone respondent waits for one statement as before (no one waits to fill a batch). Durability is
+unchanged: no answer is acknowledged before its commit. Idempotency is unchanged: the unique (instrument, client UUID) still
 decides, and anything the lane cannot settle by itself — a UUID already stored, a channel closed or full
 meanwhile, a refusal, an error — returns None, and the caller answers through the full path
 (`public.submit`), which gives exactly its usual answer (200 for a retry, 409, 410, 422…).
@@ -20,11 +20,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import queue
 import threading
 import uuid
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
@@ -38,7 +37,6 @@ from ..integrity import canonical_bytes, sha256_of_canonical
 from .service import Submission, content_flags, frozen_definition, sealed_row
 
 BATCH_LIMIT = 500  # rows per statement: bounds one statement's parameters, not the wait
-IDLE_SECONDS = 5.0  # a writer with nothing to do ends (and returns its connection); the next row starts one
 WAIT_SECONDS = 30.0
 
 # The channel's state is checked in the statement itself, against the row's own submitted_at, so a channel
@@ -131,55 +129,81 @@ def _target(engine: Engine, token: str) -> tuple[int, int, int] | None:
     return found
 
 
-@dataclass
 class _Waiting:
-    row: Row
-    done: threading.Event = field(default_factory=threading.Event)
-    new_id: int | None = None
+    """A row in a GroupWriter and its request's wake-up: a bare lock held until the row is settled or the
+    writer's role is handed to this request (an Event's condition costs a second wake-up, and those
+    were a quarter of the lane's CPU)."""
+
+    __slots__ = ("row", "signal", "new_id", "leads")
+
+    def __init__(self, row: Row):
+        self.row, self.new_id, self.leads = row, None, False  # leads: this request's thread is the writer
+        self.signal = threading.Lock()
+        self.signal.acquire()
+
+    def wake(self) -> None:  # at most once between two waits: the writer settles each row once
+        self.signal.release()
+
+    def wait(self, timeout: float) -> bool:
+        return self.signal.acquire(timeout=timeout)
 
 
 class GroupWriter:
-    """One per process and engine: a thread that inserts the rows waiting for it, many per statement."""
+    """One per process and engine: the rows waiting to be inserted, and which request thread inserts them.
+
+    Leader-based group commit: the request that finds no writer at work becomes the writer. It inserts every
+    row waiting (its own among them) in one statement, wakes their requests, and, if rows came meanwhile,
+    hands the role and the connection to the first of them, else returns the connection to the pool. No
+    thread of its own: a row costs no hand-over to another thread and back, only its own wake-up."""
 
     def __init__(self, engine: Engine):
         self.engine, self.pid = engine, os.getpid()
-        self.rows: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
         self.lock = threading.Lock()
-        self.running = False
+        self.waiting: list[_Waiting] = []
+        self.writing = False  # a request thread is the writer (or has been handed the role)
+        self.raw = None  # the connection the writer role carries from one writer to the next
 
     def write(self, row: Row) -> int | None:
         """Blocks until the row is committed (its id) or left to the full path (None)."""
-        waiting = _Waiting(row)
+        me = _Waiting(row)
         with self.lock:
-            self.rows.put(waiting)
-            self._ensure_running()
-        # A writer stuck past this (a database that stopped answering): the full path takes the request; the
-        # unique client UUID keeps the row single whichever insert ends up committing it.
-        waiting.done.wait(WAIT_SECONDS)
-        return waiting.new_id
+            self.waiting.append(me)
+            me.leads, self.writing = not self.writing, True
+        if not me.leads and not me.wait(WAIT_SECONDS):
+            # A writer stuck past this (a database that stopped answering): the full path takes the request;
+            # the unique client UUID keeps the row single whichever insert ends up committing it.
+            with self.lock:
+                if not me.leads:
+                    if me in self.waiting:
+                        self.waiting.remove(me)
+                    return None
+            me.wait(0)  # handed the role as the wait ended: take the wake-up, and the role
+        if me.leads:
+            self._take_turn()
+        return me.new_id
 
-    def _ensure_running(self) -> None:  # under self.lock
-        if not self.running:
-            self.running = True
-            threading.Thread(target=self._run, name="intake-writer", daemon=True).start()
-
-    def _run(self) -> None:
+    def _take_turn(self) -> None:
+        """Insert what waits (up to BATCH_LIMIT rows: one statement's parameters), then pass the role on."""
+        with self.lock:
+            batch, self.waiting = self.waiting[:BATCH_LIMIT], self.waiting[BATCH_LIMIT:]
         raw = None
         try:
-            while (batch := self._next_batch()) is not None:
-                if batch and raw is None:
-                    raw = self._connect(batch)
-                if batch and raw is not None:
-                    raw = self._insert(raw, batch)
+            raw = self.raw or self._connect(batch)
+            if raw is not None:
+                raw = self._insert(raw, batch)
         finally:
+            with self.lock:
+                if self.waiting:  # came during the statement: the first of them writes next, on this connection
+                    self.raw, following = raw, self.waiting[0]
+                    following.leads = True
+                    following.wake()
+                    raw = None
+                else:
+                    self.writing, self.raw = False, None
             if raw is not None:
                 with contextlib.suppress(Exception):
                     raw.driver_connection.autocommit = False
-                    raw.close()  # back to the pool
-            with self.lock:  # ended by an error: rows put meanwhile still get a writer
-                self.running = False
-                if not self.rows.empty():
-                    self._ensure_running()
+                    raw.close()  # back to the pool while the lane is idle
 
     def _connect(self, batch: list[_Waiting]):
         """A pooled connection in autocommit (the one statement commits by itself); None, and the batch
@@ -190,23 +214,8 @@ class GroupWriter:
             return raw
         except Exception:  # noqa: BLE001 — the full path answers with its 503
             for waiting in batch:
-                waiting.done.set()
+                waiting.wake()
             return None
-
-    def _next_batch(self) -> list[_Waiting] | None:
-        try:
-            batch = [self.rows.get(timeout=IDLE_SECONDS)]
-        except queue.Empty:
-            with self.lock:  # rows are put under this lock: nothing can arrive between the check and the end
-                if self.rows.empty():
-                    return None
-            return []
-        while len(batch) < BATCH_LIMIT:
-            try:
-                batch.append(self.rows.get_nowait())
-            except queue.Empty:
-                break
-        return batch
 
     def _insert(self, raw, batch: list[_Waiting]):
         """Insert the batch and wake its requests; the connection to go on with (None after an error)."""
@@ -225,7 +234,7 @@ class GroupWriter:
             raw = None
         finally:
             for waiting in batch:
-                waiting.done.set()
+                waiting.wake()
         return raw
 
 

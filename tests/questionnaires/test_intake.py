@@ -65,6 +65,27 @@ def test_twenty_concurrent_posts_of_one_response_make_one_row(app, session, surv
     assert conflict.status_code == 409
 
 
+def test_concurrent_respondents_each_get_their_own_row_once(app, session, survey):
+    """Many requests at once: the writer's role passes from request to request, none is lost or doubled."""
+    sent = [{"client_uuid": str(uuid.uuid4()), "answers": answers(sat03=str(1 + i % 5))} for i in range(48)]
+    statuses, barrier = [], threading.Barrier(12)
+
+    def send(part):
+        client = app.test_client()
+        barrier.wait()
+        statuses.extend(post(client, survey.distribution.token, payload).status_code for payload in part)
+
+    threads = [threading.Thread(target=send, args=(sent[i::12],)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * len(sent)
+    session.expire_all()
+    stored = dict(session.execute(select(Response.client_uuid, Response.answers)).all())
+    assert {str(u): a["sat03"] for u, a in stored.items()} == {p["client_uuid"]: p["answers"]["sat03"] for p in sent}
+
+
 def test_bad_answers_are_refused_with_a_message_per_question_and_nothing_is_stored(client, session, survey):
     token = survey.distribution.token
     cases = [
