@@ -269,6 +269,32 @@ def test_closed_not_yet_open_and_full_distributions_say_so(client, session, surv
     assert client.get("/s/no-such-token").status_code == 404
 
 
+def test_the_page_of_a_channel_closed_elsewhere_says_so_within_a_second(app, client, session, survey):
+    """The fast path keeps a channel's row up to channels.ROW_SECONDS: a close committed by this process shows
+    at once, one made behind its back (another worker, another host) within that bound."""
+    from sqlalchemy import text
+
+    from evalplatform.questionnaires import channels
+
+    d, page = survey.distribution, f"/s/{survey.distribution.token}"
+    assert client.get(page).status_code == 200
+    session.execute(text("UPDATE distribution SET closes_at = :now WHERE id = :id"), {"now": factories.NOW, "id": d.id})
+    session.commit()  # not through the ORM's row: as another process would
+    rows = app.wsgi_app.channels
+    if session.get_bind().dialect.name == "postgresql":
+        assert client.get(page).status_code == 200  # the row kept (fast path on PostgreSQL only)
+        later = rows.clock() + channels.ROW_SECONDS
+        rows.clock = lambda: later
+    assert client.get(page).status_code == 410
+    session.refresh(d)
+    d.closes_at = None
+    session.commit()  # through the ORM, in this process: at once
+    assert client.get(page).status_code == 200
+    service.close_distribution(session, d, survey.evaluator, factories.NOW)
+    session.commit()
+    assert client.get(page).status_code == 410
+
+
 def test_one_response_per_device_when_asked(client, session, survey):
     survey.distribution.one_per_device = True
     session.commit()
