@@ -18,7 +18,8 @@ from datetime import datetime, timezone
 from _support import survey_answers, survey_definition
 from sqlalchemy import create_engine
 
-from evalplatform.instruments.answers import respondent_clock, validate_answers
+from evalplatform.instruments.answers import respondent_clock
+from evalplatform.instruments.checker import validate as validate_answers
 from evalplatform.integrity import bind_key, canonical_bytes, sha256_of_canonical
 from evalplatform.questionnaires import intake
 from evalplatform.questionnaires.service import content_flags, parse_submission, sealed_row

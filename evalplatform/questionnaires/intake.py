@@ -2,7 +2,7 @@
 channel without quota or one-per-device rule, valid answers, a client UUID not seen before — without the
 ORM session, and written by group commit.
 
-Every request thread of a worker process validates its response itself (the same `validate_answers`,
+Every request thread of a worker process validates its response itself (the same `checker.validate`,
 digest, quality flags and seal as `service.submit_response`), then puts the row in its process's GroupWriter
 and waits. Whichever request finds no writer at work writes: it inserts whatever rows are waiting in ONE
 statement that commits by itself (INSERT … SELECT FROM jsonb_to_recordset(…) ON CONFLICT DO NOTHING
@@ -31,7 +31,8 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import Engine
 
 from ..db import read_autocommit
-from ..instruments.answers import respondent_clock, validate_answers
+from ..instruments import checker
+from ..instruments.answers import respondent_clock
 from ..instruments.schema import AnswerErrors
 from ..integrity import canonical_bytes, sha256_of_canonical
 from .service import Submission, content_flags, frozen_definition, sealed_row
@@ -81,7 +82,7 @@ def row_for(bind, target: tuple[int, int, int], definition: dict, submission: Su
     when its answers are refused. `target`: (distribution id, instrument id, version id)."""
     distribution_id, instrument_id, version_id = target
     try:
-        clean = validate_answers(definition, submission.answers, respondent_clock(submission.clock, now))
+        clean = checker.validate(definition, submission.answers, respondent_clock(submission.clock, now))
     except AnswerErrors:
         return None
     encoded = canonical_bytes(clean)  # once: its SHA-256 is sealed, and it is what the row stores

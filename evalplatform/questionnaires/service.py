@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from ..audit.service import record
 from ..engagements.models import Engagement
 from ..engagements.service import start_fieldwork
-from ..instruments.answers import attention_failed, respondent_clock, validate_answers
+from ..instruments import checker
+from ..instruments.answers import attention_failed, respondent_clock
 from ..instruments.schema import DONT_KNOW, AnswerErrors, questions
 from ..instruments.service import freeze
 from ..integrity import seal_values, sha256_hex
@@ -244,7 +245,7 @@ def submit_response(
     returns the first row; other content under that UUID raises ResubmissionConflict. `clock`: the
     device's date-time when the response was queued (today() in calculations)."""
     definition = distributed_definition(session, distribution)
-    clean = validate_answers(definition, answers, respondent_clock(clock, now))  # raises AnswerErrors
+    clean = checker.validate(definition, answers, respondent_clock(clock, now))  # raises AnswerErrors
     digest = payload_digest(clean)
     # The common case costs one statement: the INSERT … ON CONFLICT DO NOTHING RETURNING below. The UUID is
     # looked up only when the insert finds a row already there, or before refusing (a retry of a response
