@@ -56,7 +56,7 @@ VALUES = st.recursive(
 )
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(VALUES)
 def test_canonical_bytes_are_canonical_json_byte_for_byte(value):
     assert canonical_bytes(value) == canonical_json(value).encode("utf-8")
