@@ -79,6 +79,8 @@ def report(stacks: Path, top: int) -> None:
                 "poll (selectors",
                 "accept (socket",
                 "sleep",
+                "_Waiting.wait (",  # a request waiting for its batch's commit (questionnaires.intake)
+                "_worker (concurrent/futures/thread.py:81)",  # a pool thread waiting for a request
             )
         ):
             continue  # idle threads

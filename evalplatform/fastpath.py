@@ -8,7 +8,7 @@ language could change — and only when the answer is the plain success; everyth
 retries of a stored UUID, SQLite) goes to Flask with the body it sent, and is answered exactly as before.
 The answers sent here are byte for byte Flask's: the same JSON, the same security headers; the survey
 page is the one Flask rendered for the first respondent, kept while the channel's row is unchanged (its
-state is read for every request: one query, as the full path's first).
+state is decided for every request, from the row as read at most a second ago: questionnaires.channels).
 """
 
 from __future__ import annotations
@@ -16,30 +16,25 @@ from __future__ import annotations
 import io
 from urllib.parse import urlsplit
 
-import orjson
 import psycopg
 from sqlalchemy.exc import DBAPIError
 from werkzeug.wsgi import get_host
 
-from .db import read_autocommit
 from .web import SECURITY_HEADERS, now_utc
 
 SUBMIT_PREFIX, SUBMIT_SUFFIX = "/s/", "/responses"
 HEALTHZ = b'{"status":"ok"}\n'
 DATABASE_ERRORS = (DBAPIError, psycopg.Error)
-# What the survey page shows of its channel (respond.html), and its state; quota channels take the full path.
-PAGE_ROW = (
-    "SELECT version_id, sponsor, contact, one_per_device, opens_at, closes_at, quota FROM distribution WHERE token = %s"
-)
 PAGES_KEPT = 1000
 
 
 class FastPaths:
     def __init__(self, app, wsgi_app):
-        from .questionnaires import intake, service
+        from .questionnaires import channels, intake, service
 
         self.flask, self.intake, self.parse = wsgi_app, intake, service.parse_submission
         self.engine = app.extensions["evalplatform.db"].engine
+        self.channels = channels.ChannelRows(self.engine)
         self.intake_enabled = self.engine.dialect.name == "postgresql" and app.config.get("SURVEY_FAST_LANE", True)
         self.limit = app.config.get("SURVEY_MAX_BODY_BYTES", 2 * 2**20)
         self.pages: dict[tuple, tuple[str, list, bytes]] = {}
@@ -60,7 +55,7 @@ class FastPaths:
 
     def _page(self, environ, start_response, token: str):
         try:
-            row = read_autocommit(self.engine, PAGE_ROW, (token,))
+            row = self.channels.get(token)
         except DATABASE_ERRORS:  # the full path answers a database outage (503 and its page)
             return self.flask(environ, start_response)
         now = now_utc()
@@ -102,7 +97,7 @@ class FastPaths:
                 submission = None
             if submission is not None:
                 try:
-                    new_id = self.intake.accept(self.engine, token, submission, now_utc(), _dumps)
+                    new_id = self.intake.accept(self.engine, token, submission, now_utc())
                 except DATABASE_ERRORS:  # the full path answers a database outage (503, nothing stored)
                     new_id = None
         if new_id is None:  # the full path decides, from the same body
@@ -115,10 +110,6 @@ class FastPaths:
 
 def _token(token: str) -> bool:
     return 0 < len(token) <= 32 and "/" not in token
-
-
-def _dumps(value) -> str:
-    return orjson.dumps(value).decode()
 
 
 def _same_origin(environ) -> bool:

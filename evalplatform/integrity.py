@@ -17,8 +17,10 @@ import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from pathlib import Path
 
+import orjson
 from sqlalchemy import Numeric, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, attributes
@@ -43,14 +45,61 @@ def canonical_json(data) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+# orjson writes the same text as canonical_json for str, int, bool, None, lists, dicts with str keys, and floats
+# of 0 or magnitude >= 1e-4 (below that it writes 0.00001 or 1e-7 where Python writes 1e-05, 1e-07); for
+# NaN and infinities it writes null. Anything else (a datetime, a Decimal, an Enum, a subclass) is refused
+# here and encoded by canonical_json, as are integers beyond 64 bits and keys that are not text (orjson raises).
+_ORJSON_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
+_ORJSON_CANONICAL |= orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def canonical_bytes(data) -> bytes:
+    """canonical_json(data) encoded as UTF-8, byte for byte, in one orjson pass where orjson writes the same
+    text (a few microseconds for a response's answers instead of a few dozen), by canonical_json otherwise."""
+    if _same_in_orjson(data):
+        try:
+            return orjson.dumps(data, default=_not_native, option=_ORJSON_CANONICAL)
+        except TypeError:  # orjson.JSONEncodeError: a 65-bit integer, a key that is not text, a lone surrogate
+            pass
+    return canonical_json(data).encode("utf-8")
+
+
+def _not_native(value):
+    raise TypeError(type(value).__name__)
+
+
+def _same_in_orjson(value) -> bool:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is float:
+        return value == 0.0 or 1e-4 <= abs(value) < float("inf")  # NaN compares false: canonical_json's NaN
+    if kind is dict:
+        items = value.values()
+    elif kind is list or kind is tuple:
+        items = value
+    else:
+        return False
+    for item in items:
+        kind = type(item)
+        if not (kind is str or kind is int or kind is bool or item is None) and not _same_in_orjson(item):
+            return False
+    return True
+
+
 def sha256_hex(data) -> str:
     """Plain SHA-256 of the canonical JSON: a content digest anyone can recompute (printed in reports)."""
-    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_bytes(data)).hexdigest()
+
+
+def sha256_of_canonical(encoded: bytes) -> str:
+    """sha256_hex of a value whose canonical_bytes are already at hand (the survey intake stores them too)."""
+    return hashlib.sha256(encoded).hexdigest()
 
 
 def keyed_hash(key: bytes, data) -> str:
     """HMAC-SHA-256 of the canonical JSON under the installation's key."""
-    return hmac.new(key, canonical_json(data).encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(key, canonical_bytes(data), hashlib.sha256).hexdigest()
 
 
 def keyed_hash_text(key: bytes, text: str) -> str:
@@ -67,6 +116,9 @@ def utc_text(value: datetime) -> str:
 
 
 def canonical_value(value, scale: int | None = None):
+    kind = type(value)
+    if kind is str or kind is int or value is None:  # most sealed fields, at once
+        return value
     if isinstance(value, datetime):
         return utc_text(value)
     if isinstance(value, date):
@@ -142,10 +194,15 @@ class Seal:
     fields: tuple[str, ...]
     digests: tuple[tuple[str, str], ...] = ()
 
+    @cached_property
+    def scales(self) -> tuple[tuple[str, int | None], ...]:
+        """(field, decimal scale of its column or None), looked up once instead of per row."""
+        table = self.model.__table__
+        return tuple((name, _scale(table.c[name].type)) for name in self.fields)
+
     def payload(self, values) -> dict:
         get = values.get if isinstance(values, dict) else (lambda name: getattr(values, name))
-        table = self.model.__table__
-        return {name: canonical_value(get(name), _scale(table.c[name].type)) for name in self.fields}
+        return {name: canonical_value(get(name), scale) for name, scale in self.scales}
 
     def mac(self, key: bytes, values) -> str:
         return keyed_hash(key, {"table": self.model.__tablename__, **self.payload(values)})

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from ..audit.service import record
 from ..engagements.models import Engagement
 from ..engagements.service import start_fieldwork
-from ..instruments.answers import attention_failed, respondent_clock, validate_answers
+from ..instruments import checker
+from ..instruments.answers import attention_failed, respondent_clock
 from ..instruments.schema import DONT_KNOW, AnswerErrors, questions
 from ..instruments.service import freeze
 from ..integrity import seal_values, sha256_hex
@@ -249,7 +250,7 @@ def submit_response(
     returns the first row; other content under that UUID raises ResubmissionConflict. `clock`: the
     device's date-time when the response was queued (today() in calculations)."""
     definition = distributed_definition(session, distribution)
-    clean = validate_answers(definition, answers, respondent_clock(clock, now))  # raises AnswerErrors
+    clean = checker.validate(definition, answers, respondent_clock(clock, now))  # raises AnswerErrors
     digest = payload_digest(clean)
     # The common case costs one statement: the INSERT … ON CONFLICT DO NOTHING RETURNING below. The UUID is
     # looked up only when the insert finds a row already there, or before refusing (a retry of a response
@@ -369,17 +370,31 @@ def _flags(session, distribution, definition, answers, device_token) -> list[str
 
 def straight_lined(definition: dict, answers: dict) -> bool:
     """Every item of a long matrix, or every one of many satisfaction questions, given the same answer."""
-    for q in questions(definition):
-        value = answers.get(q["code"])
-        if q["type"] == "matrix" and isinstance(value, dict) and len(value) >= STRAIGHT_LINE_MIN_ITEMS:
+    matrices, ratings = _rated_questions(definition)
+    for code in matrices:
+        value = answers.get(code)
+        if isinstance(value, dict) and len(value) >= STRAIGHT_LINE_MIN_ITEMS:
             if len(set(value.values()) - {DONT_KNOW}) == 1 and DONT_KNOW not in value.values():
                 return True
-    ratings = [
-        answers[q["code"]]
-        for q in questions(definition)
-        if q["type"] == "satisfaction" and not q.get("attention_check") and q["code"] in answers
-    ]
-    return len(ratings) >= 8 and len(set(ratings)) == 1 and ratings[0] != DONT_KNOW
+    given = [answers[code] for code in ratings if code in answers]
+    return len(given) >= 8 and len(set(given)) == 1 and given[0] != DONT_KNOW
+
+
+_rated: dict[int, tuple[dict, tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+
+
+def _rated_questions(definition: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(matrix codes, satisfaction codes other than attention checks), once per definition object (frozen
+    definitions are shared and never modified, as in instruments.form.compiled)."""
+    entry = _rated.get(id(definition))
+    if entry is None or entry[0] is not definition:
+        if len(_rated) >= FROZEN_DEFINITIONS_KEPT:
+            _rated.clear()
+        listed = questions(definition)
+        matrices = tuple(q["code"] for q in listed if q["type"] == "matrix")
+        ratings = tuple(q["code"] for q in listed if q["type"] == "satisfaction" and not q.get("attention_check"))
+        entry = _rated[id(definition)] = (definition, (matrices, ratings))
+    return entry[1]
 
 
 def too_fast_ids(responses: list[Response]) -> set[int]:

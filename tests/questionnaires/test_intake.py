@@ -65,6 +65,27 @@ def test_twenty_concurrent_posts_of_one_response_make_one_row(app, session, surv
     assert conflict.status_code == 409
 
 
+def test_concurrent_respondents_each_get_their_own_row_once(app, session, survey):
+    """Many requests at once: the writer's role passes from request to request, none is lost or doubled."""
+    sent = [{"client_uuid": str(uuid.uuid4()), "answers": answers(sat03=str(1 + i % 5))} for i in range(48)]
+    statuses, barrier = [], threading.Barrier(12)
+
+    def send(part):
+        client = app.test_client()
+        barrier.wait()
+        statuses.extend(post(client, survey.distribution.token, payload).status_code for payload in part)
+
+    threads = [threading.Thread(target=send, args=(sent[i::12],)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * len(sent)
+    session.expire_all()
+    stored = dict(session.execute(select(Response.client_uuid, Response.answers)).all())
+    assert {str(u): a["sat03"] for u, a in stored.items()} == {p["client_uuid"]: p["answers"]["sat03"] for p in sent}
+
+
 def test_bad_answers_are_refused_with_a_message_per_question_and_nothing_is_stored(client, session, survey):
     token = survey.distribution.token
     cases = [
@@ -248,6 +269,32 @@ def test_closed_not_yet_open_and_full_distributions_say_so(client, session, surv
     assert client.get("/s/no-such-token").status_code == 404
 
 
+def test_the_page_of_a_channel_closed_elsewhere_says_so_within_a_second(app, client, session, survey):
+    """The fast path keeps a channel's row up to channels.ROW_SECONDS: a close committed by this process shows
+    at once, one made behind its back (another worker, another host) within that bound."""
+    from sqlalchemy import text
+
+    from evalplatform.questionnaires import channels
+
+    d, page = survey.distribution, f"/s/{survey.distribution.token}"
+    assert client.get(page).status_code == 200
+    session.execute(text("UPDATE distribution SET closes_at = :now WHERE id = :id"), {"now": factories.NOW, "id": d.id})
+    session.commit()  # not through the ORM's row: as another process would
+    rows = app.wsgi_app.channels
+    if session.get_bind().dialect.name == "postgresql":
+        assert client.get(page).status_code == 200  # the row kept (fast path on PostgreSQL only)
+        later = rows.clock() + channels.ROW_SECONDS
+        rows.clock = lambda: later
+    assert client.get(page).status_code == 410
+    session.refresh(d)
+    d.closes_at = None
+    session.commit()  # through the ORM, in this process: at once
+    assert client.get(page).status_code == 200
+    service.close_distribution(session, d, survey.evaluator, factories.NOW)
+    session.commit()
+    assert client.get(page).status_code == 410
+
+
 def test_one_response_per_device_when_asked(client, session, survey):
     survey.distribution.one_per_device = True
     session.commit()
@@ -339,11 +386,28 @@ def test_the_group_writer_hands_rows_back_when_the_database_fails(tmp_path):
     once and keeps serving: no request waits for a writer that is gone."""
     from sqlalchemy import create_engine
 
-    from evalplatform.questionnaires.intake import GroupWriter
+    from evalplatform.questionnaires.intake import GroupWriter, Row
 
     unreachable = GroupWriter(
         create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 2})
     )
     failing = GroupWriter(create_engine(f"sqlite:///{tmp_path / 'empty.db'}"))  # no such table: the INSERT fails
     for writer in (unreachable, failing):
-        assert [writer.write({"instrument_id": 1, "client_uuid": uuid.uuid4()}) for _ in range(3)] == [None] * 3
+        assert [writer.write(Row(1, uuid.uuid4(), b"{}")) for _ in range(3)] == [None] * 3
+
+
+def test_the_fast_lane_seals_its_rows_as_the_full_path_does(app, client, session, survey):
+    """Both lanes store the same digest of the answers and a keyed seal that verify-audit recomputes."""
+    from evalplatform.integrity import key_for, sha256_hex, verify_sealed
+
+    token, sent = survey.distribution.token, answers(suggestion='路灯 "夜间" 不亮\n')
+    fast = {"client_uuid": str(uuid.uuid4()), "answers": sent, "device_token": "d", "duration_s": 95}
+    assert post(client, token, fast).status_code == 200
+    full = Client(app.wsgi_app.flask)
+    assert post(full, token, dict(fast, client_uuid=str(uuid.uuid4()))).status_code == 200
+    session.expire_all()
+    rows = session.scalars(select(Response).order_by(Response.id)).all()
+    assert len(rows) == 2 and rows[0].answers == rows[1].answers
+    assert rows[0].payload_sha256 == rows[1].payload_sha256 == sha256_hex(rows[0].answers)
+    checked, problems = verify_sealed(session, key_for(session))
+    assert checked >= 2 and problems == []
