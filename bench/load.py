@@ -182,9 +182,12 @@ def wrk(url: str, seconds: float, script: Path | None = None, args: tuple[str, .
     ]
     if script:
         command += ["-s", str(script)]
+    started = os.times()
     output = subprocess.run(
         [*command, url, *(["--", *args] if args else [])], capture_output=True, text=True, check=True
     ).stdout
+    ended = os.times()  # wrk is the only child waited for here: its CPU (the load generator shares the cores)
+    wrk_cpu = ended.children_user - started.children_user + ended.children_system - started.children_system
     total, wall = re.search(r"(\d+) requests in ([\d.]+)(m?s)", output).groups()[:2]
     unit = re.search(r"requests in [\d.]+(m?s)", output).group(1)
     wall_s = float(wall) / (1000 if unit == "ms" else 1)
@@ -194,7 +197,13 @@ def wrk(url: str, seconds: float, script: Path | None = None, args: tuple[str, .
         if (m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output))
         else 0
     )
-    return {"rps": (int(total) - failed) / wall_s, "requests": int(total), "failed": failed, "socket_errors": errors}
+    return {
+        "rps": (int(total) - failed) / wall_s,
+        "requests": int(total),
+        "failed": failed,
+        "socket_errors": errors,
+        "wrk_cpu_ms": 1000 * wrk_cpu / max(1, int(total)),
+    }
 
 
 def post_script(folder: Path) -> Path:
@@ -295,6 +304,7 @@ def run(database_url: str, args) -> dict:
             for name, (url, server) in targets.items():
                 result = measured(server, lambda: wrk(url, args.closed))  # noqa: B023
                 figures[name], figures[f"{name}_cpu_ms"] = result["rps"], result["cpu_ms"]
+                figures[f"{name}_wrk_cpu_ms"] = result["wrk_cpu_ms"]
 
             def post_phase():
                 phases.append(capacity_phase(base, token, args.closed, folder))
@@ -303,6 +313,7 @@ def run(database_url: str, args) -> dict:
             posted = measured(processes, post_phase)
             figures["submissions"], figures["submissions_cpu_ms"] = posted["rps"], posted["cpu_ms"]
             figures["submissions_pg_cpu_ms"] = posted["pg_cpu_ms"]
+            figures["submissions_wrk_cpu_ms"] = posted["wrk_cpu_ms"]
             rounds.append(figures)
         vu = respondents(base, token, args.vus, args.duration, (args.think_min, args.think_max), tally)
     posts = tally.post_latencies
@@ -327,6 +338,9 @@ def run(database_url: str, args) -> dict:
             f"{name}_cpu_ms": median(f"{name}_cpu_ms")
             for name in ("bare_flask", "healthz", "survey_get", "submissions", "submissions_pg")
         },
+        # wrk's own CPU per request: its Lua script (a fresh UUID per POST, each acknowledgement written down)
+        # costs more per POST than a plain GET, on the same two cores as the server
+        **{f"{name}_wrk_cpu_ms": median(f"{name}_wrk_cpu_ms") for name in ("bare_flask", "submissions")},
         # the same ratio from CPU spent per answer (server processes and their PostgreSQL backends): what
         # the rate ratio tends to on a machine with nothing else running
         "cpu_ratio_to_bare": statistics.median(r["bare_flask_cpu_ms"] / r["submissions_cpu_ms"] for r in rounds),
@@ -363,6 +377,8 @@ FIGURES = (
     "submissions_cpu_ms",
     "submissions_pg_cpu_ms",
     "cpu_ratio_to_bare",
+    "bare_flask_wrk_cpu_ms",
+    "submissions_wrk_cpu_ms",
     "post_failures",
     "vu_requests_per_s",
     "vu_submissions_per_s",
