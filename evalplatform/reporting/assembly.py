@@ -251,7 +251,7 @@ def _inspection(sheet: dict) -> dict:
     }
 
 
-SURVEY_HEADER = ["题目/维度", "有效回答", "不计入（不了解等）", "满意率", "95% 置信区间", "加权得分"]
+SURVEY_HEADER = ["题目/维度", "有效回答（人次）", "不计入（不了解等）", "满意率", "95% 置信区间", "加权得分"]
 
 
 def survey_sections(session: Session, engagement, now: datetime) -> list[dict]:
