@@ -42,6 +42,7 @@
         area.dispatchEvent(new Event("input"));
         area.focus();
       });
+      insert.disabled = false;  // served disabled: a click before this script ran would do nothing
     }
     showCount();
     if (area.value !== lastSent) save();  // typed while the page was still loading, before the listeners
