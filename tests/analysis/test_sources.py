@@ -124,18 +124,23 @@ def test_provided_data_analyses_and_feeds_scoring(session, road):
     assert 0 < overall.ci_low < overall.rate < overall.ci_high < 1
 
 
-def test_an_answer_holding_the_packing_separator_loads_without_shifting_the_others(session):
-    # On PostgreSQL satisfaction answers travel as one string cut at "\x1f" (questionnaires.exports): a stored
-    # answer containing it is no code (no level) and must not move any other answer to another item or row.
-    world = factories.World(session)
+def _mixed_channel(session, world):
+    """A channel of the MIXED questionnaire (every answer type) in the world's engagement."""
     instrument = instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW, MIXED)
-    channel = questionnaires.create_distribution(
+    return questionnaires.create_distribution(
         session,
         instrument,
         world.evaluator,
         factories.NOW,
         questionnaires.DistributionFields(name="线上", stratum="全体"),
     )
+
+
+def test_an_answer_holding_the_packing_separator_loads_without_shifting_the_others(session):
+    # On PostgreSQL satisfaction answers travel as one string cut at "\x1f" (questionnaires.exports): a stored
+    # answer containing it is no code (no level) and must not move any other answer to another item or row.
+    world = factories.World(session)
+    channel = _mixed_channel(session, world)
     first, _created = questionnaires.submit_response(
         session, channel, uuid.UUID(int=1), {"svc": {"speed": "5", "manner": "dk"}, "overall": "4"}, factories.NOW
     )
@@ -150,14 +155,7 @@ def test_an_answer_holding_the_packing_separator_loads_without_shifting_the_othe
 
 def test_matrix_multiple_choice_and_skipped_types(session):
     world = factories.World(session)
-    instrument = instruments.create_instrument(session, world.engagement, world.evaluator, factories.NOW, MIXED)
-    channel = questionnaires.create_distribution(
-        session,
-        instrument,
-        world.evaluator,
-        factories.NOW,
-        questionnaires.DistributionFields(name="线上", stratum="全体"),
-    )
+    channel = _mixed_channel(session, world)
     questionnaires.submit_response(
         session,
         channel,
@@ -184,7 +182,7 @@ def test_matrix_multiple_choice_and_skipped_types(session):
     first, second = survey.frame.to_dict("records")
     assert (first["svc.speed"], first["svc.manner"], first["overall"]) == (4.0, 0.0, 3.0)
     assert first["uses"] == ["bus", "car"] and first["role"] == "b" and first["advice"] == ADVICE
-    raw = responses_frame(session, instrument).to_dict("records")  # the export keeps every type
+    raw = responses_frame(session, channel.instrument).to_dict("records")  # the export keeps every type
     assert raw[0]["age"] == 40 and raw[0]["freq.road"] == "often" and raw[0]["uses"] == ["bus", "car"]
     assert pd.isna(raw[1]["age"]) and pd.isna(raw[1]["advice"]) and raw[0]["quality_flags"] == []
     assert pd.isna(second["svc.speed"]) and second["uses"] is None and second["advice"] is None
