@@ -27,6 +27,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--gil", action="store_true", help="sample only the thread holding the GIL (Python CPU)")
+    parser.add_argument("--native", action="store_true", help="include C frames (psycopg, orjson, the interpreter)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp())
     with private_postgres() as url:
@@ -57,6 +59,8 @@ def main() -> None:
                     "--output",
                     str(stacks),
                     "--nonblocking",
+                    *(["--gil"] if args.gil else []),
+                    *(["--native"] if args.native else []),
                 ],
                 check=True,
                 capture_output=True,

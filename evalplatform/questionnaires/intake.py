@@ -21,6 +21,7 @@ import contextlib
 import functools
 import os
 import threading
+import time
 import uuid
 import weakref
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ from .service import Submission, content_flags, frozen_definition, sealed_row
 
 BATCH_LIMIT = 500  # rows per statement: bounds one statement's parameters, not the wait
 WAIT_SECONDS = 30.0
+GATHER_SECONDS = 0.001  # the longest a writer waits for its batch to fill up to the size of the one before
+GATHER_AFTER_SECONDS = 0.05  # ... and only when that one ended this recently (a burst, not a lone respondent)
 
 # The channel's state is checked in the statement itself, against the row's own submitted_at, so a channel
 # closed a moment ago refuses here exactly as in the full path; quota and one-per-device channels never
@@ -155,7 +158,12 @@ class GroupWriter:
     Leader-based group commit: the request that finds no writer at work becomes the writer. It inserts every
     row waiting (its own among them) in one statement, wakes their requests, and, if rows came meanwhile,
     hands the role and the connection to the first of them, else returns the connection to the pool. No
-    thread of its own: a row costs no hand-over to another thread and back, only its own wake-up."""
+    thread of its own: a row costs no hand-over to another thread and back, only its own wake-up.
+
+    Under load the request threads come back from a batch together, and the first of them used to write
+    alone while the rest formed the next batch: a third of the statements carried one row. So a writer that
+    follows a batch by less than GATHER_AFTER_SECONDS first lets its batch fill up to that batch's size, for
+    at most GATHER_SECONDS (woken by the row that completes it)."""
 
     def __init__(self, engine: Engine):
         self.engine, self.pid = engine, os.getpid()
@@ -163,6 +171,19 @@ class GroupWriter:
         self.waiting: list[_Waiting] = []
         self.writing = False  # a request thread is the writer (or has been handed the role)
         self.raw = None  # the connection the writer role carries from one writer to the next
+        self.last_batch, self.last_ended = 0, 0.0  # the size of the previous batch, and when it was settled
+        self.gathering: threading.Lock | None = None  # the writer's wake-up while its batch fills
+
+    def _gather(self) -> None:
+        """Let the batch fill up to the previous one's size if that one has just ended (see the class)."""
+        with self.lock:
+            if len(self.waiting) >= self.last_batch or time.monotonic() - self.last_ended > GATHER_AFTER_SECONDS:
+                return
+            self.gathering = signal = threading.Lock()
+            signal.acquire()
+        signal.acquire(timeout=GATHER_SECONDS)
+        with self.lock:
+            self.gathering = None
 
     def write(self, row: Row) -> int | None:
         """Blocks until the row is committed (its id) or left to the full path (None)."""
@@ -170,6 +191,9 @@ class GroupWriter:
         with self.lock:
             self.waiting.append(me)
             me.leads, self.writing = not self.writing, True
+            if self.gathering is not None and len(self.waiting) >= self.last_batch:
+                self.gathering.release()  # the batch is as full as the one before: the writer goes on
+                self.gathering = None
         if not me.leads and not me.wait(WAIT_SECONDS):
             # A writer stuck past this (a database that stopped answering): the full path takes the request;
             # the unique client UUID keeps the row single whichever insert ends up committing it.
@@ -185,6 +209,7 @@ class GroupWriter:
 
     def _take_turn(self) -> None:
         """Insert what waits (up to BATCH_LIMIT rows: one statement's parameters), then pass the role on."""
+        self._gather()
         with self.lock:
             batch, self.waiting = self.waiting[:BATCH_LIMIT], self.waiting[BATCH_LIMIT:]
         raw = None
@@ -194,6 +219,7 @@ class GroupWriter:
                 raw = self._insert(raw, batch)
         finally:
             with self.lock:
+                self.last_batch, self.last_ended = len(batch), time.monotonic()
                 if self.waiting:  # came during the statement: the first of them writes next, on this connection
                     self.raw, following = raw, self.waiting[0]
                     following.leads = True

@@ -411,3 +411,66 @@ def test_the_fast_lane_seals_its_rows_as_the_full_path_does(app, client, session
     assert rows[0].payload_sha256 == rows[1].payload_sha256 == sha256_hex(rows[0].answers)
     checked, problems = verify_sealed(session, key_for(session))
     assert checked >= 2 and problems == []
+
+
+def _recording_writer(monkeypatch, tmp_path):
+    """A GroupWriter whose statement only records its batch (the batching is what is tested here; the
+    statement itself is tested through the app above)."""
+    from sqlalchemy import create_engine
+
+    from evalplatform.questionnaires.intake import GroupWriter
+
+    writer, batches = GroupWriter(create_engine(f"sqlite:///{tmp_path / 'unused.db'}")), []
+    monkeypatch.setattr(writer, "_connect", lambda batch: object())
+
+    def insert(raw, batch):
+        batches.append(len(batch))
+        for waiting in batch:
+            waiting.new_id = len(batches)
+            waiting.wake()
+        return raw
+
+    monkeypatch.setattr(writer, "_insert", insert)
+    return writer, batches
+
+
+def test_a_writer_right_after_a_batch_lets_its_own_fill_up_to_that_size(monkeypatch, tmp_path):
+    """Under load the first request back from a batch used to write alone; now it waits (briefly) for the
+    rows of the others, and all three go in one statement."""
+    import time
+
+    from evalplatform.questionnaires import intake
+    from evalplatform.questionnaires.intake import Row
+
+    monkeypatch.setattr(intake, "GATHER_SECONDS", 10.0)  # only the third row can end this wait
+    writer, batches = _recording_writer(monkeypatch, tmp_path)
+    writer.last_batch, writer.last_ended = 3, time.monotonic()
+    ids = []
+    threads = [threading.Thread(target=lambda: ids.append(writer.write(Row(1, uuid.uuid4(), b"{}")))) for _ in range(3)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+        time.sleep(0.05)
+    for t in threads:
+        t.join()
+    assert batches == [3] and ids == [1, 1, 1]
+    assert time.monotonic() - started < 5  # woken by the row that filled the batch, not by the time limit
+
+
+def test_a_lone_respondent_does_not_wait_for_a_batch(monkeypatch, tmp_path):
+    """After a burst a writer waits at most GATHER_SECONDS; long after one, not at all."""
+    import time
+
+    from evalplatform.questionnaires import intake
+    from evalplatform.questionnaires.intake import Row
+
+    monkeypatch.setattr(intake, "GATHER_SECONDS", 0.2)
+    writer, batches = _recording_writer(monkeypatch, tmp_path)
+    writer.last_batch, writer.last_ended = 8, time.monotonic()
+    started = time.monotonic()
+    assert writer.write(Row(1, uuid.uuid4(), b"{}")) == 1
+    assert 0.2 <= time.monotonic() - started < 5  # the burst's size was not reached: written at the limit
+    writer.last_batch, writer.last_ended = 8, time.monotonic() - 2 * intake.GATHER_AFTER_SECONDS
+    started = time.monotonic()
+    assert writer.write(Row(1, uuid.uuid4(), b"{}")) == 2
+    assert time.monotonic() - started < 0.2 and batches == [1, 1]
