@@ -42,6 +42,7 @@ BATCH_LIMIT = 500  # rows per statement: bounds one statement's parameters, not 
 WAIT_SECONDS = 30.0
 GATHER_SECONDS = 0.001  # the longest a writer waits for its batch to fill up to the size of the one before
 GATHER_AFTER_SECONDS = 0.05  # ... and only when that one ended this recently (a burst, not a lone respondent)
+KEEP_SECONDS = 1.0  # an idle writer's connection goes back to the pool after this
 
 # The channel's state is checked in the statement itself, against the row's own submitted_at, so a channel
 # closed a moment ago refuses here exactly as in the full path; quota and one-per-device channels never
@@ -157,8 +158,13 @@ class GroupWriter:
 
     Leader-based group commit: the request that finds no writer at work becomes the writer. It inserts every
     row waiting (its own among them) in one statement, wakes their requests, and, if rows came meanwhile,
-    hands the role and the connection to the first of them, else returns the connection to the pool. No
-    thread of its own: a row costs no hand-over to another thread and back, only its own wake-up.
+    hands the role and the connection to the first of them. No thread of its own: a row costs no hand-over
+    to another thread and back, only its own wake-up.
+
+    Between batches the writer keeps its connection (in autocommit) for the next writer: checking it out of
+    the pool and back for every batch cost a tenth of the intake's rate. A connection idle for KEEP_SECONDS
+    goes back to the pool, by a small thread that lives only while one is kept (so a lone respondent, a
+    test's engine or a quiet worker does not hold one).
 
     Under load the request threads come back from a batch together, and the first of them used to write
     alone while the rest formed the next batch: a third of the statements carried one row. So a writer that
@@ -170,9 +176,10 @@ class GroupWriter:
         self.lock = threading.Lock()
         self.waiting: list[_Waiting] = []
         self.writing = False  # a request thread is the writer (or has been handed the role)
-        self.raw = None  # the connection the writer role carries from one writer to the next
+        self.raw = None  # the connection the writer role carries from one writer to the next (and keeps, idle)
         self.last_batch, self.last_ended = 0, 0.0  # the size of the previous batch, and when it was settled
         self.gathering: threading.Lock | None = None  # the writer's wake-up while its batch fills
+        self.keeper = False  # a thread is watching the kept connection (see _keep)
 
     def _gather(self) -> None:
         """Let the batch fill up to the previous one's size if that one has just ended (see the class)."""
@@ -226,11 +233,24 @@ class GroupWriter:
                     following.wake()
                     raw = None
                 else:
-                    self.writing, self.raw = False, None
-            if raw is not None:
-                with contextlib.suppress(Exception):
-                    raw.driver_connection.autocommit = False
-                    raw.close()  # back to the pool while the lane is idle
+                    self.writing, self.raw = False, raw
+                    if raw is not None and not self.keeper:
+                        self.keeper = True
+                        threading.Thread(target=_keep, args=(weakref.ref(self),), daemon=True).start()
+                    raw = None
+
+    def _release_idle(self) -> bool:
+        """Return the kept connection to the pool if it has been idle for KEEP_SECONDS; False while it is
+        kept (in use, or not idle long enough), and then the keeper goes on watching."""
+        with self.lock:
+            raw = None
+            if not self.writing and time.monotonic() - self.last_ended >= KEEP_SECONDS:
+                raw, self.raw = self.raw, None
+            if self.raw is None and not self.writing:
+                self.keeper = False
+        if raw is not None:
+            _release(raw)
+        return not self.keeper
 
     def _connect(self, batch: list[_Waiting]):
         """A pooled connection in autocommit (the one statement commits by itself); None, and the batch
@@ -263,6 +283,23 @@ class GroupWriter:
             for waiting in batch:
                 waiting.wake()
         return raw
+
+
+def _keep(writer_ref: weakref.ref) -> None:
+    """The keeper of a GroupWriter's idle connection: ends when the connection went back to the pool or the
+    writer is gone."""
+    while True:
+        time.sleep(KEEP_SECONDS / 2)
+        writer = writer_ref()
+        if writer is None or writer._release_idle():
+            return
+        del writer  # the writer (and its engine) must be free to go while this sleeps
+
+
+def _release(raw) -> None:
+    with contextlib.suppress(Exception):
+        raw.driver_connection.autocommit = False
+        raw.close()  # back to the pool
 
 
 def _as_is(encoded: bytes) -> bytes:

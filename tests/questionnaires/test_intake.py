@@ -474,3 +474,34 @@ def test_a_lone_respondent_does_not_wait_for_a_batch(monkeypatch, tmp_path):
     started = time.monotonic()
     assert writer.write(Row(1, uuid.uuid4(), b"{}")) == 2
     assert time.monotonic() - started < 0.2 and batches == [1, 1]
+
+
+def test_the_writer_keeps_its_connection_between_batches_and_returns_it_when_idle(monkeypatch, tmp_path):
+    import time
+
+    from evalplatform.questionnaires import intake
+    from evalplatform.questionnaires.intake import Row
+
+    monkeypatch.setattr(intake, "KEEP_SECONDS", 0.2)
+    writer, batches = _recording_writer(monkeypatch, tmp_path)
+    assert writer.write(Row(1, uuid.uuid4(), b"{}")) == 1
+    kept = writer.raw
+    assert kept is not None and writer.keeper  # held for the next batch, watched
+    assert writer.write(Row(1, uuid.uuid4(), b"{}")) == 2 and writer.raw is kept  # no new checkout
+    deadline = time.monotonic() + 5
+    while writer.raw is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert writer.raw is None and not writer.keeper  # idle: back to the pool, and the keeper is gone
+
+
+def test_after_a_fast_lane_submission_no_connection_stays_checked_out(app, client, session, survey):
+    """The intake's kept connection goes back to the pool within a second or so of the last batch."""
+    import time
+
+    engine = app.extensions["evalplatform.db"].engine
+    payload = {"client_uuid": str(uuid.uuid4()), "answers": answers()}
+    assert post(client, survey.distribution.token, payload).status_code == 200
+    deadline = time.monotonic() + 10
+    while engine.pool.checkedout() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert engine.pool.checkedout() == 0
