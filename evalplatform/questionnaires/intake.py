@@ -297,9 +297,12 @@ def _keep(writer_ref: weakref.ref) -> None:
 
 
 def _release(raw) -> None:
-    with contextlib.suppress(Exception):
+    try:
         raw.driver_connection.autocommit = False
         raw.close()  # back to the pool
+    except Exception:  # noqa: BLE001 — a connection the server dropped meanwhile: the pool forgets it
+        with contextlib.suppress(Exception):
+            raw.invalidate()
 
 
 def _as_is(encoded: bytes) -> bytes:
