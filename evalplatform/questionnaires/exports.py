@@ -15,6 +15,7 @@ from .. import formatting as fmt
 from ..bulk import cycle_collector_paused
 from ..instruments.models import Instrument, InstrumentVersion
 from ..instruments.schema import answer_columns, choices_of
+from .flat import EMPTY, SEPARATOR, STRING_ANSWERS, flat_columns
 from .models import Distribution, Response
 from .service import too_fast_among, too_fast_ids
 
@@ -57,8 +58,7 @@ def with_flags(responses: list[Response]) -> list[tuple[Response, list[str]]]:
     return [(r, list(r.quality_flags or []) + (["too_fast"] if r.id in fast else [])) for r in responses]
 
 
-# Answers stored as JSON strings: extracted as text in SQL, no JSON decoding in Python.
-STRING_ANSWERS = ("single_choice", "satisfaction", "matrix", "text", "date", "site")
+# Answers stored as JSON strings (flat.STRING_ANSWERS): extracted as text in SQL, no JSON decoding in Python.
 
 
 @cycle_collector_paused
@@ -72,6 +72,7 @@ def responses_frame(
     only: set[str] | None = None,
     levels: dict[str, dict[str, float]] | None = None,
     quality: bool = True,
+    flat: bool = True,
 ):
     """One row per response: response_id, distribution_id, stratum, submitted_at, valid, invalid_reason,
     quality_flags, then a column per question code (matrix items as "<code>.<item>"), values as answer codes
@@ -81,10 +82,15 @@ def responses_frame(
     another answer), their codes sent packed and mapped in numpy (see _unpack_levels); elsewhere, or with a
     code longer than CODE_BYTES, they stay codes (analysis.sources maps either). quality=False leaves out
     quality_flags (the analysis does not read them) and does not fetch the durations behind "too_fast".
+    flat=False reads every answer from the JSON document (see below).
 
-    No ORM objects: the database extracts each answer column from the JSON (``jsonb_extract_path[_text]``
-    on PostgreSQL, aggregated per column with json_agg; ``json_extract`` on SQLite); figures in
-    docs/performance.md."""
+    No ORM objects. On PostgreSQL the string answers (choices, satisfaction, matrix items, texts, dates,
+    sites) come from each response's flat copy (response.answers_flat, questionnaires.flat): one string_agg per
+    version, cut in numpy (see _flat_from_postgres); the other answers are extracted from the JSON
+    (``jsonb_extract_path``) and aggregated per column with json_agg. Where a flat copy is missing, or a
+    column's type differs between versions, every answer is extracted from the JSON, as before 0016
+    (``jsonb_extract_path_text``; satisfaction codes packed, see PackedCodes). On SQLite ``json_extract`` per
+    answer. Figures in docs/performance.md."""
 
     def scoped(query):
         return _scoped(query, instrument_or_engagement, distribution_id, stratum)
@@ -102,12 +108,17 @@ def responses_frame(
                 columns.setdefault(column, (question, item))
     answer_order = list(columns)
     postgres = session.get_bind().dialect.name == "postgresql"
+    layouts = _flat_layouts(definitions, columns) if postgres and flat else None
+    from_flat: dict[str, tuple[dict, dict | None]] = {}
+    if layouts is not None:  # the string columns come from the flat copies, levels mapped as packed codes are
+        strings = [column for column, (question, _item) in columns.items() if question["type"] in STRING_ANSWERS]
+        from_flat = {column: columns.pop(column) for column in strings}
     packed = {
         column: mapping
         for column, mapping in (levels or {}).items()
-        if postgres and column in columns and not labels and _packable(mapping)
+        if postgres and column in columns | from_flat and not labels and _packable(mapping)
     }
-    packed_columns = {column: columns.pop(column) for column in packed}
+    packed_columns = {column: columns.pop(column) for column in packed if column in columns}
     extracted = []
     for _column, (question, item) in columns.items():
         path = (question["code"], item["code"]) if item else (question["code"],)
@@ -122,14 +133,39 @@ def responses_frame(
     level_columns = {}
     if postgres:  # the stratum is the channel's: looked up once per channel, not sent once per response
         flags = [Response.quality_flags, Response.duration_s] if quality else []
-        values = _columns_from_postgres(
-            session,
-            scoped,
-            [Response.id, Response.distribution_id, Response.submitted_at, Response.invalid_reason, *flags, *extracted],
-            _packed_codes(packed_columns),
-            list(packed.values()),
-        )
-        if packed:
+        meta_and_extracted = [
+            Response.id,
+            Response.distribution_id,
+            Response.submitted_at,
+            Response.invalid_reason,
+            *flags,
+            *extracted,
+        ]
+        if layouts is not None:
+            found = _flat_from_postgres(
+                session, scoped, meta_and_extracted, layouts, {column: packed.get(column) for column in from_flat}
+            )
+            if found is None:  # a response without its flat copy: everything from the JSON
+                return responses_frame.__wrapped__(
+                    session,
+                    instrument_or_engagement,
+                    distribution_id=distribution_id,
+                    stratum=stratum,
+                    labels=labels,
+                    only=only,
+                    levels=levels,
+                    quality=quality,
+                    flat=False,
+                )
+            values, level_columns = found
+            if labels:
+                for column, (question, _item) in from_flat.items():
+                    level_columns[column] = [_label(question, value) for value in level_columns[column]]
+        else:
+            values = _columns_from_postgres(
+                session, scoped, meta_and_extracted, _packed_codes(packed_columns), list(packed.values())
+            )
+        if packed and layouts is None:
             unpacked = values.pop()
             if unpacked is None:  # an answer held the separator: these items come as codes instead
                 return responses_frame.__wrapped__(
@@ -140,6 +176,7 @@ def responses_frame(
                     labels=labels,
                     only=only,
                     quality=quality,
+                    flat=False,
                 )
             level_columns = dict(zip(packed, unpacked))
         values.insert(2, _strata(session, values[1]))
@@ -180,6 +217,138 @@ def responses_frame(
     return pd.DataFrame(data, columns=meta + order)
 
 
+def _flat_layouts(definitions, columns: dict) -> dict[int, list[str | None]] | None:
+    """Each version's flat columns (flat.flat_columns) as the wanted column at each position (None: not
+    wanted); None when a column holds strings in one version and not in another (read from the JSON then)."""
+    layouts = {}
+    for version_id, definition in definitions:
+        for column, question, _item in answer_columns(definition):
+            wanted = columns.get(column)
+            if wanted is not None and (question["type"] in STRING_ANSWERS) != (wanted[0]["type"] in STRING_ANSWERS):
+                return None
+        layouts[version_id] = [column if column in columns else None for column in flat_columns(definition)]
+    return layouts
+
+
+def _flat_from_postgres(session: Session, scoped, columns: list, layouts: dict, wanted: dict):
+    """PostgreSQL: `columns` as _columns_from_postgres gives them (json_agg arrays, in id order), and the
+    `wanted` columns from the flat copies: {column: its float levels (wanted[column], code → level) or its
+    strings}. Each version's flat copies come as one string_agg (all its responses' fields joined by the
+    separator), cut in numpy. None when a response has no flat copy or a copy does not cut into its
+    version's fields (the caller reads the JSON instead)."""
+    versions = [v for v, layout in layouts.items() if any(c is not None for c in layout)]
+    several = len(layouts) > 1  # the rows of each version are found by their version id
+    selected = [column.label(f"c{i}") for i, column in enumerate(columns)]
+    extra = [Response.version_id.label("version")] if several else []
+    inner = scoped(select(*selected, *extra, Response.answers_flat.label("flat"))).subquery()
+    aggregates = [func.json_agg(inner.c[f"c{i}"]) for i in range(len(columns))]
+    if several:
+        aggregates.append(func.json_agg(inner.c.version))
+    aggregates.append(func.count() - func.count(inner.c.flat))  # responses without a flat copy
+    for version_id in versions:
+        packed = func.string_agg(inner.c.flat, SEPARATOR)
+        aggregates.append(packed.filter(inner.c.version == version_id) if several else packed)
+    row = session.execute(select(*aggregates)).one()
+    if row[0] is None:  # no responses
+        return [[] for _ in columns], {
+            column: np.empty(0) if mapping is not None else [] for column, mapping in wanted.items()
+        }
+    values = [list(v) for v in row[: len(columns)]]
+    rest = list(row[len(columns) :])
+    version_of = np.asarray(rest.pop(0)) if several else None
+    if rest.pop(0):
+        return None
+    count = len(values[0])
+    found = {
+        column: np.full(count, np.nan) if mapping is not None else np.full(count, None, dtype=object)
+        for column, mapping in wanted.items()
+    }
+    for version_id, text in zip(versions, rest):
+        at = np.flatnonzero(version_of == version_id) if several else slice(None)
+        rows = len(version_of[at]) if several else count
+        if not rows:
+            continue
+        layout = layouts[version_id]
+        fields = _Fields.cut(text, rows, len(layout))
+        if fields is None:
+            return None
+        for position, column in enumerate(layout):
+            if column is None:
+                continue
+            mapping = wanted[column]
+            found[column][at] = fields.levels(position, mapping) if mapping is not None else fields.texts(position)
+    ids = np.asarray(values[0])
+    if (ids[1:] < ids[:-1]).any():  # not in id order: put every column in it
+        order = np.argsort(ids, kind="stable")
+        values = [[v[i] for i in order.tolist()] for v in values]
+        found = {column: cells[order] for column, cells in found.items()}
+    values[2] = pd.DatetimeIndex(pd.to_datetime(values[2], utc=True, format="ISO8601"))  # no per-row objects
+    return values, {column: cells if wanted[column] is not None else cells.tolist() for column, cells in found.items()}
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """A string of rows × width fields, each ended by SEPARATOR (string_agg's, plus a closing one), as its
+    UTF-8 bytes and the positions of its separators."""
+
+    raw: bytes
+    data: np.ndarray
+    ends: np.ndarray
+    width: int
+
+    @classmethod
+    def cut(cls, text: str, rows: int, width: int) -> _Fields | None:
+        """None if the separators do not cut `text` into rows × width fields."""
+        # A closing separator, then padding so that reading CODE_BYTES past any field's start stays in bounds.
+        raw = (text + SEPARATOR + "\0" * CODE_BYTES).encode()
+        data = np.frombuffer(raw, dtype=np.uint8)
+        ends = np.flatnonzero(data == ord(SEPARATOR))
+        if len(ends) != rows * width:
+            return None
+        return cls(raw, data, ends, width)
+
+    def bounds(self, position: int) -> tuple[np.ndarray, np.ndarray]:
+        """(starts, ends) of every row's field at `position`."""
+        ends = self.ends[position :: self.width]
+        if position:
+            return self.ends[position - 1 :: self.width] + 1, ends
+        starts = np.empty_like(ends)
+        if len(ends):
+            starts[0] = 0
+            starts[1:] = self.ends[self.width - 1 :: self.width][:-1] + 1
+        return starts, ends
+
+    def texts(self, position: int) -> np.ndarray:
+        """Every row's field at `position` as a str, None where it is empty (no answer)."""
+        raw, decoded = self.raw, {EMPTY.encode(): ""}
+        cells = np.empty(len(self.ends) // self.width, dtype=object)
+        for row, (start, end) in enumerate(zip(*(a.tolist() for a in self.bounds(position)))):
+            if end > start:
+                piece = raw[start:end]
+                text = decoded.get(piece)
+                if text is None:
+                    text = decoded[piece] = piece.decode()
+                cells[row] = text
+        return cells
+
+    def levels(self, position: int, mapping: dict[str, float]) -> np.ndarray:
+        """Every row's field at `position` as its level (mapping: code → level), NaN for no or another code."""
+        starts, ends = self.bounds(position)
+        lengths = ends - starts
+        key = np.minimum(lengths, CODE_BYTES + 1)  # longer than any packed code: a slot of its own, no level
+        for offset in range(CODE_BYTES):
+            key = key << 8 | np.where(offset < lengths, self.data[np.minimum(starts + offset, len(self.data) - 1)], 0)
+        return _level_table(mapping)[key]
+
+
+def _level_table(mapping: dict[str, float]) -> np.ndarray:
+    """code key (_code_key) → level, NaN elsewhere."""
+    table = np.full((CODE_BYTES + 2) << (8 * CODE_BYTES), np.nan)
+    for code, level in mapping.items():
+        table[_code_key(code)] = level
+    return table
+
+
 def _strata(session: Session, distribution_ids) -> np.ndarray:
     """Each response's stratum from its channel's, as an object array (one str object per channel)."""
     present = np.unique(np.asarray(distribution_ids, dtype=np.int64))
@@ -196,7 +365,8 @@ def _strata(session: Session, distribution_ids) -> np.ndarray:
 # numpy cuts at the separators and maps through a lookup table keyed by the code's bytes: no CASE per item in
 # SQL (it was a quarter of the query) and no Python string per answer. Codes of up to CODE_BYTES bytes are
 # packed (the standard "5"…"1" and "dk"); an item with a longer code comes as codes (json_agg) instead.
-SEPARATOR = "\x1f"  # ASCII unit separator; an answer containing it makes the count wrong: unpacked as codes
+# SEPARATOR (flat.SEPARATOR, the ASCII unit separator): an answer containing it makes the count wrong: unpacked
+# as codes.
 CODE_BYTES = 2  # a code's key: its length in bytes, then its bytes (one table slot per short code)
 UNPACK_CHUNK = 1 << 16
 
