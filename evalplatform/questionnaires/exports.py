@@ -253,7 +253,7 @@ def _flat_from_postgres(session: Session, scoped, columns: list, layouts: dict, 
         return [[] for _ in columns], {
             column: np.empty(0) if mapping is not None else [] for column, mapping in wanted.items()
         }
-    values = [list(v) for v in row[: len(columns)]]
+    values = list(row[: len(columns)])  # json_agg arrays arrive as lists
     rest = list(row[len(columns) :])
     version_of = np.asarray(rest.pop(0)) if several else None
     if rest.pop(0):
@@ -289,12 +289,11 @@ def _flat_from_postgres(session: Session, scoped, columns: list, layouts: dict, 
 @dataclass(frozen=True)
 class _Fields:
     """A string of rows × width fields, each ended by SEPARATOR (string_agg's, plus a closing one), as its
-    UTF-8 bytes and the positions of its separators."""
+    UTF-8 bytes, the positions of its separators and each field's key (_field_keys), rows × width."""
 
     raw: bytes
-    data: np.ndarray
     ends: np.ndarray
-    width: int
+    keys: np.ndarray
 
     @classmethod
     def cut(cls, text: str, rows: int, width: int) -> _Fields | None:
@@ -305,47 +304,62 @@ class _Fields:
         ends = np.flatnonzero(data == ord(SEPARATOR))
         if len(ends) != rows * width:
             return None
-        return cls(raw, data, ends, width)
-
-    def bounds(self, position: int) -> tuple[np.ndarray, np.ndarray]:
-        """(starts, ends) of every row's field at `position`."""
-        ends = self.ends[position :: self.width]
-        if position:
-            return self.ends[position - 1 :: self.width] + 1, ends
-        starts = np.empty_like(ends)
-        if len(ends):
-            starts[0] = 0
-            starts[1:] = self.ends[self.width - 1 :: self.width][:-1] + 1
-        return starts, ends
-
-    def texts(self, position: int) -> np.ndarray:
-        """Every row's field at `position` as a str, None where it is empty (no answer)."""
-        raw, decoded = self.raw, {EMPTY.encode(): ""}
-        cells = np.empty(len(self.ends) // self.width, dtype=object)
-        for row, (start, end) in enumerate(zip(*(a.tolist() for a in self.bounds(position)))):
-            if end > start:
-                piece = raw[start:end]
-                text = decoded.get(piece)
-                if text is None:
-                    text = decoded[piece] = piece.decode()
-                cells[row] = text
-        return cells
+        return cls(raw, ends, _field_keys(data, ends).reshape(rows, width))
 
     def levels(self, position: int, mapping: dict[str, float]) -> np.ndarray:
         """Every row's field at `position` as its level (mapping: code → level), NaN for no or another code."""
-        starts, ends = self.bounds(position)
-        lengths = ends - starts
+        return _level_table(tuple(mapping.items()))[self.keys[:, position]]
+
+    def texts(self, position: int) -> np.ndarray:
+        """Every row's field at `position` as a str (EMPTY: ""), None where it is empty (no answer). Fields of
+        up to CODE_BYTES bytes (choice codes, mostly) are decoded once per distinct key, longer ones each."""
+        keys = self.keys[:, position]
+        cells = np.full(len(keys), None, dtype=object)
+        lengths = keys >> (8 * CODE_BYTES)
+        short = np.flatnonzero((lengths > 0) & (lengths <= CODE_BYTES))
+        if len(short):
+            distinct, inverse = np.unique(keys[short], return_inverse=True)
+            texts = np.array([_key_text(key) for key in distinct.tolist()] + [None], dtype=object)[:-1]
+            cells[short] = texts[inverse]
+        width = self.keys.shape[1]
+        raw, ends = self.raw, self.ends
+        for row in np.flatnonzero(lengths > CODE_BYTES).tolist():
+            field = row * width + position
+            cells[row] = raw[ends[field - 1] + 1 if field else 0 : ends[field]].decode()
+        return cells
+
+
+def _field_keys(data: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Each field's key (see _code_key; longer than CODE_BYTES: its first bytes under length CODE_BYTES + 1)
+    from the bytes and the positions of the separators that end the fields."""
+    keys = np.empty(len(ends), dtype=np.int32)
+    for low in range(0, len(ends), UNPACK_CHUNK):  # in chunks: small temporaries stay in cache, no page faults
+        chunk = ends[low : low + UNPACK_CHUNK]
+        starts = np.empty_like(chunk)
+        starts[0] = ends[low - 1] + 1 if low else 0
+        starts[1:] = chunk[:-1] + 1
+        lengths = chunk - starts
         key = np.minimum(lengths, CODE_BYTES + 1)  # longer than any packed code: a slot of its own, no level
         for offset in range(CODE_BYTES):
-            key = key << 8 | np.where(offset < lengths, self.data[np.minimum(starts + offset, len(self.data) - 1)], 0)
-        return _level_table(mapping)[key]
+            key = key << 8 | np.where(offset < lengths, data[starts + offset], 0)
+        keys[low : low + UNPACK_CHUNK] = key
+    return keys
 
 
-def _level_table(mapping: dict[str, float]) -> np.ndarray:
-    """code key (_code_key) → level, NaN elsewhere."""
+def _key_text(key: int) -> str:
+    """The field of a key of at most CODE_BYTES bytes (_code_key's inverse); EMPTY is the empty string."""
+    length = key >> (8 * CODE_BYTES)
+    text = (key & ((1 << (8 * CODE_BYTES)) - 1)).to_bytes(CODE_BYTES, "big")[:length].decode()
+    return "" if text == EMPTY else text
+
+
+@functools.lru_cache(maxsize=64)
+def _level_table(mapping: tuple[tuple[str, float], ...]) -> np.ndarray:
+    """code key (_code_key) → level, NaN elsewhere. Read only."""
     table = np.full((CODE_BYTES + 2) << (8 * CODE_BYTES), np.nan)
-    for code, level in mapping.items():
+    for code, level in mapping:
         table[_code_key(code)] = level
+    table.flags.writeable = False
     return table
 
 
@@ -427,28 +441,8 @@ def _unpack_levels(text: str, rows: int, levels: list[dict[str, float]]) -> list
     ends = np.flatnonzero(data == ord(SEPARATOR))
     if len(ends) != rows * width:
         return None
-    keys = np.empty(rows * width, dtype=np.int32)
-    for low in range(0, len(ends), UNPACK_CHUNK):  # in chunks: small temporaries stay in cache, no page faults
-        chunk = ends[low : low + UNPACK_CHUNK]
-        starts = np.empty_like(chunk)
-        starts[0] = ends[low - 1] + 1 if low else 0
-        starts[1:] = chunk[:-1] + 1
-        lengths = chunk - starts
-        key = np.minimum(lengths, CODE_BYTES + 1)  # longer than any packed code: a slot of its own, no level
-        for offset in range(CODE_BYTES):
-            key = key << 8 | np.where(offset < lengths, data[starts + offset], 0)
-        keys[low : low + UNPACK_CHUNK] = key
-    keys = keys.reshape(rows, width)
-    tables: dict[tuple, np.ndarray] = {}
-    result = []
-    for column, mapping in enumerate(levels):
-        table = tables.get(tuple(mapping.items()))
-        if table is None:
-            table = tables[tuple(mapping.items())] = np.full((CODE_BYTES + 2) << (8 * CODE_BYTES), np.nan)
-            for code, level in mapping.items():
-                table[_code_key(code)] = level
-        result.append(table[keys[:, column]])
-    return result
+    keys = _field_keys(data, ends).reshape(rows, width)
+    return [_level_table(tuple(mapping.items()))[keys[:, column]] for column, mapping in enumerate(levels)]
 
 
 def _columns_from_postgres(session: Session, scoped, columns: list, packed=None, levels=()) -> list:
