@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import BigInteger, String, cast, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import formatting as fmt
@@ -143,7 +143,7 @@ def responses_frame(
         ]
         if layouts is not None:
             found = _flat_from_postgres(
-                session, scoped, meta_and_extracted, layouts, {column: packed.get(column) for column in from_flat}
+                session, scoped, meta_and_extracted[3:], layouts, {column: packed.get(column) for column in from_flat}
             )
             if found is None:  # a response without its flat copy: everything from the JSON
                 return responses_frame.__wrapped__(
@@ -230,42 +230,52 @@ def _flat_layouts(definitions, columns: dict) -> dict[int, list[str | None]] | N
     return layouts
 
 
-def _flat_from_postgres(session: Session, scoped, columns: list, layouts: dict, wanted: dict):
-    """PostgreSQL: `columns` as _columns_from_postgres gives them (json_agg arrays, in id order), and the
-    `wanted` columns from the flat copies: {column: its float levels (wanted[column], code → level) or its
-    strings}. Each version's flat copies come as one string_agg (all its responses' fields joined by the
-    separator), cut in numpy. None when a response has no flat copy or a copy does not cut into its
-    version's fields (the caller reads the JSON instead)."""
+def _flat_from_postgres(session: Session, scoped, others: list, layouts: dict, wanted: dict):
+    """PostgreSQL: the response ids, channel ids and submission times (as _columns_from_postgres gives them,
+    in id order), then `others` (json_agg arrays), and the `wanted` columns from the flat copies: {column: its
+    float levels (wanted[column], code → level) or its strings}. The ids, channels, times (epoch µs) and
+    versions come as one string of numbers, each version's flat copies as one string_agg (its responses'
+    fields joined by the separator), both cut in numpy. None when a response has no flat copy or a copy does
+    not cut into its version's fields (the caller reads the JSON instead)."""
     versions = [v for v, layout in layouts.items() if any(c is not None for c in layout)]
     several = len(layouts) > 1  # the rows of each version are found by their version id
-    selected = [column.label(f"c{i}") for i, column in enumerate(columns)]
-    extra = [Response.version_id.label("version")] if several else []
-    inner = scoped(select(*selected, *extra, Response.answers_flat.label("flat"))).subquery()
-    aggregates = [func.json_agg(inner.c[f"c{i}"]) for i in range(len(columns))]
-    if several:
-        aggregates.append(func.json_agg(inner.c.version))
-    aggregates.append(func.count() - func.count(inner.c.flat))  # responses without a flat copy
-    for version_id in versions:
+    numbers = [
+        Response.id,
+        Response.distribution_id,
+        cast(func.extract("epoch", Response.submitted_at) * 1_000_000, BigInteger),
+        *([Response.version_id] if several else []),
+    ]
+    selected = [column.label(f"c{i}") for i, column in enumerate(others)]
+    inner = scoped(
+        select(
+            func.concat_ws(",", *numbers).label("numbers"),
+            *selected,
+            Response.answers_flat.label("flat"),
+            Response.version_id.label("version"),
+        )
+    ).subquery()
+    aggregates = [func.string_agg(inner.c.numbers, ","), func.count() - func.count(inner.c.flat)]
+    aggregates += [func.json_agg(inner.c[f"c{i}"]) for i in range(len(others))]
+    for version_id in versions:  # in the scan's order, as every other aggregate
         packed = func.string_agg(inner.c.flat, SEPARATOR)
         aggregates.append(packed.filter(inner.c.version == version_id) if several else packed)
     row = session.execute(select(*aggregates)).one()
     if row[0] is None:  # no responses
-        return [[] for _ in columns], {
+        return [[] for _ in range(3 + len(others))], {
             column: np.empty(0) if mapping is not None else [] for column, mapping in wanted.items()
         }
-    values = list(row[: len(columns)])  # json_agg arrays arrive as lists
-    rest = list(row[len(columns) :])
-    version_of = np.asarray(rest.pop(0)) if several else None
-    if rest.pop(0):
+    if row[1]:
         return None
-    count = len(values[0])
+    table = np.fromstring(row[0], dtype=np.int64, sep=",").reshape(-1, len(numbers))
+    count = len(table)
+    values = [*table[:, :3].T, *row[2 : 2 + len(others)]]  # json_agg arrays arrive as lists
     found = {
         column: np.full(count, np.nan) if mapping is not None else np.full(count, None, dtype=object)
         for column, mapping in wanted.items()
     }
-    for version_id, text in zip(versions, rest):
-        at = np.flatnonzero(version_of == version_id) if several else slice(None)
-        rows = len(version_of[at]) if several else count
+    for version_id, text in zip(versions, row[2 + len(others) :]):
+        at = np.flatnonzero(table[:, 3] == version_id) if several else slice(None)
+        rows = len(at) if several else count
         if not rows:
             continue
         layout = layouts[version_id]
@@ -277,12 +287,12 @@ def _flat_from_postgres(session: Session, scoped, columns: list, layouts: dict, 
                 continue
             mapping = wanted[column]
             found[column][at] = fields.levels(position, mapping) if mapping is not None else fields.texts(position)
-    ids = np.asarray(values[0])
+    ids = values[0]
     if (ids[1:] < ids[:-1]).any():  # not in id order: put every column in it
         order = np.argsort(ids, kind="stable")
-        values = [[v[i] for i in order.tolist()] for v in values]
+        values = [v[order] if isinstance(v, np.ndarray) else [v[i] for i in order.tolist()] for v in values]
         found = {column: cells[order] for column, cells in found.items()}
-    values[2] = pd.DatetimeIndex(pd.to_datetime(values[2], utc=True, format="ISO8601"))  # no per-row objects
+    values[2] = pd.DatetimeIndex(values[2].astype("datetime64[us]")).tz_localize("UTC")  # as from ISO texts
     return values, {column: cells if wanted[column] is not None else cells.tolist() for column, cells in found.items()}
 
 
