@@ -13,6 +13,8 @@ expected, or one containing SEPARATOR or EMPTY.
 
 from __future__ import annotations
 
+from itertools import repeat
+
 from ..instruments.schema import answer_columns
 
 SEPARATOR = "\x1f"  # ASCII unit separator
@@ -56,21 +58,46 @@ LAYOUTS_KEPT = 1000
 def flat_answers(definition: dict, answers: dict) -> str | None:
     """The flat text of `answers` (clean, as stored) under its version's `definition`; None when the form
     cannot hold them exactly (see the module's docstring)."""
+    # The intake calls this for every response: the common case (no empty string) joins the answers as they
+    # are, each missing one read as "" (dict.get's default, through map: no Python loop per answer).
     cells: list = []
     for owner, codes in flat_layout(definition):
         if owner is None:
-            cells += map(answers.get, codes)
+            cells += map(answers.get, codes, repeat(""))
             continue
         value = answers.get(owner)
         if value is None:
-            cells += [None] * len(codes)
+            cells += repeat("", len(codes))
+        elif type(value) is dict:
+            if "" in value.values():
+                return _with_empty_strings(definition, answers)
+            cells += map(value.get, codes, repeat(""))
+        else:
+            return None
+    if "" in answers.values():
+        return _with_empty_strings(definition, answers)
+    try:
+        text = SEPARATOR.join(cells)
+    except TypeError:  # not a string (or a JSON null)
+        return None
+    if text.count(SEPARATOR) != len(cells) - 1 or EMPTY in text:  # an answer held either mark
+        return None
+    return text
+
+
+def _with_empty_strings(definition: dict, answers: dict) -> str | None:
+    """flat_answers when some answer is an empty string (EMPTY marks it)."""
+    cells: list = []
+    for owner, codes in flat_layout(definition):
+        value = answers if owner is None else answers.get(owner)
+        if value is None:
+            cells += repeat(None, len(codes))
         elif type(value) is dict:
             cells += map(value.get, codes)
         else:
             return None
     empty = cells.count("")
-    if empty:
-        cells = [EMPTY if cell == "" else cell for cell in cells]
+    cells = [EMPTY if cell == "" else cell for cell in cells]
     try:
         text = SEPARATOR.join(["" if cell is None else cell for cell in cells])
     except TypeError:  # not a string
