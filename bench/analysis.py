@@ -6,7 +6,7 @@ Run: .venv/bin/python bench/analysis.py   (needs PostgreSQL; EVALPLATFORM_BENCH_
 A private PostgreSQL database gets one engagement with a questionnaire of 6 satisfaction matrices × 5 items
 (30 items, 6 dimensions), a single-choice group question and an open question answered by 10 %, 8 strata with
 one distribution each; the responses are generated (tests/analysis/data.py: correlated levels, 3 % 不了解,
-2 % blank, 5 % invalid with a reason) and inserted in bulk with COPY (not timed). Timed, median of 3 runs after
+2 % blank, 5 % invalid with a reason) and inserted in bulk with COPY (not timed), each with its flat copy (questionnaires.flat, as the intake writes it). Timed, median of 3 runs after
 one warm-up (imports, jieba's dictionary): `load_s` = the provider (query, JSON answers → contract frame),
 `n_<n>_s` = load + analyse(); the *_without_text_s figures leave out the open question (jieba segmentation).
 `copy_floor_<n>_s` = the time PostgreSQL takes to stream the same rows' answers to this process,
@@ -38,6 +38,7 @@ from evalplatform.engagements import service as engagements
 from evalplatform.engagements.models import EngagementKind
 from evalplatform.instruments import service as instruments
 from evalplatform.questionnaires import service as questionnaires
+from evalplatform.questionnaires.flat import flat_answers
 from tests.analysis.data import NOW, generated
 
 SIZES, ITEMS, DIMENSIONS, RUNS = (1_000, 10_000, 100_000), 30, 6, 3
@@ -115,11 +116,14 @@ def setup(url: str, n: int):
         ]
         session.commit()
         ids = (engagement.id, instrument.id, instrument.latest.id, [c.id for c in channels])
-    copy_responses(engine, n, *ids[1:])
+        stored = instrument.latest.definition
+    copy_responses(engine, n, *ids[1:], stored)
     return engine, ids[0], ids[1]
 
 
-def copy_responses(engine, n: int, instrument_id: int, version_id: int, channel_ids: list[int]) -> None:
+def copy_responses(engine, n: int, instrument_id: int, version_id: int, channel_ids: list[int], stored: dict) -> None:
+    """n generated responses, stored as the intake stores them (answers and their flat copy, flat_answers of
+    the version's stored definition); not sealed."""
     frame, _questions = generated(n, items=ITEMS, text_share=0.1)
     levels = frame[[f"s{i + 1:02d}" for i in range(ITEMS)]].to_numpy()
     strata = frame["stratum"].map({s: i for i, s in enumerate(STRATA)}).to_numpy()
@@ -128,7 +132,7 @@ def copy_responses(engine, n: int, instrument_id: int, version_id: int, channel_
         cursor = raw.cursor()
         columns = (
             "instrument_id, distribution_id, version_id, client_uuid, answers, payload_sha256, duration_s, "
-            "submitted_at, quality_flags, invalid_reason, content_mac"
+            "submitted_at, quality_flags, invalid_reason, content_mac, answers_flat"
         )
         with cursor.copy(f"COPY response ({columns}) FROM STDIN") as copy:
             for row, (level_row, stratum, role, advice, submitted, reason, duration) in enumerate(
@@ -166,6 +170,7 @@ def copy_responses(engine, n: int, instrument_id: int, version_id: int, channel_
                         "[]",
                         reason if isinstance(reason, str) else None,
                         "0" * 64,
+                        flat_answers(stored, answers),
                     )
                 )  # not sealed: a benchmark of the analysis, never verified
         raw.commit()

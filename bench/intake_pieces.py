@@ -54,6 +54,7 @@ def main() -> None:
             duration_s=300,
             now=now,
             flags=flags,
+            definition=definition,
         ),
         "all (parse + intake.row_for)": lambda: intake.row_for(
             engine, (2, 1, 3), definition, parse_submission(body), now

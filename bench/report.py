@@ -101,10 +101,10 @@ def set_responses(url: str, engagement_id: int, n: int) -> int:
         c.execute(
             text("""
             INSERT INTO response (instrument_id, distribution_id, version_id, client_uuid, answers, payload_sha256,
-                                  duration_s, submitted_at, quality_flags, invalid_reason, content_mac)
+                                  duration_s, submitted_at, quality_flags, invalid_reason, content_mac, answers_flat)
             SELECT r.instrument_id, r.distribution_id, r.version_id, gen_random_uuid(), r.answers, r.payload_sha256,
                    r.duration_s, r.submitted_at + (g * interval '1 second'), r.quality_flags, r.invalid_reason,
-                   r.content_mac
+                   r.content_mac, r.answers_flat
             FROM generate_series(1, :copies) AS g
             CROSS JOIN (SELECT * FROM response WHERE instrument_id = :i ORDER BY id LIMIT 100) AS r"""),
             {"i": instrument, "copies": max(0, (n - 100) // 100)},

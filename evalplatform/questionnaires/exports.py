@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import BigInteger, String, cast, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import formatting as fmt
 from ..bulk import cycle_collector_paused
 from ..instruments.models import Instrument, InstrumentVersion
 from ..instruments.schema import answer_columns, choices_of
+from .flat import EMPTY, SEPARATOR, STRING_ANSWERS, flat_columns
 from .models import Distribution, Response
 from .service import too_fast_among, too_fast_ids
 
@@ -38,9 +39,13 @@ def responses_for(
     return list(session.scalars(query).unique())
 
 
-def _scoped(query, owner, distribution_id: int | None, stratum: str | None):
-    """Responses of an instrument, or of every instrument of an engagement, optionally one channel or stratum."""
-    query = query.join(Distribution, Response.distribution_id == Distribution.id)
+def _scoped(query, owner, distribution_id: int | None, stratum: str | None, channel: bool = False):
+    """Responses of an instrument, or of every instrument of an engagement, optionally one channel or stratum.
+    The channel is joined only when the engagement, the stratum or `channel` asks for it: every response has one (a
+    foreign key), and without statistics PostgreSQL scanned the responses once per channel for the join
+    (half of the flat load's 0.2 s at 100,000 responses in 8 channels)."""
+    if channel or stratum or not isinstance(owner, Instrument):
+        query = query.join(Distribution, Response.distribution_id == Distribution.id)
     if isinstance(owner, Instrument):
         query = query.where(Response.instrument_id == owner.id)
     else:
@@ -57,8 +62,7 @@ def with_flags(responses: list[Response]) -> list[tuple[Response, list[str]]]:
     return [(r, list(r.quality_flags or []) + (["too_fast"] if r.id in fast else [])) for r in responses]
 
 
-# Answers stored as JSON strings: extracted as text in SQL, no JSON decoding in Python.
-STRING_ANSWERS = ("single_choice", "satisfaction", "matrix", "text", "date", "site")
+# Answers stored as JSON strings (flat.STRING_ANSWERS): extracted as text in SQL, no JSON decoding in Python.
 
 
 @cycle_collector_paused
@@ -72,6 +76,7 @@ def responses_frame(
     only: set[str] | None = None,
     levels: dict[str, dict[str, float]] | None = None,
     quality: bool = True,
+    flat: bool = True,
 ):
     """One row per response: response_id, distribution_id, stratum, submitted_at, valid, invalid_reason,
     quality_flags, then a column per question code (matrix items as "<code>.<item>"), values as answer codes
@@ -81,13 +86,18 @@ def responses_frame(
     another answer), their codes sent packed and mapped in numpy (see _unpack_levels); elsewhere, or with a
     code longer than CODE_BYTES, they stay codes (analysis.sources maps either). quality=False leaves out
     quality_flags (the analysis does not read them) and does not fetch the durations behind "too_fast".
+    flat=False reads every answer from the JSON document (see below).
 
-    No ORM objects: the database extracts each answer column from the JSON (``jsonb_extract_path[_text]``
-    on PostgreSQL, aggregated per column with json_agg; ``json_extract`` on SQLite); figures in
-    docs/performance.md."""
+    No ORM objects. On PostgreSQL the string answers (choices, satisfaction, matrix items, texts, dates,
+    sites) come from each response's flat copy (response.answers_flat, questionnaires.flat): one string_agg per
+    version, cut in numpy (see _flat_from_postgres); the other answers are extracted from the JSON
+    (``jsonb_extract_path``) and aggregated per column with json_agg. Where a flat copy is missing, or a
+    column's type differs between versions, every answer is extracted from the JSON, as before 0016
+    (``jsonb_extract_path_text``; satisfaction codes packed, see PackedCodes). On SQLite ``json_extract`` per
+    answer. Figures in docs/performance.md."""
 
-    def scoped(query):
-        return _scoped(query, instrument_or_engagement, distribution_id, stratum)
+    def scoped(query, channel=False):
+        return _scoped(query, instrument_or_engagement, distribution_id, stratum, channel)
 
     version_ids = scoped(select(Response.version_id).distinct())
     definitions = session.execute(
@@ -102,12 +112,17 @@ def responses_frame(
                 columns.setdefault(column, (question, item))
     answer_order = list(columns)
     postgres = session.get_bind().dialect.name == "postgresql"
+    layouts = _flat_layouts(definitions, columns) if postgres and flat else None
+    from_flat: dict[str, tuple[dict, dict | None]] = {}
+    if layouts is not None:  # the string columns come from the flat copies, levels mapped as packed codes are
+        strings = [column for column, (question, _item) in columns.items() if question["type"] in STRING_ANSWERS]
+        from_flat = {column: columns.pop(column) for column in strings}
     packed = {
         column: mapping
         for column, mapping in (levels or {}).items()
-        if postgres and column in columns and not labels and _packable(mapping)
+        if postgres and column in columns | from_flat and not labels and _packable(mapping)
     }
-    packed_columns = {column: columns.pop(column) for column in packed}
+    packed_columns = {column: columns.pop(column) for column in packed if column in columns}
     extracted = []
     for _column, (question, item) in columns.items():
         path = (question["code"], item["code"]) if item else (question["code"],)
@@ -122,14 +137,39 @@ def responses_frame(
     level_columns = {}
     if postgres:  # the stratum is the channel's: looked up once per channel, not sent once per response
         flags = [Response.quality_flags, Response.duration_s] if quality else []
-        values = _columns_from_postgres(
-            session,
-            scoped,
-            [Response.id, Response.distribution_id, Response.submitted_at, Response.invalid_reason, *flags, *extracted],
-            _packed_codes(packed_columns),
-            list(packed.values()),
-        )
-        if packed:
+        meta_and_extracted = [
+            Response.id,
+            Response.distribution_id,
+            Response.submitted_at,
+            Response.invalid_reason,
+            *flags,
+            *extracted,
+        ]
+        if layouts is not None:
+            found = _flat_from_postgres(
+                session, scoped, meta_and_extracted[3:], layouts, {column: packed.get(column) for column in from_flat}
+            )
+            if found is None:  # a response without its flat copy: everything from the JSON
+                return responses_frame.__wrapped__(
+                    session,
+                    instrument_or_engagement,
+                    distribution_id=distribution_id,
+                    stratum=stratum,
+                    labels=labels,
+                    only=only,
+                    levels=levels,
+                    quality=quality,
+                    flat=False,
+                )
+            values, level_columns = found
+            if labels:
+                for column, (question, _item) in from_flat.items():
+                    level_columns[column] = [_label(question, value) for value in level_columns[column]]
+        else:
+            values = _columns_from_postgres(
+                session, scoped, meta_and_extracted, _packed_codes(packed_columns), list(packed.values())
+            )
+        if packed and layouts is None:
             unpacked = values.pop()
             if unpacked is None:  # an answer held the separator: these items come as codes instead
                 return responses_frame.__wrapped__(
@@ -140,6 +180,7 @@ def responses_frame(
                     labels=labels,
                     only=only,
                     quality=quality,
+                    flat=False,
                 )
             level_columns = dict(zip(packed, unpacked))
         values.insert(2, _strata(session, values[1]))
@@ -153,7 +194,7 @@ def responses_frame(
             Response.invalid_reason,
             *flags,
         ]
-        rows = session.execute(scoped(select(*meta_columns, *extracted)).order_by(Response.id)).all()
+        rows = session.execute(scoped(select(*meta_columns, *extracted), channel=True).order_by(Response.id)).all()
         values = [list(column) for column in zip(*rows)] if rows else [[] for _ in [*meta_columns, *extracted]]
         for i, (question, _item) in enumerate(columns.values(), start=len(meta_columns)):
             if question["type"] not in STRING_ANSWERS:
@@ -180,6 +221,162 @@ def responses_frame(
     return pd.DataFrame(data, columns=meta + order)
 
 
+def _flat_layouts(definitions, columns: dict) -> dict[int, list[str | None]] | None:
+    """Each version's flat columns (flat.flat_columns) as the wanted column at each position (None: not
+    wanted); None when a column holds strings in one version and not in another (read from the JSON then)."""
+    layouts = {}
+    for version_id, definition in definitions:
+        for column, question, _item in answer_columns(definition):
+            wanted = columns.get(column)
+            if wanted is not None and (question["type"] in STRING_ANSWERS) != (wanted[0]["type"] in STRING_ANSWERS):
+                return None
+        layouts[version_id] = [column if column in columns else None for column in flat_columns(definition)]
+    return layouts
+
+
+def _flat_from_postgres(session: Session, scoped, others: list, layouts: dict, wanted: dict):
+    """PostgreSQL: the response ids, channel ids and submission times (as _columns_from_postgres gives them,
+    in id order), then `others` (json_agg arrays), and the `wanted` columns from the flat copies: {column: its
+    float levels (wanted[column], code → level) or its strings}. The ids, channels, times (epoch µs) and
+    versions come as one string of numbers, each version's flat copies as one string_agg (its responses'
+    fields joined by the separator), both cut in numpy. None when a response has no flat copy or a copy does
+    not cut into its version's fields (the caller reads the JSON instead)."""
+    versions = [v for v, layout in layouts.items() if any(c is not None for c in layout)]
+    several = len(layouts) > 1  # the rows of each version are found by their version id
+    numbers = [
+        Response.id,
+        Response.distribution_id,
+        cast(func.extract("epoch", Response.submitted_at) * 1_000_000, BigInteger),
+        *([Response.version_id] if several else []),
+    ]
+    selected = [column.label(f"c{i}") for i, column in enumerate(others)]
+    inner = scoped(
+        select(
+            func.concat_ws(",", *numbers).label("numbers"),
+            *selected,
+            Response.answers_flat.label("flat"),
+            Response.version_id.label("version"),
+        )
+    ).subquery()
+    aggregates = [func.string_agg(inner.c.numbers, ","), func.count() - func.count(inner.c.flat)]
+    aggregates += [func.json_agg(inner.c[f"c{i}"]) for i in range(len(others))]
+    for version_id in versions:  # in the scan's order, as every other aggregate
+        packed = func.string_agg(inner.c.flat, SEPARATOR)
+        aggregates.append(packed.filter(inner.c.version == version_id) if several else packed)
+    row = session.execute(select(*aggregates)).one()
+    if row[0] is None:  # no responses
+        return [[] for _ in range(3 + len(others))], {
+            column: np.empty(0) if mapping is not None else [] for column, mapping in wanted.items()
+        }
+    if row[1]:
+        return None
+    table = np.fromstring(row[0], dtype=np.int64, sep=",").reshape(-1, len(numbers))
+    count = len(table)
+    values = [*table[:, :3].T, *row[2 : 2 + len(others)]]  # json_agg arrays arrive as lists
+    found = {
+        column: np.full(count, np.nan) if mapping is not None else np.full(count, None, dtype=object)
+        for column, mapping in wanted.items()
+    }
+    for version_id, text in zip(versions, row[2 + len(others) :]):
+        at = np.flatnonzero(table[:, 3] == version_id) if several else slice(None)
+        rows = len(at) if several else count
+        if not rows:
+            continue
+        layout = layouts[version_id]
+        fields = _Fields.cut(text, rows, len(layout))
+        if fields is None:
+            return None
+        for position, column in enumerate(layout):
+            if column is None:
+                continue
+            mapping = wanted[column]
+            found[column][at] = fields.levels(position, mapping) if mapping is not None else fields.texts(position)
+    ids = values[0]
+    if (ids[1:] < ids[:-1]).any():  # not in id order: put every column in it
+        order = np.argsort(ids, kind="stable")
+        values = [v[order] if isinstance(v, np.ndarray) else [v[i] for i in order.tolist()] for v in values]
+        found = {column: cells[order] for column, cells in found.items()}
+    values[2] = pd.DatetimeIndex(values[2].astype("datetime64[us]")).tz_localize("UTC")  # as from ISO texts
+    return values, {column: cells if wanted[column] is not None else cells.tolist() for column, cells in found.items()}
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """A string of rows × width fields, each ended by SEPARATOR (string_agg's, plus a closing one), as its
+    UTF-8 bytes, the positions of its separators and each field's key (_field_keys), rows × width."""
+
+    raw: bytes
+    ends: np.ndarray
+    keys: np.ndarray
+
+    @classmethod
+    def cut(cls, text: str, rows: int, width: int) -> _Fields | None:
+        """None if the separators do not cut `text` into rows × width fields."""
+        # A closing separator, then padding so that reading CODE_BYTES past any field's start stays in bounds.
+        raw = (text + SEPARATOR + "\0" * CODE_BYTES).encode()
+        data = np.frombuffer(raw, dtype=np.uint8)
+        ends = np.flatnonzero(data == ord(SEPARATOR))
+        if len(ends) != rows * width:
+            return None
+        return cls(raw, ends, _field_keys(data, ends).reshape(rows, width))
+
+    def levels(self, position: int, mapping: dict[str, float]) -> np.ndarray:
+        """Every row's field at `position` as its level (mapping: code → level), NaN for no or another code."""
+        return _level_table(tuple(mapping.items()))[self.keys[:, position]]
+
+    def texts(self, position: int) -> np.ndarray:
+        """Every row's field at `position` as a str (EMPTY: ""), None where it is empty (no answer). Fields of
+        up to CODE_BYTES bytes (choice codes, mostly) are decoded once per distinct key, longer ones each."""
+        keys = self.keys[:, position]
+        cells = np.full(len(keys), None, dtype=object)
+        lengths = keys >> (8 * CODE_BYTES)
+        short = np.flatnonzero((lengths > 0) & (lengths <= CODE_BYTES))
+        if len(short):
+            distinct, inverse = np.unique(keys[short], return_inverse=True)
+            texts = np.array([_key_text(key) for key in distinct.tolist()] + [None], dtype=object)[:-1]
+            cells[short] = texts[inverse]
+        width = self.keys.shape[1]
+        raw, ends = self.raw, self.ends
+        for row in np.flatnonzero(lengths > CODE_BYTES).tolist():
+            field = row * width + position
+            cells[row] = raw[ends[field - 1] + 1 if field else 0 : ends[field]].decode()
+        return cells
+
+
+def _field_keys(data: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Each field's key (see _code_key; longer than CODE_BYTES: its first bytes under length CODE_BYTES + 1)
+    from the bytes and the positions of the separators that end the fields."""
+    keys = np.empty(len(ends), dtype=np.int32)
+    for low in range(0, len(ends), UNPACK_CHUNK):  # in chunks: small temporaries stay in cache, no page faults
+        chunk = ends[low : low + UNPACK_CHUNK]
+        starts = np.empty_like(chunk)
+        starts[0] = ends[low - 1] + 1 if low else 0
+        starts[1:] = chunk[:-1] + 1
+        lengths = chunk - starts
+        key = np.minimum(lengths, CODE_BYTES + 1)  # longer than any packed code: a slot of its own, no level
+        for offset in range(CODE_BYTES):
+            key = key << 8 | np.where(offset < lengths, data[starts + offset], 0)
+        keys[low : low + UNPACK_CHUNK] = key
+    return keys
+
+
+def _key_text(key: int) -> str:
+    """The field of a key of at most CODE_BYTES bytes (_code_key's inverse); EMPTY is the empty string."""
+    length = key >> (8 * CODE_BYTES)
+    text = (key & ((1 << (8 * CODE_BYTES)) - 1)).to_bytes(CODE_BYTES, "big")[:length].decode()
+    return "" if text == EMPTY else text
+
+
+@functools.lru_cache(maxsize=64)
+def _level_table(mapping: tuple[tuple[str, float], ...]) -> np.ndarray:
+    """code key (_code_key) → level, NaN elsewhere. Read only."""
+    table = np.full((CODE_BYTES + 2) << (8 * CODE_BYTES), np.nan)
+    for code, level in mapping:
+        table[_code_key(code)] = level
+    table.flags.writeable = False
+    return table
+
+
 def _strata(session: Session, distribution_ids) -> np.ndarray:
     """Each response's stratum from its channel's, as an object array (one str object per channel)."""
     present = np.unique(np.asarray(distribution_ids, dtype=np.int64))
@@ -196,7 +393,8 @@ def _strata(session: Session, distribution_ids) -> np.ndarray:
 # numpy cuts at the separators and maps through a lookup table keyed by the code's bytes: no CASE per item in
 # SQL (it was a quarter of the query) and no Python string per answer. Codes of up to CODE_BYTES bytes are
 # packed (the standard "5"…"1" and "dk"); an item with a longer code comes as codes (json_agg) instead.
-SEPARATOR = "\x1f"  # ASCII unit separator; an answer containing it makes the count wrong: unpacked as codes
+# SEPARATOR (flat.SEPARATOR, the ASCII unit separator): an answer containing it makes the count wrong: unpacked
+# as codes.
 CODE_BYTES = 2  # a code's key: its length in bytes, then its bytes (one table slot per short code)
 UNPACK_CHUNK = 1 << 16
 
@@ -257,28 +455,8 @@ def _unpack_levels(text: str, rows: int, levels: list[dict[str, float]]) -> list
     ends = np.flatnonzero(data == ord(SEPARATOR))
     if len(ends) != rows * width:
         return None
-    keys = np.empty(rows * width, dtype=np.int32)
-    for low in range(0, len(ends), UNPACK_CHUNK):  # in chunks: small temporaries stay in cache, no page faults
-        chunk = ends[low : low + UNPACK_CHUNK]
-        starts = np.empty_like(chunk)
-        starts[0] = ends[low - 1] + 1 if low else 0
-        starts[1:] = chunk[:-1] + 1
-        lengths = chunk - starts
-        key = np.minimum(lengths, CODE_BYTES + 1)  # longer than any packed code: a slot of its own, no level
-        for offset in range(CODE_BYTES):
-            key = key << 8 | np.where(offset < lengths, data[starts + offset], 0)
-        keys[low : low + UNPACK_CHUNK] = key
-    keys = keys.reshape(rows, width)
-    tables: dict[tuple, np.ndarray] = {}
-    result = []
-    for column, mapping in enumerate(levels):
-        table = tables.get(tuple(mapping.items()))
-        if table is None:
-            table = tables[tuple(mapping.items())] = np.full((CODE_BYTES + 2) << (8 * CODE_BYTES), np.nan)
-            for code, level in mapping.items():
-                table[_code_key(code)] = level
-        result.append(table[keys[:, column]])
-    return result
+    keys = _field_keys(data, ends).reshape(rows, width)
+    return [_level_table(tuple(mapping.items()))[keys[:, column]] for column, mapping in enumerate(levels)]
 
 
 def _columns_from_postgres(session: Session, scoped, columns: list, packed=None, levels=()) -> list:

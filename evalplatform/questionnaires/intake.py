@@ -50,17 +50,17 @@ KEEP_SECONDS = 1.0  # an idle writer's connection goes back to the pool after th
 # is set by the same rule as service._flags (another response of this channel from this device).
 INSERT_BATCH = """
 INSERT INTO response (instrument_id, distribution_id, version_id, client_uuid, answers, payload_sha256,
-                      device_token, duration_s, submitted_at, quality_flags, content_mac)
+                      device_token, duration_s, submitted_at, quality_flags, content_mac, answers_flat)
 SELECT v.instrument_id, v.distribution_id, v.version_id, v.client_uuid, v.answers, v.payload_sha256,
        v.device_token, v.duration_s, v.submitted_at,
        CASE WHEN v.device_token IS NOT NULL AND EXISTS (
                 SELECT 1 FROM response r WHERE r.distribution_id = v.distribution_id AND r.device_token = v.device_token)
             THEN v.quality_flags || '["duplicate_device"]'::jsonb ELSE v.quality_flags END,
-       v.content_mac
+       v.content_mac, v.answers_flat
 FROM jsonb_to_recordset(%s::jsonb)
      AS v(instrument_id int, distribution_id int, version_id int, client_uuid uuid, answers jsonb,
           payload_sha256 text, device_token text, duration_s int, submitted_at timestamptz, quality_flags jsonb,
-          content_mac text)
+          content_mac text, answers_flat text)
 JOIN distribution d ON d.id = v.distribution_id
 WHERE (d.opens_at IS NULL OR d.opens_at <= v.submitted_at) AND (d.closes_at IS NULL OR d.closes_at > v.submitted_at)
   AND d.quota IS NULL AND NOT d.one_per_device
@@ -100,6 +100,7 @@ def row_for(bind, target: tuple[int, int, int], definition: dict, submission: Su
         duration_s=submission.duration_s,
         now=now,
         flags=content_flags(definition, clean),
+        definition=definition,
     )
     values["answers"], values["submitted_at"] = orjson.Fragment(encoded), now.isoformat()
     return Row(instrument_id, submission.client_uuid, orjson.dumps(values))

@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
@@ -96,6 +96,8 @@ class Response(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("instrument_version.id"), index=True)
     client_uuid: Mapped[uuid.UUID]
     answers: Mapped[dict]
+    # The answers' string columns flat, for the analysis (questionnaires.flat; NULL: read from `answers`).
+    answers_flat: Mapped[str | None] = mapped_column(Text)
     payload_sha256: Mapped[str] = mapped_column(String(64))
     device_token: Mapped[str | None] = mapped_column(String(64), index=True)
     duration_s: Mapped[int | None] = mapped_column(Integer)  # as measured by the respondent's browser

@@ -25,6 +25,7 @@ from ..instruments.answers import attention_failed, respondent_clock
 from ..instruments.schema import DONT_KNOW, AnswerErrors, questions
 from ..instruments.service import freeze
 from ..integrity import seal_values, sha256_hex
+from .flat import flat_answers
 from .models import DISTRIBUTION_WORKFLOW, Distribution, DistributionState, Response
 
 STRAIGHT_LINE_MIN_ITEMS = 5
@@ -278,6 +279,7 @@ def submit_response(
         duration_s=duration_s,
         now=now,
         flags=flags,
+        definition=definition,
     )
     dialect = session.get_bind().dialect.name
     new_id = session.connection().execute(_insert_ignoring_duplicates(dialect), values).scalar()
@@ -297,9 +299,11 @@ def sealed_row(
     duration_s,
     now: datetime,
     flags: list,
+    definition: dict,
 ) -> dict:
     """A response's row as stored, with its keyed content hash (design.md §10): one shape for the full path and
-    the fast lane (questionnaires.intake). `target`: (instrument id, distribution id, version id)."""
+    the fast lane (questionnaires.intake). `target`: (instrument id, distribution id, version id); `definition`:
+    the version's, for the flat copy of the answers (questionnaires.flat; not sealed: derived from them)."""
     instrument_id, distribution_id, version_id = target
     values = dict(
         instrument_id=instrument_id,
@@ -314,6 +318,7 @@ def sealed_row(
         quality_flags=flags,
     )
     values["content_mac"] = seal_values(Response, bind, values)
+    values["answers_flat"] = flat_answers(definition, clean)
     return values
 
 

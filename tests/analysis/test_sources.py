@@ -11,6 +11,7 @@ from evalplatform.analysis.views import PROVIDER_KEY
 from evalplatform.instruments import service as instruments
 from evalplatform.questionnaires import service as questionnaires
 from evalplatform.questionnaires.exports import responses_frame
+from evalplatform.questionnaires.flat import flat_answers
 from tests import factories
 from tests.conftest import login
 from tests.questionnaires.conftest import answers
@@ -146,6 +147,8 @@ def test_an_answer_holding_the_packing_separator_loads_without_shifting_the_othe
     )
     questionnaires.submit_response(session, channel, uuid.UUID(int=2), {"overall": "3"}, factories.NOW)
     first.answers = {"svc": {"speed": "5", "manner": "dk"}, "overall": "4\x1f2"}
+    first.answers_flat = flat_answers(first.version.definition, first.answers)  # what a writer stores: None
+    assert first.answers_flat is None
     session.commit()
     [survey] = questionnaire_surveys(session, world.engagement)
     one, two = survey.frame.to_dict("records")

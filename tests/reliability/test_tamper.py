@@ -135,6 +135,21 @@ def test_answers_changed_without_their_digest_are_named_too(session, sealed):
     assert "answers does not match payload_sha256" in problems[0].reason
 
 
+def test_a_flat_copy_edited_by_sql_is_named(session, sealed):
+    # answers_flat is what the analysis reads on PostgreSQL: derived from the sealed answers, checked against them.
+    target = sealed.responses[0]
+    assert session.get(type(target), target.id).answers_flat is not None
+    session.execute(text("UPDATE response SET answers_flat = '5' WHERE id = :id"), {"id": target.id})
+    session.commit()
+    problems = verify(session).sealed_problems
+    assert [(p.table, p.row_id, p.reason) for p in problems] == [
+        ("response", target.id, "answers_flat does not match its answers")
+    ]
+    session.execute(text("UPDATE response SET answers_flat = NULL WHERE id = :id"), {"id": target.id})
+    session.commit()
+    assert verify(session).ok  # no copy: the analysis reads the answers
+
+
 @pytest.mark.parametrize(
     "table,column,value",
     [
