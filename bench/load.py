@@ -1,6 +1,7 @@
 """Load: the intake against its floors, measured by an external load generator, then 300 virtual respondents.
 
-Run: .venv/bin/python bench/load.py [--duration 60] [--vus 300] [--workers 3] [--threads 8]
+Run: .venv/bin/python bench/load.py [--duration 60] [--vus 300] [--rounds 5] [--workers N] [--threads 8]
+(workers: as gunicorn_conf.py serves the app, 2 × cores + 1, capped at 9; the same for bare Flask)
 Needs wrk (`scripts/setup.sh --bench` installs it; Debian package `wrk`).
 
 Two gunicorn servers with the same settings, a private PostgreSQL, loopback, all on this machine:
@@ -40,6 +41,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from _support import ROOT, create_survey, gunicorn, percentile, private_postgres, reconcile, survey_answers
+
+from evalplatform.gunicorn_conf import DEFAULT_THREADS, default_workers
 
 WRK_THREADS, WRK_CONNECTIONS = 2, 64
 HEADERS = {"Content-Type": "application/json"}
@@ -412,13 +415,14 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60, help="seconds of the respondents' phase (default 60)")
     parser.add_argument("--closed", type=float, default=10, help="seconds of each wrk phase (default 10)")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="rounds of the four wrk phases, medians quoted (default 3)"
+        "--rounds", type=int, default=5, help="rounds of the four wrk phases, medians quoted (default 5)"
     )
     parser.add_argument("--vus", type=int, default=300)
     parser.add_argument("--think-min", type=float, default=2.0)
     parser.add_argument("--think-max", type=float, default=8.0)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=8)
+    # As the app is served (evalplatform/gunicorn_conf.py): 2 × cores + 1 workers of 8 threads, for both servers.
+    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     args = parser.parse_args()
     wrk_binary()
     with private_postgres() as url:

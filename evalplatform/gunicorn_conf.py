@@ -3,12 +3,20 @@
 import multiprocessing
 import os
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
-# The usual 2 × cores + 1, capped: each worker holds the whole app (pandas, WeasyPrint) in memory.
-workers = int(os.environ.get("WEB_CONCURRENCY") or min(multiprocessing.cpu_count() * 2 + 1, 9))
 # Threads per worker (gthread): the survey intake's requests wait for their group commit
 # (questionnaires.intake) while others are validated, so one commit carries the rows of many threads.
-threads = int(os.environ.get("GUNICORN_THREADS") or 8)
+DEFAULT_THREADS = 8
+
+
+def default_workers() -> int:
+    """The usual 2 × cores + 1, capped: each worker holds the whole app (pandas, WeasyPrint) in memory.
+    bench/load.py serves the app (and bare Flask) with the same count."""
+    return min(multiprocessing.cpu_count() * 2 + 1, 9)
+
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY") or default_workers())
+threads = int(os.environ.get("GUNICORN_THREADS") or DEFAULT_THREADS)
 # Report PDFs render in the request when there is no Redis worker: give them time.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 120))
 # Load the app once in the master (keys under instance/ are created once; workers share the memory).
