@@ -99,6 +99,19 @@ def responses_frame(
     def scoped(query, channel=False):
         return _scoped(query, instrument_or_engagement, distribution_id, stratum, channel)
 
+    def from_json(**options):  # the same frame read again from the JSON answers (the fallbacks below)
+        return responses_frame.__wrapped__(
+            session,
+            instrument_or_engagement,
+            distribution_id=distribution_id,
+            stratum=stratum,
+            labels=labels,
+            only=only,
+            quality=quality,
+            flat=False,
+            **options,
+        )
+
     version_ids = scoped(select(Response.version_id).distinct())
     definitions = session.execute(
         select(InstrumentVersion.id, InstrumentVersion.definition)
@@ -150,17 +163,7 @@ def responses_frame(
                 session, scoped, meta_and_extracted[3:], layouts, {column: packed.get(column) for column in from_flat}
             )
             if found is None:  # a response without its flat copy: everything from the JSON
-                return responses_frame.__wrapped__(
-                    session,
-                    instrument_or_engagement,
-                    distribution_id=distribution_id,
-                    stratum=stratum,
-                    labels=labels,
-                    only=only,
-                    levels=levels,
-                    quality=quality,
-                    flat=False,
-                )
+                return from_json(levels=levels)
             values, level_columns = found
             if labels:
                 for column, (question, _item) in from_flat.items():
@@ -172,16 +175,7 @@ def responses_frame(
         if packed and layouts is None:
             unpacked = values.pop()
             if unpacked is None:  # an answer held the separator: these items come as codes instead
-                return responses_frame.__wrapped__(
-                    session,
-                    instrument_or_engagement,
-                    distribution_id=distribution_id,
-                    stratum=stratum,
-                    labels=labels,
-                    only=only,
-                    quality=quality,
-                    flat=False,
-                )
+                return from_json()
             level_columns = dict(zip(packed, unpacked))
         values.insert(2, _strata(session, values[1]))
     else:
