@@ -7,7 +7,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
@@ -19,6 +18,7 @@ from evalplatform.migrate import alembic_config, upgrade
 from tests.evidence import files
 from tests.factories import NOW
 from tests.inspections.helpers import STARTED, complete, entry_payload, photo, setting, start_payload
+from tests.migrating import migrate_to
 
 
 def this_revision():
@@ -97,11 +97,7 @@ class Synced:
         return {"start": start, "entry": entry, "finish": finish}
 
     def migrate(self, revision):
-        self.engine.dispose()
-        if revision == "head":
-            upgrade(self.url)
-        else:
-            command.downgrade(alembic_config(self.url), revision)
+        migrate_to(self.engine, self.url, revision)
 
 
 @pytest.fixture

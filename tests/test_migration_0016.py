@@ -6,7 +6,6 @@ import uuid
 
 import pandas as pd
 import pytest
-from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
@@ -19,6 +18,7 @@ from evalplatform.questionnaires.flat import flat_answers
 from evalplatform.questionnaires.models import Response
 from tests import factories
 from tests.analysis.test_sources import ADVICE, MIXED
+from tests.migrating import migrate_to
 
 
 def this_revision():
@@ -81,11 +81,7 @@ class Surveyed:
             return responses_frame(session, session.get(Instrument, self.instrument_id))
 
     def migrate(self, revision):
-        self.engine.dispose()
-        if revision == "head":
-            upgrade(self.url)
-        else:
-            command.downgrade(alembic_config(self.url), revision)
+        migrate_to(self.engine, self.url, revision)
 
 
 @pytest.fixture
